@@ -1,0 +1,5 @@
+import sys
+
+from observatory.cli import main
+
+sys.exit(main())

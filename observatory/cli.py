@@ -1,0 +1,100 @@
+"""The ``observatory`` command. Each sub-command is a thin layer over a module.
+
+No traceback reaches the user: problems in the data are listed one per line,
+and an unexpected failure is reported in one line (``--debug`` shows more).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from observatory import __version__
+from observatory.errors import InvalidDataRoot, ObservatoryError
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from observatory.validate import validated
+
+    started = time.perf_counter()
+    root = validated(args.root)
+    _say(
+        f"{args.root}: OK — {len(root.indicators)} indicators, {len(root.territories)} territories, "
+        f"{len(root.coalitions)} coalitions, {len(root.targets)} targets, "
+        f"{len(root.observations)} observations ({time.perf_counter() - started:.1f} s)"
+    )
+    return 0
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    from observatory.progress import compute_progress, summarise, to_csv
+    from observatory.validate import validated
+
+    root = validated(args.root)
+    progress = compute_progress(root)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    to_csv(progress, out)
+    counts = progress["status"].value_counts()
+    _say(f"wrote {out}: {len(progress)} targets (" + ", ".join(f"{k} {v}" for k, v in counts.items()) + ")")
+    if args.summary:
+        summary_path = Path(args.summary)
+        summary_path.parent.mkdir(parents=True, exist_ok=True)
+        to_csv(summarise(progress), summary_path)
+        _say(f"wrote {summary_path}: the compass per programme, coalition and territory")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="observatory",
+        description="#Reset impact observatory — observatoire d'impact du programme #Reset.",
+    )
+    parser.add_argument("--version", action="version", version=f"observatory {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    def add(name: str, help_text: str, func) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--root", default=".", help="the data root (default: the current directory)")
+        sub.set_defaults(func=func)
+        return sub
+
+    add("validate", "check every file of the data root; list each problem", cmd_validate)
+    progress = add("progress", "compute progress toward every target", cmd_progress)
+    progress.add_argument("--out", required=True, help="CSV file for one row per target")
+    progress.add_argument("--summary", help="CSV file for the compass: status counts and mean progress per quality")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InvalidDataRoot as exc:
+        _say(exc.report())
+        _say(f"{args.root}: {len(exc.problems)} problem(s); nothing was written.")
+        return 1
+    except ObservatoryError as exc:
+        _say(f"error: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last resort: no traceback for users
+        if args.debug:
+            raise
+        _say(f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for details, and please report it)")
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""ISO dates of observations and targets.
+
+A figure may be dated by day (``2021-06-30``), month (``2021-06``) or year
+(``2021``); a month's or a year's figure counts as dated on the last day of
+that month or year, so that it sorts after every day inside the period.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import pandas as pd
+
+DATE_PARTS = r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$"
+DATE_PATTERN = r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$"  # the same, without groups, for expectations
+DATE_EXPECTED = "an ISO date YYYY-MM-DD, or YYYY-MM for a month, or YYYY for a year"
+
+
+def normalise_date_text(value: object) -> str | None:
+    """Text of a date as typed; YAML turns unquoted dates into date objects."""
+    if value is None:
+        return None
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()[:10]
+    if isinstance(value, float) and pd.isna(value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def parse_period_end(texts: pd.Series) -> pd.Series:
+    """Dates (end of period) of a column of date texts; NaT where the text isn't a real date."""
+    texts = texts.astype("str").where(texts.notna(), None)
+    parts = texts.str.extract(DATE_PARTS)
+    year = pd.to_numeric(parts[0], errors="coerce")
+    month = pd.to_numeric(parts[1], errors="coerce")
+    day = pd.to_numeric(parts[2], errors="coerce")
+    full = pd.to_datetime(
+        pd.DataFrame({"year": year, "month": month.fillna(1), "day": day.fillna(1)}),
+        errors="coerce",
+    )
+    # Year only → 31 December; month only → last day of that month.
+    year_only = year.notna() & month.isna()
+    month_only = month.notna() & day.isna()
+    result = full.where(~year_only, pd.to_datetime(year.astype("Int64").astype("str") + "-12-31", errors="coerce"))
+    result = result.where(~month_only, full + pd.offsets.MonthEnd(0))
+    valid_month = month.isna() | month.between(1, 12)
+    return result.where(valid_month & year.notna())

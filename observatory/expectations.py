@@ -1,0 +1,195 @@
+"""Great Expectations suites for observations and targets, turned into per-row problems.
+
+Great Expectations costs several seconds to import, so it is imported here only,
+when a data root is actually validated. Each expectation carries the wording
+of its message: which column it speaks of and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+
+from observatory.dates import DATE_EXPECTED, DATE_PATTERN
+from observatory.errors import Problem
+
+NUMBER_PATTERN = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
+NUMBER_EXPECTED = "a number written with a decimal point and no thousands separator, e.g. 1234.5"
+
+
+@dataclass
+class Rule:
+    """One expectation and how to word what it finds."""
+
+    expectation: object
+    column: str  # the column (or key) named in the message
+    value_column: str  # the column whose value the message shows
+    expected: str | Callable[[pd.Series], str]
+    skip: Callable[[pd.Series], bool] | None = None  # rows the rule reports elsewhere
+
+
+def _is_first_of_key(row: pd.Series) -> bool:
+    """The first of duplicated rows is fine: the ones after it are reported."""
+    return row["where"] == row["first_of_key"]
+
+
+@lru_cache(maxsize=1)
+def _context():
+    # No analytics, no progress bars: outputs must be the same from run to run.
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    source = context.data_sources.add_pandas("observatory")
+    return gx, context, source
+
+
+def _unknown_id(kind: str, known: Iterable[str], where: str, column: str) -> Callable[[pd.Series], str]:
+    known = sorted(set(known))
+
+    def expected(row: pd.Series) -> str:
+        text = f"a known {kind} id ({where})"
+        close = difflib.get_close_matches(str(row[column]), known, n=1)
+        if close:
+            text += f"; did you mean '{close[0]}'?"
+        return text
+
+    return expected
+
+
+def run_rules(name: str, frame: pd.DataFrame, rules: list[Rule], locate: Callable[[pd.Series, str], dict]) -> list[Problem]:
+    """Validate ``frame`` with the rules' expectations; one problem per failing row and rule."""
+    if frame.empty:
+        return []
+    gx, context, source = _context()
+    frame = frame.reset_index(drop=True)
+    asset = source.add_dataframe_asset(f"{name}-{id(frame)}")
+    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame})
+    suite = gx.ExpectationSuite(name=name)
+    for number, rule in enumerate(rules):
+        rule.expectation.meta = {"rule": number}  # to find the rule back from its result
+        suite.add_expectation(rule.expectation)
+    result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    source.delete_asset(asset.name)
+    problems = []
+    for outcome in result.results:
+        rule_spec = rules[outcome.expectation_config.meta["rule"]]
+        info = outcome.exception_info or {}
+        if info.get("raised_exception"):
+            raise RuntimeError(f"expectation {outcome.expectation_config.type} could not run: "
+                               f"{info.get('exception_message')}")
+        if outcome.success:
+            continue
+        for index in outcome.result.get("unexpected_index_list") or []:
+            row = frame.loc[index]
+            if rule_spec.skip is not None and rule_spec.skip(row):
+                continue
+            expected = rule_spec.expected(row) if callable(rule_spec.expected) else rule_spec.expected
+            problems.append(Problem(value=row[rule_spec.value_column], expected=expected,
+                                    **locate(row, rule_spec.column)))
+    return problems
+
+
+def observation_problems(frame: pd.DataFrame, indicators: Iterable[str], territories: Iterable[str],
+                         coalitions: Iterable[str]) -> list[Problem]:
+    """Check typed observations (see :func:`observatory.validate.observation_frame`)."""
+    E = _context()[0].expectations
+    rules = [
+        Rule(E.ExpectColumnValuesToNotBeNull(column="indicator"), "indicator", "indicator", "an indicator id"),
+        Rule(E.ExpectColumnValuesToBeInSet(column="indicator", value_set=sorted(set(indicators))), "indicator",
+             "indicator", _unknown_id("indicator", indicators, "a file indicators/<quality>/<id>.yml", "indicator")),
+        Rule(E.ExpectColumnValuesToNotBeNull(column="territory"), "territory", "territory", "a territory id"),
+        Rule(E.ExpectColumnValuesToBeInSet(column="territory", value_set=sorted(set(territories))), "territory",
+             "territory", _unknown_id("territory", territories, "a row of data/territories.csv", "territory")),
+        Rule(E.ExpectColumnValuesToBeInSet(column="coalition", value_set=sorted(set(coalitions))), "coalition",
+             "coalition", _unknown_id("coalition", coalitions, "a file data/coalitions/<id>.yml, or empty for a "
+                                      "territory-wide figure", "coalition")),
+        Rule(E.ExpectColumnValuesToNotBeNull(column="date_text"), "date", "date_text", DATE_EXPECTED),
+        Rule(E.ExpectColumnValuesToMatchRegex(column="date_text", regex=DATE_PATTERN), "date", "date_text",
+             DATE_EXPECTED),
+        Rule(E.ExpectColumnValuesToNotBeNull(column="date"), "date", "date_text",
+             "a date that exists in the calendar"),
+        Rule(E.ExpectColumnValuesToNotBeNull(column="value_text"), "value", "value_text", NUMBER_EXPECTED),
+        Rule(E.ExpectColumnValuesToMatchRegex(column="value_text", regex=NUMBER_PATTERN), "value", "value_text",
+             NUMBER_EXPECTED),
+        Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="limit_upper", column_B="value", or_equal=True,
+                                                        ignore_row_if="either_value_is_missing"),
+             "value", "value_text", lambda row: f"a value of at most {row['limit_upper']:g}, the indicator's limit"),
+        Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="value", column_B="limit_lower", or_equal=True,
+                                                        ignore_row_if="either_value_is_missing"),
+             "value", "value_text", lambda row: f"a value of at least {row['limit_lower']:g}, the indicator's limit"),
+        Rule(E.ExpectCompoundColumnsToBeUnique(column_list=["indicator", "territory", "coalition_key", "date_key"]),
+             "date", "date_text", lambda row: "one figure per indicator, territory, coalition and date; "
+             f"this one repeats {row['first_of_key']}", skip=_is_first_of_key),
+    ]
+
+    def locate(row: pd.Series, column: str) -> dict:
+        return {"file": row["file"], "row": int(row["row"]), "column": column}
+
+    return run_rules("observations", frame, rules, locate)
+
+
+def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories: Iterable[str]) -> list[Problem]:
+    """Check typed targets (see :func:`observatory.validate.target_frame`)."""
+    E = _context()[0].expectations
+
+    def improvement(row: pd.Series) -> str:
+        if row["target_value"] == row["baseline_value"]:
+            return f"a target different from its baseline ({row['baseline_value']:g})"
+        side = "above" if row["direction"] == "increase" else "below"
+        return (f"a target {side} its baseline ({row['baseline_value']:g}): the indicator's direction is "
+                f"'{row['direction']}'")
+
+    rules = [
+        Rule(E.ExpectColumnValuesToNotBeNull(column="indicator"), "indicator", "indicator", "an indicator id"),
+        Rule(E.ExpectColumnValuesToBeInSet(column="indicator", value_set=sorted(set(indicators))), "indicator",
+             "indicator", _unknown_id("indicator", indicators, "a file indicators/<quality>/<id>.yml", "indicator")),
+        Rule(E.ExpectColumnValuesToNotBeNull(column="territory"), "territory", "territory", "a territory id"),
+        Rule(E.ExpectColumnValuesToBeInSet(column="territory", value_set=sorted(set(territories))), "territory",
+             "territory", _unknown_id("territory", territories, "a row of data/territories.csv", "territory")),
+    ]
+    for point in ("baseline", "target"):
+        rules += [
+            Rule(E.ExpectColumnValuesToNotBeNull(column=f"{point}_date_text"), f"{point}.date",
+                 f"{point}_date_text", DATE_EXPECTED),
+            Rule(E.ExpectColumnValuesToMatchRegex(column=f"{point}_date_text", regex=DATE_PATTERN), f"{point}.date",
+                 f"{point}_date_text", DATE_EXPECTED),
+            Rule(E.ExpectColumnValuesToNotBeNull(column=f"{point}_date"), f"{point}.date", f"{point}_date_text",
+                 "a date that exists in the calendar"),
+            Rule(E.ExpectColumnValuesToNotBeNull(column=f"{point}_value_text"), f"{point}.value",
+                 f"{point}_value_text", "a number"),
+            Rule(E.ExpectColumnValuesToMatchRegex(column=f"{point}_value_text", regex=NUMBER_PATTERN),
+                 f"{point}.value", f"{point}_value_text", "a number"),
+            Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="limit_upper", column_B=f"{point}_value",
+                                                            or_equal=True, ignore_row_if="either_value_is_missing"),
+                 f"{point}.value", f"{point}_value_text",
+                 lambda row: f"a value of at most {row['limit_upper']:g}, the indicator's limit"),
+            Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A=f"{point}_value", column_B="limit_lower",
+                                                            or_equal=True, ignore_row_if="either_value_is_missing"),
+                 f"{point}.value", f"{point}_value_text",
+                 lambda row: f"a value of at least {row['limit_lower']:g}, the indicator's limit"),
+        ]
+    rules += [
+        Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="target_date", column_B="baseline_date",
+                                                        or_equal=False, ignore_row_if="either_value_is_missing"),
+             "target.date", "target_date_text",
+             lambda row: f"a target date after the baseline date ({row['baseline_date_text']})"),
+        Rule(E.ExpectColumnValuesToBeBetween(column="improvement", min_value=0, strict_min=True),
+             "target.value", "target_value_text", improvement),
+        Rule(E.ExpectCompoundColumnsToBeUnique(column_list=["coalition", "indicator", "territory", "target_date_key"]),
+             "target.date", "target_date_text",
+             lambda row: f"one target per indicator, territory and date; this one repeats {row['first_of_key']}",
+             skip=_is_first_of_key),
+    ]
+
+    def locate(row: pd.Series, column: str) -> dict:
+        return {"file": row["file"], "key": f"{row['key']}.{column}"}
+
+    return run_rules("targets", frame, rules, locate)

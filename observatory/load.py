@@ -1,0 +1,549 @@
+"""Read a data root into tables, noting every problem met while parsing.
+
+Loading never stops at the first fault: whatever can be read is read, and each
+file that can't be (bad YAML, wrong encoding, missing keys, a typo in a key) is
+reported as a :class:`~observatory.errors.Problem`. Cross-file consistency is
+checked afterwards by :mod:`observatory.validate`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from observatory import model
+from observatory.dates import normalise_date_text
+from observatory.errors import ObservatoryError, Problem
+
+INDICATOR_COLUMNS = [
+    "id", "name_fr", "name_en", "quality", "unit", "direction", "description_fr", "description_en",
+    "method_fr", "method_en", "source_name", "source_url", "limit", "aggregation", "lever", "decimals",
+    "frequency", "license", "file",
+]
+COALITION_COLUMNS = [
+    "id", "name_fr", "name_en", "axes", "maturity", "levers", "leads", "partners", "territories",
+    "intention", "file",
+]
+TARGET_COLUMNS = [
+    "coalition", "indicator", "territory", "baseline_date_text", "baseline_value_text",
+    "target_date_text", "target_value_text", "file", "key",
+]
+TERRITORY_COLUMNS = [*model.TERRITORY_COLUMNS, *model.TERRITORY_CODE_COLUMNS, "file", "row"]
+OBSERVATION_COLUMNS = [
+    "indicator", "territory", "date_text", "value_text", "coalition", "source", "comment", "file", "row",
+    "dataset",
+]
+DATASET_COLUMNS = ["dataset", "file", "title_fr", "title_en", "description_fr", "description_en",
+                   "demonstration", "license", "source"]
+
+
+@dataclass
+class DataRoot:
+    """Everything a data root holds, as tables, plus the problems met reading it."""
+
+    path: Path
+    indicators: pd.DataFrame
+    territories: pd.DataFrame
+    coalitions: pd.DataFrame
+    targets: pd.DataFrame
+    observations: pd.DataFrame
+    datasets: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML loader that refuses a key given twice (the second would silently win)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+    seen = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key '{key}' is given twice", key_node.start_mark
+            )
+        seen[key] = True
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def rel(path: Path, root: Path) -> str:
+    """A file's path as the user sees it: relative to the data root, with / separators."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def read_yaml(path: Path, root: Path, problems: list[Problem]):
+    """Parse one YAML file; on failure note a problem and return None."""
+    name = rel(path, root)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(name, value=f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}",
+                                expected="UTF-8 text"))
+        return None
+    except OSError as exc:
+        problems.append(Problem(name, value=exc.strerror, expected="a readable file"))
+        return None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        what = getattr(exc, "problem", None) or str(exc)
+        problems.append(Problem(name, line=line, value=what, expected="valid YAML"))
+        return None
+
+
+class _Fields:
+    """Reads typed fields out of one YAML mapping, noting each fault with its key path."""
+
+    def __init__(self, data: dict, file: str, problems: list[Problem], prefix: str = ""):
+        self.data = data
+        self.file = file
+        self.problems = problems
+        self.prefix = prefix
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def fault(self, name: str, value: object, expected: str) -> None:
+        self.problems.append(Problem(self.file, key=self.key(name), value=value, expected=expected))
+
+    def check_keys(self, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
+        allowed = (*required, *optional)
+        for name in required:
+            if name not in self.data:
+                self.fault(name, None, "this required key (" + ", ".join(required) + ")")
+        for name in self.data:
+            if name not in allowed:
+                self.fault(str(name), name, "one of the known keys: " + ", ".join(allowed))
+
+    def text(self, name: str, required: bool = True) -> str | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, (dict, list, bool)):
+            self.fault(name, value, "a text")
+            return None
+        text = str(value).strip()
+        if not text and required:
+            self.fault(name, value, "a non-empty text")
+            return None
+        return text or None
+
+    def choice(self, name: str, choices: tuple[str, ...]) -> str | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if value not in choices:
+            self.fault(name, value, "one of " + ", ".join(choices))
+            return None
+        return value
+
+    def choices(self, name: str, choices: tuple[str, ...]) -> list[str]:
+        value = self.data.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fault(name, value, "a list of " + ", ".join(choices))
+            return []
+        good = []
+        for i, item in enumerate(value):
+            if item not in choices:
+                self.fault(f"{name}[{i}]", item, "one of " + ", ".join(choices))
+            else:
+                good.append(item)
+        return good
+
+    def texts(self, name: str) -> list[str]:
+        value = self.data.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fault(name, value, "a list of texts")
+            return []
+        good = []
+        for i, item in enumerate(value):
+            if isinstance(item, (dict, list)) or item is None or str(item).strip() == "":
+                self.fault(f"{name}[{i}]", item, "a non-empty text")
+            else:
+                good.append(str(item).strip())
+        return good
+
+    def translated(self, name: str, require_en: bool) -> tuple[str | None, str | None]:
+        """A text given in French and English: {fr: ..., en: ...}, or one plain text."""
+        value = self.data.get(name)
+        if value is None:
+            return None, None
+        if isinstance(value, dict):
+            sub = _Fields(value, self.file, self.problems, self.key(name) + ".")
+            sub.check_keys(("fr", "en") if require_en else ("fr",), () if require_en else ("en",))
+            return sub.text("fr"), sub.text("en")
+        if require_en:
+            self.fault(name, value, "a mapping with the French and English texts: {fr: ..., en: ...}")
+            return None, None
+        text = self.text(name)
+        return text, text
+
+    def number(self, name: str) -> float | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fault(name, value, "a number")
+            return None
+        return float(value)
+
+
+def _number_text(value: object) -> str | None:
+    """A YAML value as the text a user would have typed, for the same number checks as CSV cells."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, (dict, list)):
+        return yaml.safe_dump(value, default_flow_style=True).strip()
+    return str(value)
+
+
+def load_indicators(root: Path, problems: list[Problem]) -> pd.DataFrame:
+    rows = []
+    folder = root / "indicators"
+    if not folder.is_dir():
+        problems.append(Problem("indicators/", value=None, expected="a folder of indicator definitions"))
+        return pd.DataFrame(columns=INDICATOR_COLUMNS)
+    for path in sorted(folder.rglob("*")):
+        if path.is_dir() or path.name.startswith(".") or path.name.lower() in ("readme.md",):
+            continue
+        name = rel(path, root)
+        parts = path.relative_to(folder).parts
+        if path.suffix not in (".yml", ".yaml"):
+            problems.append(Problem(name, value=path.name, expected="only .yml indicator definitions in indicators/"))
+            continue
+        if len(parts) != 2:
+            problems.append(Problem(name, value="/".join(parts[:-1]) or "indicators/",
+                                    expected="a file inside the folder of its quality: indicators/<quality>/<id>.yml"))
+            continue
+        data = read_yaml(path, root, problems)
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            problems.append(Problem(name, value=type(data).__name__, expected="a mapping of keys"))
+            continue
+        f = _Fields(data, name, problems)
+        f.check_keys(model.INDICATOR_REQUIRED, model.INDICATOR_OPTIONAL)
+        ident = f.text("id")
+        if ident is not None and ident != path.stem:
+            f.fault("id", ident, f"the file's name without .yml ('{path.stem}')")
+        quality_folder = parts[0]
+        if quality_folder not in model.QUALITIES:
+            problems.append(Problem(name, value=quality_folder,
+                                    expected="a folder named after one of the seven qualities: "
+                                    + ", ".join(model.QUALITIES)))
+        quality = f.choice("quality", model.QUALITIES)
+        if quality is not None and quality_folder in model.QUALITIES and quality != quality_folder:
+            f.fault("quality", quality, f"the quality of its folder ('{quality_folder}')")
+        name_fr, name_en = f.translated("name", require_en=True)
+        description_fr, description_en = f.translated("description", require_en=False)
+        method_fr, method_en = f.translated("method", require_en=False)
+        source_name, source_url = None, None
+        source = data.get("source")
+        if isinstance(source, dict):
+            sub = _Fields(source, name, problems, "source.")
+            sub.check_keys(("name",), ("url",))
+            source_name, source_url = sub.text("name"), sub.text("url", required=False)
+        elif source is not None:
+            source_name = f.text("source")
+        decimals = data.get("decimals")
+        if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0):
+            f.fault("decimals", decimals, "a whole number of decimals, 0 or more")
+            decimals = None
+        rows.append({
+            "id": ident or path.stem,
+            "name_fr": name_fr,
+            "name_en": name_en,
+            "quality": quality,
+            "unit": f.text("unit"),
+            "direction": f.choice("direction", model.DIRECTIONS),
+            "description_fr": description_fr,
+            "description_en": description_en,
+            "method_fr": method_fr,
+            "method_en": method_en,
+            "source_name": source_name,
+            "source_url": source_url,
+            "limit": f.number("limit"),
+            "aggregation": f.choice("aggregation", model.AGGREGATIONS),
+            "lever": f.choice("lever", model.LEVERS),
+            "decimals": decimals,
+            "frequency": f.text("frequency", required=False),
+            "license": f.text("license", required=False),
+            "file": name,
+        })
+    frame = pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
+    return frame.astype({"limit": "float64"})
+
+
+def _read_csv_records(path: Path, root: Path, problems: list[Problem]) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+    """Header and (spreadsheet row, cells) of a CSV file; blank rows are skipped but counted."""
+    name = rel(path, root)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(name, value=exc.strerror, expected="a readable file"))
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(Problem(name, line=line, value=f"byte 0x{raw[exc.start]:02x}",
+                                expected="UTF-8 text (in a spreadsheet: save as « CSV UTF-8 »)"))
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        problems.append(Problem(name, line=reader.line_num, value=str(exc), expected="well-formed CSV"))
+        return None
+    if not records or not any(cell.strip() for cell in records[0]):
+        problems.append(Problem(name, row=1, value=None, expected="a header row naming the columns"))
+        return None
+    header = [cell.strip() for cell in records[0]]
+    body = []
+    for index, cells in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        body.append((index, cells))
+    return header, body
+
+
+def _check_header(name: str, header: list[str], required: tuple[str, ...], optional: tuple[str, ...],
+                  problems: list[Problem]) -> bool:
+    ok = True
+    allowed = (*required, *optional)
+    for position, column in enumerate(header, start=1):
+        if column == "":
+            continue
+        if column not in allowed:
+            problems.append(Problem(name, row=1, column=column, value=column,
+                                    expected="one of the known columns: " + ", ".join(allowed)))
+            ok = False
+        elif header.count(column) > 1 and header.index(column) != position - 1:
+            problems.append(Problem(name, row=1, column=column, value=column, expected="each column once"))
+            ok = False
+    for column in required:
+        if column not in header:
+            problems.append(Problem(name, row=1, column=column, value=None,
+                                    expected="this required column (" + ", ".join(required) + ")"))
+            ok = False
+    return ok
+
+
+def _records_to_rows(name: str, header: list[str], body, problems: list[Problem]) -> list[dict]:
+    rows = []
+    for row_number, cells in body:
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+            problems.append(Problem(name, row=row_number, value=cells[len(header)],
+                                    expected=f"no more cells than the {len(header)} columns of the header"))
+        record = {}
+        for position, column in enumerate(header):
+            if column == "":
+                continue
+            cell = cells[position].strip() if position < len(cells) else ""
+            record[column] = cell or None
+        record["file"] = name
+        record["row"] = row_number
+        rows.append(record)
+    return rows
+
+
+def _as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Text columns as Python strings or None, whatever pandas guessed (an all-empty column reads as float)."""
+    for column in columns:
+        values = frame[column].astype("object")
+        frame[column] = values.where(values.notna(), None)
+    return frame
+
+
+def load_territories(root: Path, problems: list[Problem]) -> pd.DataFrame:
+    path = root / "data" / "territories.csv"
+    if not path.is_file():
+        problems.append(Problem("data/territories.csv", value=None, expected="the table of territories"))
+        return pd.DataFrame(columns=TERRITORY_COLUMNS)
+    read = _read_csv_records(path, root, problems)
+    if read is None:
+        return pd.DataFrame(columns=TERRITORY_COLUMNS)
+    header, body = read
+    name = rel(path, root)
+    if not _check_header(name, header, model.TERRITORY_COLUMNS, model.TERRITORY_CODE_COLUMNS, problems):
+        return pd.DataFrame(columns=TERRITORY_COLUMNS)
+    rows = _records_to_rows(name, header, body, problems)
+    frame = pd.DataFrame(rows).reindex(columns=TERRITORY_COLUMNS)
+    return _as_text(frame, [c for c in TERRITORY_COLUMNS if c != "row"])
+
+
+def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    coalitions, targets = [], []
+    folder = root / "data" / "coalitions"
+    if not folder.is_dir():
+        problems.append(Problem("data/coalitions/", value=None, expected="a folder of coalition profiles"))
+        return pd.DataFrame(columns=COALITION_COLUMNS), pd.DataFrame(columns=TARGET_COLUMNS)
+    for path in sorted(folder.iterdir()):
+        if path.is_dir() or path.name.startswith(".") or path.name.lower() == "readme.md":
+            continue
+        name = rel(path, root)
+        if path.suffix not in (".yml", ".yaml"):
+            problems.append(Problem(name, value=path.name, expected="only .yml coalition profiles in data/coalitions/"))
+            continue
+        data = read_yaml(path, root, problems)
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            problems.append(Problem(name, value=type(data).__name__, expected="a mapping of keys"))
+            continue
+        f = _Fields(data, name, problems)
+        f.check_keys(model.COALITION_REQUIRED, model.COALITION_OPTIONAL)
+        ident = f.text("id")
+        if ident is not None and ident != path.stem:
+            f.fault("id", ident, f"the file's name without .yml ('{path.stem}')")
+        ident = ident or path.stem
+        name_fr, name_en = f.translated("name", require_en=True)
+        leads = []
+        raw_leads = data.get("leads")
+        if raw_leads is not None and not isinstance(raw_leads, list):
+            f.fault("leads", raw_leads, "a list of names or {name, organisation, email} mappings")
+        for i, lead in enumerate(raw_leads if isinstance(raw_leads, list) else []):
+            if isinstance(lead, dict):
+                sub = _Fields(lead, name, problems, f"leads[{i}].")
+                sub.check_keys(("name",), ("organisation", "email"))
+                leads.append({"name": sub.text("name"), "organisation": sub.text("organisation", False),
+                              "email": sub.text("email", False)})
+            elif isinstance(lead, str) and lead.strip():
+                leads.append({"name": lead.strip(), "organisation": None, "email": None})
+            else:
+                f.fault(f"leads[{i}]", lead, "a name or a {name, organisation, email} mapping")
+        coalitions.append({
+            "id": ident,
+            "name_fr": name_fr,
+            "name_en": name_en,
+            "axes": f.choices("axes", model.AXES),
+            "maturity": f.choice("maturity", model.MATURITIES),
+            "levers": f.choices("levers", model.LEVERS),
+            "leads": leads,
+            "partners": f.texts("partners"),
+            "territories": f.texts("territories"),
+            "intention": f.text("intention"),
+            "file": name,
+        })
+        raw_targets = data.get("targets")
+        if raw_targets is None:
+            continue
+        if not isinstance(raw_targets, list):
+            f.fault("targets", raw_targets, "a list of {indicator, territory, baseline, target}")
+            continue
+        for i, target in enumerate(raw_targets):
+            key = f"targets[{i}]"
+            if not isinstance(target, dict):
+                f.fault(key, target, "a mapping {indicator, territory, baseline: {date, value}, target: {date, value}}")
+                continue
+            sub = _Fields(target, name, problems, key + ".")
+            sub.check_keys(model.TARGET_KEYS, ())
+            row = {"coalition": ident, "indicator": sub.text("indicator"), "territory": sub.text("territory"),
+                   "file": name, "key": key}
+            for point in ("baseline", "target"):
+                value = target.get(point)
+                row[f"{point}_date_text"] = None
+                row[f"{point}_value_text"] = None
+                if value is None:
+                    continue
+                if not isinstance(value, dict):
+                    sub.fault(point, value, "a mapping {date: YYYY-MM-DD, value: number}")
+                    continue
+                pf = _Fields(value, name, problems, f"{key}.{point}.")
+                pf.check_keys(model.TARGET_POINT_KEYS, ())
+                row[f"{point}_date_text"] = normalise_date_text(value.get("date"))
+                row[f"{point}_value_text"] = _number_text(value.get("value"))
+            targets.append(row)
+    targets_frame = _as_text(pd.DataFrame(targets, columns=TARGET_COLUMNS), TARGET_COLUMNS)
+    return pd.DataFrame(coalitions, columns=COALITION_COLUMNS), targets_frame
+
+
+def load_observations(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    folder = root / "data" / "observations"
+    frames, datasets = [], []
+    if not folder.is_dir():
+        return pd.DataFrame(columns=OBSERVATION_COLUMNS), pd.DataFrame(columns=DATASET_COLUMNS)
+    for path in sorted(folder.iterdir()):
+        if path.is_dir() or path.name.startswith(".") or path.name.lower() == "readme.md":
+            continue
+        name = rel(path, root)
+        if path.name.endswith((".meta.yml", ".meta.yaml")):
+            stem = path.name.rsplit(".meta.", 1)[0]
+            if not (folder / f"{stem}.csv").exists():
+                problems.append(Problem(name, value=path.name, expected=f"a data file {stem}.csv beside it"))
+            continue
+        if path.suffix != ".csv":
+            problems.append(Problem(name, value=path.name,
+                                    expected="only .csv observation files (and their .meta.yml) in data/observations/"))
+            continue
+        meta = {}
+        meta_path = path.with_name(path.stem + ".meta.yml")
+        if meta_path.exists():
+            meta_data = read_yaml(meta_path, root, problems)
+            if isinstance(meta_data, dict):
+                mf = _Fields(meta_data, rel(meta_path, root), problems)
+                mf.check_keys((), model.OBSERVATION_META_KEYS)
+                title_fr, title_en = mf.translated("title", require_en=False)
+                description_fr, description_en = mf.translated("description", require_en=False)
+                demonstration = meta_data.get("demonstration", False)
+                if not isinstance(demonstration, bool):
+                    mf.fault("demonstration", demonstration, "true or false")
+                    demonstration = False
+                meta = {"title_fr": title_fr, "title_en": title_en, "description_fr": description_fr,
+                        "description_en": description_en, "demonstration": demonstration,
+                        "license": mf.text("license", False), "source": mf.text("source", False)}
+            elif meta_data is not None:
+                problems.append(Problem(rel(meta_path, root), value=type(meta_data).__name__,
+                                        expected="a mapping of keys"))
+        datasets.append({"dataset": path.stem, "file": name, "demonstration": False, **meta})
+        read = _read_csv_records(path, root, problems)
+        if read is None:
+            continue
+        header, body = read
+        if not _check_header(name, header, model.OBSERVATION_REQUIRED, model.OBSERVATION_OPTIONAL, problems):
+            continue
+        rows = _records_to_rows(name, header, body, problems)
+        frame = pd.DataFrame(rows).rename(columns={"date": "date_text", "value": "value_text"})
+        frame["dataset"] = path.stem
+        frames.append(frame.reindex(columns=OBSERVATION_COLUMNS))
+    observations = (pd.concat(frames, ignore_index=True) if frames
+                    else pd.DataFrame(columns=OBSERVATION_COLUMNS))
+    observations = _as_text(observations, [c for c in OBSERVATION_COLUMNS if c != "row"])
+    return observations, pd.DataFrame(datasets, columns=DATASET_COLUMNS)
+
+
+def load_root(path: str | Path) -> DataRoot:
+    """Read every file of a data root. Problems are collected, not raised."""
+    root = Path(path)
+    if not root.is_dir():
+        raise ObservatoryError(f"{root}: no such folder (expected a data root with indicators/ and data/)")
+    if not (root / "indicators").is_dir() and not (root / "data").is_dir():
+        raise ObservatoryError(f"{root}: not a data root (expected the folders indicators/ and data/ in it)")
+    problems: list[Problem] = []
+    indicators = load_indicators(root, problems)
+    territories = load_territories(root, problems)
+    coalitions, targets = load_coalitions(root, problems)
+    observations, datasets = load_observations(root, problems)
+    return DataRoot(root, indicators, territories, coalitions, targets, observations, datasets, problems)

@@ -1,0 +1,231 @@
+"""Check a data root: cross-file consistency, then the Great Expectations suites.
+
+:func:`validated` is the single entry point the rest of the package uses: it
+loads a root, checks it, and returns typed tables only if nothing is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from observatory import model
+from observatory.dates import parse_period_end
+from observatory.errors import InvalidDataRoot, Problem
+from observatory.load import DataRoot, load_root
+
+NUMBER_RE = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
+ID_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+CODE_FORMATS = {
+    "code_insee": (re.compile(r"^(?:\d{2}|2[AB]|\d{3}|\d{5}|2[AB]\d{3})$"),
+                   "an INSEE COG code: 2 or 3 characters for a region or département, 5 for a commune"),
+    "siren": (re.compile(r"^\d{9}$"), "a SIREN number of 9 digits"),
+    "iso_3166": (re.compile(r"^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$"),
+                 "an ISO 3166 code: FR for a country, FR-BRE or BE-WAL for a subdivision"),
+}
+
+
+@dataclass
+class ValidRoot:
+    """A data root that passed validation, with typed tables ready to compute on."""
+
+    path: Path
+    indicators: pd.DataFrame
+    territories: pd.DataFrame
+    coalitions: pd.DataFrame
+    targets: pd.DataFrame  # typed: *_date as datetimes, *_value as floats
+    observations: pd.DataFrame  # typed: date (end of period) and value
+    datasets: pd.DataFrame
+
+
+def _numbers(texts: pd.Series) -> pd.Series:
+    texts = texts.astype("str").where(texts.notna(), None)
+    clean = texts.where(texts.str.match(NUMBER_RE, na=False))
+    return pd.to_numeric(clean, errors="coerce").astype("float64")
+
+
+def _limits(frame: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
+    """The bound each row's values can't pass: the limit, on the side the indicator improves towards."""
+    info = indicators.drop_duplicates("id").set_index("id")[["direction", "limit"]]
+    direction = frame["indicator"].map(info["direction"])
+    limit = frame["indicator"].map(info["limit"]).astype("float64")
+    frame["direction"] = direction
+    frame["limit_upper"] = limit.where(direction == "increase")
+    frame["limit_lower"] = limit.where(direction == "decrease")
+    return frame
+
+
+def _first_of_key(frame: pd.DataFrame, key: list[str]) -> pd.Series:
+    """For each row, where the first row with the same key is (to say what a duplicate repeats)."""
+    return frame.groupby(key, dropna=False, sort=False)["where"].transform("first")
+
+
+def observation_frame(root: DataRoot) -> pd.DataFrame:
+    """Observations with their date (end of period), numeric value and limits."""
+    frame = root.observations.copy()
+    frame["date"] = parse_period_end(frame["date_text"])
+    frame["value"] = _numbers(frame["value_text"])
+    frame = _limits(frame, root.indicators)
+    frame["coalition_key"] = frame["coalition"].fillna("")
+    frame["date_key"] = frame["date"].dt.strftime("%Y-%m-%d").fillna(frame["date_text"].fillna(""))
+    frame["where"] = frame["file"] + ", row " + frame["row"].astype("str")
+    frame["first_of_key"] = _first_of_key(frame, ["indicator", "territory", "coalition_key", "date_key"])
+    demo = root.datasets.set_index("dataset")["demonstration"] if not root.datasets.empty else pd.Series(dtype=bool)
+    frame["demonstration"] = frame["dataset"].map(demo).fillna(False).astype(bool)
+    return frame
+
+
+def target_frame(root: DataRoot) -> pd.DataFrame:
+    """Targets with parsed dates and values, limits and the signed improvement they ask for."""
+    frame = root.targets.copy()
+    for point in ("baseline", "target"):
+        frame[f"{point}_date"] = parse_period_end(frame[f"{point}_date_text"])
+        frame[f"{point}_value"] = _numbers(frame[f"{point}_value_text"])
+    frame = _limits(frame, root.indicators)
+    sign = frame["direction"].map({"increase": 1.0, "decrease": -1.0})
+    frame["improvement"] = (frame["target_value"] - frame["baseline_value"]) * sign
+    frame["target_date_key"] = frame["target_date"].dt.strftime("%Y-%m-%d").fillna(
+        frame["target_date_text"].fillna(""))
+    frame["where"] = frame["file"] + ", key " + frame["key"]
+    frame["first_of_key"] = _first_of_key(frame, ["coalition", "indicator", "territory", "target_date_key"])
+    return frame
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        n = int(char)
+        if position % 2 == 1:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def territory_problems(root: DataRoot) -> list[Problem]:
+    problems = []
+    frame = root.territories
+    ids = set(frame["id"].dropna())
+    seen: dict[str, int] = {}
+    for row in frame.itertuples(index=False):
+        def fault(column: str, value: object, expected: str) -> None:
+            problems.append(Problem(row.file, row=int(row.row), column=column, value=value, expected=expected))
+
+        if row.id is None or pd.isna(row.id):
+            fault("id", None, "a territory id")
+        elif not ID_RE.match(row.id):
+            fault("id", row.id, "an id of lower-case letters, digits and dashes, e.g. metropole-de-lyon")
+        elif row.id in seen:
+            fault("id", row.id, f"an id used once (already on row {seen[row.id]})")
+        else:
+            seen[row.id] = int(row.row)
+        if row.name is None or pd.isna(row.name):
+            fault("name", None, "the territory's name")
+        if row.level not in model.TERRITORY_LEVELS:
+            fault("level", row.level, "one of " + ", ".join(model.TERRITORY_LEVELS))
+        if isinstance(row.parent, str):
+            if row.parent not in ids:
+                fault("parent", row.parent, "the id of another territory of this table, or empty")
+            elif row.parent == row.id:
+                fault("parent", row.parent, "the id of the enclosing territory, not the territory itself")
+        for column, (pattern, expected) in CODE_FORMATS.items():
+            value = getattr(row, column)
+            if isinstance(value, str):
+                if not pattern.match(value):
+                    fault(column, value, expected)
+                elif column == "siren" and not _luhn_ok(value):
+                    fault(column, value, "a valid SIREN number (its check digit is wrong)")
+    # A parent chain must end: a loop would hang every roll-up.
+    parents = dict(zip(frame["id"], frame["parent"]))
+    for row in frame.itertuples(index=False):
+        current, steps = row.id, 0
+        while isinstance(current, str) and steps <= len(parents):
+            current = parents.get(current)
+            steps += 1
+            if current == row.id:
+                problems.append(Problem(row.file, row=int(row.row), column="parent", value=row.parent,
+                                        expected="a parent chain that does not come back to the territory"))
+                break
+    return problems
+
+
+def indicator_problems(root: DataRoot) -> list[Problem]:
+    problems = []
+    frame = root.indicators
+    duplicated = frame[frame["id"].duplicated(keep=False)]
+    for ident, group in duplicated.groupby("id"):
+        files = list(group["file"])
+        for file in files[1:]:
+            problems.append(Problem(file, key="id", value=ident, expected=f"an id used once (already in {files[0]})"))
+    for row in frame.itertuples(index=False):
+        if isinstance(row.id, str) and not ID_RE.match(row.id):
+            problems.append(Problem(row.file, key="id", value=row.id,
+                                    expected="an id of lower-case letters, digits and dashes"))
+    return problems
+
+
+def coalition_problems(root: DataRoot) -> list[Problem]:
+    problems = []
+    known = set(root.territories["id"].dropna())
+    for row in root.coalitions.itertuples(index=False):
+        if isinstance(row.id, str) and not ID_RE.match(row.id):
+            problems.append(Problem(row.file, key="id", value=row.id,
+                                    expected="an id of lower-case letters, digits and dashes"))
+        for i, territory in enumerate(row.territories):
+            if territory not in known:
+                problems.append(Problem(row.file, key=f"territories[{i}]", value=territory,
+                                        expected="a territory id of data/territories.csv"))
+        for i, lead in enumerate(row.leads):
+            email = lead.get("email")
+            if email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
+                problems.append(Problem(row.file, key=f"leads[{i}].email", value=email, expected="an email address"))
+    return problems
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    """One message per place: the first fault found in a cell says what to fix first."""
+    seen, kept = set(), []
+    for problem in problems:
+        place = (problem.file, problem.row, problem.line, problem.key, problem.column)
+        if problem.row is None and problem.key is None and problem.line is None:
+            place = (*place, problem.expected, str(problem.value))
+        if place in seen:
+            continue
+        seen.add(place)
+        kept.append(problem)
+    return sorted(kept, key=Problem.sort_key)
+
+
+def check_root(root: DataRoot) -> tuple[list[Problem], pd.DataFrame, pd.DataFrame]:
+    """All problems of a loaded root, and its typed observations and targets."""
+    from observatory import expectations  # Great Expectations is slow to import: only when validating
+
+    problems = list(root.problems)
+    problems += indicator_problems(root)
+    problems += territory_problems(root)
+    problems += coalition_problems(root)
+    observations = observation_frame(root)
+    targets = target_frame(root)
+    indicator_ids = root.indicators["id"].dropna()
+    territory_ids = root.territories["id"].dropna()
+    problems += expectations.observation_problems(observations, indicator_ids, territory_ids,
+                                                  root.coalitions["id"].dropna())
+    problems += expectations.target_problems(targets, indicator_ids, territory_ids)
+    return _dedupe(problems), observations, targets
+
+
+def validated(path: str | Path) -> ValidRoot:
+    """Load and check a data root; raise :class:`InvalidDataRoot` listing every problem."""
+    root = load_root(path)
+    problems, observations, targets = check_root(root)
+    if problems:
+        raise InvalidDataRoot(problems)
+    keep_obs = ["indicator", "territory", "coalition", "date_text", "date", "value", "source", "comment",
+                "file", "row", "dataset", "demonstration"]
+    keep_targets = ["coalition", "indicator", "territory", "baseline_date", "baseline_value", "target_date",
+                    "target_value", "file", "key"]
+    return ValidRoot(root.path, root.indicators, root.territories, root.coalitions,
+                     targets[keep_targets].reset_index(drop=True),
+                     observations[keep_obs].reset_index(drop=True), root.datasets)

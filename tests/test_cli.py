@@ -1,0 +1,50 @@
+"""The `observatory` command as users run it: outputs, exit codes, no traceback."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+from tests.conftest import FIXTURE_ROOT
+
+PROGRESS_HEADER = ["coalition", "indicator", "quality", "territory", "baseline_date", "baseline_value",
+                   "target_date", "target_value", "latest_date", "latest_value", "progress", "status"]
+
+
+def test_progress_writes_one_row_per_target(tmp_path, cli):
+    out = tmp_path / "out" / "progress.csv"
+    summary = tmp_path / "out" / "summary.csv"
+    code, _, err = cli("progress", "--root", FIXTURE_ROOT, "--out", out, "--summary", summary)
+    assert code == 0, err
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert list(rows[0])[: len(PROGRESS_HEADER)] == PROGRESS_HEADER
+    assert len(rows) == 7
+    first = rows[0]
+    assert (first["coalition"], first["indicator"], first["latest_date"], first["status"]) == (
+        "alpha", "people-trained", "2022-06-30", "achieved")
+    assert first["progress"] == "1.05"  # no binary noise in what users read
+    compass = list(csv.DictReader(summary.open(encoding="utf-8")))
+    assert {r["scope"] for r in compass} == {"programme", "coalition", "territory"}
+
+
+def test_progress_on_a_bad_root_writes_nothing(root_copy, tmp_path, cli):
+    (root_copy / "data" / "observations" / "figures.csv").write_text("indicator,territory,date,value\nx,y,z,w\n")
+    out = tmp_path / "progress.csv"
+    code, _, err = cli("progress", "--root", root_copy, "--out", out)
+    assert code == 1
+    assert "nothing was written" in err
+    assert not out.exists()
+
+
+def test_python_dash_m_and_no_traceback_on_garbage(tmp_path):
+    root = tmp_path / "root"
+    (root / "indicators" / "frugal").mkdir(parents=True)
+    (root / "data").mkdir()
+    (root / "indicators" / "frugal" / "x.yml").write_bytes(b"\xff\xfe\x00garbage: [")
+    done = subprocess.run([sys.executable, "-m", "observatory", "validate", "--root", str(root)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "indicators/frugal/x.yml" in done.stderr
+    assert "data/territories.csv: found (empty), expected the table of territories" in done.stderr
+    assert "Traceback" not in done.stderr
