@@ -51,6 +51,26 @@ def cmd_progress(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    from observatory.build import build
+
+    langs = tuple(lang.strip() for lang in args.lang.split(",") if lang.strip())
+    for lang in langs:
+        if lang not in ("fr", "en"):
+            raise ObservatoryError(f"--lang {lang}: expected fr, en or fr,en")
+    report = build(args.root, args.out, jobs=args.jobs, only=args.only, langs=langs, force=args.force, say=_say)
+    index = (report.out / "index.html").resolve()
+    sizes = [b["bytes"] for b in report.built if "bytes" in b]
+    weight = f", pages {min(sizes) // 1024}–{max(sizes) // 1024} kB" if sizes else ""
+    _say(f"built {len(report.built)}, unchanged {len(report.skipped)}, failed {len(report.failed)} "
+         f"in {report.seconds:.0f} s{weight}")
+    for failure in report.failed:
+        _say(f"FAILED {failure['key']}: {failure['error']} (its previous page, if any, is kept)")
+    if index.exists():
+        _say(f"open {index.as_uri()}")
+    return 0 if report.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="observatory",
@@ -71,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     progress = add("progress", "compute progress toward every target", cmd_progress)
     progress.add_argument("--out", required=True, help="CSV file for one row per target")
     progress.add_argument("--summary", help="CSV file for the compass: status counts and mean progress per quality")
+    build = add("build", "validate, compute and publish the dashboards as a static site", cmd_build)
+    build.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    build.add_argument("--jobs", type=int, default=None, help="notebooks run in parallel (default: cores)")
+    build.add_argument("--only", action="append", metavar="KIND:ID",
+                       help="build only this page: programme, coalition:ID or territory:ID (repeatable)")
+    build.add_argument("--lang", default="fr,en", help="editions to build (default: fr,en)")
+    build.add_argument("--force", action="store_true", help="run every dashboard even if its inputs did not change")
     return parser
 
 

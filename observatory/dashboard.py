@@ -1,0 +1,467 @@
+"""What each dashboard shows, as displayable fragments: notebooks only call these.
+
+Every fragment is an object with ``_repr_html_``, so a notebook cell that ends
+with one displays it (in papermill, nbconvert and Voilà alike), and a test can
+read its HTML without a kernel. Every text that comes from data files is
+escaped here; charts go through :func:`chart`, which never embeds plotly.js
+(the page loads one shared copy).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from observatory import figures, model
+from observatory import results as results_module
+from observatory.i18n import AXIS_NAMES, LEVEL_NAMES, LEVER_NAMES, MATURITY_NAMES, name_of, quality_name, status_name, t
+
+CSS = """
+.obs { font-family: "DejaVu Sans", Arial, sans-serif; color: #212529; line-height: 1.45; max-width: 1100px; }
+.obs h1 { font-size: 1.7em; margin: 0.2em 0 0.3em; }
+.obs h2 { font-size: 1.25em; margin: 1.2em 0 0.4em; border-bottom: 1px solid #dee2e6; padding-bottom: 0.2em; }
+.obs .demo { background: #fff3bf; border: 1px solid #e0a100; padding: 0.5em 0.8em; border-radius: 4px; margin: 0.5em 0; }
+.obs .meta { color: #495057; font-size: 0.92em; }
+.obs dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.2em 1em; margin: 0.5em 0; }
+.obs dt { font-weight: bold; }
+.obs dd { margin: 0; }
+.obs table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
+.obs th, .obs td { border-bottom: 1px solid #dee2e6; padding: 0.35em 0.5em; text-align: left; vertical-align: top; }
+.obs th { background: #f1f3f5; }
+.obs td.num { text-align: right; white-space: nowrap; }
+.obs .badge { display: inline-block; padding: 0.1em 0.5em; border-radius: 1em; color: #fff; font-size: 0.85em; white-space: nowrap; }
+.obs .badge.moderate, .obs .badge.no_data { color: #212529; }
+.obs .bar { position: relative; background: #e9ecef; height: 1.1em; min-width: 7em; border-radius: 3px; }
+.obs .bar span { position: absolute; left: 0; top: 0; bottom: 0; background: #4cae4f; border-radius: 3px; }
+.obs .bar b { position: relative; font-weight: normal; font-size: 0.8em; padding-left: 0.3em; }
+.obs nav a { margin-right: 1em; }
+.obs .small { font-size: 0.85em; color: #495057; }
+"""
+for _status, _colour in figures.STATUS_COLOURS.items():
+    CSS += f".obs .badge.{_status} {{ background: {_colour}; }}\n"
+
+
+def esc(text: object) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def safe_url(url: object) -> str | None:
+    """Only web links are kept: a javascript: or data: URL from a file must not become a link."""
+    if isinstance(url, str) and url.strip().lower().startswith(("https://", "http://")):
+        return url.strip()
+    return None
+
+
+@dataclass
+class Fragment:
+    """A piece of HTML, shown by notebooks through ``_repr_html_``."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:  # what text-only front-ends show instead of the HTML
+        return f"<{len(self.html)} characters of HTML>"
+
+
+def _json_for_script(value: object) -> str:
+    """JSON safe inside a <script>: no '</script>' or comment opener can close it early."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") \
+        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def chart(fig, div_id: str) -> Fragment:
+    """A plotly figure as a <div> and a script drawing it with the page's shared plotly.js."""
+    spec = json.loads(fig.to_json())
+    config = {"displaylogo": False, "responsive": True,
+              "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+    height = spec.get("layout", {}).get("height", 400)
+    return Fragment(
+        f'<div class="obs-chart" id="{esc(div_id)}" style="height:{int(height)}px;width:100%"></div>'
+        f'<script type="text/javascript">(function(){{'
+        f'var spec={_json_for_script(spec)};'
+        f'var el=document.getElementById({json.dumps(div_id)});'
+        f'if(window.Plotly){{window.Plotly.newPlot(el,spec.data,spec.layout,{_json_for_script(config)});}}'
+        f'else{{el.textContent="plotly.js is missing: the chart cannot be drawn.";}}'
+        f'}})();</script>'
+    )
+
+
+def _number(value: float | None, decimals: int | None = None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if decimals is None:
+        text = f"{value:,.10g}" if abs(value) >= 1000 else f"{value:.10g}"
+    else:
+        text = f"{value:,.{int(decimals)}f}"
+    return text.replace(",", "\u202f")
+
+
+def _date(value) -> str:
+    return "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def badge(status: str, lang: str) -> str:
+    return f'<span class="badge {esc(status)}">{esc(status_name(status, lang))}</span>'
+
+
+def progress_bar(progress: float | None, lang: str) -> str:
+    if progress is None or (isinstance(progress, float) and math.isnan(progress)):
+        return "—"
+    width = max(0.0, min(1.0, progress)) * 100
+    label = f"{progress * 100:.0f} %"
+    return (f'<div class="bar" role="img" aria-label="{esc(t("progress", lang))} {label}">'
+            f'<span style="width:{width:.0f}%"></span><b>{label}</b></div>')
+
+
+class Page:
+    """One dashboard's data (a results slice) and the fragments it shows."""
+
+    kind = "page"
+
+    def __init__(self, results: results_module.Results, lang: str = "fr"):
+        self.results = results
+        self.lang = lang
+        self._charts = 0
+
+    # -- helpers ---------------------------------------------------------------------------
+    def name(self, frame_row: pd.Series, key: str = "name") -> str:
+        return frame_row.get(f"{key}_{self.lang}") or frame_row.get(f"{key}_fr") or ""
+
+    @property
+    def coalition_names(self) -> dict[str, str]:
+        return {r["id"]: self.name(r) for _, r in self.results.coalitions.iterrows()}
+
+    @property
+    def territory_names(self) -> dict[str, str]:
+        return dict(zip(self.results.territories["id"], self.results.territories["name"]))
+
+    def chart(self, fig) -> Fragment:
+        self._charts += 1
+        return chart(fig, f"{self.kind}-chart-{self._charts}")
+
+    # -- fragments shared by every page ----------------------------------------------------
+    def style(self) -> Fragment:
+        return Fragment(f"<style>{CSS}</style>")
+
+    def demonstration_notice(self) -> Fragment:
+        if not self.results.demonstration:
+            return Fragment("")
+        return Fragment(f'<div class="obs"><p class="demo" role="note"><strong>⚠</strong> '
+                        f'{esc(t("demonstration", self.lang))}</p></div>')
+
+    def method(self) -> Fragment:
+        lang = self.lang
+        rows = []
+        for _, ind in self.results.indicators.sort_values(["quality", "id"]).iterrows():
+            url = safe_url(ind["source_url"])
+            source = esc(ind["source_name"])
+            if url:
+                source = f'<a href="{esc(url)}" rel="noopener">{source}</a>'
+            method = ind.get(f"method_{lang}") or ind.get("method_fr")
+            rows.append(f"<tr><td>{esc(self.name(ind))}</td><td>{esc(quality_name(ind['quality'], lang))}</td>"
+                        f"<td>{esc(ind['unit'])}</td><td>{esc(method)}</td><td>{source}</td></tr>")
+        datasets = []
+        for _, ds in self.results.datasets.iterrows():
+            title = ds.get(f"title_{lang}") or ds.get("title_fr") or ds["dataset"]
+            flag = f" — <strong>{esc(t('demo_short', lang))}</strong>" if ds["demonstration"] else ""
+            licence = f" ({esc(ds['license'])})" if ds.get("license") else ""
+            datasets.append(f"<li>{esc(title)}{licence}{flag}</li>")
+        table = ""
+        if rows:
+            table = (f"<table><thead><tr><th>{t('indicator', lang)}</th><th>{t('quality', lang)}</th>"
+                     f"<th>{t('unit', lang)}</th><th>{t('method', lang)}</th><th>{t('source', lang)}</th></tr>"
+                     f"</thead><tbody>{''.join(rows)}</tbody></table>")
+        listing = f"<p>{t('observations', lang)} :</p><ul>{''.join(datasets)}</ul>" if datasets else ""
+        return Fragment(f'<div class="obs"><h2>{t("method", lang)} · {t("sources", lang)}</h2>'
+                        f"<p>{esc(t('method_text', lang))}</p>{table}{listing}</div>")
+
+    def footer(self, download: str | None = None) -> Fragment:
+        lang = self.lang
+        as_of = self.results.data_as_of
+        parts = []
+        if as_of:
+            parts.append(f"{esc(t('from_data_of', lang).capitalize())} {esc(as_of)}.")
+        if download:
+            label = {"fr": ("cibles", "observations"), "en": ("targets", "observations")}[lang]
+            links = [f'<a href="{esc(download)}-{kind}.csv" download>{esc(name)}</a>'
+                     for kind, name in zip(("targets", "observations"), label)]
+            parts.append(f"{esc(t('download', lang))} : {' · '.join(links)}")
+        return Fragment(f'<div class="obs"><p class="small">{" ".join(parts)}</p></div>')
+
+    # -- targets ---------------------------------------------------------------------------
+    def targets_table(self, show_coalition: bool = False) -> Fragment:
+        lang = self.lang
+        progress = self.results.progress
+        if progress.empty:
+            return Fragment(f'<div class="obs"><h2>{t("targets", lang)}</h2><p>{t("no_targets", lang)}</p></div>')
+        indicators = self.results.indicators.set_index("id")
+        places = self.territory_names
+        coalitions = self.coalition_names
+        head = [t("indicator", lang), t("territory", lang), t("baseline", lang), t("target", lang),
+                t("latest", lang), t("progress", lang), t("status", lang)]
+        if show_coalition:
+            head.insert(0, t("coalition", lang))
+        rows = []
+        ordered = progress.assign(order=progress["status"].map({s: i for i, s in enumerate(model.STATUSES)}))
+        for _, row in ordered.sort_values(["order", "quality", "indicator"]).iterrows():
+            ind = indicators.loc[row["indicator"]]
+            decimals = ind["decimals"] if not pd.isna(ind["decimals"]) else None
+            unit = esc(ind["unit"])
+            latest = "—"
+            if not pd.isna(row["latest_value"]):
+                source = f"<br><span class='small'>{esc(row['latest_source'])}</span>" if row["latest_source"] else ""
+                latest = f"{_number(row['latest_value'], decimals)} {unit}<br><span class='small'>" \
+                         f"{_date(row['latest_date'])}</span>{source}"
+            cells = [
+                f"{esc(self.name(ind))}<br><span class='small'>{esc(quality_name(row['quality'], lang))}</span>",
+                esc(places.get(row["territory"], row["territory"])),
+                f"{_number(row['baseline_value'], decimals)} {unit}<br><span class='small'>"
+                f"{_date(row['baseline_date'])}</span>",
+                f"{_number(row['target_value'], decimals)} {unit}<br><span class='small'>"
+                f"{_date(row['target_date'])}</span>",
+                latest,
+                progress_bar(row["progress"], lang),
+                badge(row["status"], lang),
+            ]
+            if show_coalition:
+                cells.insert(0, esc(coalitions.get(row["coalition"], row["coalition"])))
+            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        header = "".join(f"<th scope='col'>{esc(h)}</th>" for h in head)
+        return Fragment(f'<div class="obs"><h2>{t("targets", lang)}</h2><table class="targets">'
+                        f"<thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+
+    def missing(self) -> Fragment:
+        lang = self.lang
+        gaps = self.results.progress[self.results.progress["status"] == "no_data"]
+        if gaps.empty:
+            body = f"<p>{esc(t('nothing_missing', lang))}</p>" if len(self.results.progress) else ""
+        else:
+            indicators = self.results.indicators.set_index("id")
+            items = [f"<li>{esc(self.name(indicators.loc[r['indicator']]))} — "
+                     f"{esc(self.territory_names.get(r['territory'], r['territory']))} "
+                     f"({esc(self.coalition_names.get(r['coalition'], r['coalition']))}, "
+                     f"{t('baseline', lang).lower()} {_date(r['baseline_date'])})</li>"
+                     for _, r in gaps.iterrows()]
+            body = f"<ul>{''.join(items)}</ul>"
+        return Fragment(f'<div class="obs"><h2>{t("missing", lang)}</h2>{body}</div>')
+
+    def compass_rows(self, scope: str, scope_id: str) -> pd.DataFrame:
+        c = self.results.compass
+        return c[(c["scope"] == scope) & (c["scope_id"] == scope_id) & (c["quality"] != "all")]
+
+    def timelines(self) -> list[Fragment]:
+        """One chart per indicator and territory with targets: figures, baseline, path, target date."""
+        out = []
+        progress, obs = self.results.progress, self.results.observations
+        indicators = self.results.indicators.set_index("id")
+        for (indicator, territory), targets in progress.groupby(["indicator", "territory"], sort=True):
+            series = obs[(obs["indicator"] == indicator) & (obs["territory"] == territory)
+                         & (obs["coalition"].isna() | obs["coalition"].isin(set(targets["coalition"])))]
+            fig = figures.timeline(series, targets, indicators.loc[indicator],
+                                   self.territory_names.get(territory, territory), self.lang, self.coalition_names)
+            out.append(self.chart(fig))
+        return out
+
+
+class CoalitionPage(Page):
+    kind = "coalition"
+
+    def __init__(self, results: results_module.Results, coalition: str, lang: str = "fr"):
+        super().__init__(results, lang)
+        self.coalition = coalition
+        self.profile = results.coalitions[results.coalitions["id"] == coalition].iloc[0]
+
+    def header(self) -> Fragment:
+        lang, p = self.lang, self.profile
+        places = self.territory_names
+        rows = [
+            (t("maturity", lang), esc(name_of(MATURITY_NAMES, p["maturity"], lang)) if p["maturity"] else "—"),
+            (t("axes", lang), ", ".join(esc(name_of(AXIS_NAMES, a, lang)) for a in p["axes"]) or "—"),
+            (t("levers", lang), ", ".join(esc(name_of(LEVER_NAMES, lv, lang)) for lv in p["levers"]) or "—"),
+            (t("leads", lang), ", ".join(esc(x) for x in p["leads"]) or "—"),
+            (t("partners", lang), ", ".join(esc(x) for x in p["partners"]) or "—"),
+            (t("territories", lang), ", ".join(esc(places.get(x, x)) for x in p["territories"]) or "—"),
+        ]
+        facts = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
+        return Fragment(f'<div class="obs"><p class="meta">{t("coalition", lang)}</p>'
+                        f"<h1>{esc(self.name(p))}</h1><p><em>{esc(p['intention'])}</em></p><dl>{facts}</dl></div>")
+
+    def compass(self) -> Fragment:
+        return self.chart(figures.compass(self.compass_rows("coalition", self.coalition), self.lang))
+
+    def key_figures(self) -> str:
+        """The page's figures as plain text (checked by nbval: it must not change silently)."""
+        counts = self.results.progress["status"].value_counts()
+        parts = [f"{s}={int(counts.get(s, 0))}" for s in model.STATUSES]
+        return f"{self.coalition}: {len(self.results.progress)} targets; " + ", ".join(parts)
+
+
+class TerritoryPage(Page):
+    kind = "territory"
+
+    def __init__(self, results: results_module.Results, territory: str, lang: str = "fr"):
+        super().__init__(results, lang)
+        self.territory = territory
+        self.profile = results.territories[results.territories["id"] == territory].iloc[0]
+
+    def header(self) -> Fragment:
+        lang, p = self.lang, self.profile
+        places = self.territory_names
+        codes = [f"{label} {esc(p[c])}" for c, label in (("code_insee", "INSEE"), ("siren", "SIREN"),
+                                                           ("iso_3166", "ISO 3166")) if p.get(c)]
+        coalitions = ", ".join(esc(n) for n in sorted(self.coalition_names.values())) or "—"
+        rows = [(t("territory", lang), esc(name_of(LEVEL_NAMES, p["level"], lang))),
+                ("Codes", " · ".join(codes) or "—"),
+                (t("coalitions", lang), coalitions)]
+        if p.get("parent"):
+            rows.insert(1, ("⊂", esc(places.get(p["parent"], p["parent"]))))
+        facts = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
+        return Fragment(f'<div class="obs"><p class="meta">{t("territory", lang)}</p>'
+                        f"<h1>{esc(p['name'])}</h1><dl>{facts}</dl></div>")
+
+    def compass(self) -> Fragment:
+        return self.chart(figures.compass(self.compass_rows("territory", self.territory), self.lang))
+
+    def territory_wide(self) -> list[Fragment]:
+        """Figures about the territory itself (no coalition), one chart per indicator."""
+        obs = self.results.observations
+        wide = obs[obs["coalition"].isna()]
+        indicators = self.results.indicators.set_index("id")
+        out = []
+        for indicator, series in wide.groupby("indicator", sort=True):
+            fig = figures.timeline(series, self.results.progress.iloc[0:0], indicators.loc[indicator],
+                                   self.profile["name"], self.lang)
+            out.append(self.chart(fig))
+        if not out:
+            return [Fragment('<div class="obs"><p class="small">—</p></div>')]
+        return out
+
+    def siblings(self) -> Fragment:
+        lang = self.lang
+        c = self.results.compass
+        near = results_module.siblings(self.results.territories, self.territory)
+        stats = c[(c["scope"] == "territory") & (c["quality"] == "all")].set_index("scope_id")
+        rows = []
+        for _, place in near.iterrows():
+            if place["id"] in stats.index:
+                s = stats.loc[place["id"]]
+                good = int(s["achieved"] + s["on_track"])
+                rows.append((place["name"], int(s["targets"]), good, s["mean_progress"], place["id"]))
+            else:
+                rows.append((place["name"], 0, 0, float("nan"), place["id"]))
+        rows.sort(key=lambda r: (-(r[3] if not math.isnan(r[3]) else -1), r[0]))
+        bold = ' style="font-weight:bold"'
+        body = "".join(
+            f"<tr{bold if ident == self.territory else ''}><td>{esc(name)}</td>"
+            f"<td class='num'>{n}</td><td class='num'>{good}</td><td>{progress_bar(mean, lang) if n else '—'}</td></tr>"
+            for name, n, good, mean, ident in rows)
+        return Fragment(f'<div class="obs"><h2>{t("siblings", lang)}</h2><table><thead><tr>'
+                        f"<th>{t('territory', lang)}</th><th>{t('number_of_targets', lang)}</th>"
+                        f"<th>{t('share_on_track', lang)}</th><th>{t('mean_progress', lang)}</th></tr></thead>"
+                        f"<tbody>{body}</tbody></table></div>")
+
+    def key_figures(self) -> str:
+        counts = self.results.progress["status"].value_counts()
+        parts = [f"{s}={int(counts.get(s, 0))}" for s in model.STATUSES]
+        return f"{self.territory}: {len(self.results.progress)} targets, " \
+               f"{len(self.results.observations)} figures; " + ", ".join(parts)
+
+
+class ProgrammePage(Page):
+    kind = "programme"
+
+    def header(self) -> Fragment:
+        lang = self.lang
+        p = self.results.progress
+        n_coalitions = len(self.results.coalitions)
+        with_targets = p["coalition"].nunique()
+        intro = {
+            "fr": (f"{n_coalitions} coalitions, dont {with_targets} avec des cibles chiffrées ; {len(p)} cibles sur "
+                   f"{p['territory'].nunique()} territoires, suivies vers 2022 selon les sept qualités d'un "
+                   "numérique capacitant, inclusif, frugal, innovant, démocratique, protecteur et équitable."),
+            "en": (f"{n_coalitions} coalitions, {with_targets} of them with quantified targets; {len(p)} targets "
+                   f"on {p['territory'].nunique()} territories, tracked toward 2022 along the seven qualities of "
+                   "an empowering, inclusive, frugal, innovative, democratic, protective and fair digital."),
+        }[lang]
+        return Fragment(f'<div class="obs"><h1>{esc(t("site_title", lang))}</h1><p>{esc(intro)}</p></div>')
+
+    def compass(self) -> Fragment:
+        return self.chart(figures.compass(self.compass_rows("programme", "reset"), self.lang))
+
+    def ranking(self) -> Fragment:
+        return self.chart(figures.ranking(self.results.progress, self.coalition_names, self.lang))
+
+    def status_by_quality(self) -> Fragment:
+        c = self.results.compass
+        rows = c[(c["scope"] == "programme") & (c["quality"] != "all")]
+        labels = {q: quality_name(q, self.lang) for q in model.QUALITIES}
+        return self.chart(figures.status_bars(rows, "quality", labels, self.lang, t("status_by_quality", self.lang)))
+
+    def status_by_coalition(self) -> Fragment:
+        c = self.results.compass
+        rows = c[(c["scope"] == "coalition") & (c["quality"] == "all")]
+        return self.chart(figures.status_bars(rows, "scope_id", self.coalition_names, self.lang,
+                                              t("status_by_coalition", self.lang)))
+
+    def territory_map(self) -> Fragment:
+        c = self.results.compass
+        return self.chart(figures.territory_tiles(self.results.territories,
+                                                  c[(c["scope"] == "territory") & (c["quality"] == "all")], self.lang))
+
+    def coverage(self) -> Fragment:
+        lang = self.lang
+        p = self.results.progress
+        table = p.assign(missing=p["status"] == "no_data").groupby("coalition").agg(
+            targets=("status", "size"), missing=("missing", "sum")).reset_index()
+        names = self.coalition_names
+        rows = "".join(f"<tr><td>{esc(names.get(r.coalition, r.coalition))}</td><td class='num'>{r.targets}</td>"
+                       f"<td class='num'>{r.missing}</td></tr>" for r in table.itertuples())
+        without = sorted(set(self.results.coalitions["id"]) - set(p["coalition"]))
+        note = ""
+        if without:
+            label = {"fr": "Coalitions sans cible chiffrée", "en": "Coalitions without quantified targets"}[lang]
+            note = f"<p class='small'>{label} : {', '.join(esc(names.get(c, c)) for c in without)}.</p>"
+        return Fragment(f'<div class="obs"><h2>{t("coverage", lang)}</h2><table><thead><tr>'
+                        f"<th>{t('coalition', lang)}</th><th>{t('number_of_targets', lang)}</th>"
+                        f"<th>{t('missing', lang)}</th></tr></thead><tbody>{rows}</tbody></table>{note}</div>")
+
+    def key_figures(self) -> str:
+        counts = self.results.progress["status"].value_counts()
+        parts = [f"{s}={int(counts.get(s, 0))}" for s in model.STATUSES]
+        return f"programme: {len(self.results.progress)} targets; " + ", ".join(parts)
+
+
+def _load(results_dir: str | None, root: str | None) -> results_module.Results:
+    root = root or os.environ.get("OBSERVATORY_ROOT") or str(Path(__file__).resolve().parent.parent)
+    return results_module.load(results_dir, root)
+
+
+def coalition_page(coalition: str | None = None, lang: str = "fr", results_dir: str | None = None,
+                   root: str | None = None) -> CoalitionPage:
+    """The dashboard of one coalition (the first one, alphabetically, when none is named)."""
+    everything = _load(results_dir, root)
+    coalition = coalition or sorted(everything.coalitions["id"])[0]
+    return CoalitionPage(results_module.slice_for(everything, "coalition", coalition), coalition, lang)
+
+
+def territory_page(territory: str | None = None, lang: str = "fr", results_dir: str | None = None,
+                   root: str | None = None) -> TerritoryPage:
+    everything = _load(results_dir, root)
+    territory = territory or next(ident for kind, ident in results_module.pages(everything) if kind == "territory")
+    return TerritoryPage(results_module.slice_for(everything, "territory", territory), territory, lang)
+
+
+def programme_page(lang: str = "fr", results_dir: str | None = None, root: str | None = None) -> ProgrammePage:
+    return ProgrammePage(results_module.slice_for(_load(results_dir, root), "programme", None), lang)

@@ -1,0 +1,76 @@
+"""Run one dashboard notebook with papermill and render it as a site page.
+
+This runs in a worker process of the build. Files are written aside and
+renamed only once both the executed notebook and the page are complete, so a
+failed run leaves the previous version of the page in place.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from pathlib import Path
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _exporter():
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.TemplateExporter.extra_template_basedirs = [str(TEMPLATES)]
+    config.TemplateExporter.exclude_input = True
+    config.TemplateExporter.exclude_input_prompt = True
+    config.TemplateExporter.exclude_output_prompt = True
+    config.HTMLExporter.exclude_anchor_links = True
+    # Outputs are our own fragments (data text already escaped) and must keep their chart scripts.
+    config.HTMLExporter.sanitize_html = False
+    config.HTMLExporter.template_name = "observatory"
+    return HTMLExporter(config=config)
+
+
+def run_page(job: dict) -> dict:
+    """Execute ``job['notebook']`` with ``job['parameters']``; write the notebook and the page.
+
+    Returns a report: key, ok, error (a short text), seconds, page size.
+    """
+    started = time.perf_counter()
+    key = job["key"]
+    executed = Path(job["executed"])
+    page = Path(job["page"])
+    tmp_nb = executed.with_name(executed.name + ".tmp")
+    tmp_page = page.with_name(page.name + ".tmp")
+    try:
+        import nbformat
+        import papermill
+        from papermill.exceptions import PapermillExecutionError
+
+        executed.parent.mkdir(parents=True, exist_ok=True)
+        page.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            papermill.execute_notebook(
+                job["notebook"], str(tmp_nb), parameters=job["parameters"], kernel_name="python3",
+                progress_bar=False, log_output=False, cwd=job["cwd"], request_save_on_cell_execute=False,
+                execution_timeout=job.get("timeout", 600),
+            )
+        except PapermillExecutionError as exc:
+            return {"key": key, "ok": False, "seconds": time.perf_counter() - started,
+                    "error": f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"}
+        nb = nbformat.read(str(tmp_nb), as_version=4)
+        resources = {"metadata": {"name": job["title"]}, **job["resources"]}
+        body, _ = _exporter().from_notebook_node(nb, resources=resources)
+        tmp_page.write_text(body, encoding="utf-8")
+        tmp_nb.replace(executed)
+        tmp_page.replace(page)
+        return {"key": key, "ok": True, "seconds": time.perf_counter() - started, "bytes": len(body.encode())}
+    except Exception as exc:  # noqa: BLE001 - a failed page is reported, the others still publish
+        last = traceback.extract_tb(exc.__traceback__)[-1:] or []
+        where = f" ({os.path.basename(last[0].filename)}:{last[0].lineno})" if last else ""
+        return {"key": key, "ok": False, "seconds": time.perf_counter() - started,
+                "error": f"{type(exc).__name__}: {exc}{where}"}
+    finally:
+        for tmp in (tmp_nb, tmp_page):
+            if tmp.exists():
+                tmp.unlink()

@@ -1,0 +1,199 @@
+"""Plotly figures of the dashboards, built from results tables (no kernel needed to test them).
+
+Colours follow the statuses, but never alone: every mark also carries its
+status in words (labels, hover text, legend).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from observatory import model
+from observatory.i18n import quality_name, status_name, t
+
+STATUS_COLOURS = {
+    "achieved": "#1a7f37",
+    "on_track": "#4cae4f",
+    "moderate": "#e0a100",
+    "limited": "#e8590c",
+    "deterioration": "#c92a2a",
+    "no_data": "#adb5bd",
+}
+QUALITY_COLOURS = {
+    "capacitant": "#3b5bdb",
+    "inclusif": "#ae3ec9",
+    "frugal": "#2f9e44",
+    "innovant": "#f08c00",
+    "democratique": "#1098ad",
+    "protecteur": "#5f3dc4",
+    "equitable": "#d6336c",
+}
+FONT = "DejaVu Sans, Arial, sans-serif"
+
+
+def esc(text: object) -> str:
+    """Text from data files, made inert for plotly's HTML-like labels (it renders entities back)."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        font={"family": FONT, "size": 12},
+        height=height,
+        margin={"l": 40, "r": 20, "t": 50, "b": 40},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+    )
+    return fig
+
+
+def _status_counts_text(row: pd.Series, lang: str) -> str:
+    parts = [f"{status_name(s, lang)} : {int(row[s])}" for s in model.STATUSES if row.get(s, 0)]
+    return "<br>".join(parts)
+
+
+def compass(compass_rows: pd.DataFrame, lang: str = "fr", title: str | None = None) -> go.Figure:
+    """The compass of the seven qualities: mean progress per quality, as a polar bar chart.
+
+    ``compass_rows`` holds the rows of one scope (one coalition, one territory, or the
+    programme). Qualities without targets are drawn empty and say so on hover.
+    """
+    by_quality = compass_rows.set_index("quality")
+    names, values, hovers, colours, labels = [], [], [], [], []
+    for quality in model.QUALITIES:
+        names.append(quality_name(quality, lang))
+        colours.append(QUALITY_COLOURS[quality])
+        if quality in by_quality.index and by_quality.loc[quality, "targets"] > 0:
+            row = by_quality.loc[quality]
+            mean = row["mean_progress"]
+            value = 0.0 if mean is None or (isinstance(mean, float) and math.isnan(mean)) else float(mean) * 100
+            values.append(value)
+            counts = _status_counts_text(row, lang)
+            shown = "—" if value == 0 and row.get("no_data", 0) == row["targets"] else f"{value:.0f} %"
+            labels.append(f"{names[-1]} : {shown}")
+            hovers.append(f"<b>{names[-1]}</b><br>{t('mean_progress', lang)} : {shown}<br>"
+                          f"{t('number_of_targets', lang)} : {int(row['targets'])}<br>{counts}")
+        else:
+            values.append(0.0)
+            labels.append(f"{names[-1]} : {t('no_target_here', lang)}")
+            hovers.append(f"<b>{names[-1]}</b><br>{t('no_target_here', lang)}")
+    fig = go.Figure(go.Barpolar(
+        r=values, theta=names, marker={"color": colours, "line": {"color": "white", "width": 1}},
+        hovertext=hovers, hoverinfo="text", text=labels, name=t("mean_progress", lang),
+    ))
+    fig.update_layout(
+        polar={"radialaxis": {"range": [0, 100], "ticksuffix": " %", "tickvals": [25, 50, 75, 100],
+                              "angle": 90, "tickfont": {"size": 10}},
+               "angularaxis": {"direction": "clockwise", "rotation": 90}},
+        showlegend=False,
+    )
+    return _layout(fig, title or t("compass", lang), height=420)
+
+
+def status_bars(frame: pd.DataFrame, by: str, labels: dict[str, str], lang: str = "fr",
+                title: str | None = None) -> go.Figure:
+    """Stacked horizontal bars: how many targets in each status, per ``by`` (a column of ``frame``).
+
+    ``frame`` has one row per group with a column per status (a compass table slice).
+    """
+    fig = go.Figure()
+    order = list(frame[by])
+    for status in model.STATUSES:
+        counts = frame[status].astype(int)
+        fig.add_bar(
+            y=[esc(labels.get(v, v)) for v in order], x=counts, orientation="h", name=status_name(status, lang),
+            marker_color=STATUS_COLOURS[status], text=[str(c) if c else "" for c in counts],
+            textposition="inside", hovertemplate="%{y} — " + status_name(status, lang) + " : %{x}<extra></extra>",
+        )
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.15},
+                      xaxis={"title": t("number_of_targets", lang), "dtick": 1 if frame[list(model.STATUSES)]
+                             .sum(axis=1).max() <= 10 else None},
+                      yaxis={"autorange": "reversed"})
+    return _layout(fig, title or t("status", lang), height=max(260, 60 + 28 * len(order)))
+
+
+def ranking(progress: pd.DataFrame, coalition_names: dict[str, str], lang: str = "fr") -> go.Figure:
+    """Coalitions ranked by their share of targets achieved or on track."""
+    good = progress["status"].isin(["achieved", "on_track"])
+    table = (progress.assign(good=good).groupby("coalition")
+             .agg(targets=("status", "size"), good=("good", "sum")).reset_index())
+    table["share"] = table["good"] / table["targets"] * 100
+    table = table.sort_values(["share", "targets"], ascending=[False, False])
+    fig = go.Figure(go.Bar(
+        y=[esc(coalition_names.get(c, c)) for c in table["coalition"]], x=table["share"], orientation="h",
+        marker_color=STATUS_COLOURS["on_track"],
+        text=[f"{s:.0f} % ({g}/{n})" for s, g, n in zip(table["share"], table["good"], table["targets"])],
+        textposition="auto", hovertemplate="%{y}<br>%{text}<extra></extra>",
+    ))
+    fig.update_layout(xaxis={"range": [0, 100], "ticksuffix": " %", "title": t("share_on_track", lang)},
+                      yaxis={"autorange": "reversed"})
+    return _layout(fig, t("ranking", lang), height=max(240, 60 + 34 * len(table)))
+
+
+def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Series, territory_name: str,
+             lang: str = "fr", coalition_names: dict[str, str] | None = None) -> go.Figure:
+    """One indicator on one territory over time: the figures, each target's baseline, path and date."""
+    coalition_names = coalition_names or {}
+    unit = esc(indicator["unit"])
+    name = esc(indicator[f"name_{lang}"] or indicator["name_fr"])
+    territory_name = esc(territory_name)
+    fig = go.Figure()
+    obs = observations.sort_values("date")
+    for coalition, group in obs.groupby(obs["coalition"].fillna(""), sort=True):
+        label = esc(coalition_names.get(coalition, coalition)) if coalition else t("territory_figures", lang)
+        sources = group["source"].fillna("—").map(esc)
+        fig.add_scatter(
+            x=group["date"], y=group["value"], mode="lines+markers", name=label,
+            customdata=list(zip(sources, group["date"].dt.strftime("%Y-%m-%d"))),
+            hovertemplate="%{customdata[1]} : %{y} " + unit + "<br>" + t("source", lang)
+            + " : %{customdata[0]}<extra>" + label + "</extra>",
+        )
+    for _, target in targets.iterrows():
+        status = status_name(target["status"], lang)
+        fig.add_scatter(
+            x=[target["baseline_date"], target["target_date"]], y=[target["baseline_value"], target["target_value"]],
+            mode="lines+markers", line={"dash": "dash", "color": "#495057"},
+            marker={"symbol": ["circle-open", "star"], "size": [9, 13], "color": "#495057"},
+            name=f"{t('path', lang)} ({status})",
+            hovertemplate="%{x|%Y-%m-%d} : %{y} " + unit + "<extra>" + t("baseline", lang) + " → "
+            + t("target", lang) + "</extra>",
+        )
+        fig.add_vline(x=target["target_date"].timestamp() * 1000, line={"dash": "dot", "color": "#868e96"},
+                      annotation_text=f"{t('target_date', lang)} {target['target_date']:%Y-%m-%d}",
+                      annotation_position="top left", annotation_font_size=10)
+    fig.update_layout(yaxis={"title": unit}, legend={"orientation": "h", "y": -0.2},
+                      hovermode="closest")
+    return _layout(fig, f"{name} — {territory_name}", height=340)
+
+
+def territory_tiles(territories: pd.DataFrame, compass_all: pd.DataFrame, lang: str = "fr") -> go.Figure:
+    """The territories as nested tiles (country → region → …), coloured by mean progress."""
+    stats = compass_all.set_index("scope_id")
+    ids, labels, parents, values, colours, hovers = [], [], [], [], [], []
+    known = set(territories["id"])
+    for _, row in territories.iterrows():
+        ids.append(row["id"])
+        parents.append(row["parent"] if row["parent"] in known else "")
+        n = int(stats.loc[row["id"], "targets"]) if row["id"] in stats.index else 0
+        mean = stats.loc[row["id"], "mean_progress"] if n else None
+        has_mean = mean is not None and not (isinstance(mean, float) and math.isnan(mean))
+        labels.append(f"{esc(row['name'])}<br>{n} " + t("targets", lang).lower()
+                      + (f" · {mean * 100:.0f} %" if has_mean else ""))
+        values.append(1)
+        colours.append(mean * 100 if has_mean else -1)
+        hovers.append(f"<b>{esc(row['name'])}</b><br>{t('number_of_targets', lang)} : {n}<br>"
+                      + (f"{t('mean_progress', lang)} : {mean * 100:.0f} %" if has_mean else t("no_target_here", lang)))
+    fig = go.Figure(go.Treemap(
+        ids=ids, labels=labels, parents=parents, values=values, branchvalues="remainder",
+        marker={"colors": colours, "colorscale": [[0, "#e9ecef"], [0.0099, "#e9ecef"], [0.01, "#fff3bf"],
+                                                  [0.5, "#8ce99a"], [1, "#2b8a3e"]],
+                "cmin": -1, "cmax": 100, "showscale": False},
+        hovertext=hovers, hoverinfo="text", textinfo="label", tiling={"pad": 2},
+    ))
+    fig.update_layout(margin={"l": 5, "r": 5, "t": 50, "b": 5})
+    return _layout(fig, t("territory_map", lang), height=520)

@@ -1,0 +1,161 @@
+"""The static site's layout: where each page goes, its navigation, its shared assets.
+
+Pages link to each other with relative paths, so the site works from file://
+as well as from any web server, offline: the only script is the one shared
+plotly.js copy (``assets/plotly.min.js``) and the navigation menus
+(``assets/nav-<lang>.js``), which list the pages so that adding a coalition
+does not make every page change.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+
+from observatory import results as results_module
+from observatory.dashboard import esc
+from observatory.i18n import LANGS, t
+
+KINDS = {"coalition": "coalitions", "territory": "territories"}
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One dashboard to build: which notebook, for what, in which language."""
+
+    kind: str  # programme | coalition | territory
+    ident: str | None
+    lang: str = "fr"
+
+    @property
+    def key(self) -> str:
+        base = self.kind if self.ident is None else f"{self.kind}:{self.ident}"
+        return base if self.lang == "fr" else f"{base}@{self.lang}"
+
+    @property
+    def notebook(self) -> str:
+        return f"{self.kind}.ipynb"
+
+    def html_path(self) -> str:
+        """Path of the page in the site, relative to its root."""
+        prefix = "" if self.lang == "fr" else f"{self.lang}/"
+        if self.kind == "programme":
+            return f"{prefix}index.html"
+        return f"{prefix}{KINDS[self.kind]}/{self.ident}.html"
+
+    def executed_path(self) -> str:
+        name = "programme" if self.kind == "programme" else f"{KINDS[self.kind]}/{self.ident}"
+        return f"notebooks/{self.lang}/{name}.ipynb"
+
+    def data_base(self) -> str:
+        """The page's downloadable data, shared by both languages (without -targets.csv …)."""
+        if self.kind == "programme":
+            return "data/programme"
+        return f"data/{KINDS[self.kind]}/{self.ident}"
+
+    def in_lang(self, lang: str) -> PageSpec:
+        return PageSpec(self.kind, self.ident, lang)
+
+    def parameters(self) -> dict:
+        params = {"lang": self.lang}
+        if self.kind != "programme":
+            params[self.kind] = self.ident
+        return params
+
+
+def link(from_page: str, to: str) -> str:
+    """A relative link from one site path to another."""
+    return posixpath.relpath(to, posixpath.dirname(from_page) or ".")
+
+
+def title_of(spec: PageSpec, results: results_module.Results) -> str:
+    site = t("site_title", spec.lang)
+    if spec.kind == "coalition":
+        row = results.coalitions[results.coalitions["id"] == spec.ident].iloc[0]
+        return f"{row[f'name_{spec.lang}'] or row['name_fr']} — {site}"
+    if spec.kind == "territory":
+        row = results.territories[results.territories["id"] == spec.ident].iloc[0]
+        return f"{row['name']} — {site}"
+    return site
+
+
+def nav_html(spec: PageSpec, langs: tuple[str, ...]) -> str:
+    """The header of a page: brand, menus (filled by nav-<lang>.js), language switch."""
+    here = spec.html_path()
+    home = link(here, PageSpec("programme", None, spec.lang).html_path())
+    parts = [f'<a class="brand" href="{esc(home)}">{esc(t("site_title", spec.lang))}</a>',
+             f'<span id="site-menus" data-root="{esc(link(here, "."))}"></span>']
+    for other in langs:
+        if other != spec.lang:
+            parts.append(f'<a href="{esc(link(here, spec.in_lang(other).html_path()))}" lang="{other}" '
+                         f'hreflang="{other}">{esc(t("language_switch", spec.lang))}</a>')
+    script = link(here, f"assets/nav-{spec.lang}.js")
+    return (f'<nav aria-label="{esc(t("site_title", spec.lang))}">{"".join(parts)}</nav>'
+            f'<script src="{esc(script)}"></script>')
+
+
+def footer_html(spec: PageSpec) -> str:
+    text = {
+        "fr": "Observatoire d'impact du programme #Reset (Fing). Code libre ; les données de chaque page sont "
+              "téléchargeables en CSV, décrites par un Data Package Frictionless.",
+        "en": "Impact observatory of the #Reset programme (Fing). Open source; every page's data can be "
+              "downloaded as CSV, described by a Frictionless Data Package.",
+    }[spec.lang]
+    package = link(spec.html_path(), "data/datapackage.json")
+    return f'{esc(text)} <a href="{esc(package)}">datapackage.json</a>'
+
+
+def nav_script(results: results_module.Results, pages: list[PageSpec], lang: str) -> str:
+    """assets/nav-<lang>.js: fills #site-menus with the coalitions and territories menus."""
+    menus = []
+    for kind, label in (("coalition", t("coalitions", lang)), ("territory", t("territories", lang))):
+        items = []
+        for spec in pages:
+            if spec.kind == kind and spec.lang == lang:
+                items.append([title_of(spec, results).rsplit(" — ", 1)[0], spec.html_path()])
+        items.sort(key=lambda item: item[0].lower())
+        menus.append({"label": label, "items": items})
+    data = json.dumps(menus, ensure_ascii=False).replace("<", "\\u003c")
+    # Built with DOM calls (textContent), never innerHTML: names from data files stay text.
+    return (
+        "(function(){var menus=" + data + ";\n"
+        "var slot=document.getElementById('site-menus');if(!slot)return;\n"
+        "var root=slot.getAttribute('data-root');if(root==='.')root='';else root=root+'/';\n"
+        "menus.forEach(function(menu){var d=document.createElement('details');"
+        "var s=document.createElement('summary');s.textContent=menu.label;d.appendChild(s);"
+        "var ul=document.createElement('ul');menu.items.forEach(function(item){"
+        "var li=document.createElement('li');var a=document.createElement('a');a.textContent=item[0];"
+        "a.href=root+item[1];li.appendChild(a);ul.appendChild(li);});d.appendChild(ul);slot.appendChild(d);});\n"
+        "})();\n"
+    )
+
+
+def all_pages(results: results_module.Results, langs: tuple[str, ...] = LANGS) -> list[PageSpec]:
+    return [PageSpec(kind, ident, lang) for lang in langs for kind, ident in results_module.pages(results)]
+
+
+def select(pages: list[PageSpec], only: list[str] | None) -> list[PageSpec]:
+    """Pages matching --only kind:ID (or 'programme'), in every language."""
+    if not only:
+        return pages
+    wanted = set(only)
+    known = {p.key.split("@")[0] for p in pages}
+    unknown = sorted(wanted - known)
+    if unknown:
+        from observatory.errors import ObservatoryError
+
+        raise ObservatoryError(f"--only {', '.join(unknown)}: no such page (expected programme, coalition:ID or "
+                               f"territory:ID of a territory with data)")
+    return [p for p in pages if p.key.split("@")[0] in wanted]
+
+
+def write_if_changed(path: Path, content: bytes) -> bool:
+    if path.exists() and path.read_bytes() == content:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(content)
+    tmp.replace(path)
+    return True
