@@ -130,9 +130,10 @@ class Page:
 
     kind = "page"
 
-    def __init__(self, results: results_module.Results, lang: str = "fr"):
+    def __init__(self, results: results_module.Results, lang: str = "fr", links: str | None = None):
         self.results = results
         self.lang = lang
+        self.links = links  # relative path to the site's root; None: no links (live pages)
         self._charts = 0
 
     # -- helpers ---------------------------------------------------------------------------
@@ -146,6 +147,19 @@ class Page:
     @property
     def territory_names(self) -> dict[str, str]:
         return dict(zip(self.results.territories["id"], self.results.territories["name"]))
+
+    def has_page(self, kind: str, ident: str) -> bool:
+        """Does the site have a page for this coalition or territory? (territories: only those with data)"""
+        if kind == "coalition":
+            return ident in set(self.results.coalitions["id"])
+        return ident in set(self.results.progress["territory"]) | set(self.results.observations["territory"])
+
+    def link(self, kind: str, ident: str, text: str) -> str:
+        """``text`` (escaped), linked to the page of ``ident`` when the site has one."""
+        if self.links is None or not self.has_page(kind, ident):
+            return esc(text)
+        folder = {"coalition": "coalitions", "territory": "territories"}[kind]
+        return f'<a href="{esc(self.links)}{folder}/{esc(ident)}.html">{esc(text)}</a>'
 
     def chart(self, fig) -> Fragment:
         self._charts += 1
@@ -226,7 +240,7 @@ class Page:
                          f"{_date(row['latest_date'])}</span>{source}"
             cells = [
                 f"{esc(self.name(ind))}<br><span class='small'>{esc(quality_name(row['quality'], lang))}</span>",
-                esc(places.get(row["territory"], row["territory"])),
+                self.link("territory", row["territory"], places.get(row["territory"], row["territory"])),
                 f"{_number(row['baseline_value'], decimals)} {unit}<br><span class='small'>"
                 f"{_date(row['baseline_date'])}</span>",
                 f"{_number(row['target_value'], decimals)} {unit}<br><span class='small'>"
@@ -236,7 +250,7 @@ class Page:
                 badge(row["status"], lang),
             ]
             if show_coalition:
-                cells.insert(0, esc(coalitions.get(row["coalition"], row["coalition"])))
+                cells.insert(0, self.link("coalition", row["coalition"], coalitions.get(row["coalition"], row["coalition"])))
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         header = "".join(f"<th scope='col'>{esc(h)}</th>" for h in head)
         return Fragment(f'<div class="obs"><h2>{t("targets", lang)}</h2><table class="targets">'
@@ -278,8 +292,8 @@ class Page:
 class CoalitionPage(Page):
     kind = "coalition"
 
-    def __init__(self, results: results_module.Results, coalition: str, lang: str = "fr"):
-        super().__init__(results, lang)
+    def __init__(self, results: results_module.Results, coalition: str, lang: str = "fr", links: str | None = None):
+        super().__init__(results, lang, links)
         self.coalition = coalition
         self.profile = results.coalitions[results.coalitions["id"] == coalition].iloc[0]
 
@@ -292,7 +306,8 @@ class CoalitionPage(Page):
             (t("levers", lang), ", ".join(esc(name_of(LEVER_NAMES, lv, lang)) for lv in p["levers"]) or "—"),
             (t("leads", lang), ", ".join(esc(x) for x in p["leads"]) or "—"),
             (t("partners", lang), ", ".join(esc(x) for x in p["partners"]) or "—"),
-            (t("territories", lang), ", ".join(esc(places.get(x, x)) for x in p["territories"]) or "—"),
+            (t("territories", lang), ", ".join(self.link("territory", x, places.get(x, x))
+                                               for x in p["territories"]) or "—"),
         ]
         facts = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
         return Fragment(f'<div class="obs"><p class="meta">{t("coalition", lang)}</p>'
@@ -311,8 +326,8 @@ class CoalitionPage(Page):
 class TerritoryPage(Page):
     kind = "territory"
 
-    def __init__(self, results: results_module.Results, territory: str, lang: str = "fr"):
-        super().__init__(results, lang)
+    def __init__(self, results: results_module.Results, territory: str, lang: str = "fr", links: str | None = None):
+        super().__init__(results, lang, links)
         self.territory = territory
         self.profile = results.territories[results.territories["id"] == territory].iloc[0]
 
@@ -321,7 +336,9 @@ class TerritoryPage(Page):
         places = self.territory_names
         codes = [f"{label} {esc(p[c])}" for c, label in (("code_insee", "INSEE"), ("siren", "SIREN"),
                                                            ("iso_3166", "ISO 3166")) if p.get(c)]
-        coalitions = ", ".join(esc(n) for n in sorted(self.coalition_names.values())) or "—"
+        names = self.coalition_names
+        coalitions = ", ".join(self.link("coalition", c, names[c])
+                               for c in sorted(names, key=lambda c: names[c].lower())) or "—"
         rows = [(t("territory", lang), esc(name_of(LEVEL_NAMES, p["level"], lang))),
                 ("Codes", " · ".join(codes) or "—"),
                 (t("coalitions", lang), coalitions)]
@@ -426,7 +443,8 @@ class ProgrammePage(Page):
         table = p.assign(missing=p["status"] == "no_data").groupby("coalition").agg(
             targets=("status", "size"), missing=("missing", "sum")).reset_index()
         names = self.coalition_names
-        rows = "".join(f"<tr><td>{esc(names.get(r.coalition, r.coalition))}</td><td class='num'>{r.targets}</td>"
+        rows = "".join(f"<tr><td>{self.link('coalition', r.coalition, names.get(r.coalition, r.coalition))}</td>"
+                       f"<td class='num'>{r.targets}</td>"
                        f"<td class='num'>{r.missing}</td></tr>" for r in table.itertuples())
         without = sorted(set(self.results.coalitions["id"]) - set(p["coalition"]))
         note = ""
@@ -436,6 +454,26 @@ class ProgrammePage(Page):
         return Fragment(f'<div class="obs"><h2>{t("coverage", lang)}</h2><table><thead><tr>'
                         f"<th>{t('coalition', lang)}</th><th>{t('number_of_targets', lang)}</th>"
                         f"<th>{t('missing', lang)}</th></tr></thead><tbody>{rows}</tbody></table>{note}</div>")
+
+    def directory(self) -> Fragment:
+        """Every coalition (by maturity) and every territory with data, linked to its page."""
+        lang = self.lang
+        sections = []
+        coalitions = self.results.coalitions
+        for maturity in model.MATURITIES:
+            group = coalitions[coalitions["maturity"] == maturity]
+            if group.empty:
+                continue
+            items = "".join(f"<li>{self.link('coalition', r['id'], self.name(r))}</li>"
+                            for _, r in group.sort_values("id").iterrows())
+            sections.append(f"<h3>{esc(name_of(MATURITY_NAMES, maturity, lang))}</h3><ul>{items}</ul>")
+        places = self.results.territories
+        with_data = places[places["id"].map(lambda i: self.has_page("territory", i))]
+        items = "".join(f"<li>{self.link('territory', r['id'], r['name'])} "
+                        f"<span class='small'>({esc(name_of(LEVEL_NAMES, r['level'], lang))})</span></li>"
+                        for _, r in with_data.sort_values("name").iterrows())
+        return Fragment(f'<div class="obs"><h2>{t("coalitions", lang)}</h2>{"".join(sections)}'
+                        f'<h2>{t("territories", lang)}</h2><ul>{items}</ul></div>')
 
     def key_figures(self) -> str:
         counts = self.results.progress["status"].value_counts()
@@ -449,19 +487,20 @@ def _load(results_dir: str | None, root: str | None) -> results_module.Results:
 
 
 def coalition_page(coalition: str | None = None, lang: str = "fr", results_dir: str | None = None,
-                   root: str | None = None) -> CoalitionPage:
+                   root: str | None = None, links: str | None = None) -> CoalitionPage:
     """The dashboard of one coalition (the first one, alphabetically, when none is named)."""
     everything = _load(results_dir, root)
     coalition = coalition or sorted(everything.coalitions["id"])[0]
-    return CoalitionPage(results_module.slice_for(everything, "coalition", coalition), coalition, lang)
+    return CoalitionPage(results_module.slice_for(everything, "coalition", coalition), coalition, lang, links)
 
 
 def territory_page(territory: str | None = None, lang: str = "fr", results_dir: str | None = None,
-                   root: str | None = None) -> TerritoryPage:
+                   root: str | None = None, links: str | None = None) -> TerritoryPage:
     everything = _load(results_dir, root)
     territory = territory or next(ident for kind, ident in results_module.pages(everything) if kind == "territory")
-    return TerritoryPage(results_module.slice_for(everything, "territory", territory), territory, lang)
+    return TerritoryPage(results_module.slice_for(everything, "territory", territory), territory, lang, links)
 
 
-def programme_page(lang: str = "fr", results_dir: str | None = None, root: str | None = None) -> ProgrammePage:
-    return ProgrammePage(results_module.slice_for(_load(results_dir, root), "programme", None), lang)
+def programme_page(lang: str = "fr", results_dir: str | None = None, root: str | None = None,
+                   links: str | None = None) -> ProgrammePage:
+    return ProgrammePage(results_module.slice_for(_load(results_dir, root), "programme", None), lang, links)

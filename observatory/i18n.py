@@ -46,7 +46,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "nothing_missing": {"fr": "Toutes les cibles ont au moins une mesure après leur référence.",
                         "en": "Every target has at least one figure after its baseline."},
     "no_targets": {"fr": "Aucune cible n'est encore définie.", "en": "No target is defined yet."},
-    X,
+    "download": {"fr": "Télécharger les données de cette page (CSV)", "en": "Download the data of this page (CSV)"},
     "demonstration": {
         "fr": "Données de démonstration : les valeurs affichées sont fictives et ne mesurent rien de réel.",
         "en": "Demonstration data: the values shown are fictitious and measure nothing real.",

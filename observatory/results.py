@@ -157,14 +157,8 @@ def for_territory(results: Results, territory: str) -> Results:
 
 
 def for_programme(results: Results) -> Results:
-    """The programme page shows every target, the compasses and the territories, not the series."""
-    observations = results.observations.iloc[0:0]
-    limited = _limit_to(results, results.progress, observations, results.compass, results.coalitions,
-                        results.territories)
-    # Its demonstration banner and "data as of" still describe every observation behind the targets.
-    return replace(limited, observations=results.observations[results.observations["file"].isin(
-        set(results.progress["latest_file"].dropna()))].reset_index(drop=True),
-        indicators=results.indicators, datasets=results.datasets)
+    """The programme page shows everything: every target, compass and territory."""
+    return results
 
 
 def pages(results: Results) -> list[tuple[str, str | None]]:

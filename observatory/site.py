@@ -70,6 +70,12 @@ def link(from_page: str, to: str) -> str:
     return posixpath.relpath(to, posixpath.dirname(from_page) or ".")
 
 
+def prefix(page: str) -> str:
+    """What to put before a site path to reach it from ``page``: '' at the root, '../' one level down."""
+    up = link(page, ".")
+    return "" if up == "." else up + "/"
+
+
 def title_of(spec: PageSpec, results: results_module.Results) -> str:
     site = t("site_title", spec.lang)
     if spec.kind == "coalition":

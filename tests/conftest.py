@@ -32,3 +32,74 @@ def cli(capsys):
         return code, out, err
 
     return run
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The static site of the fixture root, both editions, built once for the session."""
+    from observatory.build import build
+
+    out = tmp_path_factory.mktemp("site")
+    report = build(FIXTURE_ROOT, out, jobs=2, say=lambda _: None)
+    assert report.ok, report.failed
+    return out
+
+
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _ensure_chromium() -> None:
+    """Debian's Chromium, installed with apt-get where missing (never a downloaded browser build)."""
+    import os
+    import subprocess
+
+    if CHROMIUM.exists():
+        return
+    if os.geteuid() != 0:
+        pytest.fail("the browser tests need Debian's chromium: sudo apt-get install chromium")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _ensure_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records console errors, page errors and any request leaving the machine."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    tab = context.new_page()
+    tab.problems = []
+    tab.outside_requests = []
+    tab.on("console", lambda m: tab.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    tab.on("pageerror", lambda e: tab.problems.append(f"page error: {e}"))
+
+    def watch(request):
+        url = request.url
+        if not url.startswith(("file:", "data:", "blob:", "about:", "http://127.0.0.1", "http://localhost",
+                               "ws://127.0.0.1", "ws://localhost")):
+            tab.outside_requests.append(url)
+
+    tab.on("request", watch)
+    yield tab
+    context.close()
+
+
+def screenshot(tab, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    tab.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,58 @@
+"""The published site in real headless Chromium, opened from file:// with no network."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def charts_drawn(tab) -> int:
+    tab.wait_for_selector("svg.main-svg", timeout=15000)
+    return tab.locator(".obs-chart svg.main-svg").count()
+
+
+def test_home_then_coalition_then_territory(built_site, page):
+    page.goto((built_site / "index.html").as_uri())
+    assert page.title() == "Observatoire d'impact #Reset"
+    assert charts_drawn(page) >= 5  # compass, ranking, two status charts, territory tiles
+    assert "Données de démonstration" in page.inner_text("body")
+    screenshot(page, "site-home")
+
+    page.locator("main a", has_text="Coalition Alpha").first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/coalitions/alpha.html")
+    assert page.inner_text("h1") == "Coalition Alpha"
+    assert charts_drawn(page) >= 1 + 6  # the compass and one chart per indicator and territory
+    table = page.inner_text("table.targets")
+    for status in ("Atteint", "En bonne voie", "Progrès modéré", "Progrès limité", "Dégradation", "Pas de donnée"):
+        assert status in table
+    screenshot(page, "site-coalition-alpha")
+
+    page.locator("main dd a", has_text="Rennes").first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/territories/rennes.html")
+    assert page.inner_text("h1") == "Rennes"
+    assert charts_drawn(page) >= 2
+    screenshot(page, "site-territory-rennes")
+
+    assert page.problems == []
+    assert page.outside_requests == []
+
+
+def test_english_edition_and_menus(built_site, page):
+    page.goto((built_site / "coalitions" / "alpha.html").as_uri())
+    page.locator("header a", has_text="English").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/en/coalitions/alpha.html")
+    assert "Alpha coalition" in page.inner_text("h1")
+    assert "Demonstration data" in page.inner_text("body")
+    charts_drawn(page)
+    # the menus come from the shared assets/nav-en.js
+    page.click("header >> text=Territories")
+    page.locator("header a", has_text="Bretagne").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/en/territories/bretagne.html")
+    assert page.problems == [] and page.outside_requests == []

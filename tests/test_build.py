@@ -1,0 +1,121 @@
+"""`observatory build`: the site's files, its weight, incremental runs and failure isolation."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from observatory.build import build
+from tests.conftest import FIXTURE_ROOT, REPO
+
+PAGES = ["index.html", "coalitions/alpha.html", "coalitions/beta.html", "territories/bretagne.html",
+         "territories/fr.html", "territories/rennes.html"]
+
+
+def test_site_layout(built_site):
+    for page in PAGES:
+        assert (built_site / page).is_file(), page
+        assert (built_site / "en" / page).is_file(), f"en/{page}"
+        assert (built_site / "notebooks" / "fr").is_dir()
+    assert (built_site / "assets" / "plotly.min.js").stat().st_size > 1_000_000
+    assert (built_site / "progress.csv").read_text().startswith("coalition,indicator,quality,territory,")
+    # ilf/territories without data (ille-et-vilaine, rennes-metropole) get no page
+    assert not (built_site / "territories" / "rennes-metropole.html").exists()
+
+
+def test_pages_are_light_and_offline(built_site):
+    for page in PAGES:
+        html = (built_site / page).read_text(encoding="utf-8")
+        assert len(html.encode()) <= 300_000, f"{page} weighs {len(html.encode())} bytes"
+        sources = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
+        assert sources, page
+        assert all(not s.startswith(("http:", "https:", "//")) for s in sources), (page, sources)
+        assert "cdn" not in " ".join(sources).lower()
+        assert "plotly.min.js" in " ".join(sources)
+        assert "Plotly.newPlot" in html
+        assert "function(){" in html and "camille@example.org" not in html  # no contact details
+
+
+def test_datapackage_describes_every_csv(built_site):
+    data = built_site / "data"
+    package = json.loads((data / "datapackage.json").read_text())
+    paths = {r["path"] for r in package["resources"]}
+    assert "coalitions/alpha-targets.csv" in paths and "tables/progress.csv" in paths
+    for resource in package["resources"]:
+        csv_path = (data / resource["path"]).resolve()
+        assert csv_path.is_file(), resource["path"]
+        header = csv_path.read_text(encoding="utf-8").splitlines()[0].split(",")
+        assert header == [f["name"] for f in resource["schema"]["fields"]], resource["path"]
+
+
+def _copy_site(built_site: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "site"
+    shutil.copytree(built_site, out)
+    return out
+
+
+def test_unchanged_inputs_run_nothing_and_a_change_reruns_only_its_pages(built_site, tmp_path, root_copy):
+    out = _copy_site(built_site, tmp_path)
+    again = build(FIXTURE_ROOT, out, jobs=2, say=lambda _: None)
+    assert again.ok and again.built == [] and len(again.skipped) == 12
+
+    # a new figure for beta's target on rennes: beta, rennes and the programme change; alpha does not
+    with (root_copy / "data" / "observations" / "figures.csv").open("a") as f:
+        f.write("people-trained,rennes,2021-06-30,10,beta,Registre,\n")
+    before = (out / "coalitions" / "alpha.html").stat().st_mtime_ns
+    changed = build(root_copy, out, jobs=2, langs=("fr", "en"), say=lambda _: None)
+    assert changed.ok
+    assert sorted(b["key"] for b in changed.built) == sorted(
+        [f"{k}{s}" for k in ("programme", "coalition:beta", "territory:rennes") for s in ("", "@en")])
+    assert (out / "coalitions" / "alpha.html").stat().st_mtime_ns == before
+    assert "Progrès limité" in (out / "coalitions" / "beta.html").read_text(encoding="utf-8")
+
+
+def test_a_failing_dashboard_keeps_its_previous_page_and_the_others_publish(built_site, tmp_path, root_copy,
+                                                                           monkeypatch, cli):
+    out = _copy_site(built_site, tmp_path)
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(REPO / "notebooks", notebooks)
+    broken = json.loads((notebooks / "territory.ipynb").read_text())
+    broken["cells"].append({"cell_type": "code", "execution_count": None, "id": "boom", "metadata": {},
+                            "outputs": [], "source": "raise RuntimeError('territory page broken on purpose')"})
+    (notebooks / "territory.ipynb").write_text(json.dumps(broken))
+    monkeypatch.setattr("observatory.build.NOTEBOOKS", notebooks)
+    previous = (out / "territories" / "rennes.html").read_bytes()
+    with (root_copy / "data" / "observations" / "figures.csv").open("a") as f:
+        f.write("people-trained,rennes,2021-06-30,10,beta,Registre,\n")
+
+    code, _, err = cli("build", "--root", root_copy, "--out", out, "--lang", "fr")
+    assert code == 1
+    assert "FAILED territory:rennes: cell" in err and "territory page broken on purpose" in err
+    assert "Traceback" not in err
+    assert (out / "territories" / "rennes.html").read_bytes() == previous  # the previous version stays
+    assert "Progrès limité" in (out / "coalitions" / "beta.html").read_text(encoding="utf-8")  # others publish
+    state = json.loads((out / ".build-state.json").read_text())
+    assert "territory:rennes" not in state  # so the next build tries it again
+
+
+def test_only_builds_the_named_page(tmp_path, cli):
+    code, _, err = cli("build", "--root", FIXTURE_ROOT, "--out", tmp_path, "--only", "coalition:beta", "--lang", "fr")
+    assert code == 0, err
+    assert (tmp_path / "coalitions" / "beta.html").exists()
+    assert not (tmp_path / "coalitions" / "alpha.html").exists()
+    code, _, err = cli("build", "--root", FIXTURE_ROOT, "--out", tmp_path, "--only", "coalition:gamma")
+    assert code == 1 and "coalition:gamma: no such page" in err
+
+
+def test_invalid_root_builds_nothing(root_copy, tmp_path, cli):
+    (root_copy / "data" / "observations" / "figures.csv").write_text("indicator,territory,date,value\nx,fr,2020,1\n")
+    code, _, err = cli("build", "--root", root_copy, "--out", tmp_path / "site")
+    assert code == 1 and "nothing was written" in err
+    assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize("page", ["coalitions/alpha.html", "en/index.html"])
+def test_data_as_of_is_stated(built_site, page):
+    html = (built_site / page).read_text(encoding="utf-8")
+    assert "2023-03-31" in html
