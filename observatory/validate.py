@@ -208,10 +208,12 @@ def check_root(root: DataRoot) -> tuple[list[Problem], pd.DataFrame, pd.DataFram
     problems += coalition_problems(root)
     observations = observation_frame(root)
     targets = target_frame(root)
-    indicator_ids = root.indicators["id"].dropna()
+    # A file that could not be parsed is reported once, not again by every row that names it.
+    indicator_ids = set(root.indicators["id"].dropna()) | {p.stem for p in (root.path / "indicators").rglob("*.y*ml")}
+    coalition_ids = set(root.coalitions["id"].dropna()) | {
+        p.stem for p in (root.path / "data" / "coalitions").glob("*.y*ml")}
     territory_ids = root.territories["id"].dropna()
-    problems += expectations.observation_problems(observations, indicator_ids, territory_ids,
-                                                  root.coalitions["id"].dropna())
+    problems += expectations.observation_problems(observations, indicator_ids, territory_ids, coalition_ids)
     problems += expectations.target_problems(targets, indicator_ids, territory_ids)
     return _dedupe(problems), observations, targets
 

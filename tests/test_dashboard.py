@@ -1,0 +1,93 @@
+"""What the dashboards show, checked without a kernel: escaping, statuses in words, no contact details."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from observatory import dashboard, results
+from tests.conftest import FIXTURE_ROOT
+
+HOSTILE = '<img src=x onerror="alert(1)"></script><script>alert(2)</script>'
+
+
+@pytest.fixture
+def hostile_root(root_copy):
+    """A root whose texts try to inject markup into pages and charts."""
+    alpha = root_copy / "data" / "coalitions" / "alpha.yml"
+    alpha.write_text(alpha.read_text().replace("fr: Coalition Alpha", f"fr: '{HOSTILE}'")
+                     .replace("intention: Former et équiper sans exclure.", f"intention: '{HOSTILE} Former'"), encoding="utf-8")
+    territories = root_copy / "data" / "territories.csv"
+    territories.write_text(territories.read_text().replace("Bretagne,region", '"Bretagne </script>",region'))
+    obs = root_copy / "data" / "observations" / "figures.csv"
+    obs.write_text(obs.read_text().replace("Registre de formation", "javascript:alert(3) <b>x</b>"))
+    indicator = root_copy / "indicators" / "inclusif" / "illectronism-rate.yml"
+    indicator.write_text(indicator.read_text().replace("https://www.insee.fr", "javascript:alert(4)"))
+    return root_copy
+
+
+def all_html(page) -> str:
+    parts = [page.style(), page.demonstration_notice(), page.header(), page.compass(), page.targets_table(),
+             *page.timelines(), page.missing(), page.method(), page.footer("x")]
+    return "".join(str(p) for p in parts)
+
+
+def test_texts_from_files_are_escaped_in_html_and_in_chart_json(hostile_root):
+    page = dashboard.coalition_page("alpha", root=str(hostile_root), links="../")
+    html = all_html(page)
+    assert "<img src=x" not in html and "<script>alert(2)" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    # a data text can't close the chart's <script> element early
+    for script in re.findall(r"<script[^>]*>(.*?)</script>", html, flags=re.S):
+        assert "</script" not in script and "<img" not in script
+    assert 'href="javascript:' not in html  # only http(s) links are kept
+    specs = re.findall(r"var spec=(\{.*?\});var el", html, flags=re.S)
+    assert specs
+    # the chart JSON still carries the text, as inert entities, once decoded
+    assert any("&lt;img src=x" in json.dumps(json.loads(s), ensure_ascii=False) for s in specs)
+
+
+def test_status_is_given_in_words_not_colour_alone():
+    page = dashboard.coalition_page("alpha", root=str(FIXTURE_ROOT))
+    table = str(page.targets_table())
+    for status, words in [("achieved", "Atteint"), ("on_track", "En bonne voie"), ("moderate", "Progrès modéré"),
+                          ("limited", "Progrès limité"), ("deterioration", "Dégradation"),
+                          ("no_data", "Pas de donnée")]:
+        assert f'<span class="badge {status}">{words}</span>' in table
+    assert 'aria-label="Progression 105 %"' in table
+
+
+def test_english_edition():
+    page = dashboard.coalition_page("alpha", lang="en", root=str(FIXTURE_ROOT))
+    html = all_html(page)
+    assert "Alpha coalition" in html and "Achieved" in html and "Demonstration data" in html
+    assert "Atteint" not in html
+
+
+def test_contact_details_are_never_published():
+    everything = results.from_root(FIXTURE_ROOT)
+    assert "camille@example.org" not in everything.coalitions.to_csv()
+    page = dashboard.coalition_page("alpha", root=str(FIXTURE_ROOT))
+    assert "camille@example.org" not in str(page.header())
+    assert "Camille Exemple (Fing)" in str(page.header())
+
+
+def test_missing_data_is_listed():
+    page = dashboard.coalition_page("alpha", root=str(FIXTURE_ROOT))
+    missing = str(page.missing())
+    assert "Durée de vie moyenne des ordinateurs — Rennes" in missing
+
+
+def test_programme_page_links_every_coalition_and_territory_with_data():
+    page = dashboard.programme_page(root=str(FIXTURE_ROOT), links="")
+    directory = str(page.directory())
+    assert 'href="coalitions/alpha.html"' in directory and 'href="coalitions/beta.html"' in directory
+    assert 'href="territories/rennes.html"' in directory
+    assert "rennes-metropole.html" not in directory  # no data there: no page
+
+
+def test_unknown_page_id_is_a_clear_error():
+    with pytest.raises(KeyError, match="coalition 'gamma': expected one of alpha, beta"):
+        dashboard.coalition_page("gamma", root=str(FIXTURE_ROOT))
