@@ -71,6 +71,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from observatory.serve import serve
+
+    return serve(args.root, port=args.port, ip=args.ip, pool_size=args.pool_size, token=args.token,
+                 base_url=args.base_url, say=_say)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="observatory",
@@ -98,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="build only this page: programme, coalition:ID or territory:ID (repeatable)")
     build.add_argument("--lang", default="fr,en", help="editions to build (default: fr,en)")
     build.add_argument("--force", action="store_true", help="run every dashboard even if its inputs did not change")
+    serve = add("serve", "serve the dashboards and the explorer live with Voilà", cmd_serve)
+    serve.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
+    serve.add_argument("--ip", default="127.0.0.1", help="address to listen on (default: localhost only)")
+    serve.add_argument("--pool-size", type=int, default=1, help="preheated kernels per notebook (default: 1)")
+    serve.add_argument("--token", help="require this token (?token=...) from visitors")
+    serve.add_argument("--base-url", help="path prefix when served behind a reverse proxy, e.g. /observatoire/")
     return parser
 
 

@@ -32,9 +32,9 @@ CSS = """
 .obs dt { font-weight: bold; }
 .obs dd { margin: 0; }
 .obs table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
-.obs th, .obs td { border-bottom: 1px solid #dee2e6; padding: 0.35em 0.5em; text-align: left; vertical-align: top; }
+.obs th, .obs td { border-bottom: 1px solid #dee2e6; padding: 0.35em 0.5em; text-align: left !important; vertical-align: top; }
 .obs th { background: #f1f3f5; }
-.obs td.num { text-align: right; white-space: nowrap; }
+.obs td.num { text-align: right !important; white-space: nowrap; }
 .obs .badge { display: inline-block; padding: 0.1em 0.5em; border-radius: 1em; color: #fff; font-size: 0.85em; white-space: nowrap; }
 .obs .badge.moderate, .obs .badge.no_data { color: #212529; }
 .obs .bar { position: relative; background: #e9ecef; height: 1.1em; min-width: 7em; border-radius: 3px; }
@@ -81,21 +81,48 @@ def _json_for_script(value: object) -> str:
         .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def chart(fig, div_id: str) -> Fragment:
-    """A plotly figure as a <div> and a script drawing it with the page's shared plotly.js."""
-    spec = json.loads(fig.to_json())
-    config = {"displaylogo": False, "responsive": True,
-              "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
-    height = spec.get("layout", {}).get("height", 400)
-    return Fragment(
-        f'<div class="obs-chart" id="{esc(div_id)}" style="height:{int(height)}px;width:100%"></div>'
-        f'<script type="text/javascript">(function(){{'
-        f'var spec={_json_for_script(spec)};'
-        f'var el=document.getElementById({json.dumps(div_id)});'
-        f'if(window.Plotly){{window.Plotly.newPlot(el,spec.data,spec.layout,{_json_for_script(config)});}}'
-        f'else{{el.textContent="plotly.js is missing: the chart cannot be drawn.";}}'
-        f'}})();</script>'
-    )
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+
+
+@dataclass
+class Chart:
+    """A plotly figure, displayed two ways at once.
+
+    * ``text/html``: a <div> and a script drawing it with the page's one shared plotly.js
+      (what nbconvert keeps for the static site: no plotly.js embedded, no CDN);
+    * ``application/vnd.plotly.v1+json``: what JupyterLab and Voilà draw with the plotly
+      extension shipped in the plotly package (live pages, where page scripts don't run).
+    """
+
+    spec: dict
+    div_id: str
+
+    @property
+    def html(self) -> str:
+        height = self.spec.get("layout", {}).get("height", 400)
+        return (
+            f'<div class="obs-chart" id="{esc(self.div_id)}" style="height:{int(height)}px;width:100%"></div>'
+            f'<script type="text/javascript">(function(){{'
+            f'var spec={_json_for_script(self.spec)};'
+            f'var el=document.getElementById({json.dumps(self.div_id)});'
+            f'if(window.Plotly){{window.Plotly.newPlot(el,spec.data,spec.layout,{_json_for_script(PLOTLY_CONFIG)});}}'
+            f'else{{el.textContent="plotly.js is missing: the chart cannot be drawn.";}}'
+            f'}})();</script>'
+        )
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"application/vnd.plotly.v1+json": {**self.spec, "config": PLOTLY_CONFIG}, "text/html": self.html}
+
+    def __str__(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return f"<chart {self.div_id}>"
+
+
+def chart(fig, div_id: str) -> Chart:
+    """A plotly figure as a :class:`Chart` (data texts already escaped by :mod:`observatory.figures`)."""
+    return Chart(json.loads(fig.to_json()), div_id)
 
 
 def _number(value: float | None, decimals: int | None = None) -> str:
@@ -123,6 +150,11 @@ def progress_bar(progress: float | None, lang: str) -> str:
     label = f"{progress * 100:.0f} %"
     return (f'<div class="bar" role="img" aria-label="{esc(t("progress", lang))} {label}">'
             f'<span style="width:{width:.0f}%"></span><b>{label}</b></div>')
+
+
+def style() -> Fragment:
+    """The dashboards' stylesheet, emitted once at the top of every notebook."""
+    return Fragment(f"<style>{CSS}</style>")
 
 
 class Page:
@@ -161,13 +193,13 @@ class Page:
         folder = {"coalition": "coalitions", "territory": "territories"}[kind]
         return f'<a href="{esc(self.links)}{folder}/{esc(ident)}.html">{esc(text)}</a>'
 
-    def chart(self, fig) -> Fragment:
+    def chart(self, fig) -> Chart:
         self._charts += 1
         return chart(fig, f"{self.kind}-chart-{self._charts}")
 
     # -- fragments shared by every page ----------------------------------------------------
     def style(self) -> Fragment:
-        return Fragment(f"<style>{CSS}</style>")
+        return style()
 
     def demonstration_notice(self) -> Fragment:
         if not self.results.demonstration:
@@ -482,6 +514,8 @@ class ProgrammePage(Page):
 
 
 def _load(results_dir: str | None, root: str | None) -> results_module.Results:
+    """Results written by a build or by ``observatory serve`` ($OBSERVATORY_RESULTS), else computed from a root."""
+    results_dir = results_dir or os.environ.get("OBSERVATORY_RESULTS")
     root = root or os.environ.get("OBSERVATORY_ROOT") or str(Path(__file__).resolve().parent.parent)
     return results_module.load(results_dir, root)
 

@@ -1,0 +1,100 @@
+"""The live explorer (Voilà): pick a coalition, a territory or a quality; the compass and targets follow.
+
+:class:`Explorer` holds the logic and is tested without a kernel; :func:`app`
+only wires ipywidgets to it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from observatory import dashboard, figures, model
+from observatory import results as results_module
+from observatory.i18n import quality_name, t
+
+ALL = "all"
+
+
+class Explorer:
+    def __init__(self, results: results_module.Results, lang: str = "fr"):
+        self.results = results
+        self.lang = lang
+
+    def choices(self, scope: str) -> list[tuple[str, str]]:
+        """(label, id) of what can be explored at ``scope``: the whole programme, a coalition, a territory."""
+        if scope == "programme":
+            return [(t("programme", self.lang), "reset")]
+        if scope == "coalition":
+            frame = self.results.coalitions
+            names = frame[f"name_{self.lang}"].fillna(frame["name_fr"])
+            pairs = list(zip(names, frame["id"]))
+        else:
+            with_data = set(self.results.progress["territory"]) | set(self.results.observations["territory"])
+            frame = self.results.territories[self.results.territories["id"].isin(with_data)]
+            pairs = list(zip(frame["name"], frame["id"]))
+        return sorted(pairs, key=lambda pair: pair[0].lower())
+
+    def quality_choices(self) -> list[tuple[str, str]]:
+        return [({"fr": "Toutes les qualités", "en": "All qualities"}[self.lang], ALL)] + [
+            (quality_name(q, self.lang), q) for q in model.QUALITIES]
+
+    def view(self, scope: str, ident: str, quality: str = ALL) -> list:
+        """What the explorer shows: a title, the compass and the targets (of one quality, or all)."""
+        if scope == "programme":
+            part = self.results
+        else:
+            part = results_module.slice_for(self.results, scope, ident)
+        progress = part.progress
+        if quality != ALL:
+            progress = progress[progress["quality"] == quality]
+        page = dashboard.Page(part, self.lang)
+        page.kind = "explorer"
+        compass = part.compass[(part.compass["scope"] == scope) & (part.compass["scope_id"] == ident)
+                               & (part.compass["quality"] != ALL)]
+        label = dict((i, n) for n, i in self.choices(scope)).get(ident, ident)
+        title = f"{t('compass', self.lang)} — {label}"
+        figure = figures.compass(compass, self.lang, title=dashboard.esc(title))
+        if quality != ALL:
+            figure.update_traces(marker_line_width=[3 if q == quality else 1 for q in model.QUALITIES])
+        table_page = dashboard.Page(part.__class__(**{**part.tables(), "progress": progress}), self.lang)
+        table_page.kind = "explorer"
+        return [page.chart(figure), table_page.targets_table(show_coalition=scope != "coalition")]
+
+    def summary(self, scope: str, ident: str) -> pd.Series:
+        c = self.results.compass
+        return c[(c["scope"] == scope) & (c["scope_id"] == ident) & (c["quality"] == ALL)].iloc[0]
+
+
+def app(lang: str = "fr", results_dir: str | None = None, root: str | None = None):
+    """The explorer's widgets: scope, coalition or territory, quality → compass and targets."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    explorer = Explorer(dashboard._load(results_dir, root), lang)
+    scope_labels = [(t("programme", lang), "programme"), (t("coalition", lang), "coalition"),
+                    (t("territory", lang), "territory")]
+    scope = widgets.ToggleButtons(options=scope_labels, value="coalition", description="")
+    target = widgets.Dropdown(options=explorer.choices("coalition"), description="",
+                              layout=widgets.Layout(width="32em"))
+    quality = widgets.Dropdown(options=explorer.quality_choices(), value=ALL, description="")
+    output = widgets.Output()
+
+    def draw(*_):
+        with output:
+            output.clear_output(wait=True)
+            for item in explorer.view(scope.value, target.value, quality.value):
+                display(item)
+
+    def change_scope(change):
+        target.unobserve(draw, names="value")
+        target.options = explorer.choices(change["new"])
+        target.value = target.options[0][1]
+        target.observe(draw, names="value")
+        draw()
+
+    scope.observe(change_scope, names="value")
+    target.observe(draw, names="value")
+    quality.observe(draw, names="value")
+    draw()
+    controls = widgets.HBox([target, quality])
+    return widgets.VBox([scope, controls, output])

@@ -1,0 +1,96 @@
+"""`observatory serve`: Voilà started for real, the explorer driven in headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import FIXTURE_ROOT, screenshot
+
+pytestmark = pytest.mark.browser
+
+COMPASS = "() => { const d = document.querySelector('.js-plotly-plot'); " \
+          "return d && d.layout ? [d.layout.title.text, d.data[0].r] : null; }"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "observatory", "serve", "--root", str(FIXTURE_ROOT), "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"observatory serve stopped: {log.read_text()}")
+        # Wait for the preheated pools, as a visitor arriving after start-up would find them.
+        if log.read_text().count("is filled with") >= 4:
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail(f"Voilà's kernel pools were not ready in 120 s: {log.read_text()}")
+    yield base, log
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_z_serve_listens_on_localhost_only(server):
+    base, log = server
+    assert base.startswith("http://127.0.0.1:")
+    with urllib.request.urlopen(base + "/voila/render/explorer.ipynb", timeout=30) as response:
+        assert response.status == 200
+    assert "Traceback" not in log.read_text()
+
+
+def test_explorer_compass_follows_the_widgets(server, page):
+    base, _ = server
+    started = time.perf_counter()
+    page.goto(base + "/voila/render/explorer.ipynb", wait_until="commit", timeout=90000)
+    page.wait_for_selector(".js-plotly-plot svg.main-svg", timeout=90000)
+    first_chart = time.perf_counter() - started
+    title, values = page.evaluate(COMPASS)
+    assert title == "Boussole des sept qualités — Coalition Alpha"
+    assert values[0] == pytest.approx(50)  # capacitant: progress 1.05 and -0.1, clipped, averaged
+    screenshot(page, "live-explorer-alpha")
+
+    page.locator("select").first.select_option(label="Coalition Bêta")
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot').layout.title.text.includes('Bêta')",
+                           timeout=30000)
+    title, values = page.evaluate(COMPASS)
+    assert title == "Boussole des sept qualités — Coalition Bêta"
+    assert values == [0, 0, 0, 0, 0, 0, 0]  # beta's only target has no data yet
+    assert "Pas de donnée" in page.inner_text("table.targets")
+
+    page.get_by_role("button", name="Territoire").click()
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot').layout.title.text.includes('Bretagne')",
+                           timeout=30000)
+    screenshot(page, "live-explorer-territory")
+    assert [p for p in page.problems if "fontawesome" not in p and "Failed to load resource" not in p] == []
+    print(f"explorer: first chart after {first_chart:.1f} s from a preheated pool")
+
+
+def test_coalition_dashboard_served_live(server, page):
+    base, _ = server
+    page.goto(base + "/voila/render/coalition.ipynb", wait_until="commit", timeout=90000)
+    page.wait_for_selector(".js-plotly-plot svg.main-svg", timeout=90000)
+    assert page.inner_text("h1") == "Coalition Alpha"
+    assert page.locator(".js-plotly-plot").count() >= 7
