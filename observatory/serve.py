@@ -47,7 +47,12 @@ def prepare(root: str | Path, folder: str | Path | None = None) -> Path:
 
 def serve(root: str | Path = ".", port: int = 8866, ip: str = "127.0.0.1", pool_size: int = 1,
           token: str | None = None, base_url: str | None = None, say=print) -> int:
-    results_dir = prepare(root)
+    with tempfile.TemporaryDirectory(prefix="observatory-serve-") as results_dir:
+        return _serve(root, Path(results_dir), port, ip, pool_size, token, base_url, say)
+
+
+def _serve(root, results_dir: Path, port, ip, pool_size, token, base_url, say) -> int:
+    prepare(root, results_dir)
     env = {**os.environ, "OBSERVATORY_RESULTS": str(results_dir), "OBSERVATORY_ROOT": str(Path(root).resolve())}
     command = voila_command(port, ip, pool_size, token, base_url)
     say(f"serving the dashboards of {Path(root).resolve()} at http://{ip}:{port}/ "
