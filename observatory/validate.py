@@ -44,7 +44,8 @@ class ValidRoot:
 def _numbers(texts: pd.Series) -> pd.Series:
     texts = texts.astype("str").where(texts.notna(), None)
     clean = texts.where(texts.str.match(NUMBER_RE, na=False))
-    return pd.to_numeric(clean, errors="coerce").astype("float64")
+    numbers = pd.to_numeric(clean, errors="coerce").astype("float64")
+    return numbers.where(numbers.abs() != float("inf"))  # 1e999 is no figure
 
 
 def _limits(frame: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
