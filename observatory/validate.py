@@ -20,7 +20,7 @@ from observatory.load import DataRoot, load_root
 NUMBER_RE = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
 ID_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 CODE_FORMATS = {
-    "code_insee": (re.compile(r"^(?:\d{2}|2[AB]|\d{3}|\d{5}|2[AB]\d{3})$"),
+    "code_insee": (re.compile(r"^(?:\d{2}|2[AB]|\d{2}M|\d{3}|\d{5}|2[AB]\d{3})$"),
                    "an INSEE COG code: 2 or 3 characters for a region or département, 5 for a commune"),
     "siren": (re.compile(r"^\d{9}$"), "a SIREN number of 9 digits"),
     "iso_3166": (re.compile(r"^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$"),
