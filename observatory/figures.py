@@ -108,13 +108,17 @@ def status_bars(frame: pd.DataFrame, by: str, labels: dict[str, str], lang: str 
         fig.add_bar(
             y=[esc(labels.get(v, v)) for v in order], x=counts, orientation="h", name=status_name(status, lang),
             marker_color=STATUS_COLOURS[status], text=[str(c) if c else "" for c in counts],
-            textposition="inside", hovertemplate="%{y} — " + status_name(status, lang) + " : %{x}<extra></extra>",
+            textposition="inside", textangle=0, insidetextanchor="middle",
+            hovertemplate="%{y} — " + status_name(status, lang) + " : %{x}<extra></extra>",
         )
-    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.15},
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "yanchor": "top", "y": -0.22,
+                                               "traceorder": "normal"},
                       xaxis={"title": t("number_of_targets", lang), "dtick": 1 if frame[list(model.STATUSES)]
                              .sum(axis=1).max() <= 10 else None},
                       yaxis={"autorange": "reversed"})
-    return _layout(fig, title or t("status", lang), height=max(260, 60 + 28 * len(order)))
+    fig = _layout(fig, title or t("status", lang), height=max(300, 140 + 28 * len(order)))
+    fig.update_layout(margin={"b": 110})
+    return fig
 
 
 def ranking(progress: pd.DataFrame, coalition_names: dict[str, str], lang: str = "fr") -> go.Figure:
