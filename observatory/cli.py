@@ -78,6 +78,42 @@ def cmd_serve(args: argparse.Namespace) -> int:
                  base_url=args.base_url, say=_say)
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    from observatory.template import write_template
+
+    out = write_template(args.root, args.coalition, args.out)
+    _say(f"wrote {out}: fill the 'value' column (and 'source'), then: observatory import {out} "
+         f"--coalition {args.coalition}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from observatory.submissions import import_file
+
+    report = import_file(args.root, args.file, args.coalition, replace=args.replace)
+    for message in report.messages:
+        _say(message)
+    if report.submission:
+        _say(f"imported {args.file}: {report.added} added, {report.replaced} replaced, {report.unchanged} "
+             f"already recorded; kept as {report.stored_as} (submission {report.submission})")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from observatory.submissions import history
+
+    table = history(args.root, args.indicator, args.territory)
+    if table.empty:
+        _say("no figure matches")
+        return 0
+    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
+                           "display.max_colwidth", 40):
+        print(table.to_string(index=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="observatory",
@@ -105,6 +141,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="build only this page: programme, coalition:ID or territory:ID (repeatable)")
     build.add_argument("--lang", default="fr,en", help="editions to build (default: fr,en)")
     build.add_argument("--force", action="store_true", help="run every dashboard even if its inputs did not change")
+    template = add("template", "write a spreadsheet for a coalition lead to fill in", cmd_template)
+    template.add_argument("--coalition", required=True, help="the coalition id")
+    template.add_argument("--out", required=True, help="the file to write: .xlsx or .csv")
+    imports = add("import", "import a coalition lead's spreadsheet: all of it, or nothing", cmd_import)
+    imports.add_argument("file", help="the .xlsx or .csv file sent by the lead")
+    imports.add_argument("--coalition", required=True, help="the coalition the figures belong to")
+    imports.add_argument("--replace", action="store_true", help="replace figures already recorded (kept in history)")
+    hist = add("history", "where each figure came from: file, submission, what it replaced", cmd_history)
+    hist.add_argument("--indicator", help="only this indicator")
+    hist.add_argument("--territory", help="only this territory")
     serve = add("serve", "serve the dashboards and the explorer live with Voilà", cmd_serve)
     serve.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
     serve.add_argument("--ip", default="127.0.0.1", help="address to listen on (default: localhost only)")

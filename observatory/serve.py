@@ -18,6 +18,8 @@ from pathlib import Path
 from observatory import results as results_module
 from observatory.build import NOTEBOOKS
 
+JUPYTER_DATA = Path(__file__).parent / "jupyter"
+
 
 def voila_command(port: int, ip: str = "127.0.0.1", pool_size: int = 1, token: str | None = None,
                   base_url: str | None = None) -> list[str]:
@@ -25,7 +27,7 @@ def voila_command(port: int, ip: str = "127.0.0.1", pool_size: int = 1, token: s
         sys.executable, "-m", "voila", str(NOTEBOOKS),
         "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
         "--preheat_kernel=True", f"--pool_size={pool_size}",
-        "--show_tracebacks=False", "--theme=light",
+        "--show_tracebacks=False", "--theme=light", "--template=observatory",
         # The notebooks folder holds only the dashboards; executed copies live under reports/.
         "--VoilaConfiguration.file_allowlist=[]",
     ]
@@ -53,7 +55,10 @@ def serve(root: str | Path = ".", port: int = 8866, ip: str = "127.0.0.1", pool_
 
 def _serve(root, results_dir: Path, port, ip, pool_size, token, base_url, say) -> int:
     prepare(root, results_dir)
-    env = {**os.environ, "OBSERVATORY_RESULTS": str(results_dir), "OBSERVATORY_ROOT": str(Path(root).resolve())}
+    # Our Voilà template (observatory/jupyter/voila/templates/observatory) is found through JUPYTER_PATH.
+    jupyter_path = os.pathsep.join(filter(None, [str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH")]))
+    env = {**os.environ, "OBSERVATORY_RESULTS": str(results_dir), "OBSERVATORY_ROOT": str(Path(root).resolve()),
+           "JUPYTER_PATH": jupyter_path}
     command = voila_command(port, ip, pool_size, token, base_url)
     say(f"serving the dashboards of {Path(root).resolve()} at http://{ip}:{port}/ "
         f"(explorer: http://{ip}:{port}/voila/render/explorer.ipynb); Ctrl-C stops")

@@ -1,0 +1,165 @@
+"""Reading and writing what coalition leads send: spreadsheets in every form they come in.
+
+CSV as spreadsheets write it — ``,`` or ``;`` separators, UTF-8 with or without
+BOM, or Windows-1252, decimal commas, spaces or non-breaking spaces between
+thousands, ``\\r\\n`` line ends, empty rows and columns — and ``.xlsx``. Every
+cell keeps its spreadsheet row number, so that messages point at what the lead
+sees. Text written back into a spreadsheet is neutralised: a cell starting
+with ``=``, ``+``, ``-`` or ``@`` is a formula to Excel and LibreOffice.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from observatory.errors import ObservatoryError, Problem
+
+ENCODINGS = ("utf-8-sig", "cp1252")
+THOUSANDS = re.compile(r"(?<=\d)[ \u00a0\u202f\u2009](?=\d{3}(?:\D|$))")
+FRENCH_NUMBER = re.compile(r"^[+-]?\d+(?:[ \u00a0\u202f\u2009]\d{3})*(?:,\d+)?$")
+FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Table:
+    """A sheet as read: its header and its rows, each with its spreadsheet row number."""
+
+    name: str  # the file's name as the user knows it
+    header: list[str]
+    rows: list[tuple[int, list[str | None]]]
+
+
+def _text(value: object) -> str | None:
+    """A cell as text: dates in ISO, whole floats without '.0', blanks as None."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    text = str(value).strip()
+    return text or None
+
+
+def read_csv(path: Path, name: str) -> Table:
+    raw = path.read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 decodes all but 5 bytes
+        position = 0
+        raise ObservatoryError(str(Problem(name, value=f"byte at offset {position}",
+                                           expected="a CSV file in UTF-8 or Windows-1252")))
+    if "\x00" in text:
+        raise ObservatoryError(str(Problem(name, value="binary content",
+                                           expected="a CSV text file or an .xlsx workbook")))
+    first_line = next((line for line in text.splitlines() if line.strip(" ,;\t")), "")
+    # The separator is the one the header uses most: a French export says ';'.
+    separator = max((";", ",", "\t"), key=first_line.count) if first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        raise ObservatoryError(str(Problem(name, line=reader.line_num, value=str(exc),
+                                           expected="well-formed CSV"))) from None
+    return _to_table(name, [[_text(c) for c in record] for record in records])
+
+
+def read_xlsx(path: Path, name: str) -> Table:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ObservatoryError(str(Problem(name, value=type(exc).__name__,
+                                           expected="an .xlsx workbook (Excel or LibreOffice)"))) from None
+    # The first sheet holds the figures; a template's instructions sheet comes after it.
+    sheet = workbook.worksheets[0]
+    records = [[_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    return _to_table(name, records)
+
+
+def _to_table(name: str, records: list[list[str | None]]) -> Table:
+    """Header = the first non-empty row; empty rows and columns are dropped, row numbers kept."""
+    numbered = [(i, r) for i, r in enumerate(records, start=1) if any(c is not None and c != "" for c in r)]
+    if not numbered:
+        raise ObservatoryError(str(Problem(name, value="an empty sheet", expected="a header row and figures")))
+    header_row, header = numbered[0]
+    used = [i for i, cell in enumerate(header) if cell]
+    rows = []
+    for number, record in numbered[1:]:
+        cells = [record[i] if i < len(record) else None for i in used]
+        extra = [c for i, c in enumerate(record) if i not in used and c]
+        if extra:
+            raise ObservatoryError(str(Problem(name, row=number, value=extra[0],
+                                               expected="no value in a column without a header")))
+        rows.append((number, cells))
+    return Table(name, [header[i].strip().lower() for i in used], rows)
+
+
+def read_table(path: str | Path, name: str | None = None) -> Table:
+    path = Path(path)
+    name = name or path.name
+    if not path.is_file():
+        raise ObservatoryError(f"{name}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return read_xlsx(path, name)
+    if suffix in (".csv", ".txt"):
+        return read_csv(path, name)
+    raise ObservatoryError(str(Problem(name, value=path.suffix or "(no extension)",
+                                       expected="a .csv or .xlsx file")))
+
+
+def normalise_number(text: str | None) -> str | None:
+    """'1 234,5' (French) → '1234.5'; anything else is returned as typed, for the validator to judge."""
+    if text is None:
+        return None
+    value = text.strip()
+    if FRENCH_NUMBER.match(value):
+        return THOUSANDS.sub("", value).replace(",", ".")
+    if re.match(r"^[+-]?\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:\.\d+)?$", value):
+        return THOUSANDS.sub("", value)
+    return value
+
+
+def normalise_date(text: str | None) -> str | None:
+    """'31/12/2021' (French) → '2021-12-31'; ISO dates and anything else as typed."""
+    if text is None:
+        return None
+    value = text.strip()
+    match = FRENCH_DATE.match(value)
+    if match:
+        day, month, year = (int(x) for x in match.groups())
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            return value  # not a real date: the validator says so, quoting what was typed
+    if re.match(r"^\d{4}-\d{2}-\d{2} 00:00(:00)?$", value):
+        return value[:10]
+    return value
+
+
+def neutralise(value: object) -> object:
+    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

@@ -1,0 +1,173 @@
+"""``observatory template``: a spreadsheet a coalition lead fills in, then sends to ``observatory import``.
+
+One row per target and period to report (each year-end from the baseline to
+the target date; quarters or months when the indicator says so), the
+indicator's name, unit and direction beside it, and the last known value. In
+``.xlsx``: drop-down lists of the allowed indicator and territory ids, cells
+that only accept numbers and dates, and an instructions sheet in French.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from observatory import results as results_module
+from observatory.errors import ObservatoryError
+from observatory.sheets import neutralise
+from observatory.validate import validated
+
+DATA_COLUMNS = ["indicator", "territory", "date", "value", "source", "comment"]
+INFO_COLUMNS = ["indicateur", "unité", "sens", "référence", "cible", "échéance", "dernière valeur",
+                "date de la dernière valeur"]
+STEPS = {"quarterly": "QE", "trimestriel": "QE", "monthly": "ME", "mensuel": "ME", "half-yearly": "6ME",
+         "semestriel": "6ME"}
+DIRECTION_FR = {"increase": "à la hausse", "decrease": "à la baisse"}
+
+INSTRUCTIONS = [
+    "Mode d'emploi — gabarit de saisie de l'observatoire #Reset",
+    "",
+    "1. Chaque ligne de la feuille « Saisie » correspond à une cible de votre coalition et à une période à renseigner.",
+    "2. Renseignez la colonne « value » (valeur mesurée) avec un nombre : la virgule décimale est acceptée "
+    "(12,5), sans unité ni symbole %.",
+    "3. La colonne « date » est la date de la mesure : une date (31/12/2021 ou 2021-12-31), un mois (2021-06) ou "
+    "une année (2021). Une mesure annuelle compte au 31 décembre.",
+    "4. Indiquez la source de chaque valeur (« source ») : enquête, registre, fichier… et un commentaire si utile.",
+    "5. Laissez vide une ligne dont la période n'est pas encore mesurée : elle sera ignorée.",
+    "6. Vous pouvez ajouter des lignes (autre date, autre territoire) : les listes déroulantes donnent les "
+    "identifiants autorisés.",
+    "7. Les colonnes grisées (indicateur, unité, sens, référence, cible…) sont là pour vous aider : elles ne "
+    "sont pas importées.",
+    "8. Envoyez le fichier tel quel (.xlsx, ou .csv enregistré depuis Excel ou LibreOffice). À l'import, tout le "
+    "fichier est vérifié : s'il contient une erreur, rien n'est enregistré et chaque ligne fautive est signalée "
+    "(numéro de ligne, colonne, valeur, ce qui était attendu).",
+    "9. Une valeur déjà enregistrée pour le même indicateur, territoire et date n'est remplacée que sur demande "
+    "explicite (option --replace) ; l'ancienne valeur reste dans l'historique.",
+    "",
+    "Commande : observatory import FICHIER --coalition {coalition}",
+]
+
+
+def periods(baseline: pd.Timestamp, target: pd.Timestamp, frequency: str | None) -> list[pd.Timestamp]:
+    """The period ends to report after the baseline, up to the target date."""
+    step = STEPS.get(frequency.strip().lower() if isinstance(frequency, str) else "", "YE")
+    ends = pd.date_range(baseline + pd.Timedelta(days=1), target, freq=step)
+    ends = [d for d in ends if d > baseline]
+    if not ends or ends[-1] < target:
+        ends.append(target)
+    return ends
+
+
+def template_rows(root: str | Path, coalition: str) -> tuple[list[dict], list[str], list[str]]:
+    """Rows to fill, and the allowed indicator and territory ids."""
+    valid = validated(root)
+    if coalition not in set(valid.coalitions["id"]):
+        known = ", ".join(sorted(valid.coalitions["id"]))
+        raise ObservatoryError(f"--coalition {coalition}: no such coalition (expected one of {known})")
+    results = results_module.compute(valid)
+    part = results_module.slice_for(results, "coalition", coalition)
+    indicators = results.indicators.set_index("id")
+    obs = results.observations
+    rows = []
+    for _, target in part.progress.sort_values(["indicator", "territory", "target_date"]).iterrows():
+        info = indicators.loc[target["indicator"]]
+        usable = obs[(obs["indicator"] == target["indicator"]) & (obs["territory"] == target["territory"])
+                     & (obs["coalition"].isna() | (obs["coalition"] == coalition))].sort_values("date")
+        last = usable.iloc[-1] if len(usable) else None
+        for end in periods(target["baseline_date"], target["target_date"], info["frequency"]):
+            rows.append({
+                "indicator": target["indicator"], "territory": target["territory"], "date": end.date(),
+                "value": None, "source": None, "comment": None,
+                "indicateur": info["name_fr"], "unité": info["unit"],
+                "sens": DIRECTION_FR.get(info["direction"], info["direction"]),
+                "référence": f"{target['baseline_value']:g} ({target['baseline_date']:%Y-%m-%d})",
+                "cible": target["target_value"], "échéance": target["target_date"].date(),
+                "dernière valeur": None if last is None else last["value"],
+                "date de la dernière valeur": None if last is None else last["date"].date(),
+            })
+    indicator_ids = sorted(set(results.indicators["id"]))
+    profile = part.coalitions.iloc[0]
+    territory_ids = sorted(set(profile["territories"]) | set(part.progress["territory"]))
+    return rows, indicator_ids, territory_ids
+
+
+def write_template(root: str | Path, coalition: str, out: str | Path) -> Path:
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise ObservatoryError(f"{out}: expected a .xlsx or .csv file name")
+    rows, indicator_ids, territory_ids = template_rows(root, coalition)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=DATA_COLUMNS + INFO_COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: neutralise("" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v))
+                             for k, v in row.items()})
+        # UTF-8 with BOM: Excel then opens accents correctly.
+        out.write_bytes(buffer.getvalue().encode("utf-8-sig"))
+        return out
+    _write_xlsx(rows, indicator_ids, territory_ids, coalition, out)
+    return out
+
+
+def _write_xlsx(rows, indicator_ids, territory_ids, coalition, out: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Saisie"
+    columns = DATA_COLUMNS + INFO_COLUMNS
+    sheet.append(columns)
+    for row in rows:
+        sheet.append([neutralise(row[c]) for c in columns])
+    grey = PatternFill("solid", fgColor="EEEEEE")
+    bold = Font(bold=True)
+    for cell in sheet[1]:
+        cell.font = bold
+    for col_index, name in enumerate(columns, start=1):
+        letter = sheet.cell(row=1, column=col_index).column_letter
+        sheet.column_dimensions[letter].width = 14 if name in DATA_COLUMNS else 18
+        if name in INFO_COLUMNS:
+            for cell in sheet[letter][1:]:
+                cell.fill = grey
+        if name == "date":
+            for cell in sheet[letter][1:]:
+                cell.number_format = "yyyy-mm-dd"
+    sheet.column_dimensions["A"].width = 34
+    sheet.freeze_panes = "A2"
+
+    lists = book.create_sheet("Listes")
+    lists.append(["indicator", "territory"])
+    for i in range(max(len(indicator_ids), len(territory_ids))):
+        lists.append([indicator_ids[i] if i < len(indicator_ids) else None,
+                      territory_ids[i] if i < len(territory_ids) else None])
+    last = 1000  # room for rows the lead adds
+    validations = [
+        DataValidation(type="list", formula1=f"=Listes!$A$2:$A${len(indicator_ids) + 1}", allow_blank=False,
+                       errorTitle="Indicateur inconnu", error="Choisissez un identifiant d'indicateur de la liste."),
+        DataValidation(type="list", formula1=f"=Listes!$B$2:$B${len(territory_ids) + 1}", allow_blank=False,
+                       errorTitle="Territoire inconnu", error="Choisissez un identifiant de territoire de la liste."),
+        DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)",
+                       allow_blank=True, errorTitle="Date attendue", error="Saisissez une date, par ex. 31/12/2021."),
+        DataValidation(type="decimal", operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True,
+                       errorTitle="Nombre attendu", error="Saisissez un nombre, sans unité ni symbole."),
+    ]
+    for validation, letter in zip(validations, "ABCD"):
+        validation.showErrorMessage = True
+        sheet.add_data_validation(validation)
+        validation.add(f"{letter}2:{letter}{last}")
+    help_sheet = book.create_sheet("Mode d'emploi")
+    for line in INSTRUCTIONS:
+        help_sheet.append([line.format(coalition=coalition)])
+    help_sheet.column_dimensions["A"].width = 140
+    help_sheet["A1"].font = Font(bold=True, size=13)
+    tmp = out.with_name(out.name + ".tmp")
+    book.save(tmp)
+    tmp.replace(out)
