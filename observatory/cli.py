@@ -114,6 +114,37 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_source(args: argparse.Namespace) -> int:
+    from observatory import model
+    from observatory.sources import barometre, import_barometre
+
+    qualities = {}
+    for item in args.quality or []:
+        if "=" not in item:
+            raise ObservatoryError(f"--quality {item}: expected INDICATOR=QUALITY, e.g. taux-deploiement-fibre=equitable")
+        key, value = item.split("=", 1)
+        if value not in model.QUALITIES:
+            raise ObservatoryError(f"--quality {item}: '{value}' is not one of {', '.join(model.QUALITIES)}")
+        qualities[key.strip()] = value.strip()
+    if args.accept_suggested:
+        for key, value in barometre.SUGGESTED_QUALITIES.items():
+            qualities.setdefault(key, value)
+    elif not qualities and sys.stdin.isatty():
+        _, rows = barometre.read(Path(args.file))
+        for source_id in sorted({row["id_indicateur"].strip() for _, row in rows}):
+            suggested = barometre.SUGGESTED_QUALITIES.get(source_id, "")
+            answer = input(f"qualité de l'indicateur {source_id} [{suggested}] : ").strip() or suggested
+            if answer not in model.QUALITIES:
+                raise ObservatoryError(f"'{answer}' is not one of {', '.join(model.QUALITIES)}")
+            qualities[source_id] = answer
+    report = import_barometre(args.root, args.file, args.coalition, qualities)
+    _say(f"imported {args.file}: {report.territories} new territories, {report.indicators} indicators, "
+         f"{report.observations} figures, {report.targets} new targets for {args.coalition}")
+    for line in report.skipped:
+        _say(f"not a target: {line}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="observatory",
@@ -148,6 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("file", help="the .xlsx or .csv file sent by the lead")
     imports.add_argument("--coalition", required=True, help="the coalition the figures belong to")
     imports.add_argument("--replace", action="store_true", help="replace figures already recorded (kept in history)")
+    source = add("import-source", "import a public source in its published format (barometre)", cmd_import_source)
+    source.add_argument("source", choices=["barometre"], help="which public source")
+    source.add_argument("file", help="the file as downloaded")
+    source.add_argument("--coalition", required=True, help="the coalition whose targets these are")
+    source.add_argument("--quality", action="append", metavar="INDICATOR=QUALITY",
+                        help="the quality of an indicator of the file (repeatable)")
+    source.add_argument("--accept-suggested", action="store_true",
+                        help="use the observatory's suggested quality for every indicator not given")
     hist = add("history", "where each figure came from: file, submission, what it replaced", cmd_history)
     hist.add_argument("--indicator", help="only this indicator")
     hist.add_argument("--territory", help="only this territory")
