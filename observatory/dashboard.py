@@ -268,6 +268,9 @@ class Page:
             latest = "—"
             if not pd.isna(row["latest_value"]):
                 source = f"<br><span class='small'>{esc(row['latest_source'])}</span>" if row["latest_source"] else ""
+                if row.get("latest_submitted"):
+                    imported = {"fr": "import du", "en": "imported on"}[lang]
+                    source += f"<br><span class='small'>{imported} {esc(row['latest_submitted'])}</span>"
                 latest = f"{_number(row['latest_value'], decimals)} {unit}<br><span class='small'>" \
                          f"{_date(row['latest_date'])}</span>{source}"
             cells = [

@@ -69,10 +69,35 @@ def _public_coalitions(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _provenance(root: ValidRoot, observations: pd.DataFrame) -> pd.Series:
+    """For each figure brought by an import: "<date> — <file as sent>" (from data/history.csv), else empty."""
+    path = root.path / "data" / "history.csv"
+    empty = pd.Series([None] * len(observations), index=observations.index, dtype=object)
+    if not path.exists() or observations.empty:
+        return empty
+    history = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if history.empty:
+        return empty
+    from observatory.dates import parse_period_end
+
+    def key(frame: pd.DataFrame, dates: pd.Series) -> pd.Series:
+        return (frame["indicator"] + "|" + frame["territory"] + "|" + frame["coalition"].fillna("") + "|"
+                + dates.dt.strftime("%Y-%m-%d"))
+
+    history["key"] = key(history, parse_period_end(history["date"]))
+    last = history.groupby("key").tail(1).set_index("key")
+    label = last["recorded_at"].str[:10] + " — " + last["file"]
+    return key(observations, observations["date"]).map(label).astype(object).where(lambda s: s.notna(), None)
+
+
 def compute(root: ValidRoot) -> Results:
     """All results of a validated root."""
     progress = compute_progress(root)
     observations = root.observations.drop(columns=["date_text"]).copy()
+    observations["submitted"] = _provenance(root, observations)
+    where = observations.set_index(["file", "row"])["submitted"]
+    progress["latest_submitted"] = [where.get((f, r)) if isinstance(f, str) else None
+                                    for f, r in zip(progress["latest_file"], progress["latest_row"])]
     return Results(
         progress=progress,
         compass=summarise(progress),

@@ -251,3 +251,14 @@ def test_any_file_ends_in_a_clear_error_or_a_valid_import(tmp_path_factory, cli,
         assert snapshot(root) == before  # never a partial write
     else:
         assert cli("validate", "--root", root)[0] == 0  # a valid import leaves a valid root
+
+
+def test_the_dashboard_shows_where_the_latest_figure_came_from(root_copy, tmp_path, cli):
+    from observatory import dashboard
+
+    sent = write_csv(tmp_path / "envoi-2023.csv", [HEADER, ["people-trained", "rennes", "2023-01-31", "600",
+                                                            "Registre 2023", ""]])
+    assert cli("import", sent, "--coalition", "alpha", "--root", root_copy)[0] == 0
+    table = str(dashboard.coalition_page("alpha", root=str(root_copy)).targets_table())
+    assert "600 personnes" in table and "Registre 2023" in table
+    assert "import du 20" in table and "envoi-2023.csv" in table
