@@ -116,7 +116,20 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_import_source(args: argparse.Namespace) -> int:
     from observatory import model
-    from observatory.sources import barometre, import_barometre
+    from observatory.sources import barometre, import_barometre, import_jgmd
+
+    if args.source == "jgmd":
+        if not args.date:
+            raise ObservatoryError("import-source jgmd: --date YYYY-MM-DD is required (the date of the assessment)")
+        report = import_jgmd(args.root, args.file, args.date)
+        for line in report.skipped:
+            _say(line)
+        if report.files:
+            _say(f"imported {args.file}: {report.observations} services assessed on {args.date} "
+                 "into data/self-data/")
+        return 0
+    if not args.coalition:
+        raise ObservatoryError("import-source barometre: --coalition ID is required (whose targets these are)")
 
     qualities = {}
     for item in args.quality or []:
@@ -180,9 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--coalition", required=True, help="the coalition the figures belong to")
     imports.add_argument("--replace", action="store_true", help="replace figures already recorded (kept in history)")
     source = add("import-source", "import a public source in its published format (barometre)", cmd_import_source)
-    source.add_argument("source", choices=["barometre"], help="which public source")
+    source.add_argument("source", choices=["barometre", "jgmd"], help="which public source")
     source.add_argument("file", help="the file as downloaded")
-    source.add_argument("--coalition", required=True, help="the coalition whose targets these are")
+    source.add_argument("--coalition", help="barometre: the coalition whose targets these are")
+    source.add_argument("--date", help="jgmd: the date of the assessment, YYYY-MM-DD")
     source.add_argument("--quality", action="append", metavar="INDICATOR=QUALITY",
                         help="the quality of an indicator of the file (repeatable)")
     source.add_argument("--accept-suggested", action="store_true",

@@ -196,3 +196,51 @@ def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories:
         return {"file": row["file"], "key": f"{row['key']}.{column}"}
 
     return run_rules("targets", frame, rules, locate)
+
+
+def register_problems(services: pd.DataFrame, assessments: pd.DataFrame) -> list[Problem]:
+    """Check the Self Data register (see :mod:`observatory.selfdata`)."""
+    from observatory.selfdata import ANSWERS, DIFFICULTIES
+
+    E = _context()[0].expectations
+
+    def locate(row: pd.Series, column: str) -> dict:
+        return {"file": row["file"], "row": int(row["row"]), "column": column}
+
+    services = services.assign(where=services["file"] + ", row " + services["row"].astype(str))
+    services["first_of_key"] = services.groupby("id", dropna=False)["where"].transform("first")
+    service_rules = [
+        Rule(E.ExpectColumnValuesToNotBeNull(column="id"), "id", "id", "a service id"),
+        Rule(E.ExpectColumnValuesToMatchRegex(column="id", regex=r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$"), "id", "id",
+             "an id of lower-case letters, digits, dots and dashes"),
+        Rule(E.ExpectColumnValuesToBeUnique(column="id"), "id", "id",
+             lambda row: f"an id used once (already on {row['first_of_key']})", skip=_is_first_of_key),
+        Rule(E.ExpectColumnValuesToNotBeNull(column="name"), "name", "name", "the service's name"),
+        Rule(E.ExpectColumnValuesToMatchRegex(column="url", regex=r"^https?://\S+$"), "url", "url",
+             "a web address starting with https:// or http://"),
+    ]
+    problems = run_rules("services", services, service_rules, locate)
+    assessments = assessments.assign(where=assessments["file"] + ", row " + assessments["row"].astype(str))
+    assessments["first_of_key"] = assessments.groupby(["service", "date_key"], dropna=False)["where"].transform("first")
+    known = sorted(set(services["id"].dropna()))
+    assessment_rules = [
+        Rule(E.ExpectColumnValuesToNotBeNull(column="service"), "service", "service", "a service id"),
+        Rule(E.ExpectColumnValuesToBeInSet(column="service", value_set=known), "service", "service",
+             _unknown_id("service", known, "a row of data/self-data/services.csv", "service")),
+        Rule(E.ExpectColumnValuesToNotBeNull(column="date_text"), "date", "date_text", DATE_EXPECTED),
+        Rule(E.ExpectColumnValuesToMatchRegex(column="date_text", regex=DATE_PATTERN), "date", "date_text",
+             DATE_EXPECTED),
+        Rule(E.ExpectColumnValuesToNotBeNull(column="date"), "date", "date_text", "a date that exists in the calendar"),
+        Rule(E.ExpectColumnValuesToNotBeNull(column="difficulty"), "difficulty", "difficulty",
+             "one of " + ", ".join(DIFFICULTIES)),
+        Rule(E.ExpectColumnValuesToBeInSet(column="difficulty", value_set=list(DIFFICULTIES)), "difficulty",
+             "difficulty", "one of " + ", ".join(DIFFICULTIES)),
+    ]
+    for column in ("machine_readable", "api", "transfer"):
+        assessment_rules.append(Rule(E.ExpectColumnValuesToBeInSet(column=column, value_set=list(ANSWERS)), column,
+                                     column, "one of " + ", ".join(ANSWERS) + ", or empty"))
+    assessment_rules.append(
+        Rule(E.ExpectCompoundColumnsToBeUnique(column_list=["service", "date_key"]), "date", "date_text",
+             lambda row: f"one assessment per service and date; this one repeats {row['first_of_key']}",
+             skip=_is_first_of_key))
+    return problems + run_rules("assessments", assessments, assessment_rules, locate)

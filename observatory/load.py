@@ -54,6 +54,8 @@ class DataRoot:
     observations: pd.DataFrame
     datasets: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    services: pd.DataFrame | None = None  # the Self Data register (observatory.selfdata)
+    assessments: pd.DataFrame | None = None
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -551,4 +553,8 @@ def load_root(path: str | Path) -> DataRoot:
     territories = load_territories(root, problems)
     coalitions, targets = load_coalitions(root, problems)
     observations, datasets = load_observations(root, problems)
-    return DataRoot(root, indicators, territories, coalitions, targets, observations, datasets, problems)
+    from observatory.selfdata import load_register
+
+    services, assessments = load_register(root, problems)
+    return DataRoot(root, indicators, territories, coalitions, targets, observations, datasets, problems,
+                    services, assessments)

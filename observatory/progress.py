@@ -143,5 +143,5 @@ def to_csv(frame: pd.DataFrame, path) -> None:
             out[column] = out[column].dt.strftime("%Y-%m-%d")
         elif pd.api.types.is_float_dtype(out[column]):
             # 12 decimals: drops binary noise (0.7000000000000002) and keeps every real digit.
-            out[column] = out[column].round(12)
+            out[column] = out[column].round(12) + 0.0  # and no "-0.0"
     out.to_csv(path, index=False, lineterminator="\n")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatory import model
+from observatory import model, selfdata
 from observatory.dates import parse_period_end
 from observatory.errors import InvalidDataRoot, Problem
 from observatory.load import DataRoot, load_root
@@ -39,6 +39,8 @@ class ValidRoot:
     targets: pd.DataFrame  # typed: *_date as datetimes, *_value as floats
     observations: pd.DataFrame  # typed: date (end of period) and value
     datasets: pd.DataFrame
+    services: pd.DataFrame | None = None  # the Self Data register, typed (assessment dates parsed)
+    assessments: pd.DataFrame | None = None
 
 
 def _numbers(texts: pd.Series) -> pd.Series:
@@ -216,7 +218,21 @@ def check_root(root: DataRoot) -> tuple[list[Problem], pd.DataFrame, pd.DataFram
     territory_ids = root.territories["id"].dropna()
     problems += expectations.observation_problems(observations, indicator_ids, territory_ids, coalition_ids)
     problems += expectations.target_problems(targets, indicator_ids, territory_ids)
+    if root.services is not None and (len(root.services) or len(root.assessments)):
+        problems += expectations.register_problems(root.services, register_frame(root))
+        if set(root.indicators["id"]) & set(selfdata.INDICATORS) and selfdata.TERRITORY not in set(territory_ids):
+            problems.append(Problem("data/territories.csv", value=None,
+                                    expected=f"a territory '{selfdata.TERRITORY}' (level other) for the figures "
+                                    "of the Self Data register"))
     return _dedupe(problems), observations, targets
+
+
+def register_frame(root: DataRoot) -> pd.DataFrame:
+    """Assessments with their date parsed (end of period) and a key for duplicates."""
+    frame = root.assessments.rename(columns={"date": "date_text"}).copy()
+    frame["date"] = parse_period_end(frame["date_text"])
+    frame["date_key"] = frame["date"].dt.strftime("%Y-%m-%d").fillna(frame["date_text"].fillna(""))
+    return frame
 
 
 def validated(path: str | Path) -> ValidRoot:
@@ -229,6 +245,24 @@ def validated(path: str | Path) -> ValidRoot:
                 "file", "row", "dataset", "demonstration"]
     keep_targets = ["coalition", "indicator", "territory", "baseline_date", "baseline_value", "target_date",
                     "target_value", "file", "key"]
+    services = root.services if root.services is not None else pd.DataFrame(columns=["id"])
+    assessments = register_frame(root) if root.assessments is not None else pd.DataFrame()
+    observations = observations[keep_obs]
+    if len(assessments):
+        # The register's shares are figures like any other (computed from validated rows).
+        derived = selfdata.derived_observations(assessments.drop(columns=["date_text"]).assign(
+            date=assessments["date"]), set(root.indicators["id"]))
+        if len(derived):
+            derived = derived.assign(date=parse_period_end(derived["date_text"]),
+                                     value=pd.to_numeric(derived["value_text"]).astype("float64"),
+                                     demonstration=False).drop(columns=["value_text"])
+            observations = pd.concat([observations, derived[keep_obs]], ignore_index=True)
+            datasets = pd.concat([root.datasets, pd.DataFrame([{
+                "dataset": selfdata.DATASET, "file": "data/self-data/assessments.csv",
+                "title_fr": "Registre de l'écosystème Self Data", "title_en": "Self Data ecosystem register",
+                "demonstration": False}])], ignore_index=True)
+            root = DataRoot(root.path, root.indicators, root.territories, root.coalitions, root.targets,
+                            root.observations, datasets, root.problems, root.services, root.assessments)
     return ValidRoot(root.path, root.indicators, root.territories, root.coalitions,
                      targets[keep_targets].reset_index(drop=True),
-                     observations[keep_obs].reset_index(drop=True), root.datasets)
+                     observations.reset_index(drop=True), root.datasets, services, assessments)

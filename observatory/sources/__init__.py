@@ -113,3 +113,51 @@ def import_barometre(root: str | Path, path: str | Path, coalition: str, qualiti
     _commit(root, files)
     return SourceReport(len(converted.territories), len(converted.indicators), len(converted.observations),
                         len(added), converted.skipped, sorted(files))
+
+
+def import_jgmd(root: str | Path, path: str | Path, date: str) -> SourceReport:
+    """JustGetMyData's sites.json into the Self Data register, as an assessment at ``date``."""
+    import re
+
+    import pandas as pd
+
+    from observatory import selfdata
+    from observatory.dates import parse_period_end
+    from observatory.sources import jgmd
+    from observatory.submissions import _commit, _csv_bytes, _read_csv_dicts, recover
+
+    root, path = Path(root), Path(path)
+    recover(root)
+    if not path.is_file():
+        raise ObservatoryError(f"{path}: no such file")
+    if not re.match(r"^\d{4}-\d{2}-\d{2}$", date or "") or pd.isna(parse_period_end(pd.Series([date]))[0]):
+        raise ObservatoryError(f"--date {date}: expected the date of the assessment, YYYY-MM-DD")
+    load_root(root)  # finishes an interrupted import, if any
+    register = selfdata.folder(root)
+    services = _read_csv_dicts(register / "services.csv")
+    assessments = _read_csv_dicts(register / "assessments.csv")
+    new_services, new_assessments = jgmd.convert(path, date, services)
+    # A new import at the same date replaces that date's JustGetMyData assessments: importing twice changes nothing.
+    kept = [a for a in assessments if not (a.get("date") == date and a.get("source") == jgmd.SOURCE)]
+    files = {
+        "data/self-data/services.csv": _csv_bytes(list(selfdata.SERVICE_COLUMNS), new_services),
+        "data/self-data/assessments.csv": _csv_bytes(list(selfdata.ASSESSMENT_COLUMNS), kept + new_assessments),
+    }
+    with tempfile.TemporaryDirectory() as scratch:
+        trial = Path(scratch) / "root"
+        shutil.copytree(root / "indicators", trial / "indicators")
+        shutil.copytree(root / "data", trial / "data", ignore=shutil.ignore_patterns("submissions"))
+        for relative, content in files.items():
+            (trial / relative).parent.mkdir(parents=True, exist_ok=True)
+            (trial / relative).write_bytes(content)
+        from observatory.validate import check_root
+
+        problems, _, _ = check_root(load_root(trial))
+        if problems:
+            raise InvalidDataRoot(problems)
+    unchanged = all((root / k).exists() and (root / k).read_bytes() == v for k, v in files.items())
+    if not unchanged:
+        _commit(root, files)
+    return SourceReport(0, 0, len(new_assessments), 0,
+                        [] if not unchanged else ["nothing new: this assessment is already recorded"],
+                        sorted(files) if not unchanged else [])

@@ -1,0 +1,64 @@
+"""JustGetMyData's ``sites.json``: how hard it is to get a copy of one's data, service by service.
+
+Each entry (``name``, ``url``, ``difficulty``, ``notes``…) becomes a service of
+the Self Data register (matched on its id, so that sectors and countries a user
+added are kept) and an assessment at the date the user gives.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from observatory.errors import ObservatoryError, Problem
+from observatory.selfdata import DIFFICULTIES
+from observatory.sources.barometre import slug
+
+NAME = "jgmd"
+SOURCE = "JustGetMyData (sites.json, MIT)"
+# A note naming a machine-readable format is taken as "yes"; silence is "unknown", never "no".
+MACHINE_READABLE = re.compile(r"\b(json|csv|xml)\b", re.IGNORECASE)
+
+
+def convert(path: Path, date: str, services: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(services to add or keep, assessments at ``date``)."""
+    name = path.name
+    try:
+        entries = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ObservatoryError(str(Problem(name, value=str(exc)[:80], expected="the JSON of JustGetMyData's sites.json"))) \
+            from None
+    if not isinstance(entries, list):
+        raise ObservatoryError(str(Problem(name, value=type(entries).__name__, expected="a list of sites")))
+    known = {s["id"]: s for s in services}
+    out_services = {s["id"]: dict(s) for s in services}
+    assessments = []
+    used = set()
+    for index, entry in enumerate(entries):
+        where = f"[{index}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"].strip():
+            raise ObservatoryError(str(Problem(name, key=f"{where}.name", value=entry if not isinstance(entry, dict)
+                                               else entry.get("name"), expected="a site with a name")))
+        difficulty = entry.get("difficulty")
+        if difficulty not in DIFFICULTIES:
+            raise ObservatoryError(str(Problem(name, key=f"{where}.difficulty", value=difficulty,
+                                               expected="one of " + ", ".join(DIFFICULTIES))))
+        url = entry.get("url") if isinstance(entry.get("url"), str) else None
+        # The id comes from the name (several services share a group's privacy URL).
+        ident = slug(entry["name"]) or f"site-{index}"
+        base, n = ident, 2
+        while ident in used:
+            ident, n = f"{base}-{n}", n + 1
+        used.add(ident)
+        if ident not in known:
+            out_services[ident] = {"id": ident, "name": entry["name"].strip(), "url": url, "sector": None,
+                                   "country": None}
+        notes = entry.get("notes") if isinstance(entry.get("notes"), str) else None
+        assessments.append({
+            "service": ident, "date": date, "difficulty": difficulty,
+            "machine_readable": "yes" if notes and MACHINE_READABLE.search(notes) else "unknown",
+            "api": "unknown", "transfer": "unknown", "formats": None, "standards": None,
+            "notes": notes, "source": SOURCE,
+        })
+    return list(out_services.values()), assessments
