@@ -541,3 +541,186 @@ def territory_page(territory: str | None = None, lang: str = "fr", results_dir: 
 def programme_page(lang: str = "fr", results_dir: str | None = None, root: str | None = None,
                    links: str | None = None) -> ProgrammePage:
     return ProgrammePage(results_module.slice_for(_load(results_dir, root), "programme", None), lang, links)
+
+
+class SelfDataPage(Page):
+    """The Self Data observatory: the state of portability, its change, the services, the coalition's targets."""
+
+    kind = "self-data"
+
+    def __init__(self, results: results_module.Results, lang: str = "fr", links: str | None = None):
+        super().__init__(results, lang, links)
+        from observatory import selfdata
+
+        self.selfdata = selfdata
+        self.assessments = results.assessments
+        has_coalition = results_module.SELF_DATA in set(results.coalitions["id"])
+        self.coalition = CoalitionPage(results, results_module.SELF_DATA, lang, links) if has_coalition else None
+        self.coalition_page = self.coalition
+        if self.coalition is not None:
+            self.coalition._charts = 100  # distinct chart ids on one page
+
+    @property
+    def dates(self) -> list[pd.Timestamp]:
+        return sorted(pd.to_datetime(self.assessments["date"]).dropna().unique())
+
+    def state(self) -> pd.DataFrame:
+        """Each service's latest assessment."""
+        if self.assessments.empty:
+            return self.assessments
+        latest = self.selfdata.state_at(self.assessments.assign(date=pd.to_datetime(self.assessments["date"])),
+                                        self.dates[-1])
+        return latest.merge(self.results.services, left_on="service", right_on="id", how="left")
+
+    def header(self) -> Fragment:
+        lang = self.lang
+        n = len(self.results.services)
+        dates = ", ".join(pd.Timestamp(d).strftime("%Y-%m-%d") for d in self.dates) or "—"
+        intro = {
+            "fr": (f"La coalition Self Data qualifie l'écosystème des données personnelles : peut-on récupérer ses "
+                   f"données, sous quelle forme, peuvent-elles passer d'un service à l'autre ? Registre : {n} "
+                   f"services ; évaluations du {dates}."),
+            "en": (f"The Self Data coalition qualifies the personal-data ecosystem: can people get their data back, "
+                   f"in what form, can it move between services? Register: {n} services; assessments of {dates}."),
+        }[lang]
+        return Fragment(f'<div class="obs"><h1>{esc(t("self_data_title", lang))}</h1><p>{esc(intro)}</p></div>')
+
+    def demonstration_notice(self) -> Fragment:
+        if not self.results.demonstration:
+            return Fragment("")
+        text = {"fr": "Les cibles de la coalition mesurées par des indicateurs hors registre s'appuient sur des "
+                      "données de démonstration (valeurs fictives). Le registre des services, lui, vient de sources "
+                      "publiées (JustGetMyData) et des évaluations de la coalition.",
+                "en": "The coalition's targets measured by indicators outside the register rely on demonstration "
+                      "data (fictitious values). The register of services comes from published sources "
+                      "(JustGetMyData) and the coalition's own assessments."}[self.lang]
+        return Fragment(f'<div class="obs"><p class="demo" role="note"><strong>⚠</strong> {esc(text)}</p></div>')
+
+    def key_numbers(self) -> Fragment:
+        lang = self.lang
+        state = self.state()
+        if state.empty:
+            text = {"fr": "Le registre est vide : importez une évaluation avec « observatory import-source jgmd "
+                          "sites.json --date AAAA-MM-JJ ».",
+                    "en": "The register is empty: import an assessment with `observatory import-source jgmd "
+                          "sites.json --date YYYY-MM-DD`."}[lang]
+            return Fragment(f'<div class="obs"><p class="demo">{esc(text)}</p></div>')
+        easy = int((state["difficulty"] == "easy").sum())
+        total = len(state)
+        label = {"fr": "services où obtenir une copie de ses données est facile",
+                 "en": "services where getting a copy of one's data is easy"}[lang]
+        return Fragment(f'<div class="obs"><p style="font-size:1.3em"><strong>{easy} / {total}</strong> {esc(label)} '
+                        f'({easy / total * 100:.1f} %) — {esc(t("assessed_on", lang))} '
+                        f'{pd.Timestamp(self.dates[-1]):%Y-%m-%d}</p></div>')
+
+    def _counts(self, frame: pd.DataFrame, group: pd.Series) -> pd.DataFrame:
+        counts = pd.crosstab(group, frame["difficulty"]).reindex(columns=list(self.selfdata.DIFFICULTIES),
+                                                                   fill_value=0)
+        return counts.reset_index().rename(columns={counts.index.name or "row_0": "group"}).rename(
+            columns={group.name: "group"})
+
+    def distribution(self) -> Fragment | Chart:
+        state = self.state()
+        if state.empty:
+            return Fragment("")
+        group = pd.Series([f"{t('assessed_on', self.lang)} {pd.Timestamp(self.dates[-1]):%Y-%m-%d}"] * len(state),
+                          index=state.index, name="group")
+        return self.chart(figures.difficulty_bars(self._counts(state, group), self.lang, esc(t("difficulty", self.lang))))
+
+    def by_sector(self) -> Fragment | Chart:
+        lang = self.lang
+        state = self.state()
+        if state.empty:
+            return Fragment("")
+        if state["sector"].isna().all():
+            text = {"fr": "Secteurs non renseignés : complétez la colonne « sector » de data/self-data/services.csv "
+                          "(énergie, banque, télécoms, mobilité, santé, services publics, réseaux sociaux…) pour "
+                          "voir la portabilité par secteur.",
+                    "en": "Sectors not filled in: complete the 'sector' column of data/self-data/services.csv "
+                          "(energy, banking, telecoms, mobility, health, public services, social networks…) to see "
+                          "portability by sector."}[lang]
+            return Fragment(f'<div class="obs"><h2>{esc(t("sector", lang))}</h2><p class="small">{esc(text)}</p></div>')
+        group = state["sector"].fillna("?").rename("group")
+        title = {"fr": "Par secteur", "en": "By sector"}[lang]
+        return self.chart(figures.difficulty_bars(self._counts(state, group), lang, title))
+
+    def change(self) -> list:
+        lang = self.lang
+        if len(self.dates) < 2:
+            only = pd.Timestamp(self.dates[0]).strftime("%Y-%m-%d") if self.dates else "—"
+            text = {"fr": f"Une seule évaluation à ce jour ({only}) : l'évolution apparaîtra à la suivante.",
+                    "en": f"One assessment so far ({only}): the change will show with the next one."}[lang]
+            return [Fragment(f'<div class="obs"><p class="small">{esc(text)}</p></div>')]
+        typed = self.assessments.assign(date=pd.to_datetime(self.assessments["date"]))
+        rows = []
+        for date in self.dates:
+            state = self.selfdata.state_at(typed, date)
+            counts = state["difficulty"].value_counts()
+            rows.append({"group": pd.Timestamp(date).strftime("%Y-%m-%d"),
+                         **{d: int(counts.get(d, 0)) for d in self.selfdata.DIFFICULTIES}})
+        by_date = pd.DataFrame(rows)
+        names = {r["id"]: self.name(r) for _, r in self.results.indicators.iterrows()}
+        shares = self.selfdata.shares(typed)
+        shares = shares[shares["indicator"].isin(set(self.results.indicators["id"]))]
+        title = {"fr": "Difficulté d'obtenir une copie, à chaque évaluation",
+                 "en": "Difficulty of getting a copy, at each assessment"}[lang]
+        return [self.chart(figures.difficulty_bars(by_date, lang, title)),
+                self.chart(figures.shares_over_time(shares, names, lang))]
+
+    def services_table(self) -> Fragment:
+        """Every service with its latest assessment, searchable in the page (no server needed)."""
+        lang = self.lang
+        state = self.state()
+        if state.empty:
+            return Fragment("")
+        answers = {"yes": {"fr": "oui", "en": "yes"}, "no": {"fr": "non", "en": "no"},
+                   "unknown": {"fr": "inconnu", "en": "unknown"}}
+        rows = []
+        for _, row in state.sort_values("name", key=lambda s: s.str.lower()).iterrows():
+            url = safe_url(row.get("url"))
+            name = esc(row["name"])
+            if url:
+                name = f'<a href="{esc(url)}" rel="noopener nofollow">{name}</a>'
+            difficulty = row["difficulty"]
+            label = self.selfdata.DIFFICULTY_NAMES[difficulty][lang]
+            colour = figures.DIFFICULTY_COLOURS[difficulty]
+            machine = answers.get(row.get("machine_readable") or "unknown", answers["unknown"])[lang]
+            rows.append(f"<tr><td>{name}</td><td>{esc(row.get('sector') or '—')}</td>"
+                        f'<td><span class="badge" style="background:{colour}">{esc(label)}</span></td>'
+                        f"<td>{esc(machine)}</td><td class='small'>{esc(row.get('notes') or '')}</td></tr>")
+        head = "".join(f"<th>{esc(h)}</th>" for h in (t("services", lang), t("sector", lang), t("difficulty", lang),
+                                                        t("machine_readable", lang), t("notes", lang)))
+        search = esc(t("search", lang))
+        script = ("(function(){var box=document.getElementById('service-search');"
+                  "var rows=document.querySelectorAll('#services tbody tr');"
+                  "box.addEventListener('input',function(){var q=box.value.toLowerCase();"
+                  "rows.forEach(function(r){r.style.display=r.textContent.toLowerCase().indexOf(q)>=0?'':'none';});"
+                  "});})();")
+        return Fragment(f'<div class="obs"><h2>{esc(t("services", lang))} ({len(state)})</h2>'
+                        f'<p><input id="service-search" type="search" placeholder="{search}" aria-label="{search}" '
+                        f'style="width:24em;padding:0.3em"></p><table id="services"><thead><tr>{head}</tr></thead>'
+                        f"<tbody>{''.join(rows)}</tbody></table><script>{script}</script></div>")
+
+    def register_method(self) -> Fragment:
+        text = {
+            "fr": ("Le registre (data/self-data/) garde chaque évaluation datée de chaque service : difficulté "
+                   "d'obtenir une copie (facile, moyen, difficile, limité, impossible), format lisible par machine, "
+                   "API, transfert vers un autre service, standards. À chaque date d'évaluation, l'état de "
+                   "l'écosystème est la dernière évaluation de chaque service à cette date ; les parts en découlent "
+                   "et alimentent les indicateurs de la coalition comme toute autre mesure. Les évaluations "
+                   "importées de JustGetMyData (licence MIT) ne renseignent que la difficulté et des notes ; un "
+                   "format lisible par machine n'est compté que si les notes le nomment."),
+            "en": ("The register (data/self-data/) keeps every dated assessment of every service: difficulty of "
+                   "getting a copy (easy, medium, hard, limited, impossible), machine-readable format, API, transfer "
+                   "to another service, standards. At each assessment date, the state of the ecosystem is each "
+                   "service's latest assessment as of that date; the shares follow and feed the coalition's "
+                   "indicators like any other figure. Assessments imported from JustGetMyData (MIT licence) only "
+                   "give the difficulty and notes; a machine-readable format counts only if the notes name it."),
+        }[self.lang]
+        return Fragment(f'<div class="obs"><h2>{esc(t("method", self.lang))} — {esc(t("self_data", self.lang))}</h2>'
+                        f"<p>{esc(text)}</p></div>")
+
+
+def self_data_page(lang: str = "fr", results_dir: str | None = None, root: str | None = None,
+                   links: str | None = None) -> SelfDataPage:
+    return SelfDataPage(results_module.slice_for(_load(results_dir, root), "self-data", None), lang, links)

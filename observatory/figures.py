@@ -201,3 +201,47 @@ def territory_tiles(territories: pd.DataFrame, compass_all: pd.DataFrame, lang: 
     ))
     fig.update_layout(margin={"l": 5, "r": 5, "t": 50, "b": 5})
     return _layout(fig, t("territory_map", lang), height=520)
+
+
+DIFFICULTY_COLOURS = {"easy": "#1a7f37", "medium": "#4cae4f", "hard": "#e0a100", "limited": "#e8590c",
+                      "impossible": "#c92a2a"}
+
+
+def difficulty_bars(counts: pd.DataFrame, lang: str = "fr", title: str = "") -> go.Figure:
+    """How hard getting a copy is, per difficulty, with the count and share in words on every bar.
+
+    ``counts`` has one row per group (``group``: a date or a sector) and a column per difficulty.
+    """
+    from observatory.selfdata import DIFFICULTIES, DIFFICULTY_NAMES
+
+    fig = go.Figure()
+    totals = counts[list(DIFFICULTIES)].sum(axis=1).replace(0, 1)
+    for difficulty in DIFFICULTIES:
+        label = DIFFICULTY_NAMES[difficulty][lang]
+        share = counts[difficulty] / totals * 100
+        fig.add_bar(
+            y=[esc(g) for g in counts["group"]], x=share, orientation="h", name=label,
+            marker_color=DIFFICULTY_COLOURS[difficulty],
+            text=[f"{int(n)} ({s:.0f} %)" if n else "" for n, s in zip(counts[difficulty], share)],
+            textposition="inside", textangle=0, insidetextanchor="middle",
+            hovertemplate="%{y} — " + label + " : %{text}<extra></extra>",
+        )
+    fig.update_layout(barmode="stack", xaxis={"range": [0, 100], "ticksuffix": " %"},
+                      yaxis={"autorange": "reversed", "type": "category"},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.25, "traceorder": "normal"})
+    fig = _layout(fig, title, height=max(260, 150 + 36 * len(counts)))
+    fig.update_layout(margin={"b": 100})
+    return fig
+
+
+def shares_over_time(shares: pd.DataFrame, names: dict[str, str], lang: str = "fr") -> go.Figure:
+    """The register's indicators at each assessment date."""
+    fig = go.Figure()
+    for indicator, group in shares.groupby("indicator", sort=True):
+        fig.add_scatter(x=group["date"], y=group["value"], mode="lines+markers+text", name=esc(names.get(indicator, indicator)),
+                        text=[f"{v:.0f} %" for v in group["value"]], textposition="top center",
+                        customdata=list(zip(group["count"], group["assessed"])),
+                        hovertemplate="%{x|%Y-%m-%d} : %{y:.1f} % (%{customdata[0]} / %{customdata[1]})<extra></extra>")
+    fig.update_layout(yaxis={"range": [0, 105], "ticksuffix": " %"}, legend={"orientation": "h", "y": -0.25})
+    title = {"fr": "Évolution entre les évaluations", "en": "Change between assessments"}[lang]
+    return _layout(fig, title, height=380)

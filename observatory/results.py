@@ -26,7 +26,11 @@ LIST_COLUMNS = {"coalitions": ["axes", "levers", "leads", "partners", "territori
 DATE_COLUMNS = {
     "progress": ["baseline_date", "target_date", "latest_date"],
     "observations": ["date"],
+    "assessments": ["date"],
 }
+SERVICE_COLUMNS = ["id", "name", "url", "sector", "country"]
+ASSESSMENT_COLUMNS = ["service", "date", "difficulty", "machine_readable", "api", "transfer", "formats", "standards",
+                      "notes", "source"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class Results:
     coalitions: pd.DataFrame
     territories: pd.DataFrame
     datasets: pd.DataFrame
+    services: pd.DataFrame  # the Self Data register (empty in slices that don't show it)
+    assessments: pd.DataFrame
 
     @property
     def demonstration(self) -> bool:
@@ -96,6 +102,7 @@ def compute(root: ValidRoot) -> Results:
     observations = root.observations.drop(columns=["date_text"]).copy()
     observations["submitted"] = _provenance(root, observations)
     where = observations.set_index(["file", "row"])["submitted"]
+    where = where[~where.index.duplicated()]
     progress["latest_submitted"] = [where.get((f, r)) if isinstance(f, str) else None
                                     for f, r in zip(progress["latest_file"], progress["latest_row"])]
     return Results(
@@ -106,6 +113,11 @@ def compute(root: ValidRoot) -> Results:
         coalitions=_public_coalitions(root.coalitions),
         territories=root.territories.drop(columns=["file", "row"]).reset_index(drop=True),
         datasets=root.datasets.reset_index(drop=True),
+        services=(root.services if root.services is not None else pd.DataFrame()).reindex(
+            columns=SERVICE_COLUMNS).reset_index(drop=True),
+        assessments=(root.assessments if root.assessments is not None and len(root.assessments)
+                     else pd.DataFrame(columns=ASSESSMENT_COLUMNS)).reindex(columns=ASSESSMENT_COLUMNS)
+        .sort_values(["date", "service"]).reset_index(drop=True),
     )
 
 
@@ -130,6 +142,9 @@ def _limit_to(results: Results, progress: pd.DataFrame, observations: pd.DataFra
         territories=territories.reset_index(drop=True),
         datasets=results.datasets[results.datasets["dataset"].isin(set(observations["dataset"]))]
         .reset_index(drop=True),
+        # Only the Self Data page shows the register: other pages don't change when it does.
+        services=results.services.iloc[0:0],
+        assessments=results.assessments.iloc[0:0],
     )
 
 
@@ -182,13 +197,29 @@ def for_territory(results: Results, territory: str) -> Results:
 
 
 def for_programme(results: Results) -> Results:
-    """The programme page shows everything: every target, compass and territory."""
-    return results
+    """The programme page shows every target, compass and territory (not the Self Data register)."""
+    return replace(results, services=results.services.iloc[0:0], assessments=results.assessments.iloc[0:0])
+
+
+SELF_DATA = "self-data"
+
+
+def for_self_data(results: Results) -> Results:
+    """The Self Data observatory: the coalition's slice and the whole register."""
+    if SELF_DATA in set(results.coalitions["id"]):
+        part = for_coalition(results, SELF_DATA)
+    else:
+        part = _limit_to(results, results.progress.iloc[0:0], results.observations.iloc[0:0],
+                         results.compass.iloc[0:0], results.coalitions.iloc[0:0], results.territories.iloc[0:0])
+    return replace(part, services=results.services, assessments=results.assessments)
 
 
 def pages(results: Results) -> list[tuple[str, str | None]]:
-    """Every dashboard to build: the programme, each coalition, each territory with targets or figures."""
+    """Every dashboard to build: the programme, each coalition, each territory with targets or figures,
+    and the Self Data observatory."""
     wanted = [("programme", None)]
+    if SELF_DATA in set(results.coalitions["id"]) or len(results.services):
+        wanted.append(("self-data", None))
     wanted += [("coalition", c) for c in sorted(results.coalitions["id"])]
     with_data = set(results.progress["territory"]) | set(results.observations["territory"])
     wanted += [("territory", t) for t in sorted(results.territories["id"]) if t in with_data]
@@ -198,6 +229,8 @@ def pages(results: Results) -> list[tuple[str, str | None]]:
 def slice_for(results: Results, kind: str, ident: str | None) -> Results:
     if kind == "programme":
         return for_programme(results)
+    if kind == "self-data":
+        return for_self_data(results)
     if kind == "coalition":
         if ident not in set(results.coalitions["id"]):
             raise KeyError(f"coalition '{ident}': expected one of {', '.join(sorted(results.coalitions['id']))}")

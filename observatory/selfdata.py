@@ -92,7 +92,8 @@ def shares(assessments: pd.DataFrame) -> pd.DataFrame:
         for indicator, (column, counted, among) in INDICATORS.items():
             values = state[column].fillna("unknown")
             base = values if among == "all" else values[values != "unknown"]
-            if len(base) == 0:
+            # A share over a few known answers would speak for the whole register: at least half must be known.
+            if len(base) == 0 or len(base) < len(values) / 2:
                 continue
             hits = int(base.isin(counted).sum())
             rows.append({"indicator": indicator, "date": pd.Timestamp(date), "value": round(100 * hits / len(base), 2),
@@ -115,5 +116,6 @@ def derived_observations(assessments: pd.DataFrame, known_indicators: set[str]) 
         "date_text": table["date"].dt.strftime("%Y-%m-%d"), "value_text": table["value"].map(lambda v: f"{v:g}"),
         "coalition": None, "source": "Registre Self Data (data/self-data)",
         "comment": table["count"].astype(str) + " / " + table["assessed"].astype(str) + " services",
-        "file": "data/self-data/assessments.csv", "row": 0, "dataset": DATASET,
+        # Computed figures have no row of their own: numbered in order, to be told apart.
+        "file": "data/self-data/assessments.csv (computed)", "row": range(1, len(table) + 1), "dataset": DATASET,
     }).astype(object)

@@ -36,23 +36,25 @@ class PageSpec:
 
     @property
     def notebook(self) -> str:
-        return f"{self.kind}.ipynb"
+        return f"{self.kind.replace('-', '_')}.ipynb"
 
     def html_path(self) -> str:
         """Path of the page in the site, relative to its root."""
         prefix = "" if self.lang == "fr" else f"{self.lang}/"
         if self.kind == "programme":
             return f"{prefix}index.html"
+        if self.kind == "self-data":
+            return f"{prefix}self-data.html"
         return f"{prefix}{KINDS[self.kind]}/{self.ident}.html"
 
     def executed_path(self) -> str:
-        name = "programme" if self.kind == "programme" else f"{KINDS[self.kind]}/{self.ident}"
+        name = self.kind if self.kind in ("programme", "self-data") else f"{KINDS[self.kind]}/{self.ident}"
         return f"notebooks/{self.lang}/{name}.ipynb"
 
     def data_base(self) -> str:
         """The page's downloadable data, shared by both languages (without -targets.csv …)."""
-        if self.kind == "programme":
-            return "data/programme"
+        if self.kind in ("programme", "self-data"):
+            return f"data/{self.kind}"
         return f"data/{KINDS[self.kind]}/{self.ident}"
 
     def in_lang(self, lang: str) -> PageSpec:
@@ -60,7 +62,7 @@ class PageSpec:
 
     def parameters(self) -> dict:
         params = {"lang": self.lang}
-        if self.kind != "programme":
+        if self.kind not in ("programme", "self-data"):
             params[self.kind] = self.ident
         return params
 
@@ -84,6 +86,8 @@ def title_of(spec: PageSpec, results: results_module.Results) -> str:
     if spec.kind == "territory":
         row = results.territories[results.territories["id"] == spec.ident].iloc[0]
         return f"{row['name']} — {site}"
+    if spec.kind == "self-data":
+        return f"{t('self_data_title', spec.lang)} — {site}"
     return site
 
 
@@ -123,7 +127,10 @@ def nav_script(results: results_module.Results, pages: list[PageSpec], lang: str
                 items.append([title_of(spec, results).rsplit(" — ", 1)[0], spec.html_path()])
         items.sort(key=lambda item: item[0].lower())
         menus.append({"label": label, "items": items})
+    links = [[t("self_data", lang), spec.html_path()] for spec in pages
+             if spec.kind == "self-data" and spec.lang == lang]
     data = json.dumps(menus, ensure_ascii=False).replace("<", "\\u003c")
+    extra = json.dumps(links, ensure_ascii=False).replace("<", "\\u003c")
     # Built with DOM calls (textContent), never innerHTML: names from data files stay text.
     return (
         "(function(){var menus=" + data + ";\n"
@@ -134,6 +141,8 @@ def nav_script(results: results_module.Results, pages: list[PageSpec], lang: str
         "var ul=document.createElement('ul');menu.items.forEach(function(item){"
         "var li=document.createElement('li');var a=document.createElement('a');a.textContent=item[0];"
         "a.href=root+item[1];li.appendChild(a);ul.appendChild(li);});d.appendChild(ul);slot.appendChild(d);});\n"
+        "var links=" + extra + ";links.forEach(function(item){var a=document.createElement('a');"
+        "a.textContent=item[0];a.href=root+item[1];slot.appendChild(a);});\n"
         "})();\n"
     )
 

@@ -258,7 +258,7 @@ def validated(path: str | Path) -> ValidRoot:
                                      demonstration=False).drop(columns=["value_text"])
             observations = pd.concat([observations, derived[keep_obs]], ignore_index=True)
             datasets = pd.concat([root.datasets, pd.DataFrame([{
-                "dataset": selfdata.DATASET, "file": "data/self-data/assessments.csv",
+                "dataset": selfdata.DATASET, "file": "data/self-data/assessments.csv (computed)",
                 "title_fr": "Registre de l'écosystème Self Data", "title_en": "Self Data ecosystem register",
                 "demonstration": False}])], ignore_index=True)
             root = DataRoot(root.path, root.indicators, root.territories, root.coalitions, root.targets,
