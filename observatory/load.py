@@ -221,6 +221,24 @@ def _number_text(value: object) -> str | None:
     return str(value)
 
 
+def _read_profile(path: Path, root: Path, problems: list[Problem], required: tuple[str, ...],
+                  optional: tuple[str, ...]) -> tuple[dict, _Fields, str | None] | None:
+    """A YAML mapping whose keys are checked and whose ``id`` must be the file's name."""
+    name = rel(path, root)
+    data = read_yaml(path, root, problems)
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(name, value=type(data).__name__, expected="a mapping of keys"))
+        return None
+    f = _Fields(data, name, problems)
+    f.check_keys(required, optional)
+    ident = f.text("id")
+    if ident is not None and ident != path.stem:
+        f.fault("id", ident, f"the file's name without .yml ('{path.stem}')")
+    return data, f, ident
+
+
 def load_indicators(root: Path, problems: list[Problem]) -> pd.DataFrame:
     rows = []
     folder = root / "indicators"
@@ -239,17 +257,10 @@ def load_indicators(root: Path, problems: list[Problem]) -> pd.DataFrame:
             problems.append(Problem(name, value="/".join(parts[:-1]) or "indicators/",
                                     expected="a file inside the folder of its quality: indicators/<quality>/<id>.yml"))
             continue
-        data = read_yaml(path, root, problems)
-        if data is None:
+        read = _read_profile(path, root, problems, model.INDICATOR_REQUIRED, model.INDICATOR_OPTIONAL)
+        if read is None:
             continue
-        if not isinstance(data, dict):
-            problems.append(Problem(name, value=type(data).__name__, expected="a mapping of keys"))
-            continue
-        f = _Fields(data, name, problems)
-        f.check_keys(model.INDICATOR_REQUIRED, model.INDICATOR_OPTIONAL)
-        ident = f.text("id")
-        if ident is not None and ident != path.stem:
-            f.fault("id", ident, f"the file's name without .yml ('{path.stem}')")
+        data, f, ident = read
         quality_folder = parts[0]
         if quality_folder not in model.QUALITIES:
             problems.append(Problem(name, value=quality_folder,
@@ -409,17 +420,10 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
         if path.suffix not in (".yml", ".yaml"):
             problems.append(Problem(name, value=path.name, expected="only .yml coalition profiles in data/coalitions/"))
             continue
-        data = read_yaml(path, root, problems)
-        if data is None:
+        read = _read_profile(path, root, problems, model.COALITION_REQUIRED, model.COALITION_OPTIONAL)
+        if read is None:
             continue
-        if not isinstance(data, dict):
-            problems.append(Problem(name, value=type(data).__name__, expected="a mapping of keys"))
-            continue
-        f = _Fields(data, name, problems)
-        f.check_keys(model.COALITION_REQUIRED, model.COALITION_OPTIONAL)
-        ident = f.text("id")
-        if ident is not None and ident != path.stem:
-            f.fault("id", ident, f"the file's name without .yml ('{path.stem}')")
+        data, f, ident = read
         ident = ident or path.stem
         name_fr, name_en = f.translated("name", require_en=True)
         leads = []

@@ -33,13 +33,28 @@ class SourceReport:
     files: list[str]
 
 
+def check_as_it_would_become(root: Path, files: dict[str, bytes]) -> None:
+    """Validate the root with ``files`` written, in a scratch copy; raise InvalidDataRoot if anything is wrong."""
+    from observatory.validate import check_root
+
+    with tempfile.TemporaryDirectory() as scratch:
+        trial = Path(scratch) / "root"
+        shutil.copytree(root / "indicators", trial / "indicators")
+        shutil.copytree(root / "data", trial / "data", ignore=shutil.ignore_patterns("submissions"))
+        for relative, content in files.items():
+            (trial / relative).parent.mkdir(parents=True, exist_ok=True)
+            (trial / relative).write_bytes(content)
+        problems, _, _ = check_root(load_root(trial))
+        if problems:
+            raise InvalidDataRoot(problems)
+
+
 def _yaml(data: dict) -> bytes:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110).encode("utf-8")
 
 
 def import_barometre(root: str | Path, path: str | Path, coalition: str, qualities: dict[str, str]) -> SourceReport:
     from observatory.submissions import _commit, recover
-    from observatory.validate import check_root
 
     root, path = Path(root), Path(path)
     recover(root)
@@ -99,17 +114,7 @@ def import_barometre(root: str | Path, path: str | Path, coalition: str, qualiti
         profile["targets"] = targets + added
         files[f"data/coalitions/{coalition}.yml"] = _yaml(profile)
 
-    # Check the root as it would become, in a scratch copy; write nothing if anything is wrong.
-    with tempfile.TemporaryDirectory() as scratch:
-        trial = Path(scratch) / "root"
-        shutil.copytree(root / "indicators", trial / "indicators")
-        shutil.copytree(root / "data", trial / "data", ignore=shutil.ignore_patterns("submissions"))
-        for relative, content in files.items():
-            (trial / relative).parent.mkdir(parents=True, exist_ok=True)
-            (trial / relative).write_bytes(content)
-        problems, _, _ = check_root(load_root(trial))
-        if problems:
-            raise InvalidDataRoot(problems)
+    check_as_it_would_become(root, files)
     _commit(root, files)
     return SourceReport(len(converted.territories), len(converted.indicators), len(converted.observations),
                         len(added), converted.skipped, sorted(files))
@@ -143,18 +148,7 @@ def import_jgmd(root: str | Path, path: str | Path, date: str) -> SourceReport:
         "data/self-data/services.csv": _csv_bytes(list(selfdata.SERVICE_COLUMNS), new_services),
         "data/self-data/assessments.csv": _csv_bytes(list(selfdata.ASSESSMENT_COLUMNS), kept + new_assessments),
     }
-    with tempfile.TemporaryDirectory() as scratch:
-        trial = Path(scratch) / "root"
-        shutil.copytree(root / "indicators", trial / "indicators")
-        shutil.copytree(root / "data", trial / "data", ignore=shutil.ignore_patterns("submissions"))
-        for relative, content in files.items():
-            (trial / relative).parent.mkdir(parents=True, exist_ok=True)
-            (trial / relative).write_bytes(content)
-        from observatory.validate import check_root
-
-        problems, _, _ = check_root(load_root(trial))
-        if problems:
-            raise InvalidDataRoot(problems)
+    check_as_it_would_become(root, files)
     unchanged = all((root / k).exists() and (root / k).read_bytes() == v for k, v in files.items())
     if not unchanged:
         _commit(root, files)
