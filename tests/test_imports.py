@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from observatory import submissions
+from tests.conftest import FIXTURE_ROOT
 
 HEADER = ["indicator", "territory", "date", "value", "source", "comment"]
 # Two new figures for alpha (dates with no figure yet), as a lead would type them.
@@ -262,3 +263,40 @@ def test_the_dashboard_shows_where_the_latest_figure_came_from(root_copy, tmp_pa
     table = str(dashboard.coalition_page("alpha", root=str(root_copy)).targets_table())
     assert "600 personnes" in table and "Registre 2023" in table
     assert "import du 20" in table and "envoi-2023.csv" in table
+
+
+@pytest.mark.skipif(__import__("shutil").which("soffice") is None,
+                    reason="LibreOffice (Debian's libreoffice-calc-nogui, installed by .ci/run) is missing")
+def test_a_template_saved_by_libreoffice_imports(root_copy, tmp_path, cli):
+    import subprocess
+
+    template = tmp_path / "alpha.xlsx"
+    assert cli("template", "--coalition", "alpha", "--root", root_copy, "--out", template)[0] == 0
+    book = load_workbook(template)
+    sheet = book["Saisie"]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        cells = dict(zip(header, row))
+        if (cells["indicator"].value, cells["territory"].value) == ("people-trained", "rennes") \
+                and str(cells["date"].value).startswith("2021-12-31"):
+            cells["value"].value = 300
+            cells["source"].value = "Registre 2021"
+    book.save(template)
+    out = tmp_path / "libreoffice"
+    for target in ("xlsx", "csv"):  # what a lead gets with « Enregistrer sous » in LibreOffice Calc
+        subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                        "--convert-to", target, "--outdir", str(out), str(template)],
+                       check=True, capture_output=True, timeout=180)
+    saved = load_workbook(out / "alpha.xlsx")
+    assert len(saved["Saisie"].data_validations.dataValidation) == 4  # the drop-downs survive LibreOffice
+    assert (out / "alpha.csv").read_bytes().decode("cp1252").startswith("indicator,territory,date,value")
+    for sent, other_root in ((out / "alpha.xlsx", root_copy), (out / "alpha.csv", None)):
+        root = other_root
+        if root is None:
+            import shutil
+
+            root = tmp_path / "root2"
+            shutil.copytree(FIXTURE_ROOT, root)
+        code, _, err = cli("import", sent, "--coalition", "alpha", "--root", root)
+        assert code == 0, err
+        assert imported_values(root) == {("people-trained", "rennes", "2021-12-31"): "300"}
