@@ -26,6 +26,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def open_live(page, url: str) -> None:
+    """Open a Voilà page and wait for its first chart."""
+    page.goto(url, wait_until="commit", timeout=90000)
+    try:
+        page.wait_for_selector(".js-plotly-plot svg.main-svg", timeout=45000)
+    except Exception:  # noqa: BLE001
+        # Voilà 0.5 now and then stops streaming a page (about 1 render in 25 here, with or without
+        # preheating): a visitor reloads. Once, not more: a page that never renders still fails.
+        print(f"{url}: no chart after 45 s; reloading once (Voilà stall)")
+        page.goto(url, wait_until="commit", timeout=90000)
+        page.wait_for_selector(".js-plotly-plot svg.main-svg", timeout=90000)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     port = free_port()
@@ -53,19 +66,10 @@ def server(tmp_path_factory):
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def test_z_serve_listens_on_localhost_only(server):
-    base, log = server
-    assert base.startswith("http://127.0.0.1:")
-    with urllib.request.urlopen(base + "/voila/render/explorer.ipynb", timeout=30) as response:
-        assert response.status == 200
-    assert "Traceback" not in log.read_text()
-
-
 def test_explorer_compass_follows_the_widgets(server, page):
     base, _ = server
     started = time.perf_counter()
-    page.goto(base + "/voila/render/explorer.ipynb", wait_until="commit", timeout=90000)
-    page.wait_for_selector(".js-plotly-plot svg.main-svg", timeout=90000)
+    open_live(page, base + "/voila/render/explorer.ipynb")
     first_chart = time.perf_counter() - started
     title, values = page.evaluate(COMPASS)
     assert title == "Boussole des sept qualités — Coalition Alpha"
@@ -91,7 +95,14 @@ def test_explorer_compass_follows_the_widgets(server, page):
 
 def test_coalition_dashboard_served_live(server, page):
     base, _ = server
-    page.goto(base + "/voila/render/coalition.ipynb", wait_until="commit", timeout=90000)
-    page.wait_for_selector(".js-plotly-plot svg.main-svg", timeout=90000)
+    open_live(page, base + "/voila/render/coalition.ipynb")
     assert page.inner_text("h1") == "Coalition Alpha"
     assert page.locator(".js-plotly-plot").count() >= 7
+
+
+def test_serve_listens_on_localhost_only(server):
+    base, log = server
+    assert base.startswith("http://127.0.0.1:")
+    with urllib.request.urlopen(base + "/voila/render/explorer.ipynb", timeout=30) as response:
+        assert response.status == 200
+    assert "Traceback" not in log.read_text()
