@@ -26,11 +26,10 @@ def voila_command(port: int, ip: str = "127.0.0.1", pool_size: int = 1, token: s
     command = [
         sys.executable, "-m", "voila", str(NOTEBOOKS),
         "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
-        "--preheat_kernel=True", f"--pool_size={pool_size}",
         "--show_tracebacks=False", "--theme=light", "--template=observatory",
-        # The notebooks folder holds only the dashboards; executed copies live under reports/.
-        "--VoilaConfiguration.file_allowlist=[]",
     ]
+    if pool_size > 0:  # 0: no preheating, every visit starts a kernel (Voilà hangs with preheat and no pool)
+        command += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
     if token:
         command.append(f"--token={token}")
     if base_url:
