@@ -58,7 +58,11 @@ class DataRoot:
     assessments: pd.DataFrame | None = None
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+# libyaml's parser, where PyYAML was built with it: 10 to 20 times faster on large coalition files.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_BaseLoader):
     """YAML loader that refuses a key given twice (the second would silently win)."""
 
 
@@ -71,7 +75,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
                 None, None, f"key '{key}' is given twice", key_node.start_mark
             )
         seen[key] = True
-    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep)
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
