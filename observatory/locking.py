@@ -1,0 +1,97 @@
+"""One writer at a time: an exclusive lock on a data root or on a build's output folder.
+
+Every command that writes the data root (``import``, ``import-source``,
+``undo``, the recovery of an interrupted import) holds the root's lock; a build
+holds the lock of its output folder. A second command waits for the lock,
+saying who holds it and since when, and gives up with a clear message after a
+timeout. The lock is an OS-level lock (``filelock``): it is released when its
+process dies, even by ``kill -9``, so a crash never leaves a stale lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from observatory.errors import ObservatoryError
+
+ROOT_LOCK = "data/.observatory.lock"  # inside the data root
+BUILD_LOCK = ".build.lock"  # inside a build's output folder
+DEFAULT_TIMEOUT = float(os.environ.get("OBSERVATORY_LOCK_TIMEOUT", "600"))
+
+# Locks this process already holds, so that a command holding the root's lock
+# can call code that takes it again (filelock's locks are re-entrant per object).
+_held: dict[str, FileLock] = {}
+
+
+def _holder_file(lock_path: Path) -> Path:
+    return lock_path.with_name(lock_path.name + ".holder")
+
+
+def _describe_holder(lock_path: Path) -> str:
+    try:
+        info = json.loads(_holder_file(lock_path).read_text(encoding="utf-8"))
+        return f"{info['what']} (process {info['pid']} on {info['host']}) since {info['since']}"
+    except (OSError, ValueError, KeyError):
+        return "another command"
+
+
+@contextlib.contextmanager
+def hold(lock_path: str | Path, what: str, timeout: float | None = None,
+         say: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the lock at ``lock_path`` while the block runs; wait for it up to ``timeout`` seconds."""
+    lock_path = Path(lock_path).resolve()
+    key = str(lock_path)
+    if key in _held:  # already ours: nested use in the same process
+        with _held[key]:
+            yield
+        return
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(lock_path), thread_local=False)
+    timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        holder = _describe_holder(lock_path)
+        if say is not None:
+            say(f"waiting: {holder} is writing {lock_path.parent}; "
+                f"this command goes on when it finishes (at most {timeout:.0f} s)")
+        started = time.monotonic()
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout:
+            raise ObservatoryError(
+                f"{lock_path.parent}: {holder} still holds the lock after {time.monotonic() - started:.0f} s; "
+                "nothing was written. Try again when it has finished.") from None
+    _held[key] = lock
+    try:
+        info = {"what": what, "pid": os.getpid(), "host": socket.gethostname(),
+                "since": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
+        with contextlib.suppress(OSError):
+            _holder_file(lock_path).write_text(json.dumps(info), encoding="utf-8")
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            _holder_file(lock_path).unlink()
+        del _held[key]
+        lock.release()
+
+
+def root_lock(root: str | Path, what: str, timeout: float | None = None,
+              say: Callable[[str], None] | None = None):
+    """The lock every writer of the data root ``root`` holds."""
+    return hold(Path(root) / ROOT_LOCK, what, timeout, say)
+
+
+def build_lock(out: str | Path, what: str = "observatory build", timeout: float | None = None,
+               say: Callable[[str], None] | None = None):
+    """The lock a build holds on its output folder."""
+    return hold(Path(out) / BUILD_LOCK, what, timeout, say)
