@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,9 +28,10 @@ ROOT_LOCK = "data/.observatory.lock"  # inside the data root
 BUILD_LOCK = ".build.lock"  # inside a build's output folder
 DEFAULT_TIMEOUT = float(os.environ.get("OBSERVATORY_LOCK_TIMEOUT", "600"))
 
-# Locks this process already holds, so that a command holding the root's lock
-# can call code that takes it again (filelock's locks are re-entrant per object).
-_held: dict[str, FileLock] = {}
+# Locks this thread already holds, so that a command holding the root's lock can
+# call code that takes it again; other threads of the process wait like other processes.
+_held: dict[tuple[str, int], FileLock] = {}
+_guard = threading.Lock()
 
 
 def _holder_file(lock_path: Path) -> Path:
@@ -49,13 +51,14 @@ def hold(lock_path: str | Path, what: str, timeout: float | None = None,
          say: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the lock at ``lock_path`` while the block runs; wait for it up to ``timeout`` seconds."""
     lock_path = Path(lock_path).resolve()
-    key = str(lock_path)
+    key = (str(lock_path), threading.get_ident())
     if key in _held:  # already ours: nested use in the same process
         with _held[key]:
             yield
         return
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(lock_path), thread_local=False)
+    # A lock object per acquisition (not filelock's per-path singleton): threads exclude each other too.
+    lock = FileLock(str(lock_path), thread_local=False, is_singleton=False)
     timeout = DEFAULT_TIMEOUT if timeout is None else timeout
     try:
         lock.acquire(timeout=0)
