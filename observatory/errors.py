@@ -10,8 +10,14 @@ import math
 from dataclasses import dataclass
 
 
+class Described(str):
+    """A value described in words rather than quoted, e.g. "an empty file"."""
+
+
 def show_value(value: object) -> str:
     """A value as the user typed it, quoted; empty cells are said to be empty."""
+    if isinstance(value, Described):
+        return str(value)
     if value is None:
         return "(empty)"
     if isinstance(value, float) and math.isnan(value):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import yaml
 
 from observatory import model
 from observatory.dates import normalise_date_text
-from observatory.errors import ObservatoryError, Problem
+from observatory.errors import Described, ObservatoryError, Problem
 
 INDICATOR_COLUMNS = [
     "id", "name_fr", "name_en", "quality", "unit", "direction", "description_fr", "description_en",
@@ -70,6 +71,11 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     seen = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a list or mapping is used as a key", key_node.start_mark) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"key '{key}' is given twice", key_node.start_mark
@@ -78,7 +84,30 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep)
 
 
+def _construct_timestamp(loader: _UniqueKeyLoader, node: yaml.ScalarNode):
+    """An unquoted date; one that isn't in the calendar (2019-02-30) is kept as typed, for the date checks to name."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+# Far beyond any figure (and any float): such an integer is kept as typed, for the number checks to name;
+# turning it into text later would hit Python's limit on int-to-text conversion (4,300 digits).
+_MAX_INT_BITS = 1024
+
+
+def _construct_int(loader: _UniqueKeyLoader, node: yaml.ScalarNode):
+    try:
+        value = yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    except ValueError:  # more digits than Python converts
+        return loader.construct_scalar(node)
+    return value if value.bit_length() <= _MAX_INT_BITS else loader.construct_scalar(node)
+
+
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def rel(path: Path, root: Path) -> str:
@@ -87,6 +116,25 @@ def rel(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+# Profiles nest 4 levels (targets[0].baseline.date); far deeper values can't even be shown in a message.
+MAX_DEPTH = 50
+
+
+def _depth(data: object) -> int:
+    """How deeply lists and mappings nest (without recursion: the nesting may be thousands deep)."""
+    deepest, stack, seen = 0, [(data, 1)], set()
+    while stack:
+        value, depth = stack.pop()
+        if not isinstance(value, (dict, list)) or id(value) in seen:
+            continue
+        seen.add(id(value))  # an alias may point back at its parent (&a [*a])
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return deepest
 
 
 def read_yaml(path: Path, root: Path, problems: list[Problem]):
@@ -102,13 +150,39 @@ def read_yaml(path: Path, root: Path, problems: list[Problem]):
         problems.append(Problem(name, value=exc.strerror, expected="a readable file"))
         return None
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        depth = _depth(data)
+        if depth > MAX_DEPTH:
+            problems.append(Problem(name, value=f"lists or mappings nested more than {MAX_DEPTH} levels deep",
+                                    expected=f"valid YAML nested at most {MAX_DEPTH} levels deep"))
+            return None
+        return data
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         what = getattr(exc, "problem", None) or str(exc)
         problems.append(Problem(name, line=line, value=what, expected="valid YAML"))
         return None
+    except Exception as exc:  # noqa: BLE001 - any value PyYAML can't build (deep nesting...): named, no traceback
+        problems.append(Problem(name, value=f"{type(exc).__name__}: {exc}", expected="valid YAML"))
+        return None
+
+
+def read_mapping(path: Path, root: Path, problems: list[Problem], keys: tuple[str, ...]) -> dict | None:
+    """A YAML file that must hold a mapping of ``keys``; an empty file is a problem, not an empty mapping."""
+    name = rel(path, root)
+    before = len(problems)
+    data = read_yaml(path, root, problems)
+    if len(problems) > before:
+        return None
+    if data is None:
+        problems.append(Problem(name, value=Described("an empty file"),
+                                expected="a mapping of keys (" + ", ".join(keys) + ")"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(name, value=type(data).__name__, expected="a mapping of keys"))
+        return None
+    return data
 
 
 class _Fields:
@@ -229,11 +303,8 @@ def _read_profile(path: Path, root: Path, problems: list[Problem], required: tup
                   optional: tuple[str, ...]) -> tuple[dict, _Fields, str | None] | None:
     """A YAML mapping whose keys are checked and whose ``id`` must be the file's name."""
     name = rel(path, root)
-    data = read_yaml(path, root, problems)
+    data = read_mapping(path, root, problems, (*required, *optional))
     if data is None:
-        return None
-    if not isinstance(data, dict):
-        problems.append(Problem(name, value=type(data).__name__, expected="a mapping of keys"))
         return None
     f = _Fields(data, name, problems)
     f.check_keys(required, optional)
@@ -368,10 +439,37 @@ def _check_header(name: str, header: list[str], required: tuple[str, ...], optio
     return ok
 
 
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_DIGITS = re.compile(r"^\d+$")
+
+
+def _decimal_comma(header: list[str], cells: list[str]) -> int | None:
+    """Where an unquoted decimal comma split the value in two cells (3,7 → '3' and '7'), if it did."""
+    if "value" not in header or len(cells) <= len(header):
+        return None
+    used = len(cells)
+    while used > len(header) and not cells[used - 1].strip():
+        used -= 1  # trailing empty cells
+    if used > len(header) + 1:
+        return None  # more than one cell too many: something else
+    i = header.index("value")
+    if _INTEGER.match(cells[i].strip()) and _DIGITS.match(cells[i + 1].strip()):
+        return i
+    return None
+
+
 def _records_to_rows(name: str, header: list[str], body, problems: list[Problem]) -> list[dict]:
     rows = []
     for row_number, cells in body:
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+        comma = _decimal_comma(header, cells)
+        if comma is not None:
+            whole, decimals = cells[comma].strip(), cells[comma + 1].strip()
+            problems.append(Problem(name, row=row_number, column=header[comma], value=f"{whole},{decimals}",
+                                    expected=f"no more cells than the {len(header)} columns of the header "
+                                    f"(a decimal comma? write {whole}.{decimals} or quote the cell)"))
+            # The two halves back in one cell: the other columns then read as meant.
+            cells = [*cells[:comma], f"{whole},{decimals}", *cells[comma + 2:]]
+        elif len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
             problems.append(Problem(name, row=row_number, value=cells[len(header)],
                                     expected=f"no more cells than the {len(header)} columns of the header"))
         record = {}
@@ -511,8 +609,8 @@ def load_observations(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame
         meta = {}
         meta_path = path.with_name(path.stem + ".meta.yml")
         if meta_path.exists():
-            meta_data = read_yaml(meta_path, root, problems)
-            if isinstance(meta_data, dict):
+            meta_data = read_mapping(meta_path, root, problems, model.OBSERVATION_META_KEYS)
+            if meta_data is not None:
                 mf = _Fields(meta_data, rel(meta_path, root), problems)
                 mf.check_keys((), model.OBSERVATION_META_KEYS)
                 title_fr, title_en = mf.translated("title", require_en=False)
@@ -524,9 +622,6 @@ def load_observations(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame
                 meta = {"title_fr": title_fr, "title_en": title_en, "description_fr": description_fr,
                         "description_en": description_en, "demonstration": demonstration,
                         "license": mf.text("license", False), "source": mf.text("source", False)}
-            elif meta_data is not None:
-                problems.append(Problem(rel(meta_path, root), value=type(meta_data).__name__,
-                                        expected="a mapping of keys"))
         datasets.append({"dataset": path.stem, "file": name, "demonstration": False, **meta})
         read = _read_csv_records(path, root, problems)
         if read is None:

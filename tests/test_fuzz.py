@@ -12,10 +12,21 @@ from tests.conftest import FIXTURE_ROOT
 CELLS = st.one_of(st.text(max_size=12), st.sampled_from(["", "2021", "2021-02-30", "1e309", "nan", "-0", "=1+1",
                                                          "people-trained", "rennes", "alpha", '"', "\r\n", ";"]))
 ROWS = st.lists(st.lists(CELLS, min_size=0, max_size=9), max_size=8)
+# Values that used to escape as exceptions: impossible unquoted dates, integers too long for Python's
+# int-to-text conversion, unhashable keys, bad tags, nesting deeper than the interpreter's recursion limit.
+HOSTILE_VALUES = ["2019-02-30", "2019-13-01 10:00:00", "9" * 5000, "0x" + "F" * 5000, "-0b" + "1" * 20000,
+                  "!!int " + "1" * 5000, "!!timestamp 2019-02-30", "!!bool maybe", "!!binary x", "{[1]: 2}",
+                  "&a [*a]", "[" * 3000 + "]" * 3000, "1e400", "0001-01-01", "9999-12-31", "-1e308"]
+TARGET = "[{{indicator: people-trained, territory: rennes, baseline: {{date: {0}, value: {0}}}, target: {{date: {0}, value: {0}}}}}]"
 YAML_TEXT = st.one_of(
     st.text(max_size=200),
     st.builds(lambda key, value: f"{key}: {value}\n", st.sampled_from(["id", "targets", "name", "leads", "axes"]),
               st.sampled_from(["[", "{a: 1}", "- x", "null", "[{indicator: 1, baseline: 2}]", "!!python/object x"])),
+    st.builds(lambda key, value: f"{key}: {value}\n",
+              st.sampled_from(["id", "name", "leads", "partners", "decimals", "limit", "2019-02-30"]),
+              st.sampled_from(HOSTILE_VALUES)),
+    st.builds(lambda value: f"id: beta\ntargets: {TARGET.format(value)}\n", st.sampled_from(HOSTILE_VALUES)),
+    st.sampled_from(["", "# rien\n", "---\n", "null\n", "[" * 3000 + "]" * 3000]),
 )
 FUZZ = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
