@@ -15,6 +15,29 @@ DATE_PARTS = r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$"
 DATE_PATTERN = r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$"  # the same, without groups, for expectations
 DATE_EXPECTED = "an ISO date YYYY-MM-DD, or YYYY-MM for a month, or YYYY for a year"
 
+# The plausible window of a figure's or a target's date: from 1 January 1900 to 31 December of the year ten
+# years from today. Anything outside is a typing error (0001-01-01, 9999-12-31) that would sort first or last.
+EARLIEST = _dt.date(1900, 1, 1)
+YEARS_AHEAD = 10
+
+
+def plausible_window(today: _dt.date | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last plausible dates, the last computed from today's date."""
+    today = today or _dt.date.today()
+    return pd.Timestamp(EARLIEST), pd.Timestamp(today.year + YEARS_AHEAD, 12, 31)
+
+
+def window_expected(today: _dt.date | None = None) -> str:
+    first, last = plausible_window(today)
+    return f"a date between {first.year} and {last.year}"
+
+
+def plausible(dates: pd.Series, today: _dt.date | None = None) -> pd.Series:
+    """True or False for each date inside the window; None where there is no date (reported otherwise)."""
+    first, last = plausible_window(today)
+    inside = (dates >= first) & (dates <= last)
+    return inside.astype(object).where(dates.notna(), None)
+
 
 def normalise_date_text(value: object) -> str | None:
     """Text of a date as typed; YAML turns unquoted dates into date objects."""

@@ -15,11 +15,23 @@ from functools import lru_cache
 
 import pandas as pd
 
-from observatory.dates import DATE_EXPECTED, DATE_PATTERN
+from observatory.dates import DATE_EXPECTED, DATE_PATTERN, window_expected
 from observatory.errors import Problem
 
 NUMBER_PATTERN = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
 NUMBER_EXPECTED = "a number written with a decimal point and no thousands separator, e.g. 1234.5"
+# The figures of the observatory are counts, rates and euros: a larger magnitude is a typing error, and
+# differences of such values would overflow (1e308 - -1e308 = inf).
+MAX_MAGNITUDE = 1e15
+MAGNITUDE_EXPECTED = "a value between -1e15 and 1e15"
+
+
+def _magnitude(E, column: str):
+    return E.ExpectColumnValuesToBeBetween(column=column, min_value=-MAX_MAGNITUDE, max_value=MAX_MAGNITUDE)
+
+
+def _plausible_date(E, column: str):
+    return E.ExpectColumnValuesToBeInSet(column=column, value_set=[True])  # see observatory.dates.plausible
 
 
 @dataclass
@@ -116,10 +128,12 @@ def observation_problems(frame: pd.DataFrame, indicators: Iterable[str], territo
              DATE_EXPECTED),
         Rule(E.ExpectColumnValuesToNotBeNull(column="date"), "date", "date_text",
              "a date that exists in the calendar"),
+        Rule(_plausible_date(E, "date_plausible"), "date", "date_text", window_expected()),
         Rule(E.ExpectColumnValuesToNotBeNull(column="value_text"), "value", "value_text", NUMBER_EXPECTED),
         Rule(E.ExpectColumnValuesToMatchRegex(column="value_text", regex=NUMBER_PATTERN), "value", "value_text",
              NUMBER_EXPECTED),
         Rule(E.ExpectColumnValuesToNotBeNull(column="value"), "value", "value_text", "a finite number"),
+        Rule(_magnitude(E, "value"), "value", "value_text", MAGNITUDE_EXPECTED),
         Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="limit_upper", column_B="value", or_equal=True,
                                                         ignore_row_if="either_value_is_missing"),
              "value", "value_text", lambda row: f"a value of at most {row['limit_upper']:g}, the indicator's limit"),
@@ -164,12 +178,15 @@ def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories:
                  f"{point}_date_text", DATE_EXPECTED),
             Rule(E.ExpectColumnValuesToNotBeNull(column=f"{point}_date"), f"{point}.date", f"{point}_date_text",
                  "a date that exists in the calendar"),
+            Rule(_plausible_date(E, f"{point}_date_plausible"), f"{point}.date", f"{point}_date_text",
+                 window_expected()),
             Rule(E.ExpectColumnValuesToNotBeNull(column=f"{point}_value_text"), f"{point}.value",
                  f"{point}_value_text", "a number"),
             Rule(E.ExpectColumnValuesToMatchRegex(column=f"{point}_value_text", regex=NUMBER_PATTERN),
                  f"{point}.value", f"{point}_value_text", "a number"),
             Rule(E.ExpectColumnValuesToNotBeNull(column=f"{point}_value"), f"{point}.value",
                  f"{point}_value_text", "a finite number"),
+            Rule(_magnitude(E, f"{point}_value"), f"{point}.value", f"{point}_value_text", MAGNITUDE_EXPECTED),
             Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="limit_upper", column_B=f"{point}_value",
                                                             or_equal=True, ignore_row_if="either_value_is_missing"),
                  f"{point}.value", f"{point}_value_text",
@@ -231,6 +248,7 @@ def register_problems(services: pd.DataFrame, assessments: pd.DataFrame) -> list
         Rule(E.ExpectColumnValuesToMatchRegex(column="date_text", regex=DATE_PATTERN), "date", "date_text",
              DATE_EXPECTED),
         Rule(E.ExpectColumnValuesToNotBeNull(column="date"), "date", "date_text", "a date that exists in the calendar"),
+        Rule(_plausible_date(E, "date_plausible"), "date", "date_text", window_expected()),
         Rule(E.ExpectColumnValuesToNotBeNull(column="difficulty"), "difficulty", "difficulty",
              "one of " + ", ".join(DIFFICULTIES)),
         Rule(E.ExpectColumnValuesToBeInSet(column="difficulty", value_set=list(DIFFICULTIES)), "difficulty",

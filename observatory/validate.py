@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from observatory import model, selfdata
-from observatory.dates import parse_period_end
+from observatory.dates import parse_period_end, plausible
 from observatory.errors import InvalidDataRoot, Problem
 from observatory.load import DataRoot, load_root
 
@@ -70,6 +70,7 @@ def observation_frame(root: DataRoot) -> pd.DataFrame:
     """Observations with their date (end of period), numeric value and limits."""
     frame = root.observations.copy()
     frame["date"] = parse_period_end(frame["date_text"])
+    frame["date_plausible"] = plausible(frame["date"])
     frame["value"] = _numbers(frame["value_text"])
     frame = _limits(frame, root.indicators)
     frame["coalition_key"] = frame["coalition"].fillna("")
@@ -86,6 +87,7 @@ def target_frame(root: DataRoot) -> pd.DataFrame:
     frame = root.targets.copy()
     for point in ("baseline", "target"):
         frame[f"{point}_date"] = parse_period_end(frame[f"{point}_date_text"])
+        frame[f"{point}_date_plausible"] = plausible(frame[f"{point}_date"])
         frame[f"{point}_value"] = _numbers(frame[f"{point}_value_text"])
     frame = _limits(frame, root.indicators)
     sign = frame["direction"].map({"increase": 1.0, "decrease": -1.0})
@@ -231,6 +233,7 @@ def register_frame(root: DataRoot) -> pd.DataFrame:
     """Assessments with their date parsed (end of period) and a key for duplicates."""
     frame = root.assessments.rename(columns={"date": "date_text"}).copy()
     frame["date"] = parse_period_end(frame["date_text"])
+    frame["date_plausible"] = plausible(frame["date"])
     frame["date_key"] = frame["date"].dt.strftime("%Y-%m-%d").fillna(frame["date_text"].fillna(""))
     return frame
 

@@ -1,0 +1,267 @@
+"""Nothing lost, nothing wrong: what is read is refused when implausible, what is published is exact and safe."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from observatory import dashboard, results
+from observatory.load import load_root
+from tests.conftest import FIXTURE_ROOT
+from tests.test_validate import ALPHA, OBS, append, replace
+
+INDICATOR = "indicators/frugal/device-lifetime.yml"
+BETA = "data/coalitions/beta.yml"
+META = "data/observations/figures.meta.yml"
+LAST_YEAR = dt.date.today().year + 10
+WINDOW = f"a date between 1900 and {LAST_YEAR}"
+
+
+def write(root: Path, name: str, text: str) -> None:
+    (root / name).parent.mkdir(parents=True, exist_ok=True)
+    (root / name).write_text(text, encoding="utf-8")
+
+
+def register(root: Path, date: str) -> None:
+    write(root, "data/self-data/services.csv", "id,name\nsvc,Un service\n")
+    write(root, "data/self-data/assessments.csv", f"service,date,difficulty\nsvc,{date},easy\n")
+
+
+FAULTS = [
+    # 1. empty files are not empty profiles
+    ("empty indicator file", lambda r: write(r, INDICATOR, ""),
+     [f"{INDICATOR}: found an empty file, expected a mapping of keys (id, name, quality"]),
+    ("indicator file with only a comment", lambda r: write(r, INDICATOR, "# à remplir\n"),
+     [f"{INDICATOR}: found an empty file, expected a mapping of keys"]),
+    ("empty coalition file", lambda r: write(r, BETA, ""),
+     [f"{BETA}: found an empty file, expected a mapping of keys (id, name, axes"]),
+    ("empty metadata file", lambda r: write(r, META, ""),
+     [f"{META}: found an empty file, expected a mapping of keys (title, description"]),
+    ("coalition file holding a list", lambda r: write(r, BETA, "- id: beta\n"),
+     [f"{BETA}: found 'list', expected a mapping of keys"]),
+    # 2. dates outside a plausible window
+    ("observation dated 9999", lambda r: replace(r, OBS, "rennes,2020-12-31,250", "rennes,9999-12-31,250"),
+     [f"{OBS}, row 2, column 'date': found '9999-12-31', expected {WINDOW}"]),
+    ("observation dated year 1", lambda r: replace(r, OBS, "bretagne,2020,3.3", "bretagne,0001-01-01,3.3"),
+     [f"{OBS}, row 4, column 'date': found '0001-01-01', expected {WINDOW}"]),
+    ("observation dated 2300", lambda r: replace(r, OBS, "bretagne,2020,3.3", "bretagne,2300,3.3"),
+     [f"{OBS}, row 4, column 'date': found '2300', expected {WINDOW}"]),
+    ("observation dated 1899", lambda r: replace(r, OBS, "bretagne,2020,3.3", "bretagne,1899-12,3.3"),
+     [f"{OBS}, row 4, column 'date': found '1899-12', expected {WINDOW}"]),
+    ("target dated 2300", lambda r: replace(r, ALPHA, "target: {date: 2022-12-31, value: 500}",
+                                            "target: {date: 2300-12-31, value: 500}"),
+     [f"{ALPHA}, key 'targets[0].target.date': found '2300-12-31', expected {WINDOW}"]),
+    ("baseline dated 1000", lambda r: replace(r, ALPHA, "baseline: {date: 2019-12-31, value: 100}",
+                                              "baseline: {date: '1000', value: 100}"),
+     [f"{ALPHA}, key 'targets[0].baseline.date': found '1000', expected {WINDOW}"]),
+    ("Self Data assessment dated 9999", lambda r: register(r, "9999-12-31"),
+     [f"data/self-data/assessments.csv, row 2, column 'date': found '9999-12-31', expected {WINDOW}"]),
+    # 3. YAML values that used to crash the command
+    ("unquoted impossible date in a target",
+     lambda r: replace(r, ALPHA, "target: {date: 2022-12-31, value: 500}", "target: {date: 2019-02-30, value: 500}"),
+     [f"{ALPHA}, key 'targets[0].target.date': found '2019-02-30', expected a date that exists in the calendar"]),
+    ("unquoted impossible timestamp in a target",
+     lambda r: replace(r, ALPHA, "target: {date: 2022-12-31, value: 500}",
+                       "target: {date: 2019-13-01 10:00:00, value: 500}"),
+     [f"{ALPHA}, key 'targets[0].target.date': found '2019-13-01 10:00:00', expected an ISO date"]),
+    ("5,000-digit integer in a target",
+     lambda r: replace(r, ALPHA, "value: 500}", "value: " + "9" * 5000 + "}"),
+     [f"{ALPHA}, key 'targets[0].target.value': found '99999", "expected a finite number"]),
+    ("huge hexadecimal integer in a target",
+     lambda r: replace(r, ALPHA, "value: 500}", "value: 0x" + "F" * 5000 + "}"),
+     [f"{ALPHA}, key 'targets[0].target.value': found '0xFFFF", "expected a number"]),
+    ("5,000-digit integer as an indicator's decimals",
+     lambda r: replace(r, INDICATOR, "decimals: 1", "decimals: " + "7" * 5000),
+     [f"{INDICATOR}, key 'decimals': found '7777", "expected a whole number of decimals"]),
+    # 4. a decimal comma in an unquoted cell
+    ("decimal comma splitting a value in two cells",
+     lambda r: replace(r, OBS, "2021,3.7,alpha", "2021,3,7,alpha"),
+     [f"{OBS}, row 5, column 'value': found '3,7', expected no more cells than the 7 columns of the header "
+      "(a decimal comma? write 3.7 or quote the cell)"]),
+    ("decimal comma with a sign, the last cells empty",
+     lambda r: replace(r, OBS, "2021-12-31,14.5,,Insee,territory-wide", "2021-12-31,-14,5,,Insee,"),
+     [f"{OBS}, row 6, column 'value': found '-14,5', expected no more cells than the 7 columns of the header "
+      "(a decimal comma? write -14.5 or quote the cell)"]),
+    # 5. figures too large to be figures
+    ("observation of 1e308", lambda r: replace(r, OBS, "2020-12-31,250,alpha", "2020-12-31,1e308,alpha"),
+     [f"{OBS}, row 2, column 'value': found '1e308', expected a value between -1e15 and 1e15"]),
+    ("negative observation of -1e300",
+     lambda r: replace(r, OBS, "2021-06,260,alpha", "2021-06,-1e300,alpha"),
+     [f"{OBS}, row 9, column 'value': found '-1e300', expected a value between -1e15 and 1e15"]),
+    ("baseline of 2e15", lambda r: replace(r, ALPHA, "value: 200}", "value: 2e15}"),
+     [f"{ALPHA}, key 'targets[4].baseline.value': found '2e15', "
+      "expected a value between -1e15 and 1e15"]),
+]
+
+
+@pytest.mark.parametrize("fault,introduce,lines", FAULTS, ids=[f[0] for f in FAULTS])
+def test_each_fault_is_named(root_copy, cli, fault, introduce, lines):
+    introduce(root_copy)
+    code, out, err = cli("validate", "--root", root_copy)
+    assert code == 1, err
+    for line in lines:
+        assert line in err, f"{fault}: expected\n  {line}\nin\n{err}"
+    assert "Traceback" not in err and "unexpected error" not in err
+
+
+def test_plausible_dates_and_figures_still_pass(root_copy, cli):
+    replace(root_copy, OBS, "bretagne,2020,3.3", "bretagne,1900-01-01,3.3")
+    replace(root_copy, OBS, "2021-06,260,alpha", "2021-06,1e15,alpha")
+    replace(root_copy, ALPHA, "target: {date: 2022-12-31, value: 500}",
+            f"target: {{date: {LAST_YEAR}-12-31, value: 500}}")
+    code, _, err = cli("validate", "--root", root_copy)
+    assert code == 0, err
+
+
+def test_a_valid_unquoted_date_still_reads_as_a_date(root_copy):
+    root = load_root(root_copy)
+    assert root.targets.loc[0, "target_date_text"] == "2022-12-31"
+
+
+# --- what is written -------------------------------------------------------------------------
+
+def _csv(frame: pd.DataFrame) -> str:
+    from observatory.progress import to_csv
+
+    buffer = io.StringIO()
+    to_csv(frame, buffer)
+    return buffer.getvalue()
+
+
+def test_floats_are_written_without_loss():
+    values = [1e300, -1.5e300, 4e-13, 1.2345678901234e-7, 0.1234567890123, 1e15, 12.0, 3.7, -0.0, 250.0,
+              0.7000000000000002, float("nan")]
+    text = _csv(pd.DataFrame({"x": values}))
+    written = [row[0] if row else "" for row in csv.reader(io.StringIO(text))][1:]
+    read = [float(x) if x else float("nan") for x in written]
+    for value, back, cell in zip(values[:-2], read, written):  # exact, but for computing noise
+        assert back == value, (value, cell)
+    # ordinary values as before: integers as 12.0, no "-0.0", binary noise of a ratio dropped
+    assert written[6:11] == ["12.0", "3.7", "0.0", "250.0", "0.7"]
+    assert written[-1] == "" and "inf" not in text
+
+
+def test_published_figures_never_overflow(root_copy):
+    replace(root_copy, ALPHA, "baseline: {date: 2019-12-31, value: 200}", "baseline: {date: 2019-12-31, value: -1e15}")
+    replace(root_copy, OBS, "2023-03-31,180,alpha", "2023-03-31,1e15,alpha")
+    replace(root_copy, OBS, "2021-06,260,alpha", "2021-06,0.0000000000001,alpha")
+    everything = results.from_root(root_copy)
+    text = results.table_csv("progress", everything.progress).decode()
+    assert "inf" not in text
+    assert "1e-13" in results.table_csv("observations", everything.observations).decode()
+
+
+FORMULAS = ['=HYPERLINK("http://example.org/x","clic")', "+33 1 23", "-moins", "@SUM(A1)", "\tTab", "\rCR",
+            "'=déjà", "'apostrophe"]
+
+
+@pytest.fixture
+def formula_root(root_copy):
+    """Observations whose source and comment texts a spreadsheet would run as formulas."""
+    lines = (root_copy / OBS).read_text(encoding="utf-8").splitlines()
+    rows = list(csv.reader(lines))
+    for i, text in enumerate(FORMULAS, start=1):
+        rows[i][5] = text
+        rows[i][6] = text
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)  # quotes the cell holding a CR
+    (root_copy / OBS).write_text(buffer.getvalue(), encoding="utf-8")
+    return root_copy
+
+
+def _cells(path: Path) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return [cell for row in csv.reader(f) for cell in row]
+
+
+def test_published_csvs_are_safe_in_a_spreadsheet(formula_root, tmp_path):
+    from observatory import build, site
+
+    everything = results.from_root(formula_root)
+    out = tmp_path / "out"
+    build._write_data(everything, out, site.all_pages(everything, ("fr",)))
+    published = sorted(out.rglob("*.csv"))
+    assert out / "progress.csv" in published and out / "data" / "tables" / "observations.csv" in published
+    assert any(p.name.endswith("-targets.csv") for p in published)
+    seen = set()
+    for path in published:
+        for cell in _cells(path):
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), (path, cell)
+            assert not (cell.startswith("-") and not _is_number(cell)), (path, cell)
+            seen.add(cell)
+    assert "'=HYPERLINK(\"http://example.org/x\",\"clic\")" in seen and "'-moins" in seen
+    assert all(_is_number(c) for c in _column(out / "data" / "tables" / "observations.csv", "value"))
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _column(path: Path, name: str) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return [row[name] for row in csv.DictReader(f)]
+
+
+def test_negative_numbers_are_not_prefixed(root_copy):
+    replace(root_copy, ALPHA, "value: 0}", "value: -3.5}")
+    replace(root_copy, ALPHA, "value: 50}", "value: 40}")
+    text = results.table_csv("progress", results.from_root(root_copy).progress).decode()
+    assert ",-3.5," in text and "'-3.5" not in text
+
+
+def test_notebooks_read_back_the_original_texts(formula_root, tmp_path):
+    everything = results.from_root(formula_root)
+    results.write(everything, tmp_path / "tables")
+    back = results.read(tmp_path / "tables")
+    assert list(back.observations["source"]) == list(everything.observations["source"])
+    assert list(back.observations["comment"]) == list(everything.observations["comment"])
+    assert set(FORMULAS) <= set(back.observations["comment"])
+    assert list(back.progress["latest_source"].fillna("")) == list(everything.progress["latest_source"].fillna(""))
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def semicolon_root(root_copy):
+    replace(root_copy, ALPHA, "partners: [Fing, Région Bretagne]", "partners: ['Alpha; Beta', 'Gamma, Delta', Fing]")
+    replace(root_copy, ALPHA, "  - Association Exemple", "  - 'Association A; B'")
+    return root_copy
+
+
+def test_a_name_with_a_semicolon_stays_one_item(semicolon_root, tmp_path):
+    everything = results.from_root(semicolon_root)
+    results.write(everything, tmp_path / "tables")
+    back = results.read(tmp_path / "tables")
+    alpha = back.coalitions.set_index("id").loc["alpha"]
+    assert alpha["partners"] == ["Alpha; Beta", "Gamma, Delta", "Fing"]
+    assert alpha["leads"] == ["Camille Exemple (Fing)", "Association A; B"]
+    assert alpha["territories"] == ["bretagne", "rennes", "fr"]
+    beta = back.coalitions.set_index("id").loc["beta"]
+    assert all(isinstance(beta[c], list) for c in results.LIST_COLUMNS["coalitions"])
+    for column in results.LIST_COLUMNS["coalitions"]:
+        assert list(back.coalitions[column]) == list(everything.coalitions[column])
+
+
+def test_the_dashboard_shows_a_partner_with_a_semicolon_as_one(semicolon_root, tmp_path):
+    results.write(results.from_root(semicolon_root), tmp_path / "tables")
+    page = dashboard.coalition_page("alpha", results_dir=str(tmp_path / "tables"))
+    header = str(page.header())
+    assert "Alpha; Beta, Gamma, Delta, Fing" in header
+    assert "Association A; B" in header
+
+
+def test_lists_are_described_in_the_datapackage(semicolon_root):
+    everything = results.from_root(semicolon_root)
+    package = results.datapackage(everything, {"coalitions": "tables/coalitions.csv"}, "t")
+    fields = {f["name"]: f for f in package["resources"][0]["schema"]["fields"]}
+    assert fields["partners"]["type"] == "array"
+    assert "JSON" in fields["partners"]["description"]
