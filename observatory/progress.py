@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 from observatory import model
+from observatory.csvout import significant
+from observatory.csvout import to_csv  # noqa: F401 - where the commands and the build find it
 from observatory.validate import ValidRoot
 
 ON_TRACK = 0.95
@@ -101,6 +103,8 @@ def compute_progress(root: ValidRoot) -> pd.DataFrame:
         ["no_data", "achieved", "on_track", "moderate", "limited"],
         default="deterioration",
     )
+    for column in ("progress", "pace_ratio", "expected_value"):  # computed: no noise of division in what is shown
+        frame[column] = significant(frame[column])
     return frame[PROGRESS_COLUMNS]
 
 
@@ -132,16 +136,5 @@ def summarise(progress: pd.DataFrame, territories: pd.DataFrame | None = None) -
     ).reset_index(drop=True)
     summary[list(model.STATUSES)] = summary[list(model.STATUSES)].astype("int64")
     summary["targets"] = summary["targets"].astype("int64")
+    summary["mean_progress"] = significant(summary["mean_progress"].astype("float64"))
     return summary
-
-
-def to_csv(frame: pd.DataFrame, path) -> None:
-    """Write a results table with ISO dates, in a stable form from run to run."""
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d")
-        elif pd.api.types.is_float_dtype(out[column]):
-            # 12 decimals: drops binary noise (0.7000000000000002) and keeps every real digit.
-            out[column] = out[column].round(12) + 0.0  # and no "-0.0"
-    out.to_csv(path, index=False, lineterminator="\n")

@@ -17,12 +17,14 @@ from pathlib import Path
 import pandas as pd
 
 from observatory import __version__, model
+from observatory.csvout import restore
 from observatory.progress import compute_progress, summarise, to_csv
 from observatory.validate import ValidRoot
 
-LIST_SEPARATOR = ";"
-# Columns holding lists, stored as ;-separated text in CSV.
+# Columns holding lists, stored in CSV as a JSON array in the cell (a name may hold any separator: "A; B").
 LIST_COLUMNS = {"coalitions": ["axes", "levers", "leads", "partners", "territories"]}
+LIST_DESCRIPTION = 'a list, written as a JSON array of texts, e.g. ["Fing", "Région Bretagne"]'
+
 DATE_COLUMNS = {
     "progress": ["baseline_date", "target_date", "latest_date"],
     "observations": ["date"],
@@ -247,8 +249,16 @@ def slice_for(results: Results, kind: str, ident: str | None) -> Results:
 def _to_frame_for_csv(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in LIST_COLUMNS.get(name, []):
-        out[column] = out[column].map(lambda items: LIST_SEPARATOR.join(items))
+        out[column] = out[column].map(lambda items: json.dumps(list(items), ensure_ascii=False))
     return out
+
+
+def _list(text: str | None) -> list[str]:
+    if not text:
+        return []
+    if not text.startswith("["):  # tables written before lists were JSON: "a;b"
+        return text.split(";")
+    return json.loads(text)
 
 
 def table_csv(name: str, frame: pd.DataFrame) -> bytes:
@@ -285,8 +295,9 @@ def read(folder: str | Path) -> Results:
     for f in fields(Results):
         frame = pd.read_csv(folder / f"{f.name}.csv", dtype=str, keep_default_na=False, na_values=[""])
         frame = frame.astype(object).where(frame.notna(), None)
+        frame = frame.map(lambda text: restore(text) if isinstance(text, str) else text)  # what write() made inert
         for column in LIST_COLUMNS.get(f.name, []):
-            frame[column] = frame[column].map(lambda text: text.split(LIST_SEPARATOR) if text else [])
+            frame[column] = frame[column].map(_list)
         for column in DATE_COLUMNS.get(f.name, []):
             frame[column] = pd.to_datetime(frame[column])
         tables[f.name] = frame
@@ -327,9 +338,10 @@ def datapackage(results: Results, resources: dict[str, str], title: str) -> dict
         schema = []
         for column in frame.columns:
             kind = _TYPES.get(frame[column].dtype.kind, "string")
+            field = {"name": column, "type": kind}
             if column in LIST_COLUMNS.get(name, []):
-                kind = "string"
-            schema.append({"name": column, "type": kind})
+                field = {"name": column, "type": "array", "description": LIST_DESCRIPTION}
+            schema.append(field)
         described.append({
             "name": name.replace("_", "-"),
             "path": path,
