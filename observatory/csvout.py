@@ -50,6 +50,15 @@ def _is_text(column: pd.Series) -> bool:
     return column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
 
 
+def _inert(column: pd.Series) -> pd.Series:
+    """Texts of a column through safe_text; only cells starting with a telling character are looked at."""
+    column = column.astype(object)
+    maybe = column.astype("string").str[:1].isin(_AFTER_ADDED).fillna(False).astype(bool)
+    if maybe.any():
+        column[maybe] = column[maybe].map(lambda v: safe_text(v) if isinstance(v, str) else v)
+    return column
+
+
 def to_csv(frame: pd.DataFrame, path) -> None:
     """Write a results table with ISO dates, exact numbers and inert texts, in a stable form from run to run."""
     out = frame.copy()
@@ -59,5 +68,5 @@ def to_csv(frame: pd.DataFrame, path) -> None:
         elif pd.api.types.is_float_dtype(out[column]):
             out[column] = out[column] + 0.0  # as repr() writes it, but no "-0.0"
         elif _is_text(out[column]):
-            out[column] = out[column].map(lambda v: safe_text(v) if isinstance(v, str) else v).astype(object)
+            out[column] = _inert(out[column])
     out.to_csv(path, index=False, lineterminator="\n")

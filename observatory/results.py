@@ -288,6 +288,15 @@ def write(results: Results, folder: str | Path) -> list[Path]:
     return written
 
 
+def _restored(frame: pd.DataFrame) -> pd.DataFrame:
+    """The texts of the data, where write() made them inert for spreadsheets (see observatory.csvout)."""
+    for column in frame.columns:
+        maybe = frame[column].astype("string").str.startswith("'").fillna(False).astype(bool)
+        if maybe.any():
+            frame.loc[maybe, column] = frame.loc[maybe, column].map(restore)
+    return frame
+
+
 def read(folder: str | Path) -> Results:
     """Read the tables written by :func:`write`, with their types."""
     folder = Path(folder)
@@ -295,7 +304,7 @@ def read(folder: str | Path) -> Results:
     for f in fields(Results):
         frame = pd.read_csv(folder / f"{f.name}.csv", dtype=str, keep_default_na=False, na_values=[""])
         frame = frame.astype(object).where(frame.notna(), None)
-        frame = frame.map(lambda text: restore(text) if isinstance(text, str) else text)  # what write() made inert
+        frame = _restored(frame)
         for column in LIST_COLUMNS.get(f.name, []):
             frame[column] = frame[column].map(_list)
         for column in DATE_COLUMNS.get(f.name, []):
