@@ -163,7 +163,7 @@ def read_yaml(path: Path, root: Path, problems: list[Problem]):
         what = getattr(exc, "problem", None) or str(exc)
         problems.append(Problem(name, line=line, value=what, expected="valid YAML"))
         return None
-    except Exception as exc:  # noqa: BLE001 - any value PyYAML can't build (deep nesting...): named, no traceback
+    except Exception as exc:  # noqa: BLE001 - any value PyYAML can't build (!!bool maybe...): named, no traceback
         problems.append(Problem(name, value=f"{type(exc).__name__}: {exc}", expected="valid YAML"))
         return None
 

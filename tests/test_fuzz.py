@@ -17,7 +17,8 @@ ROWS = st.lists(st.lists(CELLS, min_size=0, max_size=9), max_size=8)
 HOSTILE_VALUES = ["2019-02-30", "2019-13-01 10:00:00", "9" * 5000, "0x" + "F" * 5000, "-0b" + "1" * 20000,
                   "!!int " + "1" * 5000, "!!timestamp 2019-02-30", "!!bool maybe", "!!binary x", "{[1]: 2}",
                   "&a [*a]", "[" * 3000 + "]" * 3000, "1e400", "0001-01-01", "9999-12-31", "-1e308"]
-TARGET = "[{{indicator: people-trained, territory: rennes, baseline: {{date: {0}, value: {0}}}, target: {{date: {0}, value: {0}}}}}]"
+TARGET = ("[{{indicator: people-trained, territory: rennes, baseline: {{date: {0}, value: {0}}}, "
+          "target: {{date: {0}, value: {0}}}}}]")
 YAML_TEXT = st.one_of(
     st.text(max_size=200),
     st.builds(lambda key, value: f"{key}: {value}\n", st.sampled_from(["id", "targets", "name", "leads", "axes"]),
