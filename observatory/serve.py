@@ -106,8 +106,10 @@ def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, 
     if ip not in LOCAL_IPS and not token:
         say("warning: listening beyond this machine without --token: anyone who reaches the port can run the "
             "dashboards; prefer a token or a reverse proxy (see the README)")
-    if ip not in LOCAL_IPS and not allow_hosts:
-        say("note: visitors must reach the server as localhost; name the host they use with --allow-host NAME")
+    if ip not in LOCAL_IPS and "*" not in allow_hosts:
+        say("note: visitors are served only under localhost, a loopback address or a name given with "
+            "--allow-host NAME (others get 403, against DNS rebinding); to be reached by IP address, "
+            "--allow-host '*' with --token")
     if "*" in allow_hosts and not token:
         say("warning: --allow-host '*' without --token: a page of any site could reach this server "
             "through DNS rebinding")
