@@ -147,6 +147,19 @@ def test_local_and_allowed_host_names_are_served(server):
         assert status == 200, host
 
 
+async def _kernel_socket_status(port: int, kernel_id: str, host: str) -> int:
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    request = HTTPRequest(f"ws://127.0.0.1:{port}/api/kernels/{kernel_id}/channels", headers={"Host": host})
+    try:
+        connection = await websocket_connect(request)
+    except HTTPClientError as error:
+        return error.code
+    connection.close()
+    return 101
+
+
 async def _talk_to_kernel(port: int, kernel_id: str, messages: list[dict]) -> list[dict]:
     from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
@@ -180,6 +193,7 @@ def test_a_visitor_sees_no_traceback_nor_server_path(server):
     assert status == 200
     kernel_id = re.search(r'"kernelId": "([0-9a-f-]+)"', page).group(1)
     widget = re.search(r'"model_id": "([0-9a-f]+)"', page).group(1)  # the explorer's root VBox
+    assert asyncio.run(_kernel_socket_status(port, kernel_id, "evil.example")) in (400, 403)  # DNS rebinding
     received = asyncio.run(_talk_to_kernel(port, kernel_id, [
         ({"comm_id": uuid.uuid4().hex, "target_name": "nope", "data": {}}, "comm_open"),
         ({"comm_id": uuid.uuid4().hex, "target_name": "jupyter.widget", "data": {"state": {"_model_name": 7}}},
