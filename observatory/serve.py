@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -81,10 +82,34 @@ def prepare(root: str | Path, folder: str | Path | None = None) -> Path:
     return folder
 
 
+WORK_PREFIX = "observatory-serve-"
+OWNER = "serve.pid"  # in a work folder: "PID CREATE_TIME" of the serve that owns it
+
+
+def sweep_orphans(temp: str | Path | None = None) -> list[Path]:
+    """Remove the work folders of serves that were killed (kill -9 leaves no chance to clean up)."""
+    removed = []
+    for folder in Path(temp or tempfile.gettempdir()).glob(WORK_PREFIX + "*"):
+        try:
+            pid, created = (folder / OWNER).read_text().split()
+            alive = psutil.Process(int(pid)).create_time() == float(created)
+        except (OSError, ValueError):
+            continue  # not ours, or being set up
+        except psutil.NoSuchProcess:
+            alive = False
+        if not alive:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def serve(root: str | Path = ".", port: int = 8866, ip: str = "127.0.0.1", pool_size: int = 1,
           token: str | None = None, base_url: str | None = None, allow_hosts: list[str] | tuple[str, ...] = (),
           say=print) -> int:
-    with tempfile.TemporaryDirectory(prefix="observatory-serve-") as work:
+    sweep_orphans()
+    with tempfile.TemporaryDirectory(prefix=WORK_PREFIX) as work:
+        me = psutil.Process()
+        (Path(work) / OWNER).write_text(f"{me.pid} {me.create_time()}")
         return _serve(root, Path(work), port, ip, pool_size, token, base_url, list(allow_hosts or ()), say)
 
 

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -102,6 +103,12 @@ def test_stopping_serve_stops_voila_and_its_kernels(sig, root_copy, tmp_path):
         before = started_by(root_copy)
         assert len(before) >= 3, [p.cmdline() for p in before]
 
+        from observatory.serve import OWNER, WORK_PREFIX, sweep_orphans
+
+        work = [f for f in Path(tempfile.gettempdir()).glob(WORK_PREFIX + "*")
+                if (f / OWNER).exists() and (f / OWNER).read_text().split()[0] == str(process.pid)]
+        assert len(work) == 1, work
+
         process.send_signal(sig)  # to serve alone, as `kill` or a service manager would
         deadline = time.monotonic() + 20
         while (started_by(root_copy) or port_open(port)) and time.monotonic() < deadline:
@@ -109,6 +116,11 @@ def test_stopping_serve_stops_voila_and_its_kernels(sig, root_copy, tmp_path):
         survivors = [" ".join(p.cmdline()[:4]) for p in started_by(root_copy)]
         assert survivors == [], f"still running {20} s after SIG{sig.name[3:]} to serve: {survivors}"
         assert not port_open(port), f"port {port} still answers after SIG{sig.name[3:]} to serve"
+        assert process.wait(20) is not None
+        if sig == signal.SIGKILL:  # serve had no chance to clean up: the next one does
+            assert work[0].exists()
+            sweep_orphans()
+        assert not work[0].exists()
     finally:
         kill_all(process, root_copy)
 
@@ -207,3 +219,19 @@ def test_a_visitor_sees_no_traceback_nor_server_path(server):
     assert "Traceback" not in shown
     for secret in (str(REPO), sys.prefix, "site-packages", ".py"):
         assert secret not in shown, f"{secret!r} shown to a visitor: {shown[:2000]}"
+
+
+def test_a_killed_serves_work_folder_is_removed_by_the_next(tmp_path):
+    """kill -9 gives serve no chance to remove its temporary folder: the next serve does."""
+    from observatory.serve import OWNER, WORK_PREFIX, sweep_orphans
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    me = psutil.Process()
+    orphan, live, foreign = tmp_path / (WORK_PREFIX + "a"), tmp_path / (WORK_PREFIX + "b"), tmp_path / (WORK_PREFIX + "c")
+    for folder in (orphan, live, foreign):
+        (folder / "results").mkdir(parents=True)
+    (orphan / OWNER).write_text(f"{dead.pid} 1.0")
+    (live / OWNER).write_text(f"{me.pid} {me.create_time()}")
+    assert sweep_orphans(tmp_path) == [orphan]
+    assert not orphan.exists() and live.exists() and foreign.exists()
