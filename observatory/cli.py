@@ -75,7 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from observatory.serve import serve
 
     return serve(args.root, port=args.port, ip=args.ip, pool_size=args.pool_size, token=args.token,
-                 base_url=args.base_url, say=_say)
+                 base_url=args.base_url, allow_hosts=args.allow_host, say=_say)
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -210,6 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--pool-size", type=int, default=1, help="preheated kernels per notebook (default: 1)")
     serve.add_argument("--token", help="require this token (?token=...) from visitors")
     serve.add_argument("--base-url", help="path prefix when served behind a reverse proxy, e.g. /observatoire/")
+    serve.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                       help="accept visitors who reach the server by this host name (repeatable; besides "
+                            "localhost and loopback addresses, all others get 403, against DNS rebinding); "
+                            "'*' accepts any name: only with --token")
     return parser
 
 

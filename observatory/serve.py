@@ -5,29 +5,46 @@ notebooks then read them from ``$OBSERVATORY_RESULTS``, so a page never pays for
 validation (Great Expectations alone takes seconds to import). Voilà runs a
 notebook for each visit: its preheated kernel pools run each notebook ahead of
 the visit, so pages answer at once instead of after a kernel start.
+
+What ``serve`` starts, it stops: Voilà dies with ``serve`` (even ``kill -9``,
+through the kernel's parent-death signal) and every kernel dies with Voilà; on
+SIGTERM, SIGHUP or Ctrl-C, ``serve`` stops Voilà and kills whatever is left.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import psutil
+
+from observatory import kernel_guard
 from observatory import results as results_module
 from observatory.build import NOTEBOOKS
 
 JUPYTER_DATA = Path(__file__).parent / "jupyter"
+LOCAL_IPS = ("127.0.0.1", "localhost", "::1")
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+GRACE = 10.0  # seconds Voilà gets to shut its kernels down before they are killed
+# Every kernel runs this first (see kernel_guard): no traceback reaches a visitor; it dies with Voilà.
+KERNEL_STARTUP = "__import__('observatory.kernel_guard').kernel_guard.install()\n"
 
 
 def voila_command(port: int, ip: str = "127.0.0.1", pool_size: int = 1, token: str | None = None,
-                  base_url: str | None = None) -> list[str]:
+                  base_url: str | None = None, config_dir: str | Path | None = None) -> list[str]:
     command = [
         sys.executable, "-m", "voila", str(NOTEBOOKS),
         "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
         "--show_tracebacks=False", "--theme=light", "--template=observatory",
     ]
+    if config_dir:  # voila.json: allowed hosts, kernel client (see voila_config)
+        command.append(f"--Voila.config_file_paths={config_dir}")
     if pool_size > 0:  # 0: no preheating, every visit starts a kernel (Voilà hangs with preheat and no pool)
         command += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
     if token:
@@ -35,6 +52,25 @@ def voila_command(port: int, ip: str = "127.0.0.1", pool_size: int = 1, token: s
     if base_url:
         command.append(f"--base_url={base_url}")
     return command
+
+
+def voila_config(allow_hosts: list[str] | tuple[str, ...] = ()) -> dict:
+    """Voilà's configuration beyond its command line.
+
+    Voilà answers any ``Host`` header by default, so a page of another site
+    whose name is re-bound to 127.0.0.1 (DNS rebinding) could read the
+    dashboards: only ``localhost``, loopback addresses and the names given
+    with ``--allow-host`` are accepted (Jupyter server's check, 403 otherwise).
+    ``*`` accepts any host.
+    """
+    tornado = ({"allow_remote_access": True} if "*" in allow_hosts else
+               {"allow_remote_access": False,
+                "local_hostnames": ["localhost", *[h for h in allow_hosts if h != "localhost"]]})
+    return {
+        "Voila": {"tornado_settings": tornado},
+        # nbclient can miss a kernel's reply on a zmq.asyncio socket: see observatory/kernel_client.py
+        "AsyncKernelManager": {"client_class": "observatory.kernel_client.WatchfulKernelClient"},
+    }
 
 
 def prepare(root: str | Path, folder: str | Path | None = None) -> Path:
@@ -46,25 +82,112 @@ def prepare(root: str | Path, folder: str | Path | None = None) -> Path:
     return folder
 
 
+WORK_PREFIX = "observatory-serve-"
+OWNER = "serve.pid"  # in a work folder: "PID CREATE_TIME" of the serve that owns it
+
+
+def sweep_orphans(temp: str | Path | None = None) -> list[Path]:
+    """Remove the work folders of serves that were killed (kill -9 leaves no chance to clean up)."""
+    removed = []
+    for folder in Path(temp or tempfile.gettempdir()).glob(WORK_PREFIX + "*"):
+        try:
+            pid, created = (folder / OWNER).read_text().split()
+            alive = psutil.Process(int(pid)).create_time() == float(created)
+        except (OSError, ValueError):
+            continue  # not ours, or being set up
+        except psutil.NoSuchProcess:
+            alive = False
+        if not alive:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def serve(root: str | Path = ".", port: int = 8866, ip: str = "127.0.0.1", pool_size: int = 1,
-          token: str | None = None, base_url: str | None = None, say=print) -> int:
-    with tempfile.TemporaryDirectory(prefix="observatory-serve-") as results_dir:
-        return _serve(root, Path(results_dir), port, ip, pool_size, token, base_url, say)
+          token: str | None = None, base_url: str | None = None, allow_hosts: list[str] | tuple[str, ...] = (),
+          say=print) -> int:
+    sweep_orphans()
+    with tempfile.TemporaryDirectory(prefix=WORK_PREFIX) as work:
+        me = psutil.Process()
+        (Path(work) / OWNER).write_text(f"{me.pid} {me.create_time()}")
+        return _serve(root, Path(work), port, ip, pool_size, token, base_url, list(allow_hosts or ()), say)
 
 
-def _serve(root, results_dir: Path, port, ip, pool_size, token, base_url, say) -> int:
-    prepare(root, results_dir)
+def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, say) -> int:
+    results_dir = prepare(root, work / "results")
+    config_dir = work / "config"
+    config_dir.mkdir()
+    (config_dir / "voila.json").write_text(json.dumps(voila_config(allow_hosts), indent=1), encoding="utf-8")
+    startup = work / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-observatory.py").write_text(KERNEL_STARTUP, encoding="utf-8")
     # Our Voilà template (observatory/jupyter/voila/templates/observatory) is found through JUPYTER_PATH.
     jupyter_path = os.pathsep.join(filter(None, [str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH")]))
     env = {**os.environ, "OBSERVATORY_RESULTS": str(results_dir), "OBSERVATORY_ROOT": str(Path(root).resolve()),
-           "JUPYTER_PATH": jupyter_path}
-    command = voila_command(port, ip, pool_size, token, base_url)
+           "JUPYTER_PATH": jupyter_path, "IPYTHONDIR": str(work / "ipython")}
+    command = voila_command(port, ip, pool_size, token, base_url, config_dir)
     say(f"serving the dashboards of {Path(root).resolve()} at http://{ip}:{port}/ "
         f"(explorer: http://{ip}:{port}/voila/render/explorer.ipynb); Ctrl-C stops")
-    if ip not in ("127.0.0.1", "localhost", "::1") and not token:
+    if ip not in LOCAL_IPS and not token:
         say("warning: listening beyond this machine without --token: anyone who reaches the port can run the "
             "dashboards; prefer a token or a reverse proxy (see the README)")
+    if ip not in LOCAL_IPS and "*" not in allow_hosts:
+        say("note: visitors are served only under localhost, a loopback address or a name given with "
+            "--allow-host NAME (others get 403, against DNS rebinding); to be reached by IP address, "
+            "--allow-host '*' with --token")
+    if "*" in allow_hosts and not token:
+        say("warning: --allow-host '*' without --token: a page of any site could reach this server "
+            "through DNS rebinding")
+    return run(command, env)
+
+
+class _Stop(Exception):
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stop(signum, _frame):
+    raise _Stop(signum)
+
+
+def run(command: list[str], env: dict) -> int:
+    """Run Voilà until it exits or ``serve`` is told to stop; either way nothing it started survives."""
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in STOP_SIGNALS}
+    process = None
     try:
-        return subprocess.run(command, env=env, check=False).returncode
-    except KeyboardInterrupt:
+        # SIGTERM to Voilà if serve dies, even by kill -9: Voilà then shuts its kernels down.
+        process = subprocess.Popen(command, env=env, preexec_fn=lambda: kernel_guard.die_with_parent(signal.SIGTERM))
+        return process.wait()
+    except _Stop:
         return 0
+    finally:
+        for sig in STOP_SIGNALS:  # a second Ctrl-C must not interrupt the clean-up
+            signal.signal(sig, signal.SIG_IGN)
+        if process is not None:
+            stop(process)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def stop(process: subprocess.Popen, grace: float = GRACE) -> None:
+    """Stop Voilà (it shuts its kernels down), then kill anything it started that is still there."""
+    try:
+        tree = [psutil.Process(process.pid)]
+        tree += tree[0].children(recursive=True)  # now: once Voilà is gone its kernels belong to init
+    except psutil.NoSuchProcess:
+        tree = []
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            pass
+    for proc in tree:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(tree, timeout=5)
+    if process.poll() is None:
+        process.wait(5)

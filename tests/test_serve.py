@@ -1,0 +1,237 @@
+"""`observatory serve` as a real process: it stops everything it started, refuses foreign hosts, leaks no paths."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import FIXTURE_ROOT
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def start(root: Path, port: int, log: Path, *extra: str) -> subprocess.Popen:
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "observatory", "serve", "--root", str(root), "--port", str(port), *extra],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def get(url: str, host: str | None = None, timeout: float = 60) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+
+
+def wait_until_answering(process: subprocess.Popen, port: int, log: Path, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"observatory serve stopped: {log.read_text()}")
+        if port_open(port):
+            try:
+                if get(f"http://127.0.0.1:{port}/", timeout=10)[0] == 200:
+                    return
+            except OSError:
+                pass
+        time.sleep(0.5)
+    pytest.fail(f"observatory serve did not answer in {seconds:.0f} s: {log.read_text()}")
+
+
+def started_by(root: Path) -> list[psutil.Process]:
+    """Every live process serving this data root: serve, Voilà and the kernels (they inherit its environment)."""
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.environ().get("OBSERVATORY_ROOT") == str(root.resolve()) and proc.status() != psutil.STATUS_ZOMBIE:
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            pass
+    return found
+
+
+def kill_all(process: subprocess.Popen, root: Path) -> None:
+    for proc in [*started_by(root)]:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    if process.poll() is None:
+        process.kill()
+    process.wait(10)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL],
+                         ids=["TERM", "INT", "HUP", "KILL"])
+def test_stopping_serve_stops_voila_and_its_kernels(sig, root_copy, tmp_path):
+    port, log = free_port(), tmp_path / "serve.log"
+    process = start(root_copy, port, log)
+    try:
+        wait_until_answering(process, port, log)
+        deadline = time.monotonic() + 60
+        while len(started_by(root_copy)) < 3 and time.monotonic() < deadline:  # serve, Voilà, a kernel at least
+            time.sleep(0.5)
+        before = started_by(root_copy)
+        assert len(before) >= 3, [p.cmdline() for p in before]
+
+        from observatory.serve import OWNER, WORK_PREFIX, sweep_orphans
+
+        work = [f for f in Path(tempfile.gettempdir()).glob(WORK_PREFIX + "*")
+                if (f / OWNER).exists() and (f / OWNER).read_text().split()[0] == str(process.pid)]
+        assert len(work) == 1, work
+
+        process.send_signal(sig)  # to serve alone, as `kill` or a service manager would
+        deadline = time.monotonic() + 20
+        while (started_by(root_copy) or port_open(port)) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        survivors = [" ".join(p.cmdline()[:4]) for p in started_by(root_copy)]
+        assert survivors == [], f"still running {20} s after SIG{sig.name[3:]} to serve: {survivors}"
+        assert not port_open(port), f"port {port} still answers after SIG{sig.name[3:]} to serve"
+        assert process.wait(20) is not None
+        if sig == signal.SIGKILL:  # serve had no chance to clean up: the next one does
+            assert work[0].exists()
+            sweep_orphans()
+        assert not work[0].exists()
+    finally:
+        kill_all(process, root_copy)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One server without preheating (light), that also accepts the name observatoire.example."""
+    port, log = free_port(), tmp_path_factory.mktemp("serve") / "serve.log"
+    root = FIXTURE_ROOT
+    process = start(root, port, log, "--pool-size", "0", "--allow-host", "observatoire.example")
+    try:
+        wait_until_answering(process, port, log)
+        yield port, log
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.mark.parametrize("path", ["/", "/voila/tree", "/voila/render/coalition.ipynb"])
+def test_foreign_host_names_are_refused(server, path):
+    # (Voilà's static files, public JavaScript and CSS, are served to any host: Jupyter checks pages and APIs.)
+    port, _ = server
+    base = f"http://127.0.0.1:{port}"
+    assert get(base + path, host="evil.example")[0] in (400, 403)
+    assert get(base + path, host=f"evil.example:{port}")[0] in (400, 403)
+
+
+def test_local_and_allowed_host_names_are_served(server):
+    port, _ = server
+    base = f"http://127.0.0.1:{port}"
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"observatoire.example:{port}", "localhost"):
+        status, _ = get(base + "/", host=host)
+        assert status == 200, host
+
+
+async def _kernel_socket_status(port: int, kernel_id: str, host: str) -> int:
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    request = HTTPRequest(f"ws://127.0.0.1:{port}/api/kernels/{kernel_id}/channels", headers={"Host": host})
+    try:
+        connection = await websocket_connect(request)
+    except HTTPClientError as error:
+        return error.code
+    connection.close()
+    return 101
+
+
+async def _talk_to_kernel(port: int, kernel_id: str, messages: list[dict]) -> list[dict]:
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    session = uuid.uuid4().hex
+    request = HTTPRequest(f"ws://127.0.0.1:{port}/api/kernels/{kernel_id}/channels?session_id={session}")
+    connection = await websocket_connect(request)
+    received = []
+    for content, msg_type in messages:
+        await connection.write_message(json.dumps({
+            "header": {"msg_id": uuid.uuid4().hex, "username": "visitor", "session": session,
+                       "msg_type": msg_type, "version": "5.3", "date": ""},
+            "parent_header": {}, "metadata": {}, "content": content, "channel": "shell", "buffers": []}))
+        try:
+            while True:
+                message = await asyncio.wait_for(connection.read_message(), 4)
+                if message is None:
+                    break
+                if isinstance(message, str):
+                    received.append(json.loads(message))
+        except asyncio.TimeoutError:
+            pass
+    connection.close()
+    return received
+
+
+def test_a_visitor_sees_no_traceback_nor_server_path(server):
+    """What a visitor's browser can send (comms) and what comes back: no traceback, no file path."""
+    port, log = server
+    status, page = get(f"http://127.0.0.1:{port}/voila/render/explorer.ipynb", timeout=120)
+    assert status == 200
+    kernel_id = re.search(r'"kernelId": "([0-9a-f-]+)"', page).group(1)
+    widget = re.search(r'"model_id": "([0-9a-f]+)"', page).group(1)  # the explorer's root VBox
+    assert asyncio.run(_kernel_socket_status(port, kernel_id, "evil.example")) in (400, 403)  # DNS rebinding
+    received = asyncio.run(_talk_to_kernel(port, kernel_id, [
+        ({"comm_id": uuid.uuid4().hex, "target_name": "nope", "data": {}}, "comm_open"),
+        ({"comm_id": uuid.uuid4().hex, "target_name": "jupyter.widget", "data": {"state": {"_model_name": 7}}},
+         "comm_open"),
+        ({"comm_id": widget, "data": {"method": "update", "state": {"children": "nope"}}}, "comm_msg"),
+        ({"comm_id": widget, "data": {"method": "nope"}}, "comm_msg"),
+    ]))
+    shown = json.dumps([m["content"] for m in received if m["msg_type"] in ("stream", "error", "display_data")],
+                       ensure_ascii=False)
+    assert received, "the kernel answered nothing"
+    assert "Traceback" not in shown
+    for secret in (str(REPO), sys.prefix, "site-packages", ".py"):
+        assert secret not in shown, f"{secret!r} shown to a visitor: {shown[:2000]}"
+
+
+def test_a_killed_serves_work_folder_is_removed_by_the_next(tmp_path):
+    """kill -9 gives serve no chance to remove its temporary folder: the next serve does."""
+    from observatory.serve import OWNER, WORK_PREFIX, sweep_orphans
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    me = psutil.Process()
+    orphan, live, foreign = tmp_path / (WORK_PREFIX + "a"), tmp_path / (WORK_PREFIX + "b"), tmp_path / (WORK_PREFIX + "c")
+    for folder in (orphan, live, foreign):
+        (folder / "results").mkdir(parents=True)
+    (orphan / OWNER).write_text(f"{dead.pid} 1.0")
+    (live / OWNER).write_text(f"{me.pid} {me.create_time()}")
+    assert sweep_orphans(tmp_path) == [orphan]
+    assert not orphan.exists() and live.exists() and foreign.exists()
