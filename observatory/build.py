@@ -29,6 +29,7 @@ import errno
 import hashlib
 import importlib.metadata
 import json
+import multiprocessing
 import os
 import platform
 import signal
@@ -424,7 +425,10 @@ def _run(jobs_to_run: list[dict], out: Path, jobs: int | None, state: dict, stat
     bar = _progress_bar(len(jobs_to_run))
     today = dt.date.today().isoformat()
     disk_full = None
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
+    # Forked from this thread, so that PR_SET_PDEATHSIG ties each worker to the build itself
+    # (with a fork server, the parent would be the server).
+    context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, mp_context=context,
                              initargs=(str(out / LOG_FILE), os.getpid())) as pool:
         futures = {pool.submit(execute.run_page, job): job for job in jobs_to_run}
         for future in as_completed(futures):
