@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import datetime as dt
-import errno
 import hashlib
 import importlib.metadata
 import json

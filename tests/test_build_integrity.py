@@ -99,7 +99,8 @@ def test_a_removed_coalition_leaves_the_site_and_nothing_else_does(built_site, t
         path.write_text("not made by the build")
     beta = [out / "coalitions" / "beta.html", out / "en" / "coalitions" / "beta.html",
             out / "data" / "coalitions" / "beta-targets.csv", out / "data" / "coalitions" / "beta-observations.csv",
-            out / "notebooks" / "fr" / "coalitions" / "beta.ipynb", out / "notebooks" / "en" / "coalitions" / "beta.ipynb"]
+            out / "notebooks" / "fr" / "coalitions" / "beta.ipynb",
+            out / "notebooks" / "en" / "coalitions" / "beta.ipynb"]
     assert all(p.exists() for p in beta)
     (root_copy / "data" / "coalitions" / "beta.yml").unlink()
 
