@@ -1,33 +1,56 @@
 """``observatory build``: validate, compute once, run every dashboard, publish the static site.
 
-Steps: validate the root and compute the results (once); write the data
-(``OUT/progress.csv``, ``OUT/data/``, a Frictionless ``datapackage.json``); run
-the notebooks with papermill in parallel worker processes, skipping pages whose
-inputs did not change; render each page without code; write the shared assets.
-A page that fails is reported and keeps its previous version; the others
-still publish, and the command then exits non-zero.
+Steps: validate the root; take the output folder's lock (a second build waits);
+compute the results (once); write the data (``OUT/progress.csv``, ``OUT/data/``,
+a Frictionless ``datapackage.json``); run the notebooks with papermill in
+parallel worker processes, skipping pages whose inputs did not change; render
+each page without code; write the shared assets; remove the pages of
+coalitions and territories no longer in the data.
+
+Nothing published contradicts the data beside it:
+
+- a page's digest covers its notebook, its slice of the results, the
+  package's own files (code, templates, assets) and the versions of the
+  libraries that render it, so a code change or an upgrade rebuilds it;
+- the state file (``.build-state.json``) records every page and data file the
+  build made; only those are ever removed;
+- a page that fails keeps its previous version, marked out of date on the page
+  itself, and the command then exits non-zero;
+- every file is written aside and renamed, so a full disk or a ``kill -9``
+  never leaves a truncated file; workers and their kernels die with the build.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import datetime as dt
 import hashlib
+import importlib.metadata
 import json
+import multiprocessing
 import os
-import shutil
+import platform
+import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from observatory import __version__, site
+from observatory import execute, site
 from observatory import results as results_module
-from observatory.execute import TEMPLATES, run_page
 from observatory.i18n import LANGS
-from observatory.progress import to_csv
+from observatory.locking import build_lock
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+PACKAGE = Path(__file__).resolve().parent
+NOTEBOOKS = PACKAGE.parent / "notebooks"
 STATE_FILE = ".build-state.json"
+STATE_VERSION = 2
+LOG_FILE = "build.log"
+# The libraries whose output ends up in a page: an upgrade of any of them rebuilds every page.
+LIBRARIES = ("plotly", "nbconvert", "nbclient", "papermill", "nbformat", "jinja2", "pandas", "numpy", "ipykernel",
+             "jupyter_client", "traitlets", "mistune", "pygments")
 
 
 @dataclass
@@ -36,6 +59,7 @@ class BuildReport:
     built: list[dict] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[dict] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -43,12 +67,50 @@ class BuildReport:
         return not self.failed
 
 
-def _digest_files(paths: list[Path]) -> str:
-    sha = hashlib.sha256()
-    for path in paths:
-        sha.update(path.name.encode())
-        sha.update(path.read_bytes())
+# --- what shapes a page ------------------------------------------------------------------------
+
+def package_files(package: Path = PACKAGE) -> list[Path]:
+    """Every file of the package that can change a page: code, templates, assets (not byte-code)."""
+    return sorted(p for p in Path(package).rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo"))
+
+
+def library_versions() -> dict[str, str]:
+    """The versions of Python and of the libraries that render the pages."""
+    versions = {"python": f"{platform.python_implementation()} {platform.python_version()}"}
+    for name in LIBRARIES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+def _hash_tree(sha, base: Path, files: list[Path]) -> None:
+    for path in files:
+        content = path.read_bytes()
+        sha.update(f"{path.relative_to(base).as_posix()}\0{len(content)}\0".encode())
+        sha.update(content)
+
+
+def environment_digest(package: Path = PACKAGE, templates: Path | None = None,
+                       versions: dict[str, str] | None = None) -> str:
+    """One fingerprint of everything a page depends on besides its notebook and its data.
+
+    Computed once per build: the package's files, the templates (which may live outside
+    the package) and the libraries' versions.
+    """
+    templates = Path(templates) if templates is not None else Path(execute.TEMPLATES)
+    sha = hashlib.sha256(b"observatory-page-environment\0")
+    _hash_tree(sha, Path(package), package_files(package))
+    sha.update(b"\0templates\0")
+    _hash_tree(sha, templates, package_files(templates))
+    sha.update(json.dumps(versions if versions is not None else library_versions(), sort_keys=True).encode())
     return sha.hexdigest()
+
+
+def _digest_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _plotly_js() -> Path:
@@ -57,48 +119,182 @@ def _plotly_js() -> Path:
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-def _write_data(results: results_module.Results, out: Path, pages: list[site.PageSpec]) -> None:
-    """The tables behind the site: whole results, each page's slice, and their descriptor."""
+# --- the record of what the build made ----------------------------------------------------------
+
+def _load_state(path: Path, say) -> dict:
+    empty = {"version": STATE_VERSION, "pages": {}, "files": []}
+    if not path.exists():
+        return empty
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        say(f"warning: {path} is unreadable ({exc}); every page is built again")
+        return empty
+    if not isinstance(raw, dict):
+        return empty
+    if "version" not in raw:  # the first format: {page key: digest}
+        return {**empty, "pages": {k: {"digest": v} for k, v in raw.items() if isinstance(v, str)}}
+    return {**empty, **raw}
+
+
+def _save_state(path: Path, state: dict) -> None:
+    site.write_if_changed(path, json.dumps(state, indent=1, sort_keys=True).encode() + b"\n")
+
+
+def _spec_of(key: str) -> site.PageSpec:
+    base, _, lang = key.partition("@")
+    kind, _, ident = base.partition(":")
+    return site.PageSpec(kind, ident or None, lang or "fr")
+
+
+def _page_files(key: str, entry: dict) -> list[str]:
+    spec = _spec_of(key)
+    return [entry.get("html") or spec.html_path(), entry.get("notebook") or spec.executed_path()]
+
+
+# --- writing the data and the assets -------------------------------------------------------------
+
+def _data_specs(pages: list[site.PageSpec]) -> list[site.PageSpec]:
+    """One spec per page whatever its language: the data are shared by both editions."""
+    seen, specs = set(), []
+    for spec in pages:
+        if (spec.kind, spec.ident) not in seen:
+            seen.add((spec.kind, spec.ident))
+            specs.append(spec.in_lang("fr"))
+    return specs
+
+
+def _write_data(results: results_module.Results, out: Path, pages: list[site.PageSpec]) -> list[str]:
+    """The tables behind the site: whole results, each page's slice, and their descriptor.
+
+    Returns the files written, relative to ``out``.
+    """
     data = out / "data"
-    results_module.write(results, data / "tables")
-    to_csv(results.progress, out / "progress.csv")
+    written = []
+
+    def put(path: Path, content: bytes) -> None:
+        site.write_if_changed(path, content)
+        written.append(path.relative_to(out).as_posix())
+
+    for name, frame in results.tables().items():
+        put(data / "tables" / f"{name}.csv", results_module.table_csv(name, frame))
+    put(out / "progress.csv", results_module.table_csv("progress", results.progress))
     resources = {name: f"tables/{name}.csv" for name in results.tables()}
     package = results_module.datapackage(results, resources, "Observatoire d'impact #Reset — #Reset impact observatory")
-    for spec in pages:
-        if spec.lang != "fr":
-            continue
+    for spec in _data_specs(pages):
         part = results_module.slice_for(results, spec.kind, spec.ident)
         base = out / spec.data_base()
         for name in ("progress", "observations"):
             suffix = "targets" if name == "progress" else "observations"
             path = base.parent / f"{base.name}-{suffix}.csv"
-            site.write_if_changed(path, results_module.table_csv(name, part.tables()[name]))
+            put(path, results_module.table_csv(name, part.tables()[name]))
             described = results_module.datapackage(part, {name: path.relative_to(data).as_posix()}, "")["resources"][0]
             described["name"] = f"{spec.key.replace(':', '-')}-{suffix}"
             package["resources"].append(described)
     package["resources"].insert(0, {**package["resources"][0], "name": "progress-all",
                                     "path": "../progress.csv"})
-    site.write_if_changed(data / "datapackage.json",
-                          json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
+    put(data / "datapackage.json", json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
+    return written
 
 
 def _write_assets(results: results_module.Results, out: Path, pages: list[site.PageSpec],
                   langs: tuple[str, ...]) -> None:
     assets = out / "assets"
-    assets.mkdir(parents=True, exist_ok=True)
     source = _plotly_js()
     target = assets / "plotly.min.js"
-    if not target.exists() or target.stat().st_size != source.stat().st_size:
-        shutil.copyfile(source, target)
+    if not target.exists() or target.stat().st_size != source.stat().st_size or \
+            _digest_file(target) != _digest_file(source):
+        site.copy_atomic(source, target)
     for lang in langs:
         site.write_if_changed(assets / f"nav-{lang}.js", site.nav_script(results, pages, lang).encode("utf-8"))
 
 
-def _quiet_worker(log_path: str) -> None:
-    """Kernels inherit the worker's stderr: send their chatter to the build log, not the user's terminal."""
+def _update_other_menus(results: results_module.Results, out: Path, langs: tuple[str, ...], state: dict) -> None:
+    """Menus of editions not built this time: list only the pages that still exist."""
+    for lang in LANGS:
+        path = out / "assets" / f"nav-{lang}.js"
+        if lang in langs or not path.exists():
+            continue
+        kept = [spec for spec in site.all_pages(results, (lang,)) if spec.key in state["pages"]]
+        site.write_if_changed(path, site.nav_script(results, kept, lang).encode("utf-8"))
+
+
+def _remove_gone(out: Path, state: dict, present: set[str], written: list[str], say) -> list[str]:
+    """Remove the pages (both editions) and data files the build made for what is no longer in the data.
+
+    Only files recorded in the state file are touched: anything else in ``out`` is not ours.
+    """
+    gone: dict[str, list[str]] = {}
+    removed = []
+    for key in sorted(state["pages"]):
+        if key.split("@")[0] in present:
+            continue
+        entry = state["pages"].pop(key)
+        for relative in _page_files(key, entry):
+            path = out / relative
+            if path.is_file():
+                path.unlink()
+                if relative.endswith(".html"):
+                    spec = _spec_of(key)
+                    gone.setdefault(spec.kind, []).append(spec.ident or spec.kind)
+        if key.split("@")[0] not in [r.split("@")[0] for r in removed]:
+            spec = _spec_of(key)
+            for suffix in ("targets", "observations"):  # the data behind the page, shared by both editions
+                path = out / f"{spec.data_base()}-{suffix}.csv"
+                if path.is_file():
+                    path.unlink()
+        removed.append(key)
+    for relative in sorted(set(state.get("files", [])) - set(written)):
+        path = out / relative
+        if path.is_file():
+            path.unlink()
+    for kind, idents in sorted(gone.items()):
+        plural = site.KINDS.get(kind, kind)
+        say(f"removed {len(idents)} page{'s' if len(idents) > 1 else ''} of {plural} no longer in the data: "
+            f"{', '.join(sorted(set(idents)))}")
+    return removed
+
+
+def _sweep_temporary_files(out: Path) -> None:
+    """Files a killed build left half-written: ours by their name, and no other build runs (we hold the lock)."""
+    for path in out.rglob(f"*{site.TMP_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+# --- the worker processes ---------------------------------------------------------------------
+
+def _worker_init(log_path: str, parent: int) -> None:
+    """Set up a worker: its stderr to the build log, and death with its parent.
+
+    Kernels inherit the worker's stderr: their chatter goes to the build log, not the
+    user's terminal. If the build dies (even by ``kill -9``), Linux sends the worker
+    SIGTERM, and the worker kills its kernels before exiting: no page is written after
+    the build is gone.
+    """
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 2)
     os.close(log)
+    signal.signal(signal.SIGTERM, _die_with_children)
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+    if os.getppid() != parent:  # the build died before prctl took effect
+        _die_with_children(signal.SIGTERM, None)
+
+
+def _die_with_children(signum, frame) -> None:  # noqa: ARG001 - a signal handler's signature
+    import psutil
+
+    with contextlib.suppress(psutil.Error):
+        children = psutil.Process().children(recursive=True)
+        for child in children:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+        psutil.wait_procs(children, timeout=3)
+    execute.remove_temporary_files()
+    os._exit(128 + signum)
 
 
 def _progress_bar(total: int):
@@ -109,47 +305,103 @@ def _progress_bar(total: int):
                 desc="dashboards")
 
 
+def _log(out: Path, line: str) -> None:
+    with contextlib.suppress(OSError), open(out / LOG_FILE, "a", encoding="utf-8") as log:
+        log.write(line + "\n")
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().replace(microsecond=0).isoformat()
+
+
+# --- the build ------------------------------------------------------------------------------
+
 def build(root: str | Path = ".", out: str | Path = "reports", jobs: int | None = None,
           only: list[str] | None = None, langs: tuple[str, ...] = LANGS, force: bool = False,
           say=print) -> BuildReport:
-    """Build the site. Raises :class:`~observatory.errors.InvalidDataRoot` before running anything."""
+    """Build the site. Raises :class:`~observatory.errors.InvalidDataRoot` before writing anything.
+
+    One build at a time per output folder: a second one waits for the first (saying so).
+    """
     from observatory.validate import validated
 
     started = time.perf_counter()
     root, out = Path(root).resolve(), Path(out).resolve()
-    results = results_module.compute(validated(root))
-    out.mkdir(parents=True, exist_ok=True)
+    valid = validated(root)  # an invalid root writes nothing, not even the lock
+    waited = []
+
+    def say_waiting(message: str) -> None:
+        waited.append(message)
+        say(message)
+
+    with build_lock(out, say=say_waiting):
+        if waited:  # the root may have changed while the other build ran
+            valid = validated(root)
+        _log(out, f"=== build started {_now()} by process {os.getpid()} (root {root})")
+        outcome = "failed"
+        try:
+            report = _build(valid, root, out, jobs, only, langs, force, say, started)
+            outcome = "ok" if report.ok else f"{len(report.failed)} page(s) failed"
+            return report
+        finally:
+            _log(out, f"=== end of build {_now()} by process {os.getpid()}: {outcome}")
+
+
+def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | None, langs: tuple[str, ...],
+           force: bool, say, started: float) -> BuildReport:
+    results = results_module.compute(valid)
+    _sweep_temporary_files(out)
     every_page = site.all_pages(results, langs)
     pages = site.select(every_page, only)
-    _write_data(results, out, every_page)
+    state_path = out / STATE_FILE
+    state = _load_state(state_path, say)
+    written = _write_data(results, out, site.all_pages(results, LANGS))
     _write_assets(results, out, every_page, langs)
 
-    state_path = out / STATE_FILE
-    state = json.loads(state_path.read_text()) if state_path.exists() else {}
-    template_digest = _digest_files(sorted((TEMPLATES / "observatory").iterdir()))
     report = BuildReport(out)
+    present = {spec.key for spec in site.all_pages(results, ("fr",))}
+    if only:
+        gone = sorted({k.split("@")[0] for k in state["pages"]} - present)
+        if gone:
+            say(f"kept {len(gone)} page(s) no longer in the data ({', '.join(gone)}): a build without --only "
+                "removes them")
+        state["files"] = sorted(set(state["files"]) | set(written))
+    else:
+        report.removed = _remove_gone(out, state, present, written, say)
+        state["files"] = sorted(written)
+    _update_other_menus(results, out, langs, state)
+    _save_state(state_path, state)
+
+    environment = environment_digest(PACKAGE, Path(execute.TEMPLATES))
     jobs_to_run = []
-    slices: dict[tuple, str] = {}
+    slices: dict[tuple, tuple[str, str | None]] = {}
+    notebooks: dict[str, str] = {}
     for spec in pages:
         slice_key = (spec.kind, spec.ident)
         if slice_key not in slices:
-            slices[slice_key] = results_module.digest(results_module.slice_for(results, spec.kind, spec.ident))
+            part = results_module.slice_for(results, spec.kind, spec.ident)
+            slices[slice_key] = (results_module.digest(part), part.data_as_of)
         notebook = NOTEBOOKS / spec.notebook
+        if spec.notebook not in notebooks:
+            notebooks[spec.notebook] = _digest_file(notebook)
         digest = hashlib.sha256("|".join([
-            __version__, template_digest, _digest_files([notebook]), slices[slice_key], spec.lang, ",".join(langs),
+            environment, notebooks[spec.notebook], slices[slice_key][0], spec.lang, ",".join(langs),
         ]).encode()).hexdigest()
         page_path = out / spec.html_path()
-        if not force and state.get(spec.key) == digest and page_path.exists():
+        if not force and state["pages"].get(spec.key, {}).get("digest") == digest and page_path.exists():
             report.skipped.append(spec.key)
             continue
         here = spec.html_path()
         jobs_to_run.append({
             "key": spec.key,
             "digest": digest,
+            "data_as_of": slices[slice_key][1],
+            "lang": spec.lang,
             "notebook": str(notebook),
             "executed": str(out / spec.executed_path()),
             "page": str(page_path),
             "cwd": str(NOTEBOOKS),
+            "templates": str(execute.TEMPLATES),
             "title": site.title_of(spec, results),
             "parameters": {**spec.parameters(), "results_dir": str(out / "data" / "tables"), "root": str(root),
                            "download": site.link(here, spec.data_base()),
@@ -161,28 +413,52 @@ def build(root: str | Path = ".", out: str | Path = "reports", jobs: int | None 
 
     say(f"{len(pages)} dashboards: {len(jobs_to_run)} to run, {len(report.skipped)} unchanged")
     if jobs_to_run:
-        workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_to_run)))
-        bar = _progress_bar(len(jobs_to_run))
-        log_path = out / "build.log"
-        with ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker,
-                                 initargs=(str(log_path),)) as pool:
-            futures = {pool.submit(run_page, job): job for job in jobs_to_run}
-            for future in as_completed(futures):
-                job = futures[future]
-                try:
-                    outcome = future.result()
-                except Exception as exc:  # noqa: BLE001 - a dead worker fails its page, not the build
-                    outcome = {"key": job["key"], "ok": False, "error": f"{type(exc).__name__}: {exc}"}
-                if outcome["ok"]:
-                    state[job["key"]] = job["digest"]
-                    report.built.append(outcome)
-                else:
-                    state.pop(job["key"], None)
-                    report.failed.append(outcome)
-                    bar.write(f"FAILED {outcome['key']}: {outcome['error']}", file=sys.stderr)
-                # Saved as we go: an interrupted build keeps what it finished.
-                site.write_if_changed(state_path, json.dumps(state, indent=1, sort_keys=True).encode())
-                bar.update(1)
-        bar.close()
+        _run(jobs_to_run, out, jobs, state, state_path, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _run(jobs_to_run: list[dict], out: Path, jobs: int | None, state: dict, state_path: Path,
+         report: BuildReport) -> None:
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_to_run)))
+    bar = _progress_bar(len(jobs_to_run))
+    today = dt.date.today().isoformat()
+    disk_full = None
+    # Forked from this thread, so that PR_SET_PDEATHSIG ties each worker to the build itself
+    # (with a fork server, the parent would be the server).
+    context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, mp_context=context,
+                             initargs=(str(out / LOG_FILE), os.getpid())) as pool:
+        futures = {pool.submit(execute.run_page, job): job for job in jobs_to_run}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as exc:  # noqa: BLE001 - a dead worker fails its page, not the build
+                outcome = {"key": job["key"], "ok": False, "error": f"{type(exc).__name__}: {exc}"}
+            entry = state["pages"].setdefault(job["key"], {})
+            if outcome["ok"]:
+                entry.update(digest=job["digest"], data_as_of=job["data_as_of"], built=today,
+                             html=Path(job["page"]).relative_to(out).as_posix(),
+                             notebook=Path(job["executed"]).relative_to(out).as_posix())
+                entry.pop("failed", None)
+                report.built.append(outcome)
+            else:
+                report.failed.append(outcome)
+                bar.write(f"FAILED {outcome['key']}: {outcome['error']}", file=sys.stderr)
+                if outcome.get("errno") in site.DISK_FULL:
+                    disk_full = disk_full or outcome
+                    pool.shutdown(wait=False, cancel_futures=True)
+                entry.update(digest=None, failed=today)  # so that the next build tries it again
+                page = Path(job["page"])
+                if page.exists() and disk_full is None:
+                    # The previous page stays, saying on itself that it is out of date.
+                    site.mark_out_of_date(page, job["lang"], today, entry.get("data_as_of"))
+                if not page.exists():
+                    state["pages"].pop(job["key"], None)
+            # Saved as we go: an interrupted build keeps the record of what it finished.
+            _save_state(state_path, state)
+            bar.update(1)
+    bar.close()
+    if disk_full is not None:
+        raise OSError(disk_full["errno"], os.strerror(disk_full["errno"]), disk_full.get("path"))

@@ -7,12 +7,16 @@ and an unexpected failure is reported in one line (``--debug`` shows more).
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import time
 from pathlib import Path
 
 from observatory import __version__
 from observatory.errors import InvalidDataRoot, ObservatoryError
+
+# A full disk, a full quota, a file too large for the file system: the user can act on these.
+DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 def _say(message: str) -> None:
@@ -65,7 +69,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     _say(f"built {len(report.built)}, unchanged {len(report.skipped)}, failed {len(report.failed)} "
          f"in {report.seconds:.0f} s{weight}")
     for failure in report.failed:
-        _say(f"FAILED {failure['key']}: {failure['error']} (its previous page, if any, is kept)")
+        _say(f"FAILED {failure['key']}: {failure['error']} (its previous page, if any, is kept and marked "
+             "out of date)")
     if index.exists():
         _say(f"open {index.as_uri()}")
     return 0 if report.ok else 1
@@ -232,11 +237,22 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("interrupted")
         return 130
+    except OSError as exc:
+        if exc.errno not in DISK_FULL or args.debug:
+            return _unexpected(exc, args)
+        where = exc.filename or "a file"
+        _say(f"error: disk full while writing {where}: free some space and run the command again; "
+             "the previous files are intact")
+        return 1
     except Exception as exc:  # noqa: BLE001 - last resort: no traceback for users
-        if args.debug:
-            raise
-        _say(f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for details, and please report it)")
-        return 2
+        return _unexpected(exc, args)
+
+
+def _unexpected(exc: Exception, args: argparse.Namespace) -> int:
+    if args.debug:
+        raise exc
+    _say(f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for details, and please report it)")
+    return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

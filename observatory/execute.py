@@ -7,20 +7,28 @@ failed run leaves the previous version of the page in place.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import traceback
 from pathlib import Path
 
 TEMPLATES = Path(__file__).parent / "templates"
+_writing: list[Path] = []  # the current page's temporary files, removed if the worker is killed
 
 
-def _exporter():
+def remove_temporary_files() -> None:
+    for tmp in _writing:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _exporter(templates: Path = TEMPLATES):
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
     config = Config()
-    config.TemplateExporter.extra_template_basedirs = [str(TEMPLATES)]
+    config.TemplateExporter.extra_template_basedirs = [str(templates)]
     config.TemplateExporter.exclude_input = True
     config.TemplateExporter.exclude_input_prompt = True
     config.TemplateExporter.exclude_output_prompt = True
@@ -40,8 +48,11 @@ def run_page(job: dict) -> dict:
     key = job["key"]
     executed = Path(job["executed"])
     page = Path(job["page"])
-    tmp_nb = executed.with_name(executed.name + ".tmp")
-    tmp_page = page.with_name(page.name + ".tmp")
+    from observatory.site import DISK_FULL, temporary_path
+
+    tmp_nb, tmp_page = temporary_path(executed), temporary_path(page)
+    _writing[:] = [tmp_nb, tmp_page]
+    writing = executed
     try:
         import nbformat
         import papermill
@@ -60,17 +71,23 @@ def run_page(job: dict) -> dict:
                     "error": f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"}
         nb = nbformat.read(str(tmp_nb), as_version=4)
         resources = {"metadata": {"name": job["title"]}, **job["resources"]}
-        body, _ = _exporter().from_notebook_node(nb, resources=resources)
-        tmp_page.write_text(body, encoding="utf-8")
+        body, _ = _exporter(Path(job.get("templates", TEMPLATES))).from_notebook_node(nb, resources=resources)
+        writing = page
+        with open(tmp_page, "w", encoding="utf-8") as f:
+            f.write(body)
+            f.flush()
+            os.fsync(f.fileno())
         tmp_nb.replace(executed)
         tmp_page.replace(page)
         return {"key": key, "ok": True, "seconds": time.perf_counter() - started, "bytes": len(body.encode())}
     except Exception as exc:  # noqa: BLE001 - a failed page is reported, the others still publish
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL:  # the build stops and says so
+            return {"key": key, "ok": False, "seconds": time.perf_counter() - started, "errno": exc.errno,
+                    "path": str(writing), "error": f"disk full while writing {writing}"}
         last = traceback.extract_tb(exc.__traceback__)[-1:] or []
         where = f" ({os.path.basename(last[0].filename)}:{last[0].lineno})" if last else ""
         return {"key": key, "ok": False, "seconds": time.perf_counter() - started,
                 "error": f"{type(exc).__name__}: {exc}{where}"}
     finally:
-        for tmp in (tmp_nb, tmp_page):
-            if tmp.exists():
-                tmp.unlink()
+        remove_temporary_files()
+        _writing.clear()

@@ -9,8 +9,14 @@ does not make every page change.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import html as html_module
 import json
+import os
 import posixpath
+import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,11 +172,86 @@ def select(pages: list[PageSpec], only: list[str] | None) -> list[PageSpec]:
     return [p for p in pages if p.key.split("@")[0] in wanted]
 
 
+TMP_SUFFIX = ".observatory-tmp"  # files being written; a build sweeps away those a killed build left
+DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def temporary_path(path: Path) -> Path:
+    """Where ``path`` is written before being renamed: hidden, so a partial file never looks like a page."""
+    return path.with_name(f".{path.name}{TMP_SUFFIX}")
+
+
+@contextlib.contextmanager
+def written_aside(path: Path):
+    """Yield a temporary path beside ``path``; rename it over ``path`` once the block has written it all.
+
+    On any error the temporary file is removed and ``path`` is left as it was; an OSError
+    names ``path`` (a full disk raises on write, where the system gives no file name).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_path(path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_atomic(path: Path, content: bytes) -> None:
+    with written_aside(path) as tmp, open(tmp, "wb") as f:
+        f.write(content)
+        f.flush()
+        os.fsync(f.fileno())
+
+
 def write_if_changed(path: Path, content: bytes) -> bool:
     if path.exists() and path.read_bytes() == content:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(content)
-    tmp.replace(path)
+    write_atomic(path, content)
     return True
+
+
+def copy_atomic(source: Path, target: Path) -> None:
+    with written_aside(target) as tmp:
+        shutil.copyfile(source, tmp)
+
+
+BANNER_START, BANNER_END = "<!-- observatory:out-of-date -->", "<!-- /observatory:out-of-date -->"
+BANNER_TEXT = {
+    "fr": ("Cette page n'a pas pu être mise à jour lors de la construction du {today}. "
+           "Ses chiffres sont ceux des données du {as_of} ; les données téléchargeables (CSV) sont plus récentes.",
+           "Ses chiffres sont ceux d'une version antérieure des données ; les données téléchargeables (CSV) "
+           "sont plus récentes."),
+    "en": ("This page could not be updated by the build of {today}. "
+           "Its figures are those of the data of {as_of}; the downloadable data (CSV) are newer.",
+           "Its figures come from an earlier version of the data; the downloadable data (CSV) are newer."),
+}
+
+
+def mark_out_of_date(page: Path, lang: str, today: str, as_of: str | None) -> None:
+    """Put (or renew) a visible banner at the top of a kept page whose new version failed.
+
+    The page is rewritten aside and renamed; the next successful build writes it anew, without it.
+    """
+    html = page.read_text(encoding="utf-8")
+    start, end = html.find(BANNER_START), html.find(BANNER_END)
+    if start != -1 and end != -1:
+        html = html[:start] + html[end + len(BANNER_END):]
+    dated, undated = BANNER_TEXT.get(lang, BANNER_TEXT["en"])
+    if as_of:
+        text = dated.format(today=today, as_of=as_of)
+    else:
+        text = dated.split(". ")[0].format(today=today) + ". " + undated
+    banner = (f'{BANNER_START}<div role="alert" class="out-of-date" lang="{esc(lang)}" style="background:#fff3cd;'
+              f'border-bottom:3px solid #b35c00;color:#4d2600;padding:0.8rem 1.5rem;font-weight:bold">'
+              f"{html_module.escape(text, quote=False)}</div>{BANNER_END}")
+    body = re.search(r"<body[^>]*>", html)
+    at = body.end() if body else 0
+    write_atomic(page, (html[:at] + banner + html[at:]).encode("utf-8"))

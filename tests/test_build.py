@@ -93,10 +93,13 @@ def test_a_failing_dashboard_keeps_its_previous_page_and_the_others_publish(buil
     assert code == 1
     assert "FAILED territory:rennes: cell" in err and "territory page broken on purpose" in err
     assert "Traceback" not in err
-    assert (out / "territories" / "rennes.html").read_bytes() == previous  # the previous version stays
+    kept = (out / "territories" / "rennes.html").read_text(encoding="utf-8")
+    assert 'role="alert"' in kept  # the previous version stays, marked out of date
+    assert kept.replace(kept[kept.index("<!-- observatory:out-of-date -->"):
+                             kept.index("<!-- /observatory:out-of-date -->") + 33], "") == previous.decode()
     assert "Progrès limité" in (out / "coalitions" / "beta.html").read_text(encoding="utf-8")  # others publish
     state = json.loads((out / ".build-state.json").read_text())
-    assert "territory:rennes" not in state  # so the next build tries it again
+    assert state["pages"]["territory:rennes"]["digest"] is None  # so the next build tries it again
 
 
 def test_only_builds_the_named_page(tmp_path, cli):
