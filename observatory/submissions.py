@@ -295,7 +295,8 @@ def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.
 
 
 def _undo_record(coalition: str, submission: str) -> str:
-    return f"data/submissions/{coalition}/{submission}.undo.json"
+    # Beside, not among, the files as sent: what the import changed, so that `observatory undo` can take it back.
+    return f"data/submissions/undo-records/{coalition}/{submission}.json"
 
 
 # --- undo ------------------------------------------------------------------------------------
@@ -408,6 +409,8 @@ def history(root: str | Path, indicator: str | None = None, territory: str | Non
     if territory:
         obs = obs[obs["territory"] == territory]
     log = pd.DataFrame(_read_csv_dicts(root / "data" / "history.csv"), columns=HISTORY_COLUMNS)
+    undone = set(log.loc[log["action"] == "undone", "submission"].str.split("-undo-").str[-1])
+    log = log[(log["action"] != "undone") & ~log["submission"].isin(undone)]  # as if the undone import never was
     obs["key"] = _key(obs) if len(obs) else pd.Series(dtype=str)
     if len(log):
         log = log.rename(columns={"date": "date_text", "value": "value_text"})

@@ -275,7 +275,7 @@ def hostile_files(folder: Path) -> dict[str, tuple[Path, str]]:
     files = {}
     files["declared dimension A1:XFD1048576"] = (_xlsx(
         folder / "dimension.xlsx", SHEET_START + b'<dimension ref="A1:XFD1048576"/><sheetData>' + header + one_row
-        + b"</sheetData></worksheet>"), None)
+        + b'<row r="1048576"><c r="XFD1048576" s="0"/></row></sheetData></worksheet>'), None)
     filler = b"<!--" + b" " * (210 * 1024 * 1024) + b"-->"  # inflates to 210 MB, deflates to about 200 kB
     files["a zip bomb (210 MB uncompressed)"] = (_xlsx(
         folder / "bomb.xlsx", SHEET_START + b"<sheetData>" + header + one_row + b"</sheetData>" + filler

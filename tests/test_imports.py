@@ -24,7 +24,8 @@ ROWS = [["people-trained", "rennes", "2021-12-31", "1234.5", "Registre", "premiÃ
 
 def snapshot(root: Path) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+            for p in sorted(root.rglob("*")) if p.is_file() and not p.name.startswith(".observatory.lock")}
+    # (the root's lock file is the OS lock every writer takes: empty, not data)
 
 
 def write_csv(path: Path, rows, separator=",", encoding="utf-8", line_end="\n") -> Path:
