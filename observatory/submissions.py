@@ -18,7 +18,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from observatory import submissions
+from observatory import journal
 from tests.conftest import FIXTURE_ROOT
 
 HEADER = ["indicator", "territory", "date", "value", "source", "comment"]
@@ -184,7 +184,7 @@ def test_an_interrupted_import_leaves_the_data_as_it_was(root_copy, tmp_path, cl
             raise KeyboardInterrupt  # the lead closes the terminal mid-import
         real_fsync(fd)
 
-    monkeypatch.setattr(submissions.os, "fsync", crash_while_writing_aside)
+    monkeypatch.setattr(journal.os, "fsync", crash_while_writing_aside)
     code, _, err = cli("import", sent, "--coalition", "alpha", "--root", root_copy)
     assert code == 130
     monkeypatch.undo()
@@ -203,7 +203,7 @@ def test_an_import_interrupted_after_its_commit_point_is_completed(root_copy, tm
             raise KeyboardInterrupt
         real_replace(src, dst)
 
-    monkeypatch.setattr(submissions.os, "replace", crash_between_renames)
+    monkeypatch.setattr(journal.os, "replace", crash_between_renames)
     assert cli("import", sent, "--coalition", "alpha", "--root", root_copy)[0] == 130
     monkeypatch.undo()
     code, _, err = cli("validate", "--root", root_copy)
