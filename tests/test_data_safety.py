@@ -329,3 +329,34 @@ def test_a_hostile_file_is_refused_quickly_and_writes_nothing(root_copy, cli, ho
     assert path.name in err and says in err, err
     assert "Traceback" not in err and "unexpected error" not in err
     assert snapshot(root_copy) == before
+
+
+def test_an_import_waits_for_the_lock_saying_who_holds_it_then_gives_up_clearly(root_copy, tmp_path):
+    import threading
+
+    from observatory import locking
+    from observatory.errors import ObservatoryError
+    from observatory.submissions import import_file
+
+    sent = write_csv(tmp_path / "envoi.csv", [HEADER, _figure(0)])
+    holding, release = threading.Event(), threading.Event()
+
+    def other_import():
+        with locking.root_lock(root_copy, "observatory import autre.csv --coalition alpha"):
+            holding.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=other_import)
+    holder.start()
+    holding.wait(10)
+    before = snapshot(root_copy)
+    said = []
+    try:
+        with pytest.raises(ObservatoryError, match="still holds the lock .*nothing was written"):
+            import_file(root_copy, sent, "alpha", say=said.append, timeout=1)
+    finally:
+        release.set()
+        holder.join()
+    assert "waiting: observatory import autre.csv --coalition alpha (process" in said[0] and " since " in said[0]
+    assert snapshot(root_copy) == before
+    assert import_file(root_copy, sent, "alpha").added == 1  # once the other one has finished
