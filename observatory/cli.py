@@ -95,12 +95,22 @@ def cmd_template(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from observatory.submissions import import_file
 
-    report = import_file(args.root, args.file, args.coalition, replace=args.replace)
+    report = import_file(args.root, args.file, args.coalition, replace=args.replace, say=_say)
     for message in report.messages:
         _say(message)
     if report.submission:
         _say(f"imported {args.file}: {report.added} added, {report.replaced} replaced, {report.unchanged} "
              f"already recorded; kept as {report.stored_as} (submission {report.submission})")
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    from observatory.submissions import undo_last
+
+    report = undo_last(args.root, args.coalition, say=_say)
+    _say(f"undone: the import of {report.original_name} on {report.received_at} (submission {report.undone}): "
+         f"{report.removed} removed, {report.restored} restored as they were; the file as sent stays kept "
+         f"(logged as {report.submission})")
     return 0
 
 
@@ -126,7 +136,7 @@ def cmd_import_source(args: argparse.Namespace) -> int:
     if args.source == "jgmd":
         if not args.date:
             raise ObservatoryError("import-source jgmd: --date YYYY-MM-DD is required (the date of the assessment)")
-        report = import_jgmd(args.root, args.file, args.date)
+        report = import_jgmd(args.root, args.file, args.date, say=_say)
         for line in report.skipped:
             _say(line)
         if report.files:
@@ -155,7 +165,7 @@ def cmd_import_source(args: argparse.Namespace) -> int:
             if answer not in model.QUALITIES:
                 raise ObservatoryError(f"'{answer}' is not one of {', '.join(model.QUALITIES)}")
             qualities[source_id] = answer
-    report = import_barometre(args.root, args.file, args.coalition, qualities)
+    report = import_barometre(args.root, args.file, args.coalition, qualities, say=_say)
     _say(f"imported {args.file}: {report.territories} new territories, {report.indicators} indicators, "
          f"{report.observations} figures, {report.targets} new targets for {args.coalition}")
     for line in report.skipped:
@@ -197,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("file", help="the .xlsx or .csv file sent by the lead")
     imports.add_argument("--coalition", required=True, help="the coalition the figures belong to")
     imports.add_argument("--replace", action="store_true", help="replace figures already recorded (kept in history)")
+    undo = add("undo", "take back a coalition's last import: its figures leave, those it replaced come back",
+               cmd_undo)
+    undo.add_argument("--coalition", required=True, help="the coalition whose last import is taken back")
     source = add("import-source", "import a public source in its published format (barometre)", cmd_import_source)
     source.add_argument("source", choices=["barometre", "jgmd"], help="which public source")
     source.add_argument("file", help="the file as downloaded")

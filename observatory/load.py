@@ -646,11 +646,11 @@ def load_root(path: str | Path) -> DataRoot:
         raise ObservatoryError(f"{root}: no such folder (expected a data root with indicators/ and data/)")
     if not (root / "indicators").is_dir() and not (root / "data").is_dir():
         raise ObservatoryError(f"{root}: not a data root (expected the folders indicators/ and data/ in it)")
-    if (root / "data" / ".import-journal.json").exists() or next((root / "data").rglob("*.import-tmp"), None):
-        # An import was interrupted after its commit point: finish it before reading anything.
-        from observatory.submissions import recover
+    from observatory import journal
 
-        recover(root)
+    if journal.pending(root):
+        # An import is renaming its files, or died doing so: wait for the root's lock, then complete it under it.
+        journal.recover(root)
     problems: list[Problem] = []
     indicators = load_indicators(root, problems)
     territories = load_territories(root, problems)

@@ -84,6 +84,9 @@ def _provenance(root: ValidRoot, observations: pd.DataFrame) -> pd.Series:
     if not path.exists() or observations.empty:
         return empty
     history = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "action" in history:  # an import taken back by `observatory undo` no longer says where a figure came from
+        undone = set(history.loc[history["action"] == "undone", "submission"].str.split("-undo-").str[-1])
+        history = history[(history["action"] != "undone") & ~history["submission"].isin(undone)]
     if history.empty:
         return empty
     from observatory.dates import parse_period_end

@@ -6,6 +6,11 @@ thousands, ``\\r\\n`` line ends, empty rows and columns — and ``.xlsx``. Every
 cell keeps its spreadsheet row number, so that messages point at what the lead
 sees. Text written back into a spreadsheet is neutralised: a cell starting
 with ``=``, ``+``, ``-`` or ``@`` is a formula to Excel and LibreOffice.
+
+What a file may hold is capped (``MAX_ROWS``, ``MAX_COLUMNS``, ``MAX_BYTES``) and
+checked before the file is read whole: an .xlsx is a zip archive whose central
+directory gives each part's uncompressed size, its declared dimension is not
+trusted, and reading stops at the first cell past a limit.
 """
 
 from __future__ import annotations
@@ -24,6 +29,16 @@ THOUSANDS = re.compile(r"(?<=\d)[ \u00a0\u202f\u2009](?=\d{3}(?:\D|$))")
 FRENCH_NUMBER = re.compile(r"^[+-]?\d+(?:[ \u00a0\u202f\u2009]\d{3})*(?:,\d+)?$")
 FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# What one file sent for import may hold: far above a coalition's needs, far below what hurts the machine.
+MAX_ROWS = 50_000  # rows of the sheet, the header included
+MAX_COLUMNS = 200
+MAX_BYTES = 200 * 1024 * 1024  # a CSV file, or an .xlsx workbook once uncompressed
+
+
+def _too_big(name: str, found: str, limit: str) -> ObservatoryError:
+    return ObservatoryError(str(Problem(name, value=found, expected=f"{limit} (the import's limit); "
+                                        "split the file, or remove what is not figures")))
 
 
 @dataclass
@@ -54,6 +69,9 @@ def _text(value: object) -> str | None:
 
 
 def read_csv(path: Path, name: str) -> Table:
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise _too_big(name, f"{size:,} bytes", f"at most {MAX_BYTES:,} bytes ({MAX_BYTES // 2**20} MB)")
     raw = path.read_bytes()
     for encoding in ENCODINGS:
         try:
@@ -72,34 +90,111 @@ def read_csv(path: Path, name: str) -> Table:
     # The separator is the one the header uses most: a French export says ';'.
     separator = max((";", ",", "\t"), key=first_line.count) if first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    records = []
     try:
-        records = list(reader)
+        for number, record in enumerate(reader, start=1):
+            cells = [_text(c) for c in record]
+            _check_extent(name, number, cells)
+            records.append((number, cells))
     except csv.Error as exc:
         raise ObservatoryError(str(Problem(name, line=reader.line_num, value=str(exc),
                                            expected="well-formed CSV"))) from None
-    return _to_table(name, [[_text(c) for c in record] for record in records])
+    return _to_table(name, records)
+
+
+def _check_extent(name: str, number: int, cells: list) -> None:
+    """Refuse a row past MAX_ROWS or a cell past MAX_COLUMNS, if it holds anything."""
+    if len(cells) > MAX_COLUMNS and any(c not in (None, "") for c in cells[MAX_COLUMNS:]):
+        last = max(i for i, c in enumerate(cells, start=1) if c not in (None, ""))
+        raise _too_big(name, f"a value in column {last} (row {number})", f"at most {MAX_COLUMNS} columns")
+    if number > MAX_ROWS and any(c not in (None, "") for c in cells):
+        raise _too_big(name, f"a value in row {number:,}", f"at most {MAX_ROWS:,} rows")
+
+
+def _open_xlsx(path: Path, name: str):
+    """The workbook, once its archive is known to be sound and small enough; a clear refusal otherwise."""
+    import zipfile
+
+    def refuse(what: str) -> ObservatoryError:
+        return ObservatoryError(str(Problem(name, value=what, expected="an .xlsx workbook (Excel or LibreOffice)")))
+
+    with open(path, "rb") as handle:
+        start = handle.read(4)
+    if not zipfile.is_zipfile(path):
+        if start.startswith(b"PK"):
+            return None, refuse("not an .xlsx workbook: the file is truncated or damaged (its zip archive has no "
+                                "end); send it again")
+        return None, refuse("not an .xlsx workbook: the file is not a zip archive"
+                            + (" (it looks like text: save it as .csv)" if start.isascii() and start.strip() else ""))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+            names = {part.filename for part in parts}
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        return None, refuse(f"not an .xlsx workbook: the file is truncated or damaged ({exc})")
+    if "xl/workbook.xml" not in names:
+        return None, refuse("not an .xlsx workbook: a zip archive without xl/workbook.xml")
+    total = sum(part.file_size for part in parts)
+    if total > MAX_BYTES:
+        raise _too_big(name, f"{total:,} bytes once uncompressed",
+                       f"at most {MAX_BYTES:,} bytes ({MAX_BYTES // 2**20} MB) uncompressed")
+    return parts, None
+
+
+def _xlsx_records(sheet, name: str):
+    """(row number, cells) of the sheet as its XML holds them: no padding to a declared or far-away extent."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = sheet.parent
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(source, sheet._shared_strings, data_only=True, epoch=book.epoch,
+                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for number, cells in parser.parse():
+            filled = [(cell["column"], _text(cell["value"])) for cell in cells]
+            filled = [(column, value) for column, value in filled if value is not None]
+            if not filled:
+                continue
+            widest = max(column for column, _ in filled)
+            if widest > MAX_COLUMNS:
+                raise _too_big(name, f"a value in column {widest} (row {number})", f"at most {MAX_COLUMNS} columns")
+            if number > MAX_ROWS:
+                raise _too_big(name, f"a value in row {number:,}", f"at most {MAX_ROWS:,} rows")
+            record: list[str | None] = [None] * widest
+            for column, value in filled:
+                record[column - 1] = value
+            yield number, record
 
 
 def read_xlsx(path: Path, name: str) -> Table:
     import zipfile
+    import zlib
 
     from openpyxl import load_workbook
 
+    _, refusal = _open_xlsx(path, name)
+    if refusal is not None:
+        raise refusal
+    broken = (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, EOFError, SyntaxError)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ObservatoryError(str(Problem(name, value=type(exc).__name__,
+    except broken as exc:
+        raise ObservatoryError(str(Problem(name, value=f"a damaged workbook ({type(exc).__name__}: {exc})",
                                            expected="an .xlsx workbook (Excel or LibreOffice)"))) from None
-    # The first sheet holds the figures; a template's instructions sheet comes after it.
-    sheet = workbook.worksheets[0]
-    records = [[_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
+    try:
+        # The first sheet holds the figures; a template's instructions sheet comes after it.
+        sheet = workbook.worksheets[0]
+        records = list(_xlsx_records(sheet, name))
+    except broken as exc:
+        raise ObservatoryError(str(Problem(name, value=f"a damaged sheet ({type(exc).__name__}: {exc})",
+                                           expected="an .xlsx workbook (Excel or LibreOffice)"))) from None
+    finally:
+        workbook.close()
     return _to_table(name, records)
 
 
-def _to_table(name: str, records: list[list[str | None]]) -> Table:
+def _to_table(name: str, records: list[tuple[int, list[str | None]]]) -> Table:
     """Header = the first non-empty row; empty rows and columns are dropped, row numbers kept."""
-    numbered = [(i, r) for i, r in enumerate(records, start=1) if any(c is not None and c != "" for c in r)]
+    numbered = [(i, r) for i, r in records if any(c is not None and c != "" for c in r)]
     if not numbered:
         raise ObservatoryError(str(Problem(name, value="an empty sheet", expected="a header row and figures")))
     header_row, header = numbered[0]

@@ -1,13 +1,14 @@
 """``observatory import``: a coalition lead's spreadsheet into the data root, whole or not at all.
 
-The file is validated first, with the same checks and messages as
-``observatory validate`` (rows as the lead's spreadsheet numbers them). If any
-row is wrong nothing is written. Otherwise the new figures are added
-atomically: every file is written aside, a journal lists the renames, the
-renames are done and the journal removed; an interrupted import is either
-invisible (before the journal) or completed by the next command (after it).
+The whole import — reading the root, checking, writing — runs under the root's
+lock (:mod:`observatory.locking`): a second import waits, then checks its file
+against the root as the first one left it. The file is validated with the same
+checks and messages as ``observatory validate`` (rows as the lead's spreadsheet
+numbers them), and so is the rest of the root. If anything is wrong nothing is
+written. Otherwise the new figures are added atomically (:mod:`observatory.journal`).
 The file as sent is kept under ``data/submissions/`` with its date and
-checksum, and every figure added or replaced is recorded in ``data/history.csv``.
+checksum, every figure added or replaced is recorded in ``data/history.csv``,
+and ``observatory undo`` takes a coalition's last import back.
 """
 
 from __future__ import annotations
@@ -17,16 +18,15 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from observatory import model
+from observatory import journal, locking, model
 from observatory.dates import parse_period_end
 from observatory.errors import InvalidDataRoot, ObservatoryError, Problem
-from observatory.load import DataRoot, load_root
+from observatory.load import DataRoot, _read_csv_records, load_root
 from observatory.sheets import Table, normalise_date, normalise_number, read_table
 
 OBSERVATION_COLUMNS = ["indicator", "territory", "date", "value", "coalition", "source", "comment"]
@@ -36,8 +36,15 @@ TEMPLATE_INFO_COLUMNS = ("indicateur", "unité", "sens", "dernière valeur", "da
 HISTORY_COLUMNS = ["recorded_at", "submission", "action", "indicator", "territory", "coalition", "date", "value",
                    "previous_value", "previous_source", "source", "file", "row"]
 LOG_COLUMNS = ["submission", "received_at", "coalition", "original_name", "stored_as", "sha256", "rows",
-               "added", "replaced", "unchanged"]
-JOURNAL = ".import-journal.json"
+               "added", "replaced", "unchanged", "undoes"]
+
+
+class InvalidRootBeforeImport(InvalidDataRoot):
+    """The root is wrong before anything is imported: the same problems as ``observatory validate`` lists."""
+
+    def report(self) -> str:
+        return (f"the data root itself has {len(self.problems)} problem(s), as `observatory validate` reports them; "
+                "fix them before importing:\n" + super().report())
 
 
 @dataclass
@@ -52,54 +59,14 @@ class ImportReport:
 
 # --- atomic writes ---------------------------------------------------------------------------
 
-def _journal_path(root: Path) -> Path:
-    return root / "data" / JOURNAL
-
-
 def recover(root: str | Path) -> bool:
-    """Finish an import that was interrupted after its journal was written. True if one was finished."""
-    root = Path(root)
-    journal = _journal_path(root)
-    for leftover in (root / "data").rglob("*.import-tmp"):
-        if not journal.exists():
-            leftover.unlink()  # written aside by an import that never reached its journal
-    if not journal.exists():
-        return False
-    renames = json.loads(journal.read_text(encoding="utf-8"))
-    for tmp, final in renames:
-        tmp_path, final_path = root / tmp, root / final
-        if tmp_path.exists():
-            final_path.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp_path, final_path)
-    journal.unlink()
-    return True
+    """Finish an import that was interrupted after its commit point (under the root's lock)."""
+    return journal.recover(root)
 
 
 def _commit(root: Path, files: dict[str, bytes]) -> None:
-    """Write every file aside, then rename them all under a journal."""
-    renames = []
-    try:
-        for relative, content in files.items():
-            final = root / relative
-            final.parent.mkdir(parents=True, exist_ok=True)
-            tmp = final.with_name(final.name + ".import-tmp")
-            renames.append([tmp.relative_to(root).as_posix(), relative])
-            with open(tmp, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-    except BaseException:
-        # Interrupted before the commit point: nothing happened.
-        for tmp, _ in renames:
-            (root / tmp).unlink(missing_ok=True)
-        raise
-    journal = _journal_path(root)
-    tmp_journal = journal.with_name(journal.name + ".tmp")
-    tmp_journal.write_text(json.dumps(renames), encoding="utf-8")
-    os.replace(tmp_journal, journal)  # the commit point
-    for tmp, final in renames:
-        os.replace(root / tmp, root / final)
-    journal.unlink()
+    """All the files, or none of them. The caller holds the root's lock."""
+    journal.commit(root, files)
 
 
 def _csv_bytes(columns: list[str], rows: list[dict]) -> bytes:
@@ -141,7 +108,9 @@ def rows_of(table: Table, coalition: str) -> tuple[pd.DataFrame, list[Problem]]:
         given = record.get("coalition")
         if given is not None and given != coalition:
             problems.append(Problem(table.name, row=number, column="coalition", value=given,
-                                    expected=f"'{coalition}', the coalition this file is imported for, or empty"))
+                                    expected=f"'{coalition}', the coalition given with --coalition (this row "
+                                    f"belongs to '{given}': import the file with --coalition {given}, or fix the "
+                                    "row)"))
         records.append({
             "indicator": record.get("indicator"), "territory": record.get("territory"),
             "date_text": normalise_date(record.get("date")), "value_text": normalise_number(record.get("value")),
@@ -162,20 +131,30 @@ def _key(frame: pd.DataFrame) -> pd.Series:
 
 # --- the import ------------------------------------------------------------------------------
 
-def import_file(root: str | Path, path: str | Path, coalition: str, replace: bool = False,
-                now: dt.datetime | None = None) -> ImportReport:
-    """Validate the whole file, then add its figures atomically; raise InvalidDataRoot listing every wrong row."""
-    from observatory.validate import check_root
-
-    root = Path(root)
-    recover(root)
-    path = Path(path)
-    now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    existing = load_root(root)
+def _known_coalition(existing: DataRoot, coalition: str) -> None:
     if coalition not in set(existing.coalitions["id"]):
         known = ", ".join(sorted(existing.coalitions["id"]))
         raise ObservatoryError(f"--coalition {coalition}: no such coalition (expected one of {known})")
+
+
+def import_file(root: str | Path, path: str | Path, coalition: str, replace: bool = False,
+                now: dt.datetime | None = None, say=None, timeout: float | None = None) -> ImportReport:
+    """Validate the whole file, then add its figures atomically; raise InvalidDataRoot listing every wrong row."""
+    root, path = Path(root), Path(path)
+    # The file sent is read (and its size checked) before the root is locked: a slow file delays no one.
     table = read_table(path)
+    with locking.root_lock(root, f"observatory import {path.name} --coalition {coalition}", timeout, say):
+        journal.recover(root)
+        return _import_locked(root, path, table, coalition, replace, now)
+
+
+def _import_locked(root: Path, path: Path, table: Table, coalition: str, replace: bool,
+                   now: dt.datetime | None) -> ImportReport:
+    from observatory.validate import check_root
+
+    now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    existing = load_root(root)
+    _known_coalition(existing, coalition)
     candidates, problems = rows_of(table, coalition)
 
     # Figures already recorded: the same value changes nothing; another value needs --replace.
@@ -197,20 +176,21 @@ def import_file(root: str | Path, path: str | Path, coalition: str, replace: boo
                                         expected=f"the value already recorded ({old['value_text']}, "
                                         f"{old['file']} row {old['row']}), or --replace to replace it"))
                 continue
-            replacements[by_key[key]] = position
+            replacements[by_key[key]] = len(keep)
         keep.append(position)
     candidates = candidates.iloc[keep].reset_index(drop=True)
 
-    # The same checks and messages as `observatory validate`, on the root as it would become.
+    # The same checks and messages as `observatory validate`, on the whole root as it would become
+    # (the Self Data register included).
     remaining = current.drop(index=current.index[list(replacements)]) if replacements else current
     proposed = DataRoot(existing.path, existing.indicators, existing.territories, existing.coalitions,
                         existing.targets, pd.concat([remaining, candidates], ignore_index=True),
-                        existing.datasets, list(existing.problems))
+                        existing.datasets, list(existing.problems), existing.services, existing.assessments)
     found, _, _ = check_root(proposed)
     own = [p for p in found if p.file == table.name]
-    if len(found) > len(own):
-        raise ObservatoryError(f"{root}: the data root itself has {len(found) - len(own)} problem(s); "
-                               "run `observatory validate` and fix them before importing")
+    others = [p for p in found if p.file != table.name]
+    if others:
+        raise InvalidRootBeforeImport(others)
     problems += own
     if problems:
         raise InvalidDataRoot(problems)
@@ -230,6 +210,31 @@ def _same_number(a: str | None, b: str | None) -> bool:
         return a == b
 
 
+def _observation_file(root: Path, name: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (row, cells) of a data file, numbered exactly as the loader numbers them (blank lines count)."""
+    path = root / name
+    if not path.exists():
+        return list(OBSERVATION_COLUMNS), []
+    problems: list[Problem] = []
+    read = _read_csv_records(path, root, problems)
+    if read is None:  # the root was checked just before: only a file changed under us gets here
+        raise ObservatoryError("; ".join(str(p) for p in problems) or f"{name}: unreadable")
+    return read
+
+
+def _table_bytes(header: list[str], rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for cells in rows:
+        writer.writerow([*cells, *[""] * (len(header) - len(cells))][:max(len(header), len(cells))])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _record_cells(header: list[str], record: dict) -> list[str]:
+    return ["" if record.get(column) is None else str(record.get(column)) for column in header]
+
+
 def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.DataFrame, current: pd.DataFrame,
            replacements: dict[int, int], report: ImportReport, now: dt.datetime) -> None:
     content = path.read_bytes()
@@ -239,16 +244,17 @@ def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.
     stored = f"data/submissions/{coalition}/{submission}{path.suffix.lower()}"
     files: dict[str, bytes] = {stored: content}
 
-    # Replaced figures leave the file they were in; the history keeps them.
+    # Replaced figures leave the file they were in; the history keeps them, the undo record too.
     replaced_rows = {(current.iloc[i]["file"], int(current.iloc[i]["row"])): i for i in replacements}
-    touched = {current.iloc[i]["file"] for i in replacements}
     target_file = f"data/observations/{coalition}.csv"
-    touched.add(target_file)
+    touched = {current.iloc[i]["file"] for i in replacements} | {target_file}
+    undo: dict[str, list] = {"added": [], "replaced": []}
     history = _read_csv_dicts(root / "data" / "history.csv")
     recorded = now.isoformat()
+    previous_of = {p: i for i, p in replacements.items()}
     for position in range(len(candidates)):
         row = candidates.iloc[position]
-        previous = next((current.iloc[i] for i, p in replacements.items() if p == position), None)
+        previous = current.iloc[previous_of[position]] if position in previous_of else None
         history.append({
             "recorded_at": recorded, "submission": submission, "action": "replaced" if previous is not None else "added",
             "indicator": row["indicator"], "territory": row["territory"], "coalition": coalition,
@@ -258,20 +264,25 @@ def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.
             "source": row["source"], "file": table.name, "row": int(row["row"]),
         })
     for name in sorted(touched):
-        full = root / name
-        rows = _read_csv_dicts(full)
-        kept = [r for index, r in enumerate(rows, start=2) if (name, index) not in replaced_rows] \
-            if rows else []
-        # Row numbers above assume one record per line, as this package writes them.
+        header, body = _observation_file(root, name)
+        kept = []
+        for number, cells in body:
+            if (name, number) in replaced_rows:
+                undo["replaced"].append({"file": name, "record": dict(zip(header, cells))})
+            else:
+                kept.append(cells)
         if name == target_file:
+            header = header + [c for c in OBSERVATION_COLUMNS if c not in header]
             for position in range(len(candidates)):
                 row = candidates.iloc[position]
-                kept.append({"indicator": row["indicator"], "territory": row["territory"], "date": row["date_text"],
-                             "value": row["value_text"], "coalition": coalition, "source": row["source"],
-                             "comment": row["comment"]})
-        columns = OBSERVATION_COLUMNS if name == target_file or not rows else list(rows[0].keys())
-        files[name] = _csv_bytes(columns, kept)
+                record = {"indicator": row["indicator"], "territory": row["territory"], "date": row["date_text"],
+                          "value": row["value_text"], "coalition": coalition, "source": row["source"],
+                          "comment": row["comment"]}
+                kept.append(_record_cells(header, record))
+                undo["added"].append({"file": name, "record": dict(zip(header, _record_cells(header, record)))})
+        files[name] = _table_bytes(header, kept)
     files["data/history.csv"] = _csv_bytes(HISTORY_COLUMNS, history)
+    files[_undo_record(coalition, submission)] = json.dumps(undo, ensure_ascii=False, indent=1).encode("utf-8")
     log = _read_csv_dicts(root / "data" / "submissions" / "log.csv")
     log.append({"submission": submission, "received_at": recorded, "coalition": coalition,
                 "original_name": path.name, "stored_as": stored, "sha256": sha, "rows": len(table.rows),
@@ -282,19 +293,123 @@ def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.
     report.stored_as = stored
 
 
+def _undo_record(coalition: str, submission: str) -> str:
+    # Beside, not among, the files as sent: what the import changed, so that `observatory undo` can take it back.
+    return f"data/submissions/undo-records/{coalition}/{submission}.json"
+
+
+# --- undo ------------------------------------------------------------------------------------
+
+@dataclass
+class UndoReport:
+    undone: str  # the submission taken back
+    original_name: str
+    received_at: str
+    removed: int
+    restored: int
+    submission: str  # the undo's own entry in the log
+
+
+def undo_last(root: str | Path, coalition: str, now: dt.datetime | None = None, say=None,
+              timeout: float | None = None) -> UndoReport:
+    """Take back the coalition's last import: its figures leave, the ones it replaced come back."""
+    root = Path(root)
+    with locking.root_lock(root, f"observatory undo --coalition {coalition}", timeout, say):
+        journal.recover(root)
+        existing = load_root(root)
+        _known_coalition(existing, coalition)
+        now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        log = _read_csv_dicts(root / "data" / "submissions" / "log.csv")
+        undone = {entry.get("undoes") for entry in log if entry.get("undoes")}
+        imports = [entry for entry in log if entry.get("coalition") == coalition and not entry.get("undoes")
+                   and entry.get("submission") not in undone]
+        if not imports:
+            raise ObservatoryError(f"--coalition {coalition}: nothing to undo (no import of this coalition left in "
+                                   "data/submissions/log.csv); nothing was written")
+        last = imports[-1]
+        record_path = _undo_record(coalition, last["submission"])
+        if not (root / record_path).exists():
+            raise ObservatoryError(f"{record_path}: no such file (expected the record of what the import of "
+                                   f"{last['original_name']} on {last['received_at']} changed; imports made before "
+                                   "`observatory undo` existed can't be undone); nothing was written")
+        record = json.loads((root / record_path).read_text(encoding="utf-8"))
+        files: dict[str, bytes] = {}
+        tables: dict[str, tuple[list[str], list[list[str]]]] = {}
+
+        def table_of(name: str) -> tuple[list[str], list[list[str]]]:
+            if name not in tables:
+                header, body = _observation_file(root, name)
+                tables[name] = (header, [cells for _, cells in body])
+            return tables[name]
+
+        history = _read_csv_dicts(root / "data" / "history.csv")
+        stamp = now.strftime("%Y%m%dT%H%M%SZ")
+        submission = f"{stamp}-undo-{last['submission']}"
+        restored_by_key = {}
+        for item in record["replaced"]:
+            old = item["record"]
+            restored_by_key[(old.get("indicator"), old.get("territory"), old.get("coalition") or "")] = old
+        for item in record["added"]:
+            new = item["record"]
+            header, rows = table_of(item["file"])
+            wanted = _record_cells(header, new)
+            match = next((i for i, cells in enumerate(rows)
+                          if [c.strip() for c in (cells + [""] * len(header))[:len(header)]] == wanted), None)
+            if match is None:
+                raise ObservatoryError(
+                    f"{item['file']}: found no row {', '.join(f'{k}={v}' for k, v in new.items() if v)}, expected "
+                    f"the figure as {last['original_name']} brought it (was it edited since?); nothing was written")
+            del rows[match]
+        for item in record["replaced"]:
+            header, rows = table_of(item["file"])
+            rows.append(_record_cells(header, item["record"]))
+        for name, (header, rows) in tables.items():
+            files[name] = _table_bytes(header, rows)
+        recorded = now.isoformat()
+        for item in record["added"]:
+            new = item["record"]
+            old = next((r["record"] for r in record["replaced"] if _same_key(r["record"], new)), None)
+            history.append({
+                "recorded_at": recorded, "submission": submission, "action": "undone",
+                "indicator": new.get("indicator"), "territory": new.get("territory"), "coalition": coalition,
+                "date": (old or new).get("date"), "value": old.get("value") if old else None,
+                "previous_value": new.get("value"), "previous_source": new.get("source"),
+                "source": old.get("source") if old else None, "file": last["original_name"], "row": None,
+            })
+        files["data/history.csv"] = _csv_bytes(HISTORY_COLUMNS, history)
+        log.append({"submission": submission, "received_at": recorded, "coalition": coalition,
+                    "original_name": last["original_name"], "stored_as": last["stored_as"], "sha256": last["sha256"],
+                    "rows": 0, "added": 0, "replaced": 0, "unchanged": 0, "undoes": last["submission"]})
+        files["data/submissions/log.csv"] = _csv_bytes(LOG_COLUMNS, log)
+        _commit(root, files)
+        removed = len(record["added"]) - len(record["replaced"])
+        return UndoReport(last["submission"], last["original_name"], last["received_at"], removed,
+                          len(record["replaced"]), submission)
+
+
+def _same_key(a: dict, b: dict) -> bool:
+    """Two observation records about the same figure (dates compared as the loader reads them)."""
+    if (a.get("indicator"), a.get("territory"), a.get("coalition") or "") != \
+            (b.get("indicator"), b.get("territory"), b.get("coalition") or ""):
+        return False
+    dates = parse_period_end(pd.Series([a.get("date"), b.get("date")]))
+    return dates[0] == dates[1] if not dates.isna().any() else a.get("date") == b.get("date")
+
+
 # --- history ---------------------------------------------------------------------------------
 
 def history(root: str | Path, indicator: str | None = None, territory: str | None = None) -> pd.DataFrame:
     """Where each figure came from: the data file and row, the submission that brought it, what it replaced."""
     root = Path(root)
-    recover(root)
-    loaded = load_root(root)
+    loaded = load_root(root)  # completes an interrupted import, if any, under the root's lock
     obs = loaded.observations.copy()
     if indicator:
         obs = obs[obs["indicator"] == indicator]
     if territory:
         obs = obs[obs["territory"] == territory]
     log = pd.DataFrame(_read_csv_dicts(root / "data" / "history.csv"), columns=HISTORY_COLUMNS)
+    undone = set(log.loc[log["action"] == "undone", "submission"].str.split("-undo-").str[-1])
+    log = log[(log["action"] != "undone") & ~log["submission"].isin(undone)]  # as if the undone import never was
     obs["key"] = _key(obs) if len(obs) else pd.Series(dtype=str)
     if len(log):
         log = log.rename(columns={"date": "date_text", "value": "value_text"})

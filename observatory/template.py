@@ -1,6 +1,7 @@
 """``observatory template``: a spreadsheet a coalition lead fills in, then sends to ``observatory import``.
 
-One row per target and period to report (each year-end from the baseline to
+The file names its coalition (a ``coalition`` column filled on every row):
+``observatory import`` refuses it for another coalition. One row per target and period to report (each year-end from the baseline to
 the target date; quarters or months when the indicator says so), the
 indicator's name, unit and direction beside it, and the last known value. In
 ``.xlsx``: drop-down lists of the allowed indicator and territory ids, cells
@@ -21,6 +22,8 @@ from observatory.sheets import neutralise
 from observatory.validate import validated
 
 DATA_COLUMNS = ["indicator", "territory", "date", "value", "source", "comment"]
+# Every row says whose figures these are: importing the file for another coalition is refused.
+COALITION_COLUMN = "coalition"
 INFO_COLUMNS = ["indicateur", "unité", "sens", "référence", "cible", "échéance", "dernière valeur",
                 "date de la dernière valeur"]
 STEPS = {"quarterly": "QE", "trimestriel": "QE", "monthly": "ME", "mensuel": "ME", "half-yearly": "6ME",
@@ -40,7 +43,8 @@ INSTRUCTIONS = [
     "6. Vous pouvez ajouter des lignes (autre date, autre territoire) : les listes déroulantes donnent les "
     "identifiants autorisés.",
     "7. Les colonnes grisées (indicateur, unité, sens, référence, cible…) sont là pour vous aider : elles ne "
-    "sont pas importées.",
+    "sont pas importées. La colonne « coalition » dit à qui sont ces chiffres : gardez-la telle quelle (aussi sur "
+    "les lignes que vous ajoutez) ; un fichier d'une autre coalition est refusé à l'import.",
     "8. Envoyez le fichier tel quel (.xlsx, ou .csv enregistré depuis Excel ou LibreOffice). À l'import, tout le "
     "fichier est vérifié : s'il contient une erreur, rien n'est enregistré et chaque ligne fautive est signalée "
     "(numéro de ligne, colonne, valeur, ce qui était attendu).",
@@ -80,7 +84,7 @@ def template_rows(root: str | Path, coalition: str) -> tuple[list[dict], list[st
         for end in periods(target["baseline_date"], target["target_date"], info["frequency"]):
             rows.append({
                 "indicator": target["indicator"], "territory": target["territory"], "date": end.date(),
-                "value": None, "source": None, "comment": None,
+                "value": None, "source": None, "comment": None, COALITION_COLUMN: coalition,
                 "indicateur": info["name_fr"], "unité": info["unit"],
                 "sens": DIRECTION_FR.get(info["direction"], info["direction"]),
                 "référence": f"{target['baseline_value']:g} ({target['baseline_date']:%Y-%m-%d})",
@@ -103,7 +107,8 @@ def write_template(root: str | Path, coalition: str, out: str | Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=DATA_COLUMNS + INFO_COLUMNS, lineterminator="\r\n")
+        writer = csv.DictWriter(buffer, fieldnames=DATA_COLUMNS + [COALITION_COLUMN] + INFO_COLUMNS,
+                                lineterminator="\r\n")
         writer.writeheader()
         for row in rows:
             writer.writerow({k: neutralise("" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v))
@@ -123,7 +128,7 @@ def _write_xlsx(rows, indicator_ids, territory_ids, coalition, out: Path) -> Non
     book = Workbook()
     sheet = book.active
     sheet.title = "Saisie"
-    columns = DATA_COLUMNS + INFO_COLUMNS
+    columns = DATA_COLUMNS + [COALITION_COLUMN] + INFO_COLUMNS
     sheet.append(columns)
     for row in rows:
         sheet.append([neutralise(row[c]) for c in columns])
@@ -134,7 +139,7 @@ def _write_xlsx(rows, indicator_ids, territory_ids, coalition, out: Path) -> Non
     for col_index, name in enumerate(columns, start=1):
         letter = sheet.cell(row=1, column=col_index).column_letter
         sheet.column_dimensions[letter].width = 14 if name in DATA_COLUMNS else 18
-        if name in INFO_COLUMNS:
+        if name in INFO_COLUMNS or name == COALITION_COLUMN:
             for cell in sheet[letter][1:]:
                 cell.fill = grey
         if name == "date":

@@ -2,7 +2,8 @@
 
 Each source module turns a downloaded file into the observatory's terms; this
 module checks the result against the whole data root (same checks and
-messages as ``observatory validate``) and writes it atomically, or not at all.
+messages as ``observatory validate``) and writes it atomically, or not at all,
+holding the root's lock from the first read to the last write.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from observatory import journal, locking
 from observatory.errors import InvalidDataRoot, ObservatoryError
 from observatory.load import load_root
 from observatory.sources import barometre
@@ -53,13 +55,17 @@ def _yaml(data: dict) -> bytes:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110).encode("utf-8")
 
 
-def import_barometre(root: str | Path, path: str | Path, coalition: str, qualities: dict[str, str]) -> SourceReport:
-    from observatory.submissions import _commit, recover
-
+def import_barometre(root: str | Path, path: str | Path, coalition: str, qualities: dict[str, str],
+                     say=None, timeout: float | None = None) -> SourceReport:
     root, path = Path(root), Path(path)
-    recover(root)
     if not path.is_file():
         raise ObservatoryError(f"{path}: no such file")
+    with locking.root_lock(root, f"observatory import-source barometre {path.name}", timeout, say):
+        journal.recover(root)
+        return _import_barometre(root, path, coalition, qualities)
+
+
+def _import_barometre(root: Path, path: Path, coalition: str, qualities: dict[str, str]) -> SourceReport:
     existing = load_root(root)
     if coalition not in set(existing.coalitions["id"]):
         raise ObservatoryError(f"--coalition {coalition}: no such coalition (expected one of "
@@ -115,29 +121,34 @@ def import_barometre(root: str | Path, path: str | Path, coalition: str, qualiti
         files[f"data/coalitions/{coalition}.yml"] = _yaml(profile)
 
     check_as_it_would_become(root, files)
-    _commit(root, files)
+    journal.commit(root, files)
     return SourceReport(len(converted.territories), len(converted.indicators), len(converted.observations),
                         len(added), converted.skipped, sorted(files))
 
 
-def import_jgmd(root: str | Path, path: str | Path, date: str) -> SourceReport:
+def import_jgmd(root: str | Path, path: str | Path, date: str, say=None, timeout: float | None = None) -> SourceReport:
     """JustGetMyData's sites.json into the Self Data register, as an assessment at ``date``."""
     import re
 
     import pandas as pd
 
-    from observatory import selfdata
     from observatory.dates import parse_period_end
-    from observatory.sources import jgmd
-    from observatory.submissions import _commit, _csv_bytes, _read_csv_dicts, recover
 
     root, path = Path(root), Path(path)
-    recover(root)
     if not path.is_file():
         raise ObservatoryError(f"{path}: no such file")
     if not re.match(r"^\d{4}-\d{2}-\d{2}$", date or "") or pd.isna(parse_period_end(pd.Series([date]))[0]):
         raise ObservatoryError(f"--date {date}: expected the date of the assessment, YYYY-MM-DD")
-    load_root(root)  # finishes an interrupted import, if any
+    with locking.root_lock(root, f"observatory import-source jgmd {path.name}", timeout, say):
+        journal.recover(root)
+        return _import_jgmd(root, path, date)
+
+
+def _import_jgmd(root: Path, path: Path, date: str) -> SourceReport:
+    from observatory import selfdata
+    from observatory.sources import jgmd
+    from observatory.submissions import _csv_bytes, _read_csv_dicts
+
     register = selfdata.folder(root)
     services = _read_csv_dicts(register / "services.csv")
     assessments = _read_csv_dicts(register / "assessments.csv")
@@ -151,7 +162,7 @@ def import_jgmd(root: str | Path, path: str | Path, date: str) -> SourceReport:
     check_as_it_would_become(root, files)
     unchanged = all((root / k).exists() and (root / k).read_bytes() == v for k, v in files.items())
     if not unchanged:
-        _commit(root, files)
+        journal.commit(root, files)
     return SourceReport(0, 0, len(new_assessments), 0,
                         [] if not unchanged else ["nothing new: this assessment is already recorded"],
                         sorted(files) if not unchanged else [])

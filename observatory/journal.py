@@ -1,0 +1,131 @@
+"""Writing several files of the data root as one change: all of them, or none.
+
+Every file is first written aside under a hidden name unique to the run
+(``.<name>.<pid>-<token>.import-tmp``: two runs never share one, and the loader
+skips hidden files); then a journal listing the renames is put in place — the
+commit point — the renames are done and the journal removed. A run that dies
+before its journal leaves only hidden files aside, which the next writer
+deletes; one that dies after it is completed by the next command that reads or
+writes the root, under the root's lock (:mod:`observatory.locking`).
+
+This module is the bottom layer of every write: it imports nothing of the
+loader, the validator or the importers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from observatory import locking
+
+JOURNAL = "data/.import-journal.json"
+TMP_SUFFIX = ".import-tmp"
+# Folders a commit may write into; leftovers of a dead run are looked for there.
+WRITTEN_FOLDERS = ("data", "indicators")
+
+
+def journal_path(root: Path) -> Path:
+    return Path(root) / JOURNAL
+
+
+def pending(root: str | Path) -> bool:
+    """True when a commit was started and not finished (or is being finished right now)."""
+    return journal_path(Path(root)).exists()
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - not every OS opens folders
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_aside(root: Path, files: dict[str, bytes]) -> list[list[str]]:
+    """Write each file under a name unique to this run; return the renames to do. Nothing visible changes."""
+    root = Path(root)
+    token = f"{os.getpid()}-{secrets.token_hex(4)}"
+    renames: list[list[str]] = []
+    try:
+        for relative, content in files.items():
+            final = root / relative
+            final.parent.mkdir(parents=True, exist_ok=True)
+            tmp = final.with_name(f".{final.name}.{token}{TMP_SUFFIX}")
+            renames.append([tmp.relative_to(root).as_posix(), relative])
+            with open(tmp, "wb") as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+    except BaseException:
+        # Interrupted before the commit point: nothing happened.
+        for tmp, _ in renames:
+            (root / tmp).unlink(missing_ok=True)
+        raise
+    return renames
+
+
+def mark_committed(root: Path, renames: list[list[str]]) -> None:
+    """The commit point: once the journal is in place, the change will be completed whatever happens."""
+    journal = journal_path(root)
+    tmp = journal.with_name(f".{journal.name}.{os.getpid()}-{secrets.token_hex(4)}{TMP_SUFFIX}")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(renames, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, journal)
+    _fsync_folder(journal.parent)
+
+
+def finish(root: Path, renames: list[list[str]]) -> None:
+    """Do the renames of a committed change (again, if some were done already), then drop the journal."""
+    root = Path(root)
+    for tmp, final in renames:
+        tmp_path, final_path = root / tmp, root / final
+        if tmp_path.exists():
+            final_path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp_path, final_path)
+    for folder in {(root / final).parent for _, final in renames}:
+        _fsync_folder(folder)
+    journal_path(root).unlink(missing_ok=True)
+
+
+def commit(root: str | Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` (paths relative to the root) as one change. The caller holds the root's lock."""
+    root = Path(root)
+    renames = write_aside(root, files)
+    mark_committed(root, renames)
+    finish(root, renames)
+
+
+def recover(root: str | Path, say: Callable[[str], None] | None = None, timeout: float | None = None) -> bool:
+    """Under the root's lock: complete a committed change, delete what a dead run left aside.
+
+    True if an interrupted change was completed. Waits for the lock while another
+    command writes the root: what it has aside is its own, not leftovers.
+    """
+    root = Path(root)
+    with locking.root_lock(root, "observatory (completing an interrupted import)", timeout, say):
+        completed = False
+        journal = journal_path(root)
+        if journal.exists():
+            try:
+                renames = json.loads(journal.read_text(encoding="utf-8"))
+            except ValueError:  # pragma: no cover - the journal is written aside then renamed: never partial
+                renames = []
+            finish(root, renames)
+            completed = True
+        # No writer runs (we hold the lock): whatever is aside belongs to a run that died before its commit point.
+        for folder in WRITTEN_FOLDERS:
+            if (root / folder).is_dir():
+                for leftover in (root / folder).rglob(f"*{TMP_SUFFIX}"):
+                    leftover.unlink(missing_ok=True)
+        return completed
