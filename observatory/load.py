@@ -646,11 +646,39 @@ def load_root(path: str | Path) -> DataRoot:
         raise ObservatoryError(f"{root}: no such folder (expected a data root with indicators/ and data/)")
     if not (root / "indicators").is_dir() and not (root / "data").is_dir():
         raise ObservatoryError(f"{root}: not a data root (expected the folders indicators/ and data/ in it)")
-    from observatory import journal
+    from observatory import journal, locking
 
-    if journal.pending(root):
-        # An import is renaming its files, or died doing so: wait for the root's lock, then complete it under it.
-        journal.recover(root)
+    # A reader never takes part in a write: it reads between commits. If a commit happened while it read
+    # (the data folder changed: a journal came or went), what it read may mix before and after: read again.
+    for _ in range(READ_ATTEMPTS):
+        if journal.pending(root):
+            # An import is renaming its files, or died doing so: wait for the root's lock, then complete it.
+            journal.recover(root)
+        before = _data_folder_mark(root)
+        loaded = _read_root(root)
+        if not journal.pending(root) and _data_folder_mark(root) == before:
+            return loaded
+    # Writers keep committing: read under the root's lock, between two of them.
+    with locking.root_lock(root, "observatory (reading the data root)"):
+        return _read_root(root)
+
+
+READ_ATTEMPTS = 3
+
+
+def _data_folder_mark(root: Path) -> tuple:
+    """Changes whenever a commit happens: every commit puts its journal in data/ (and most replace the history)."""
+    mark = []
+    for path in (root / "data", root / "data" / "history.csv"):
+        try:
+            info = path.stat()
+            mark.append((info.st_mtime_ns, info.st_ino))
+        except OSError:
+            mark.append(None)
+    return tuple(mark)
+
+
+def _read_root(root: Path) -> DataRoot:
     problems: list[Problem] = []
     indicators = load_indicators(root, problems)
     territories = load_territories(root, problems)
