@@ -247,9 +247,16 @@ def section_hostile(args) -> list[tuple[str, str]]:
     return rows
 
 
-def section_build(args) -> list[tuple[str, str]]:  # noqa: ARG001
-    """Hook for the lead: a build running while imports write the root (not measured here)."""
-    return []
+def section_build(args) -> list[tuple[str, str]]:
+    """kill -9 of a build at random moments, then a normal build (bench/fault_injection_build.py)."""
+    script = Path(__file__).with_name("fault_injection_build.py")
+    done = subprocess.run([sys.executable, str(script), "--runs", str(args.build_kills), "--seed", str(args.seed)],
+                          capture_output=True, text=True)
+    lines = done.stdout.strip().splitlines()
+    rows = [("build: kill -9 at a random moment, then build", lines[-1] if lines else done.stderr.strip()[-200:])]
+    rows += [(f"  {line.split(':', 1)[0]}", line.split(":", 1)[1].strip()) for line in lines[1:-1]
+             if "NOT recovered" in line]
+    return rows
 
 
 SECTIONS = {"concurrent": section_concurrent, "kill": section_kill, "hostile": section_hostile,
@@ -262,6 +269,7 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=20, help="imports killed with SIGKILL (default 20)")
     parser.add_argument("--history-rows", type=int, default=20_000,
                         help="entries already in data/history.csv (default 20,000)")
+    parser.add_argument("--build-kills", type=int, default=10, help="builds killed with SIGKILL (default 10)")
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--only", action="append", choices=list(SECTIONS), help="run only this section")
     args = parser.parse_args()
