@@ -24,6 +24,14 @@ from tests.conftest import FIXTURE_ROOT
 REPO = Path(__file__).resolve().parent.parent
 
 
+def _run_async(coroutine):
+    """Run a coroutine on a loop of its own thread: Playwright's sync API may hold this thread's loop."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -205,8 +213,8 @@ def test_a_visitor_sees_no_traceback_nor_server_path(server):
     assert status == 200
     kernel_id = re.search(r'"kernelId": "([0-9a-f-]+)"', page).group(1)
     widget = re.search(r'"model_id": "([0-9a-f]+)"', page).group(1)  # the explorer's root VBox
-    assert asyncio.run(_kernel_socket_status(port, kernel_id, "evil.example")) in (400, 403)  # DNS rebinding
-    received = asyncio.run(_talk_to_kernel(port, kernel_id, [
+    assert _run_async(_kernel_socket_status(port, kernel_id, "evil.example")) in (400, 403)  # DNS rebinding
+    received = _run_async(_talk_to_kernel(port, kernel_id, [
         ({"comm_id": uuid.uuid4().hex, "target_name": "nope", "data": {}}, "comm_open"),
         ({"comm_id": uuid.uuid4().hex, "target_name": "jupyter.widget", "data": {"state": {"_model_name": 7}}},
          "comm_open"),
