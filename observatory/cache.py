@@ -47,7 +47,8 @@ READ_FOLDERS = ("indicators", "data")  # everything load_root and the results re
 IGNORED = {"data/.observatory.lock", "data/.observatory.lock.holder"}
 RECOVERY_MARKS = (".import-journal.json", ".import-tmp")  # an interrupted import: load_root will finish it
 LIBRARIES = ("pandas", "numpy", "PyYAML", "great_expectations")
-STALE_TEMP_SECONDS = 3600
+STALE_TEMP_SECONDS = 3600  # a writer killed mid-write leaves its temporary file
+STALE_ENTRY_SECONDS = 30 * 86400  # a root moved or deleted leaves its entry; a live one costs a check a month
 
 _bypassed = False
 
@@ -158,7 +159,10 @@ def _entry(root: Path, kind: str) -> Path:
 def read(root: Path, kind: str, entry_key: str) -> object | None:
     """The value stored for this key, or None: missing, stale, damaged or unreadable are all a miss."""
     try:
-        data = _entry(root, kind).read_bytes()
+        with open(_entry(root, kind), "rb") as handle:
+            if not _private(os.fstat(handle.fileno())):
+                return None
+            data = handle.read()
     except OSError:
         return None
     checksum_end = len(MAGIC) + 64
@@ -174,6 +178,13 @@ def read(root: Path, kind: str, entry_key: str) -> object | None:
     return value if stored_key == entry_key else None
 
 
+def _private(info: os.stat_result) -> bool:
+    """Only an entry this user wrote and nobody else may change is unpickled (a pickle can run code)."""
+    if not hasattr(os, "getuid"):  # pragma: no cover - Windows: the user's own profile folder
+        return True
+    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
 def write(root: Path, kind: str, entry_key: str, value: object) -> None:
     """Store a value, atomically (written aside, then renamed). Failing to store is not an error."""
     target = _entry(root, kind)
@@ -187,7 +198,7 @@ def write(root: Path, kind: str, entry_key: str, value: object) -> None:
                                          delete=False) as handle:
             temporary = Path(handle.name)
             handle.write(MAGIC + checksum + payload)
-        os.replace(temporary, target)
+        os.replace(temporary, target)  # atomic: a reader opens the old entry or the new one, whole
         temporary = None
     except Exception:  # noqa: BLE001 - a full disk or a read-only home must not fail a validation
         pass
@@ -198,9 +209,10 @@ def write(root: Path, kind: str, entry_key: str, value: object) -> None:
 
 
 def _sweep(where: Path) -> None:
-    """Remove what writers killed mid-write left behind (their entries were never renamed into place)."""
-    limit = time.time() - STALE_TEMP_SECONDS
-    for leftover in where.glob("*.tmp"):
-        with contextlib.suppress(OSError):
-            if leftover.stat().st_mtime < limit:
-                leftover.unlink()
+    """Remove what writers killed mid-write left behind, and entries of roots not validated for long."""
+    now = time.time()
+    for pattern, age in (("*.tmp", STALE_TEMP_SECONDS), ("*.pickle", STALE_ENTRY_SECONDS)):
+        for leftover in where.glob(pattern):
+            with contextlib.suppress(OSError):
+                if leftover.stat().st_mtime < now - age:
+                    leftover.unlink()

@@ -252,3 +252,23 @@ def test_two_validations_at_once_agree(root_copy, cached):
     assert errs[0] == errs[1] and "europe" in errs[0]
     code, heavy, err = probe(root_copy)
     assert code == 1 and heavy == [] and err == errs[0]
+
+
+def test_an_entry_others_may_write_is_not_read(root_copy, cached):
+    """A pickle can run code when read: an entry anyone else could have written is checked again instead."""
+    probe(root_copy)
+    (entry,) = cached.glob("*.pickle")
+    entry.chmod(0o666)
+    code, heavy, err = probe(root_copy)
+    assert code == 0 and "great_expectations" in heavy, err
+    assert entry.stat().st_mode & 0o077 == 0, "written again, private"
+
+
+def test_leftovers_of_killed_writers_are_swept(root_copy, cached):
+    cached.mkdir()
+    old, fresh = cached / "validated-x.pickle.1.tmp", cached / "validated-y.pickle.2.tmp"
+    for leftover in (old, fresh):
+        leftover.write_bytes(b"half an entry")
+    os.utime(old, (0, 0))
+    outcome(root_copy)
+    assert not old.exists() and fresh.exists()  # a fresh one may be another process's write under way
