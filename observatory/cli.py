@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from observatory import __version__, cache
+from observatory import __version__
 from observatory.errors import InvalidDataRoot, ObservatoryError
 
 
@@ -172,9 +172,13 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("--root", default=".", help="the data root (default: the current directory)")
         sub.set_defaults(func=func)
+        if name in ("validate", "progress", "build"):
+            sub.add_argument("--no-cache", action="store_true",
+                             help="check the data root again even if it did not change since the last check "
+                                  "(also: OBSERVATORY_NO_CACHE=1)")
         return sub
 
-    validate = add("validate", "check every file of the data root; list each problem", cmd_validate)
+    add("validate", "check every file of the data root; list each problem", cmd_validate)
     progress = add("progress", "compute progress toward every target", cmd_progress)
     progress.add_argument("--out", required=True, help="CSV file for one row per target")
     progress.add_argument("--summary", help="CSV file for the compass: status counts and mean progress per quality")
@@ -185,10 +189,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="build only this page: programme, coalition:ID or territory:ID (repeatable)")
     build.add_argument("--lang", default="fr,en", help="editions to build (default: fr,en)")
     build.add_argument("--force", action="store_true", help="run every dashboard even if its inputs did not change")
-    for sub in (validate, progress, build):
-        sub.add_argument("--no-cache", action="store_true",
-                         help="check the data root again even if it did not change since the last check "
-                              "(also: OBSERVATORY_NO_CACHE=1)")
     template = add("template", "write a spreadsheet for a coalition lead to fill in", cmd_template)
     template.add_argument("--coalition", required=True, help="the coalition id")
     template.add_argument("--out", required=True, help="the file to write: .xlsx or .csv")
@@ -224,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from observatory import cache
+
     try:
         with cache.bypassed(getattr(args, "no_cache", False)):
             return args.func(args)

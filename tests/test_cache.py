@@ -18,7 +18,7 @@ import pytest
 
 from observatory import cache
 from observatory.errors import InvalidDataRoot
-from tests.conftest import FIXTURE_ROOT, REPO
+from tests.conftest import REPO
 from tests.test_validate import ALPHA, FAULTS, OBS, replace
 
 HEAVY = ("great_expectations", "nbformat", "papermill", "plotly")
