@@ -187,6 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("--root", default=".", help="the data root (default: the current directory)")
         sub.set_defaults(func=func)
+        if name in ("validate", "progress", "build"):
+            sub.add_argument("--no-cache", action="store_true",
+                             help="check the data root again even if it did not change since the last check "
+                                  "(also: OBSERVATORY_NO_CACHE=1)")
         return sub
 
     add("validate", "check every file of the data root; list each problem", cmd_validate)
@@ -238,8 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from observatory import cache
+
     try:
-        return args.func(args)
+        with cache.bypassed(getattr(args, "no_cache", False)):
+            return args.func(args)
     except InvalidDataRoot as exc:
         _say(exc.report())
         _say(f"{args.root}: {len(exc.problems)} problem(s); nothing was written.")

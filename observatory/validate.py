@@ -7,13 +7,13 @@ loads a root, checks it, and returns typed tables only if nothing is wrong.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from observatory import model, selfdata
-from observatory.dates import parse_period_end, plausible
+from observatory.dates import parse_period_end, plausible, plausible_window
 from observatory.errors import InvalidDataRoot, Problem
 from observatory.load import DataRoot, load_root
 
@@ -238,8 +238,44 @@ def register_frame(root: DataRoot) -> pd.DataFrame:
     return frame
 
 
-def validated(path: str | Path) -> ValidRoot:
-    """Load and check a data root; raise :class:`InvalidDataRoot` listing every problem."""
+def validated(path: str | Path, use_cache: bool = True) -> ValidRoot:
+    """Load and check a data root; raise :class:`InvalidDataRoot` listing every problem.
+
+    An unchanged root is not checked again: the outcome of the last check (the same
+    problems, or the same tables) comes from :mod:`observatory.cache`.
+    """
+    from observatory import cache
+
+    folder = Path(path)
+    if not (use_cache and cache.enabled() and folder.is_dir()):
+        return _validated_now(path)
+    try:
+        before = cache.root_digest(folder)
+    except OSError:
+        before = None
+    if before is None:  # unreadable, or an interrupted import that loading will finish first
+        return _validated_now(path)
+    # Dates are plausible up to some years ahead of today: the outcome also depends on the year.
+    key = cache.key(folder, before, plausible_window())
+    outcome = cache.read(folder, "validated", key)
+    if outcome is None:
+        try:
+            outcome = ("valid", _validated_now(path))
+        except InvalidDataRoot as exc:
+            outcome = ("invalid", exc.problems)
+        try:
+            unchanged = cache.root_digest(folder) == before
+        except OSError:
+            unchanged = False
+        if unchanged:  # a root changed while it was read (an import) is not remembered
+            cache.write(folder, "validated", key, outcome)
+    kind, value = outcome
+    if kind == "invalid":
+        raise InvalidDataRoot(value)
+    return replace(value, path=folder)
+
+
+def _validated_now(path: str | Path) -> ValidRoot:
     root = load_root(path)
     problems, observations, targets = check_root(root)
     if problems:

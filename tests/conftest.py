@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,10 @@ from observatory.cli import main
 TESTS = Path(__file__).parent
 FIXTURE_ROOT = TESTS / "fixtures" / "root"
 REPO = TESTS.parent
+
+# Validation's cache is off in the tests (in this process and the commands it starts): each test of a
+# message must get it from the real suites, not from an earlier test's run. tests/test_cache.py turns it on.
+os.environ["OBSERVATORY_NO_CACHE"] = "1"
 
 
 @pytest.fixture

@@ -1,0 +1,274 @@
+"""Validation's cache: an unchanged root is not checked again, and nothing else changes.
+
+The other tests run with the cache off (tests/conftest.py) so that every message comes from
+the real suites; these turn it on, each in a cache folder of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from observatory import cache
+from observatory.errors import InvalidDataRoot
+from tests.conftest import REPO
+from tests.test_validate import ALPHA, FAULTS, OBS, replace
+
+HEAVY = ("great_expectations", "nbformat", "papermill", "plotly")
+
+# Runs `observatory validate` in a fresh interpreter and says which heavy libraries it imported.
+PROBE = """
+import sys
+from observatory.cli import main
+code = main(sys.argv[1:])
+print(" ".join(m for m in {heavy!r} if m in sys.modules))
+sys.exit(code)
+""".format(heavy=HEAVY)
+
+
+@pytest.fixture
+def cached(tmp_path, monkeypatch) -> Path:
+    """The cache on, in a folder of its own; returns that folder."""
+    folder = tmp_path / "cache"
+    monkeypatch.delenv("OBSERVATORY_NO_CACHE", raising=False)
+    monkeypatch.setenv("OBSERVATORY_CACHE_DIR", str(folder))
+    return folder
+
+
+def probe(root: Path, *options: str, env: dict | None = None, pythonpath: Path | None = None):
+    """(exit code, heavy modules imported, stderr) of `observatory validate` in a new process."""
+    environment = {**os.environ, **(env or {})}
+    if pythonpath:
+        environment["PYTHONPATH"] = str(pythonpath)
+    done = subprocess.run([sys.executable, "-c", PROBE, "validate", "--root", str(root), *options],
+                          capture_output=True, text=True, env=environment, cwd=pythonpath or REPO, timeout=300)
+    return done.returncode, done.stdout.split(), done.stderr
+
+
+def without_time(err: str) -> str:
+    """The OK line ends with the seconds taken, the one thing allowed to differ."""
+    return "\n".join(line.rsplit(" (", 1)[0] if ": OK — " in line else line for line in err.splitlines())
+
+
+def outcome(root: Path, use_cache: bool = True):
+    from observatory.validate import validated
+
+    try:
+        return validated(root, use_cache=use_cache)
+    except InvalidDataRoot as exc:
+        return [str(p) for p in exc.problems]
+
+
+def assert_same(first, second) -> None:
+    if isinstance(first, list) or isinstance(second, list):
+        assert first == second
+        return
+    assert first.path == second.path
+    for name in ("indicators", "territories", "coalitions", "targets", "observations", "datasets", "services",
+                 "assessments"):
+        pd.testing.assert_frame_equal(getattr(first, name), getattr(second, name), check_exact=True)
+
+
+def test_an_unchanged_root_is_not_checked_again(root_copy, cached):
+    code, heavy, first = probe(root_copy)
+    assert code == 0 and "great_expectations" in heavy, first
+    code, heavy, second = probe(root_copy)
+    assert code == 0, second
+    assert heavy == [], f"the second validation of an unchanged root imported {heavy}"
+    assert without_time(second) == without_time(first)
+    assert list(cached.iterdir()), "the entry is in the cache folder"
+
+
+def test_the_shipped_root_second_time_imports_nothing_heavy(cached):
+    probe(REPO)
+    code, heavy, err = probe(REPO)
+    assert code == 0 and heavy == [], (heavy, err)
+
+
+@pytest.mark.parametrize("fault,introduce,lines", FAULTS, ids=[f[0] for f in FAULTS])
+def test_an_invalid_root_says_the_same_from_the_cache(root_copy, cached, cli, fault, introduce, lines):
+    introduce(root_copy)
+    code, _, first = cli("validate", "--root", root_copy)  # runs the suites, remembers their problems
+    assert code == 1 and list(cached.iterdir())
+    code, _, second = cli("validate", "--root", root_copy)
+    assert code == 1
+    assert second == first
+    for line in lines:
+        assert line in second
+
+
+def test_valid_tables_and_progress_are_the_same_from_the_cache(root_copy, cached, cli, tmp_path):
+    from observatory import results
+
+    fresh = outcome(root_copy, use_cache=False)
+    outcome(root_copy)
+    remembered = outcome(root_copy)
+    assert list(cached.iterdir())
+    assert_same(fresh, remembered)
+    pd.testing.assert_frame_equal(results.compute(fresh).progress, results.compute(remembered).progress)
+    assert cli("progress", "--root", root_copy, "--out", tmp_path / "a.csv", "--no-cache")[0] == 0
+    assert cli("progress", "--root", root_copy, "--out", tmp_path / "b.csv")[0] == 0
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def _new_indicator(root: Path) -> None:
+    source = root / "indicators" / "frugal" / "device-lifetime.yml"
+    text = source.read_text(encoding="utf-8").replace("device-lifetime", "device-lifetime-bis")
+    (root / "indicators" / "frugal" / "device-lifetime-bis.yml").write_text(text, encoding="utf-8")
+
+
+CHANGES = [
+    ("one byte of a figure", lambda r: replace(r, OBS, "2020-12-31,250,alpha", "2020-12-31,251,alpha")),
+    ("a figure made invalid", lambda r: replace(r, OBS, "2020-12-31,250,alpha", "2020-12-31,25O,alpha")),
+    ("a YAML key", lambda r: replace(r, ALPHA, "intention:", "intentions:")),
+    ("a file added", lambda r: (r / "data" / "observations" / "notes.txt").write_text("x", encoding="utf-8")),
+    ("an indicator added", _new_indicator),
+    ("a file removed", lambda r: (r / "data" / "observations" / "figures.meta.yml").unlink()),
+    ("a file renamed", lambda r: (r / ALPHA).rename(r / "data" / "coalitions" / "alpha.yaml")),
+    ("the import history", lambda r: (r / "data" / "history.csv").write_text("date\n", encoding="utf-8")),
+]
+
+
+@pytest.mark.parametrize("what,change", CHANGES, ids=[c[0] for c in CHANGES])
+def test_any_change_of_the_root_is_seen(root_copy, cached, what, change):
+    before = outcome(root_copy)
+    digest = cache.root_digest(root_copy)
+    change(root_copy)
+    assert cache.root_digest(root_copy) != digest
+    after = outcome(root_copy)
+    assert_same(after, outcome(root_copy, use_cache=False))
+    if what != "the import history":  # read by the results only: the tables validated stay the same
+        with pytest.raises(AssertionError):
+            assert_same(before, after)  # the change shows (a stale entry would hide it)
+
+
+def test_a_change_of_the_code_is_seen(root_copy, cached, tmp_path):
+    """A copy of the package whose message is edited between two runs: the new message is shown."""
+    copy = tmp_path / "code"
+    shutil.copytree(REPO / "observatory", copy / "observatory", ignore=shutil.ignore_patterns("__pycache__"))
+    replace(root_copy, ALPHA, "id: alpha", "id: Alpha")
+    code, _, err = probe(root_copy, pythonpath=copy)
+    assert code == 1 and "expected the file's name without .yml ('alpha')" in err, err
+    replace(copy, "observatory/load.py", "the file's name without .yml", "the name of the file, less .yml")
+    code, heavy, err = probe(root_copy, pythonpath=copy)
+    assert code == 1 and "expected the name of the file, less .yml ('alpha')" in err, err
+    assert "great_expectations" in heavy
+
+
+def test_a_damaged_entry_is_checked_again(root_copy, cached):
+    expected = outcome(root_copy)
+    (entry,) = cached.glob("*.pickle")
+    intact = entry.read_bytes()
+    for damaged in (b"", intact[: len(intact) // 2], intact[:-1] + bytes([intact[-1] ^ 1]), b"garbage" * 100):
+        entry.write_bytes(damaged)
+        assert_same(outcome(root_copy), expected)
+        assert entry.read_bytes() == intact, "the entry is written again, whole"
+
+
+def test_an_unusable_cache_folder_is_no_error(root_copy, tmp_path, monkeypatch, cli):
+    monkeypatch.delenv("OBSERVATORY_NO_CACHE", raising=False)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("OBSERVATORY_CACHE_DIR", str(blocker / "cache"))
+    for _ in range(2):
+        code, _, err = cli("validate", "--root", root_copy)
+        assert code == 0 and "OK" in err, err
+
+
+@pytest.mark.parametrize("how", ["--no-cache", "OBSERVATORY_NO_CACHE=1"])
+def test_no_cache_runs_the_suites_and_keeps_nothing(root_copy, cached, how):
+    outcome(root_copy)
+    entries = {p: p.read_bytes() for p in cached.iterdir()}
+    replace(root_copy, OBS, "2020-12-31,250,alpha", "2020-12-31,251,alpha")
+    env = {"OBSERVATORY_NO_CACHE": "1"} if how.startswith("OBSERVATORY") else {}
+    options = [how] if how.startswith("--") else []
+    code, heavy, err = probe(root_copy, *options, env=env)
+    assert code == 0 and "great_expectations" in heavy, err
+    assert {p: p.read_bytes() for p in cached.iterdir()} == entries, "nothing written with the cache off"
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(root).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(root.rglob("*"))}
+
+
+def test_validating_writes_nothing_in_the_root(root_copy, cached, cli):
+    before = _tree(root_copy)
+    for _ in range(2):
+        assert cli("validate", "--root", root_copy)[0] == 0
+    assert _tree(root_copy) == before
+
+
+def test_an_interrupted_import_is_finished_even_when_the_root_is_remembered(root_copy, cached):
+    outcome(root_copy)
+    # An import interrupted after its commit point: the new figures wait beside the file, under a journal.
+    text = (root_copy / OBS).read_text(encoding="utf-8").replace("2020-12-31,250,alpha", "2020-12-31,260,alpha")
+    (root_copy / (OBS + ".import-tmp")).write_text(text, encoding="utf-8")
+    (root_copy / "data" / ".import-journal.json").write_text(json.dumps([[OBS + ".import-tmp", OBS]]),
+                                                            encoding="utf-8")
+    after = outcome(root_copy)
+    assert not (root_copy / "data" / ".import-journal.json").exists()
+    assert 260.0 in set(after.observations["value"])
+    assert_same(outcome(root_copy), after)
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from observatory import cache
+root = Path(sys.argv[1])
+values = [("a", "x" * 2_000_000), ("b", "y" * 3_000_000)]
+for i in range(60):
+    cache.write(root, "validated", "key", values[i % 2])
+"""
+
+
+def test_two_processes_never_see_half_an_entry(root_copy, cached):
+    values = {("a", "x" * 2_000_000), ("b", "y" * 3_000_000)}
+    cache.write(root_copy, "validated", "key", ("a", "x" * 2_000_000))
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(root_copy)], env=dict(os.environ), cwd=REPO)
+    seen = 0
+    while writer.poll() is None:
+        value = cache.read(root_copy, "validated", "key")
+        assert value in values  # never None: an entry is replaced whole, never rewritten in place
+        seen += 1
+    assert writer.returncode == 0 and seen > 0
+    assert [p.name for p in cached.iterdir()] == [p.name for p in cached.glob("*.pickle")], "no temporary left"
+
+
+def test_two_validations_at_once_agree(root_copy, cached):
+    replace(root_copy, ALPHA, "territory: fr", "territory: europe")
+    command = [sys.executable, "-m", "observatory", "validate", "--root", str(root_copy)]
+    running = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=REPO) for _ in range(2)]
+    errs = [p.communicate(timeout=300)[1] for p in running]
+    assert [p.returncode for p in running] == [1, 1]
+    assert errs[0] == errs[1] and "europe" in errs[0]
+    code, heavy, err = probe(root_copy)
+    assert code == 1 and heavy == [] and err == errs[0]
+
+
+def test_an_entry_others_may_write_is_not_read(root_copy, cached):
+    """A pickle can run code when read: an entry anyone else could have written is checked again instead."""
+    probe(root_copy)
+    (entry,) = cached.glob("*.pickle")
+    entry.chmod(0o666)
+    code, heavy, err = probe(root_copy)
+    assert code == 0 and "great_expectations" in heavy, err
+    assert entry.stat().st_mode & 0o077 == 0, "written again, private"
+
+
+def test_leftovers_of_killed_writers_are_swept(root_copy, cached):
+    cached.mkdir()
+    old, fresh = cached / "validated-x.pickle.1.tmp", cached / "validated-y.pickle.2.tmp"
+    for leftover in (old, fresh):
+        leftover.write_bytes(b"half an entry")
+    os.utime(old, (0, 0))
+    outcome(root_copy)
+    assert not old.exists() and fresh.exists()  # a fresh one may be another process's write under way
