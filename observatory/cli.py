@@ -84,7 +84,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from observatory.template import write_template
+    from observatory.spreadsheet_template import write_template
 
     out = write_template(args.root, args.coalition, args.out)
     _say(f"wrote {out}: fill the 'value' column (and 'source'), then: observatory import {out} "
