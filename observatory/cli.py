@@ -57,10 +57,11 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from observatory.build import build
+    from observatory.i18n import LANGS
 
     langs = tuple(lang.strip() for lang in args.lang.split(",") if lang.strip())
     for lang in langs:
-        if lang not in ("fr", "en"):
+        if lang not in LANGS:
             raise ObservatoryError(f"--lang {lang}: expected fr, en or fr,en")
     report = build(args.root, args.out, jobs=args.jobs, only=args.only, langs=langs, force=args.force, say=_say)
     index = (report.out / "index.html").resolve()
