@@ -38,13 +38,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from observatory import execute, site
+from observatory import bundled, execute, site
 from observatory import results as results_module
 from observatory.i18n import LANGS
 from observatory.locking import build_lock
 
 PACKAGE = Path(__file__).resolve().parent
-NOTEBOOKS = PACKAGE.parent / "notebooks"
+NOTEBOOKS = bundled.notebooks()  # tests point it at a modified copy
 STATE_FILE = ".build-state.json"
 STATE_VERSION = 2
 LOG_FILE = "build.log"

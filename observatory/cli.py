@@ -57,10 +57,11 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from observatory.build import build
+    from observatory.i18n import LANGS
 
     langs = tuple(lang.strip() for lang in args.lang.split(",") if lang.strip())
     for lang in langs:
-        if lang not in ("fr", "en"):
+        if lang not in LANGS:
             raise ObservatoryError(f"--lang {lang}: expected fr, en or fr,en")
     report = build(args.root, args.out, jobs=args.jobs, only=args.only, langs=langs, force=args.force, say=_say)
     index = (report.out / "index.html").resolve()
@@ -84,7 +85,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from observatory.template import write_template
+    from observatory.spreadsheet_template import write_template
 
     out = write_template(args.root, args.coalition, args.out)
     _say(f"wrote {out}: fill the 'value' column (and 'source'), then: observatory import {out} "
@@ -130,53 +131,53 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_import_source(args: argparse.Namespace) -> int:
-    from observatory import model
-    from observatory.sources import barometre, import_barometre, import_jgmd
+    from observatory import sources
 
-    if args.source == "jgmd":
-        if not args.date:
-            raise ObservatoryError("import-source jgmd: --date YYYY-MM-DD is required (the date of the assessment)")
-        report = import_jgmd(args.root, args.file, args.date, say=_say)
-        for line in report.skipped:
-            _say(line)
-        if report.files:
-            _say(f"imported {args.file}: {report.observations} services assessed on {args.date} "
-                 "into data/self-data/")
-        return 0
-    if not args.coalition:
-        raise ObservatoryError("import-source barometre: --coalition ID is required (whose targets these are)")
-
-    qualities = {}
-    for item in args.quality or []:
-        if "=" not in item:
-            raise ObservatoryError(f"--quality {item}: expected INDICATOR=QUALITY, e.g. taux-deploiement-fibre=equitable")
-        key, value = item.split("=", 1)
-        if value not in model.QUALITIES:
-            raise ObservatoryError(f"--quality {item}: '{value}' is not one of {', '.join(model.QUALITIES)}")
-        qualities[key.strip()] = value.strip()
-    if args.accept_suggested:
-        for key, value in barometre.SUGGESTED_QUALITIES.items():
-            qualities.setdefault(key, value)
-    elif not qualities and sys.stdin.isatty():
-        _, rows = barometre.read(Path(args.file))
-        for source_id in sorted({row["id_indicateur"].strip() for _, row in rows}):
-            suggested = barometre.SUGGESTED_QUALITIES.get(source_id, "")
-            answer = input(f"qualité de l'indicateur {source_id} [{suggested}] : ").strip() or suggested
-            if answer not in model.QUALITIES:
-                raise ObservatoryError(f"'{answer}' is not one of {', '.join(model.QUALITIES)}")
-            qualities[source_id] = answer
-    report = import_barometre(args.root, args.file, args.coalition, qualities, say=_say)
-    _say(f"imported {args.file}: {report.territories} new territories, {report.indicators} indicators, "
-         f"{report.observations} figures, {report.targets} new targets for {args.coalition}")
-    for line in report.skipped:
-        _say(f"not a target: {line}")
+    source = sources.get(args.source)
+    report = sources.import_source(args.root, source, args.file, source.options(args), say=_say)
+    for line in report.messages:
+        _say(line)
     return 0
+
+
+# What each command's --help shows under "examples".
+EXAMPLES = {
+    "validate": ["observatory validate --root ."],
+    "progress": ["observatory progress --out reports/progress.csv --summary reports/compass.csv"],
+    "build": ["observatory build                                    # both editions, every page, into reports/",
+              "observatory build --only coalition:equite-scolaire --lang fr   # one page, quickly"],
+    "template": ["observatory template --coalition equite-scolaire --out equite-scolaire.xlsx   # or .csv"],
+    "import": ["observatory import equite-scolaire.xlsx --coalition equite-scolaire",
+               "observatory import corrections.csv --coalition equite-scolaire --replace"],
+    "undo": ["observatory undo --coalition equite-scolaire"],
+    "import-source": ["observatory import-source barometre synthese-departementale.csv --coalition equite-scolaire "
+                      "--accept-suggested",
+                      "observatory import-source jgmd sites.json --date 2025-11-10",
+                      "observatory import-source SOURCE --help       # that source's options"],
+    "history": ["observatory history --indicator people-trained --territory rennes"],
+    "serve": ["observatory serve                                    # http://127.0.0.1:8866/",
+              "observatory serve --ip 0.0.0.0 --token SECRET --allow-host observatoire.example.org"],
+}
+EXIT_CODES = """exit codes:
+  0    done
+  1    problems in the data, or input refused: nothing was written
+  2    wrong command line
+  3    unexpected failure (run again with --debug, and please report it)
+  130  interrupted"""
+UNEXPECTED = 3
+
+
+def _epilog(*examples: str) -> str:
+    return "examples:\n" + "".join(f"  {line}\n" for line in examples) + "\n" + EXIT_CODES
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="observatory",
         description="#Reset impact observatory — observatoire d'impact du programme #Reset.",
+        epilog=_epilog("observatory validate", "observatory build --only programme --lang fr",
+                       "observatory COMMAND --help                # each command's options and examples"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"observatory {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
@@ -184,7 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
 
     def add(name: str, help_text: str, func) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub = commands.add_parser(name, help=help_text, description=help_text, epilog=_epilog(*EXAMPLES[name]),
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
         sub.add_argument("--root", default=".", help="the data root (default: the current directory)")
         sub.set_defaults(func=func)
         if name in ("validate", "progress", "build"):
@@ -214,15 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     undo = add("undo", "take back a coalition's last import: its figures leave, those it replaced come back",
                cmd_undo)
     undo.add_argument("--coalition", required=True, help="the coalition whose last import is taken back")
-    source = add("import-source", "import a public source in its published format (barometre)", cmd_import_source)
-    source.add_argument("source", choices=["barometre", "jgmd"], help="which public source")
-    source.add_argument("file", help="the file as downloaded")
-    source.add_argument("--coalition", help="barometre: the coalition whose targets these are")
-    source.add_argument("--date", help="jgmd: the date of the assessment, YYYY-MM-DD")
-    source.add_argument("--quality", action="append", metavar="INDICATOR=QUALITY",
-                        help="the quality of an indicator of the file (repeatable)")
-    source.add_argument("--accept-suggested", action="store_true",
-                        help="use the observatory's suggested quality for every indicator not given")
+    _add_sources(add("import-source", "import a public source in its published format", cmd_import_source))
     hist = add("history", "where each figure came from: file, submission, what it replaced", cmd_history)
     hist.add_argument("--indicator", help="only this indicator")
     hist.add_argument("--territory", help="only this territory")
@@ -237,6 +231,28 @@ def build_parser() -> argparse.ArgumentParser:
                             "localhost and loopback addresses, all others get 403, against DNS rebinding); "
                             "'*' accepts any name: only with --token")
     return parser
+
+
+def _add_sources(command: argparse.ArgumentParser) -> None:
+    """One sub-command per installed source (observatory/sources: the entry points observatory.sources)."""
+    from observatory.sources import registry
+
+    found = registry()
+    if found.broken:
+        command.epilog += "\n\nsources that could not be loaded:\n" + "".join(
+            f"  {name}: {why}\n" for name, why in found.broken.items())
+    choices = command.add_subparsers(dest="source", metavar="SOURCE", title="sources")
+    choices.required = True
+    usages = []
+    for name, source in found.sources.items():
+        sub = choices.add_parser(name, help=source.description, description=source.description,
+                                 epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub.add_argument("file", help="the file as downloaded")
+        # Also accepted after the source's name; given before it, it is kept (SUPPRESS: no default here).
+        sub.add_argument("--root", default=argparse.SUPPRESS, help="the data root (default: the current directory)")
+        source.add_arguments(sub)
+        usages.append("  " + " ".join(sub.format_usage().split()[1:]) + "\n")
+    command.epilog = "each source's options:\n" + "".join(usages) + "\n" + command.epilog
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -272,7 +288,7 @@ def _unexpected(exc: Exception, args: argparse.Namespace) -> int:
     if args.debug:
         raise exc
     _say(f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for details, and please report it)")
-    return 2
+    return UNEXPECTED
 
 
 if __name__ == "__main__":  # pragma: no cover

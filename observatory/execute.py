@@ -13,7 +13,9 @@ import time
 import traceback
 from pathlib import Path
 
-TEMPLATES = Path(__file__).parent / "templates"
+from observatory import bundled
+
+TEMPLATES = bundled.templates()
 _writing: list[Path] = []  # the current page's temporary files, removed if the worker is killed
 
 

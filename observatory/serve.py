@@ -24,11 +24,10 @@ from pathlib import Path
 
 import psutil
 
-from observatory import kernel_guard
+from observatory import bundled, kernel_guard
 from observatory import results as results_module
-from observatory.build import NOTEBOOKS
 
-JUPYTER_DATA = Path(__file__).parent / "jupyter"
+JUPYTER_DATA = bundled.jupyter_data()
 LOCAL_IPS = ("127.0.0.1", "localhost", "::1")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 GRACE = 10.0  # seconds Voilà gets to shut its kernels down before they are killed
@@ -39,7 +38,7 @@ KERNEL_STARTUP = "__import__('observatory.kernel_guard').kernel_guard.install()\
 def voila_command(port: int, ip: str = "127.0.0.1", pool_size: int = 1, token: str | None = None,
                   base_url: str | None = None, config_dir: str | Path | None = None) -> list[str]:
     command = [
-        sys.executable, "-m", "voila", str(NOTEBOOKS),
+        sys.executable, "-m", "voila", str(bundled.notebooks()),
         "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
         "--show_tracebacks=False", "--theme=light", "--template=observatory",
     ]

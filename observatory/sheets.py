@@ -72,17 +72,7 @@ def read_csv(path: Path, name: str) -> Table:
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise _too_big(name, f"{size:,} bytes", f"at most {MAX_BYTES:,} bytes ({MAX_BYTES // 2**20} MB)")
-    raw = path.read_bytes()
-    for encoding in ENCODINGS:
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 decodes all but 5 bytes
-        position = 0
-        raise ObservatoryError(str(Problem(name, value=f"byte at offset {position}",
-                                           expected="a CSV file in UTF-8 or Windows-1252")))
+    text = _decode(path.read_bytes(), name)
     if "\x00" in text:
         raise ObservatoryError(str(Problem(name, value="binary content",
                                            expected="a CSV text file or an .xlsx workbook")))
@@ -100,6 +90,19 @@ def read_csv(path: Path, name: str) -> Table:
         raise ObservatoryError(str(Problem(name, line=reader.line_num, value=str(exc),
                                            expected="well-formed CSV"))) from None
     return _to_table(name, records)
+
+
+def _decode(raw: bytes, name: str) -> str:
+    """The text in the first encoding that reads it all."""
+    for encoding in ENCODINGS:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            failure = exc
+    # Windows-1252 leaves five bytes undefined (0x81, 0x8d, 0x8f, 0x90, 0x9d): name the first one found.
+    byte = raw[failure.start]
+    raise ObservatoryError(str(Problem(name, value=f"byte 0x{byte:02x} at offset {failure.start}",
+                                       expected="a CSV file in UTF-8 or Windows-1252")))
 
 
 def _check_extent(name: str, number: int, cells: list) -> None:

@@ -28,11 +28,9 @@ from observatory.dates import parse_period_end
 from observatory.errors import InvalidDataRoot, ObservatoryError, Problem
 from observatory.load import DataRoot, _read_csv_records, load_root
 from observatory.sheets import Table, normalise_date, normalise_number, read_table
+from observatory.spreadsheet_template import FORMER_INFO_COLUMNS, INFO_COLUMNS
 
 OBSERVATION_COLUMNS = ["indicator", "territory", "date", "value", "coalition", "source", "comment"]
-# Columns of the template that help the lead and are not data: ignored on import.
-TEMPLATE_INFO_COLUMNS = ("indicateur", "unité", "sens", "dernière valeur", "date de la dernière valeur",
-                         "référence", "cible", "échéance", "territoire (nom)")
 HISTORY_COLUMNS = ["recorded_at", "submission", "action", "indicator", "territory", "coalition", "date", "value",
                    "previous_value", "previous_source", "source", "file", "row"]
 LOG_COLUMNS = ["submission", "received_at", "coalition", "original_name", "stored_as", "sha256", "rows",
@@ -90,7 +88,7 @@ def _read_csv_dicts(path: Path) -> list[dict]:
 def rows_of(table: Table, coalition: str) -> tuple[pd.DataFrame, list[Problem]]:
     """The submitted figures as observation rows (text, as typed, numbers and dates normalised)."""
     problems = []
-    allowed = (*OBSERVATION_COLUMNS, *TEMPLATE_INFO_COLUMNS)
+    allowed = (*OBSERVATION_COLUMNS, *INFO_COLUMNS, *FORMER_INFO_COLUMNS)
     for column in table.header:
         if column not in allowed:
             problems.append(Problem(table.name, row=1, column=column, value=column,

@@ -6,6 +6,8 @@ import csv
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import FIXTURE_ROOT
 
 PROGRESS_HEADER = ["coalition", "indicator", "quality", "territory", "baseline_date", "baseline_value",
@@ -48,3 +50,34 @@ def test_python_dash_m_and_no_traceback_on_garbage(tmp_path):
     assert "indicators/frugal/x.yml" in done.stderr
     assert "data/territories.csv: found (empty), expected the table of territories" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+COMMANDS = ["validate", "progress", "build", "template", "import", "undo", "import-source", "history", "serve"]
+
+
+def test_every_help_shows_examples_and_the_exit_codes(capsys, monkeypatch):
+    from observatory.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")
+    for command in [[], *[[c] for c in COMMANDS]]:
+        with pytest.raises(SystemExit) as done:
+            main([*command, "--help"])
+        assert done.value.code == 0, command
+        out = capsys.readouterr().out
+        examples = out.split("examples:\n", 1)[1]
+        assert f"  observatory {' '.join(command)}".rstrip() in examples, command
+        assert "3    unexpected failure" in out, command
+
+
+def test_exit_codes_tell_usage_errors_from_data_problems(tmp_path):
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "observatory", *args], capture_output=True, text=True,
+                              timeout=120)
+
+    usage = run("build", "--jobs", "many")
+    assert usage.returncode == 2
+    assert "argument --jobs: invalid int value: 'many'" in usage.stderr
+    refused = run("import-source", "jgmd", str(tmp_path / "sites.json"), "--date", "2025-11-10", "--root",
+                  str(FIXTURE_ROOT))
+    assert refused.returncode == 1
+    assert refused.stderr == f"error: {tmp_path / 'sites.json'}: no such file\n"

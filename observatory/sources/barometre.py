@@ -12,12 +12,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from observatory import model
 from observatory.errors import ObservatoryError, Problem
+from observatory.load import load_root
+from observatory.sources import Conversion, yaml_bytes
 
 NAME = "barometre"
 SOURCE_NAME = "Baromètre des résultats de l'action publique (Etalab)"
@@ -89,96 +94,256 @@ def convert(path: Path, coalition: str, territories: list[dict], qualities: dict
     level_column, rows = read(path)
     level, label_column = LEVELS[level_column]
     out = Converted(level=level)
-    by_code = {(t["level"], t.get("code_insee") or ""): t["id"] for t in territories}
-    by_iso = {t.get("iso_3166"): t["id"] for t in territories if t.get("iso_3166")}
-    used_ids = {t["id"] for t in territories}
-    france = by_iso.get("FR")
+    places = _Places(territories, out, level, level_column, label_column)
     labels: dict[str, list[str]] = {}
-    seen_rows = set()
-    for number, row in rows:
-        signature = tuple(sorted(row.items()))
-        if signature in seen_rows:
-            continue  # the file repeats some rows word for word
-        seen_rows.add(signature)
-        source_id = row["id_indicateur"].strip()
-        label = row["indicateur"].strip()
-        # One published id sometimes names two indicators (two labels): each gets its own id.
-        variants = labels.setdefault(source_id, [])
-        if label not in variants:
-            variants.append(label)
-        indicator = f"barometre-{source_id}" + ("" if variants.index(label) == 0 else f"-{variants.index(label) + 1}")
+    for number, row in _distinct(rows):
+        indicator = _indicator_id(labels, row)
         if indicator not in out.indicators:
-            quality = qualities.get(indicator) or qualities.get(source_id)
-            if quality not in model.QUALITIES:
-                raise ObservatoryError(
-                    f"{name}: indicator '{indicator}' ({label}) needs a quality: pass --quality {indicator}=QUALITY "
-                    f"(one of {', '.join(model.QUALITIES)}; suggested: "
-                    f"{SUGGESTED_QUALITIES.get(source_id, 'none')}), or --accept-suggested")
-            unit = row["unite"].strip()
-            definition = {
-                "id": indicator,
-                "name": {"fr": label, "en": label},
-                "quality": quality,
-                "unit": unit,
-                "direction": "increase",
-                "description": {"fr": f"{row['mesure'].strip()} — {label}.", "en": f"{row['mesure'].strip()} — {label}."},
-                "method": {"fr": "Valeurs publiées par le Baromètre des résultats de l'action publique : valeur "
-                                 "initiale, valeur actuelle et cible, par territoire.",
-                           "en": "Figures published by the French State's Baromètre des résultats de l'action "
-                                 "publique: initial value, current value and target, per territory."},
-                "source": {"name": SOURCE_NAME, "url": SOURCE_URL},
-                "aggregation": "mean" if unit.startswith("%") else "sum",
-                "license": LICENSE,
-            }
-            if unit.startswith("%"):
-                definition["limit"] = 100
-            out.indicators[indicator] = definition
-
-        if level == "country":
-            if france is None:
-                france = "fr"
-                out.territories.append({"id": "fr", "name": "France", "level": "country", "parent": None,
-                                        "code_insee": None, "siren": None, "iso_3166": "FR"})
-                used_ids.add("fr")
-            territory = france
-        else:
-            code = row[level_column].strip()
-            territory = by_code.get((level, code))
-            if territory is None:
-                territory = slug(row[label_column])
-                if territory in used_ids:
-                    territory = f"{territory}-{level}"
-                used_ids.add(territory)
-                by_code[(level, code)] = territory
-                out.territories.append({"id": territory, "name": row[label_column].strip(), "level": level,
-                                        "parent": france, "code_insee": code, "siren": None, "iso_3166": None})
+            out.indicators[indicator] = _definition(indicator, row, _quality(name, indicator, row, qualities))
+        territory = places.of(row)
         initial = _number(row["valeur_initiale"], name, number, "valeur_initiale")
         current = _number(row["valeur_actuelle"], name, number, "valeur_actuelle")
         target = _number(row["cible"], name, number, "cible")
-        source = f"{SOURCE_NAME}, {name}"
-        for value, date in ((initial, row["date_valeur_initiale"]), (current, row["date_valeur_actuelle"])):
-            if value is not None and date:
-                out.observations.append({"indicator": indicator, "territory": territory, "date": date.strip(),
-                                         "value": _format(value), "coalition": None, "source": source,
-                                         "comment": f"{name}, ligne {number}"})
-        if target is None:
-            continue
-        if initial is None or not row["date_valeur_initiale"] or not row["date_cible"]:
-            out.skipped.append(f"{name}, row {number}: a target without its initial value or dates")
-        elif target == initial:
-            out.skipped.append(f"{name}, row {number}: target {target:g} equals the initial value "
-                               f"({row[label_column or 'maille_geographique']}, {indicator}): no progress to measure")
-        else:
-            out.targets.append({"indicator": indicator, "territory": territory,
-                                "baseline": {"date": row["date_valeur_initiale"].strip(), "value": initial},
-                                "target": {"date": row["date_cible"].strip(), "value": target}})
-    # Observations repeated by the file (two rows for the same figure) are kept once.
-    unique = {(o["indicator"], o["territory"], o["date"]): o for o in out.observations}
-    out.observations = list(unique.values())
-    unique_targets = {(t["indicator"], t["territory"], t["target"]["date"]): t for t in out.targets}
-    out.targets = list(unique_targets.values())
+        out.observations += _observations(name, number, row, indicator, territory, initial, current)
+        if target is not None:
+            _add_target(out, name, number, row, indicator, territory, initial, target, label_column)
+    # Observations and targets repeated by the file (two rows for the same figure) are kept once.
+    out.observations = list({(o["indicator"], o["territory"], o["date"]): o for o in out.observations}.values())
+    out.targets = list({(t["indicator"], t["territory"], t["target"]["date"]): t for t in out.targets}.values())
     return out
+
+
+def _distinct(rows: list[tuple[int, dict]]):
+    """The rows, without those the file repeats word for word."""
+    seen = set()
+    for number, row in rows:
+        signature = tuple(sorted(row.items()))
+        if signature not in seen:
+            seen.add(signature)
+            yield number, row
+
+
+def _indicator_id(labels: dict[str, list[str]], row: dict) -> str:
+    """One published id sometimes names two indicators (two labels): each gets its own id."""
+    source_id, label = row["id_indicateur"].strip(), row["indicateur"].strip()
+    variants = labels.setdefault(source_id, [])
+    if label not in variants:
+        variants.append(label)
+    return f"barometre-{source_id}" + ("" if variants.index(label) == 0 else f"-{variants.index(label) + 1}")
+
+
+def _quality(name: str, indicator: str, row: dict, qualities: dict[str, str]) -> str:
+    source_id = row["id_indicateur"].strip()
+    quality = qualities.get(indicator) or qualities.get(source_id)
+    if quality not in model.QUALITIES:
+        raise ObservatoryError(
+            f"{name}: indicator '{indicator}' ({row['indicateur'].strip()}) needs a quality: pass --quality "
+            f"{indicator}=QUALITY (one of {', '.join(model.QUALITIES)}; suggested: "
+            f"{SUGGESTED_QUALITIES.get(source_id, 'none')}), or --accept-suggested")
+    return quality
+
+
+def _definition(indicator: str, row: dict, quality: str) -> dict:
+    """The indicator's YAML definition, from the first row that names it."""
+    label, unit, measure = row["indicateur"].strip(), row["unite"].strip(), row["mesure"].strip()
+    definition = {
+        "id": indicator,
+        "name": {"fr": label, "en": label},
+        "quality": quality,
+        "unit": unit,
+        "direction": "increase",
+        "description": {"fr": f"{measure} — {label}.", "en": f"{measure} — {label}."},
+        "method": {"fr": "Valeurs publiées par le Baromètre des résultats de l'action publique : valeur "
+                         "initiale, valeur actuelle et cible, par territoire.",
+                   "en": "Figures published by the French State's Baromètre des résultats de l'action "
+                         "publique: initial value, current value and target, per territory."},
+        "source": {"name": SOURCE_NAME, "url": SOURCE_URL},
+        "aggregation": "mean" if unit.startswith("%") else "sum",
+        "license": LICENSE,
+    }
+    if unit.startswith("%"):
+        definition["limit"] = 100
+    return definition
+
+
+class _Places:
+    """The territory of each row: matched on its INSEE code (or France on its ISO code), added when new."""
+
+    def __init__(self, territories: list[dict], out: Converted, level: str, level_column: str,
+                 label_column: str | None):
+        self.out, self.level, self.level_column, self.label_column = out, level, level_column, label_column
+        self.by_code = {(t["level"], t.get("code_insee") or ""): t["id"] for t in territories}
+        self.used_ids = {t["id"] for t in territories}
+        self.france = {t.get("iso_3166"): t["id"] for t in territories if t.get("iso_3166")}.get("FR")
+
+    def of(self, row: dict) -> str:
+        if self.level == "country":
+            if self.france is None:
+                self.france = "fr"
+                self.out.territories.append({"id": "fr", "name": "France", "level": "country", "parent": None,
+                                             "code_insee": None, "siren": None, "iso_3166": "FR"})
+                self.used_ids.add("fr")
+            return self.france
+        code = row[self.level_column].strip()
+        territory = self.by_code.get((self.level, code))
+        if territory is None:
+            territory = slug(row[self.label_column])
+            if territory in self.used_ids:
+                territory = f"{territory}-{self.level}"
+            self.used_ids.add(territory)
+            self.by_code[(self.level, code)] = territory
+            self.out.territories.append({"id": territory, "name": row[self.label_column].strip(), "level": self.level,
+                                         "parent": self.france, "code_insee": code, "siren": None, "iso_3166": None})
+        return territory
+
+
+def _observations(name: str, number: int, row: dict, indicator: str, territory: str,
+                  initial: float | None, current: float | None) -> list[dict]:
+    """The initial and the current value, each at its date."""
+    source = f"{SOURCE_NAME}, {name}"
+    return [{"indicator": indicator, "territory": territory, "date": date.strip(), "value": _format(value),
+             "coalition": None, "source": source, "comment": f"{name}, ligne {number}"}
+            for value, date in ((initial, row["date_valeur_initiale"]), (current, row["date_valeur_actuelle"]))
+            if value is not None and date]
+
+
+def _add_target(out: Converted, name: str, number: int, row: dict, indicator: str, territory: str,
+                initial: float | None, target: float, label_column: str | None) -> None:
+    """The row's target, or why it cannot be one."""
+    if initial is None or not row["date_valeur_initiale"] or not row["date_cible"]:
+        out.skipped.append(f"{name}, row {number}: a target without its initial value or dates")
+    elif target == initial:
+        out.skipped.append(f"{name}, row {number}: target {target:g} equals the initial value "
+                           f"({row[label_column or 'maille_geographique']}, {indicator}): no progress to measure")
+    else:
+        out.targets.append({"indicator": indicator, "territory": territory,
+                            "baseline": {"date": row["date_valeur_initiale"].strip(), "value": initial},
+                            "target": {"date": row["date_cible"].strip(), "value": target}})
 
 
 def _format(value: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
+
+
+class Barometre:
+    """The plug-in: ``observatory import-source barometre FILE --coalition ID``."""
+
+    name = NAME
+    description = ("the French State's Baromètre des résultats de l'action publique: a synthesis CSV "
+                   "(national, regional or départemental) with its targets")
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--coalition", help="the coalition whose targets these are (required)")
+        parser.add_argument("--quality", action="append", metavar="INDICATOR=QUALITY",
+                            help="the quality of an indicator of the file (repeatable)")
+        parser.add_argument("--accept-suggested", action="store_true",
+                            help="use the observatory's suggested quality for every indicator not given")
+
+    def options(self, args) -> dict:
+        if not args.coalition:
+            raise ObservatoryError("import-source barometre: --coalition ID is required (whose targets these are)")
+        qualities = {}
+        for item in args.quality or []:
+            if "=" not in item:
+                raise ObservatoryError(f"--quality {item}: expected INDICATOR=QUALITY, e.g. "
+                                       "taux-deploiement-fibre=equitable")
+            key, value = item.split("=", 1)
+            if value not in model.QUALITIES:
+                raise ObservatoryError(f"--quality {item}: '{value}' is not one of {', '.join(model.QUALITIES)}")
+            qualities[key.strip()] = value.strip()
+        if args.accept_suggested:
+            for key, value in SUGGESTED_QUALITIES.items():
+                qualities.setdefault(key, value)
+        elif not qualities and sys.stdin.isatty():
+            qualities = _ask_qualities(Path(args.file))
+        return {"coalition": args.coalition, "qualities": qualities}
+
+    def convert(self, root: Path, path: Path, coalition: str, qualities: dict[str, str]) -> Conversion:
+        existing = load_root(root)
+        if coalition not in set(existing.coalitions["id"]):
+            raise ObservatoryError(f"--coalition {coalition}: no such coalition (expected one of "
+                                   f"{', '.join(sorted(existing.coalitions['id']))})")
+        territories = existing.territories.drop(columns=["file", "row"]).to_dict("records")
+        converted = convert(path, coalition, territories, qualities)
+        files = _territories_file(root, converted)
+        for ident, definition in converted.indicators.items():
+            files[f"indicators/{definition['quality']}/{ident}.yml"] = yaml_bytes(definition)
+        files.update(_observation_files(path, converted))
+        added, coalition_file = _new_targets(root, coalition, converted)
+        files.update(coalition_file)
+        return Conversion(files, {"territories": len(converted.territories), "indicators": len(converted.indicators),
+                                  "observations": len(converted.observations), "targets": len(added),
+                                  "coalition": coalition, "skipped": converted.skipped})
+
+    def summary(self, file: str, conversion: Conversion, written: bool) -> list[str]:
+        facts = conversion.facts
+        return ([f"imported {file}: {facts['territories']} new territories, {facts['indicators']} indicators, "
+                 f"{facts['observations']} figures, {facts['targets']} new targets for {facts['coalition']}"]
+                + [f"not a target: {line}" for line in facts["skipped"]])
+
+
+PLUGIN = Barometre()
+
+
+def _ask_qualities(path: Path) -> dict[str, str]:
+    """Ask, at a terminal, the quality of each indicator of the file (the suggestion is the default)."""
+    if not path.is_file():
+        raise ObservatoryError(f"{path}: no such file")
+    _, rows = read(path)
+    qualities = {}
+    for source_id in sorted({row["id_indicateur"].strip() for _, row in rows}):
+        suggested = SUGGESTED_QUALITIES.get(source_id, "")
+        answer = input(f"qualité de l'indicateur {source_id} [{suggested}] : ").strip() or suggested
+        if answer not in model.QUALITIES:
+            raise ObservatoryError(f"'{answer}' is not one of {', '.join(model.QUALITIES)}")
+        qualities[source_id] = answer
+    return qualities
+
+
+def _territories_file(root: Path, converted: Converted) -> dict[str, bytes]:
+    """data/territories.csv as it is, plus the new territories (nothing if there are none)."""
+    text = (root / "data" / "territories.csv").read_text(encoding="utf-8-sig")
+    header = next(csv.reader(io.StringIO(text)))
+    for column in ("code_insee", "iso_3166"):
+        if column not in header:
+            raise ObservatoryError(f"data/territories.csv: add the column {column} before importing the Baromètre")
+    if not converted.territories:
+        return {}
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n", extrasaction="ignore")
+    for row in converted.territories:
+        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    return {"data/territories.csv": (text.rstrip("\n") + "\n" + buffer.getvalue()).encode("utf-8")}
+
+
+def _observation_files(path: Path, converted: Converted) -> dict[str, bytes]:
+    """The published figures, as one data file per synthesis level (a newer snapshot replaces it)."""
+    from observatory.submissions import OBSERVATION_COLUMNS, _csv_bytes
+
+    stem = f"data/observations/barometre-{converted.level}"
+    return {
+        f"{stem}.csv": _csv_bytes(OBSERVATION_COLUMNS, converted.observations),
+        f"{stem}.meta.yml": yaml_bytes({
+            "title": {"fr": f"Baromètre des résultats de l'action publique — synthèse ({converted.level})",
+                      "en": f"French State's Baromètre des résultats de l'action publique — {converted.level} "
+                            "synthesis"},
+            "description": {"fr": f"Importé de {path.name} : valeurs initiales et actuelles publiées.",
+                            "en": f"Imported from {path.name}: published initial and current values."},
+            "demonstration": False,
+            "license": LICENSE,
+            "source": f"{SOURCE_NAME} — {SOURCE_URL}",
+        }),
+    }
+
+
+def _new_targets(root: Path, coalition: str, converted: Converted) -> tuple[list[dict], dict[str, bytes]]:
+    """The published targets the coalition does not have yet, and its profile with them."""
+    profile_path = f"data/coalitions/{coalition}.yml"
+    profile = yaml.safe_load((root / profile_path).read_text(encoding="utf-8"))
+    targets = profile.get("targets") or []
+    have = {(t.get("indicator"), t.get("territory"), str((t.get("target") or {}).get("date"))) for t in targets}
+    added = [t for t in converted.targets if (t["indicator"], t["territory"], t["target"]["date"]) not in have]
+    if not added:
+        return added, {}
+    profile["targets"] = targets + added
+    return added, {profile_path: yaml_bytes(profile)}

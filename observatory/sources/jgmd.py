@@ -13,6 +13,7 @@ from pathlib import Path
 
 from observatory.errors import ObservatoryError, Problem
 from observatory.selfdata import DIFFICULTIES
+from observatory.sources import Conversion
 from observatory.sources.barometre import slug
 
 NAME = "jgmd"
@@ -62,3 +63,54 @@ def convert(path: Path, date: str, services: list[dict]) -> tuple[list[dict], li
             "notes": notes, "source": SOURCE,
         })
     return list(out_services.values()), assessments
+
+
+class JustGetMyData:
+    """The plug-in: ``observatory import-source jgmd sites.json --date YYYY-MM-DD``."""
+
+    name = NAME
+    description = ("JustGetMyData's sites.json: how hard it is to get a copy of one's data, into the Self Data "
+                   "register")
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--date", help="the date of the assessment, YYYY-MM-DD (required)")
+
+    def options(self, args) -> dict:
+        if not args.date:
+            raise ObservatoryError("import-source jgmd: --date YYYY-MM-DD is required (the date of the assessment)")
+        return {"date": _checked_date(args.date)}
+
+    def convert(self, root: Path, path: Path, date: str) -> Conversion:
+        from observatory import selfdata
+        from observatory.submissions import _csv_bytes, _read_csv_dicts
+
+        date = _checked_date(date)
+        register = selfdata.folder(root)
+        services, assessments = convert(path, date, _read_csv_dicts(register / "services.csv"))
+        # A new import at the same date replaces that date's JustGetMyData assessments: importing twice changes nothing.
+        kept = [a for a in _read_csv_dicts(register / "assessments.csv")
+                if not (a.get("date") == date and a.get("source") == SOURCE)]
+        files = {
+            "data/self-data/services.csv": _csv_bytes(list(selfdata.SERVICE_COLUMNS), services),
+            "data/self-data/assessments.csv": _csv_bytes(list(selfdata.ASSESSMENT_COLUMNS), kept + assessments),
+        }
+        return Conversion(files, {"assessed": len(assessments), "date": date})
+
+    def summary(self, file: str, conversion: Conversion, written: bool) -> list[str]:
+        if not written:
+            return ["nothing new: this assessment is already recorded"]
+        return [f"imported {file}: {conversion.facts['assessed']} services assessed on {conversion.facts['date']} "
+                "into data/self-data/"]
+
+
+PLUGIN = JustGetMyData()
+
+
+def _checked_date(date: str | None) -> str:
+    import pandas as pd
+
+    from observatory.dates import parse_period_end
+
+    if not re.match(r"^\d{4}-\d{2}-\d{2}$", date or "") or pd.isna(parse_period_end(pd.Series([date]))[0]):
+        raise ObservatoryError(f"--date {date}: expected the date of the assessment, YYYY-MM-DD")
+    return date

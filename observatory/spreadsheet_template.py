@@ -24,8 +24,11 @@ from observatory.validate import validated
 DATA_COLUMNS = ["indicator", "territory", "date", "value", "source", "comment"]
 # Every row says whose figures these are: importing the file for another coalition is refused.
 COALITION_COLUMN = "coalition"
+# Columns that help the lead and are not data: ignored on import (observatory/submissions.py).
 INFO_COLUMNS = ["indicateur", "unité", "sens", "référence", "cible", "échéance", "dernière valeur",
                 "date de la dernière valeur"]
+# Written by earlier templates: still accepted, and ignored, on import.
+FORMER_INFO_COLUMNS = ["territoire (nom)"]
 STEPS = {"quarterly": "QE", "trimestriel": "QE", "monthly": "ME", "mensuel": "ME", "half-yearly": "6ME",
          "semestriel": "6ME"}
 DIRECTION_FR = {"increase": "à la hausse", "decrease": "à la baisse"}
