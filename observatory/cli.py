@@ -24,10 +24,11 @@ def _say(message: str) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from observatory.derive import with_derived_figures
     from observatory.validate import validated
 
     started = time.perf_counter()
-    root = validated(args.root)
+    root = with_derived_figures(validated(args.root))
     _say(
         f"{args.root}: OK — {len(root.indicators)} indicators, {len(root.territories)} territories, "
         f"{len(root.coalitions)} coalitions, {len(root.targets)} targets, "
@@ -37,10 +38,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
+    from observatory.derive import with_derived_figures
     from observatory.progress import compute_progress, summarise, to_csv
     from observatory.validate import validated
 
-    root = validated(args.root)
+    root = with_derived_figures(validated(args.root))
     progress = compute_progress(root)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

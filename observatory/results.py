@@ -18,6 +18,7 @@ import pandas as pd
 
 from observatory import __version__, model
 from observatory.csvout import restore
+from observatory.derive import with_derived_figures
 from observatory.progress import compute_progress, summarise, to_csv
 from observatory.validate import ValidRoot
 
@@ -103,6 +104,7 @@ def _provenance(root: ValidRoot, observations: pd.DataFrame) -> pd.Series:
 
 def compute(root: ValidRoot) -> Results:
     """All results of a validated root."""
+    root = with_derived_figures(root)
     progress = compute_progress(root)
     observations = root.observations.drop(columns=["date_text"]).copy()
     observations["submitted"] = _provenance(root, observations)
