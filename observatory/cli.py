@@ -66,12 +66,12 @@ def cmd_build(args: argparse.Namespace) -> int:
             raise ObservatoryError(f"--lang {lang}: expected fr, en or fr,en")
     report = build(args.root, args.out, jobs=args.jobs, only=args.only, langs=langs, force=args.force, say=_say)
     index = (report.out / "index.html").resolve()
-    sizes = [b["bytes"] for b in report.built if "bytes" in b]
+    sizes = [b.size for b in report.built if b.size is not None]
     weight = f", pages {min(sizes) // 1024}–{max(sizes) // 1024} kB" if sizes else ""
     _say(f"built {len(report.built)}, unchanged {len(report.skipped)}, failed {len(report.failed)} "
          f"in {report.seconds:.0f} s{weight}")
     for failure in report.failed:
-        _say(f"FAILED {failure['key']}: {failure['error']} (its previous page, if any, is kept and marked "
+        _say(f"FAILED {failure.key}: {failure.error} (its previous page, if any, is kept and marked "
              "out of date)")
     if index.exists():
         _say(f"open {index.as_uri()}")
