@@ -38,6 +38,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import plotly
+import psutil
+from tqdm import tqdm
+
 from observatory import execute, site
 from observatory import results as results_module
 from observatory.i18n import LANGS
@@ -115,8 +119,6 @@ def _digest_file(path: Path) -> str:
 
 
 def _plotly_js() -> Path:
-    import plotly
-
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
@@ -286,8 +288,6 @@ def _worker_init(log_path: str, parent: int) -> None:
 
 
 def _die_with_children(signum, frame) -> None:  # noqa: ARG001 - a signal handler's signature
-    import psutil
-
     with contextlib.suppress(psutil.Error):
         children = psutil.Process().children(recursive=True)
         for child in children:
@@ -300,8 +300,6 @@ def _die_with_children(signum, frame) -> None:  # noqa: ARG001 - a signal handle
 
 def _progress_bar(total: int):
     """A progress bar on a terminal; plain lines in CI logs."""
-    from tqdm import tqdm
-
     return tqdm(total=total, unit="page", file=sys.stderr, disable=None, dynamic_ncols=True,
                 desc="dashboards")
 

@@ -13,9 +13,29 @@ from dataclasses import replace
 
 import pandas as pd
 
-from observatory import selfdata
+from observatory import layout, selfdata
 from observatory.dates import parse_period_end
 from observatory.validate import ValidRoot
+
+
+def register_figures(assessments: pd.DataFrame, known_indicators: set[str]) -> pd.DataFrame:
+    """The register's shares as observation rows (text, as in a data file), for the indicators defined."""
+    typed = assessments.assign(date=pd.to_datetime(assessments["date"], errors="coerce"))
+    typed = typed[typed["date"].notna() & typed["difficulty"].isin(selfdata.DIFFICULTIES)]
+    if not len(typed):
+        return pd.DataFrame()
+    table = selfdata.shares(typed)
+    table = table[table["indicator"].isin(known_indicators)]
+    if table.empty:
+        return pd.DataFrame()
+    return pd.DataFrame({
+        "indicator": table["indicator"], "territory": selfdata.TERRITORY,
+        "date_text": table["date"].dt.strftime("%Y-%m-%d"), "value_text": table["value"].map(lambda v: f"{v:g}"),
+        "coalition": None, "source": f"Registre Self Data ({layout.SELF_DATA})",
+        "comment": table["count"].astype(str) + " / " + table["assessed"].astype(str) + " services",
+        # Computed figures have no row of their own: numbered in order, to be told apart.
+        "file": selfdata.COMPUTED_FILE, "row": range(1, len(table) + 1), "dataset": selfdata.DATASET,
+    }).astype(object)
 
 
 def with_derived_figures(root: ValidRoot) -> ValidRoot:
@@ -23,7 +43,7 @@ def with_derived_figures(root: ValidRoot) -> ValidRoot:
     assessments = root.assessments
     if assessments is None or not len(assessments):
         return root
-    derived = selfdata.derived_observations(assessments.drop(columns=["date_text"]), set(root.indicators["id"]))
+    derived = register_figures(assessments.drop(columns=["date_text"]), set(root.indicators["id"]))
     if not len(derived):
         return root
     columns = list(root.observations.columns)

@@ -27,6 +27,7 @@ def remove_temporary_files() -> None:
 
 
 def _exporter(templates: Path = TEMPLATES):
+    # Here, not at the top: costly to import, and only the workers need them.
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 

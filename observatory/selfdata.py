@@ -10,7 +10,8 @@ used. Several assessments of a service over time are kept.
 At each assessment date, the state of the ecosystem is every service's most
 recent assessment on or before that date; the shares below are computed over
 it and become territory-wide observations of the register's territory
-(``international``), like any other figure.
+(``international``), like any other figure: :mod:`observatory.derive` adds them
+in the compute step. The register is read by :func:`observatory.load.load_register`.
 """
 
 from __future__ import annotations
@@ -76,23 +77,3 @@ def shares(assessments: pd.DataFrame) -> pd.DataFrame:
             rows.append({"indicator": indicator, "date": pd.Timestamp(date), "value": round(100 * hits / len(base), 2),
                          "count": hits, "assessed": len(base)})
     return pd.DataFrame(rows, columns=["indicator", "date", "value", "count", "assessed"])
-
-
-def derived_observations(assessments: pd.DataFrame, known_indicators: set[str]) -> pd.DataFrame:
-    """The register's shares as observation rows (text, as in a data file), for the indicators defined."""
-    typed = assessments.assign(date=pd.to_datetime(assessments["date"], errors="coerce"),
-                               difficulty=assessments["difficulty"])
-    typed = typed[typed["date"].notna() & typed["difficulty"].isin(DIFFICULTIES)]
-    table = shares(typed) if len(typed) else pd.DataFrame(columns=["indicator", "date", "value", "count", "assessed"])
-    table = table[table["indicator"].isin(known_indicators)]
-    if table.empty:
-        return pd.DataFrame(columns=["indicator", "territory", "date_text", "value_text", "coalition", "source",
-                                     "comment", "file", "row", "dataset"])
-    return pd.DataFrame({
-        "indicator": table["indicator"], "territory": TERRITORY,
-        "date_text": table["date"].dt.strftime("%Y-%m-%d"), "value_text": table["value"].map(lambda v: f"{v:g}"),
-        "coalition": None, "source": f"Registre Self Data ({layout.SELF_DATA})",
-        "comment": table["count"].astype(str) + " / " + table["assessed"].astype(str) + " services",
-        # Computed figures have no row of their own: numbered in order, to be told apart.
-        "file": COMPUTED_FILE, "row": range(1, len(table) + 1), "dataset": DATASET,
-    }).astype(object)
