@@ -20,6 +20,8 @@ from observatory.dates import DATE_EXPECTED, DATE_PATTERN, window_expected
 from observatory.errors import Problem
 from observatory.model import NUMBER_PATTERN
 from observatory.selfdata import ANSWERS, DIFFICULTIES
+
+INDICATOR_FILE = f"a file {layout.INDICATORS}/<quality>/<id>.yml"
 NUMBER_EXPECTED = "a number written with a decimal point and no thousands separator, e.g. 1234.5"
 # The figures of the observatory are counts, rates and euros: a larger magnitude is a typing error, and
 # differences of such values would overflow (1e308 - -1e308 = inf).
@@ -117,7 +119,7 @@ def observation_problems(frame: pd.DataFrame, indicators: Iterable[str], territo
     rules = [
         Rule(E.ExpectColumnValuesToNotBeNull(column="indicator"), "indicator", "indicator", "an indicator id"),
         Rule(E.ExpectColumnValuesToBeInSet(column="indicator", value_set=sorted(set(indicators))), "indicator",
-             "indicator", _unknown_id("indicator", indicators, f"a file {layout.INDICATORS}/<quality>/<id>.yml", "indicator")),
+             "indicator", _unknown_id("indicator", indicators, INDICATOR_FILE, "indicator")),
         Rule(E.ExpectColumnValuesToNotBeNull(column="territory"), "territory", "territory", "a territory id"),
         Rule(E.ExpectColumnValuesToBeInSet(column="territory", value_set=sorted(set(territories))), "territory",
              "territory", _unknown_id("territory", territories, f"a row of {layout.TERRITORIES}", "territory")),
@@ -166,7 +168,7 @@ def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories:
     rules = [
         Rule(E.ExpectColumnValuesToNotBeNull(column="indicator"), "indicator", "indicator", "an indicator id"),
         Rule(E.ExpectColumnValuesToBeInSet(column="indicator", value_set=sorted(set(indicators))), "indicator",
-             "indicator", _unknown_id("indicator", indicators, f"a file {layout.INDICATORS}/<quality>/<id>.yml", "indicator")),
+             "indicator", _unknown_id("indicator", indicators, INDICATOR_FILE, "indicator")),
         Rule(E.ExpectColumnValuesToNotBeNull(column="territory"), "territory", "territory", "a territory id"),
         Rule(E.ExpectColumnValuesToBeInSet(column="territory", value_set=sorted(set(territories))), "territory",
              "territory", _unknown_id("territory", territories, f"a row of {layout.TERRITORIES}", "territory")),

@@ -327,7 +327,8 @@ def load_indicators(root: Path, problems: list[Problem]) -> pd.DataFrame:
         name = rel(path, root)
         parts = path.relative_to(folder).parts
         if path.suffix not in (".yml", ".yaml"):
-            problems.append(Problem(name, value=path.name, expected=f"only .yml indicator definitions in {layout.INDICATORS}/"))
+            problems.append(Problem(name, value=path.name,
+                                    expected=f"only .yml indicator definitions in {layout.INDICATORS}/"))
             continue
         if len(parts) != 2:
             problems.append(Problem(name, value="/".join(parts[:-1]) or "indicators/",
@@ -521,7 +522,8 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
             continue
         name = rel(path, root)
         if path.suffix not in (".yml", ".yaml"):
-            problems.append(Problem(name, value=path.name, expected=f"only .yml coalition profiles in {layout.COALITIONS}/"))
+            problems.append(Problem(name, value=path.name,
+                                    expected=f"only .yml coalition profiles in {layout.COALITIONS}/"))
             continue
         read = _read_profile(path, root, problems, model.COALITION_REQUIRED, model.COALITION_OPTIONAL)
         if read is None:

@@ -212,7 +212,8 @@ def check_root(root: DataRoot) -> tuple[list[Problem], pd.DataFrame, pd.DataFram
     observations = observation_frame(root)
     targets = target_frame(root)
     # A file that could not be parsed is reported once, not again by every row that names it.
-    indicator_ids = set(root.indicators["id"].dropna()) | {p.stem for p in layout.at(root.path, layout.INDICATORS).rglob("*.y*ml")}
+    indicator_ids = set(root.indicators["id"].dropna()) | {
+        p.stem for p in layout.at(root.path, layout.INDICATORS).rglob("*.y*ml")}
     coalition_ids = set(root.coalitions["id"].dropna()) | {
         p.stem for p in layout.at(root.path, layout.COALITIONS).glob("*.y*ml")}
     territory_ids = root.territories["id"].dropna()
