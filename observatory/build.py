@@ -38,10 +38,15 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import plotly
+import psutil
+from tqdm import tqdm
+
 from observatory import bundled, execute, site
 from observatory import results as results_module
 from observatory.i18n import LANGS
 from observatory.locking import build_lock
+from observatory.validate import validated
 
 PACKAGE = Path(__file__).resolve().parent
 NOTEBOOKS = bundled.notebooks()  # tests point it at a modified copy
@@ -56,9 +61,9 @@ LIBRARIES = ("plotly", "nbconvert", "nbclient", "papermill", "nbformat", "jinja2
 @dataclass
 class BuildReport:
     out: Path
-    built: list[dict] = field(default_factory=list)
+    built: list[execute.PageOutcome] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-    failed: list[dict] = field(default_factory=list)
+    failed: list[execute.PageOutcome] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -114,8 +119,6 @@ def _digest_file(path: Path) -> str:
 
 
 def _plotly_js() -> Path:
-    import plotly
-
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
@@ -285,8 +288,6 @@ def _worker_init(log_path: str, parent: int) -> None:
 
 
 def _die_with_children(signum, frame) -> None:  # noqa: ARG001 - a signal handler's signature
-    import psutil
-
     with contextlib.suppress(psutil.Error):
         children = psutil.Process().children(recursive=True)
         for child in children:
@@ -299,8 +300,6 @@ def _die_with_children(signum, frame) -> None:  # noqa: ARG001 - a signal handle
 
 def _progress_bar(total: int):
     """A progress bar on a terminal; plain lines in CI logs."""
-    from tqdm import tqdm
-
     return tqdm(total=total, unit="page", file=sys.stderr, disable=None, dynamic_ncols=True,
                 desc="dashboards")
 
@@ -323,8 +322,6 @@ def build(root: str | Path = ".", out: str | Path = "reports", jobs: int | None 
 
     One build at a time per output folder: a second one waits for the first (saying so).
     """
-    from observatory.validate import validated
-
     started = time.perf_counter()
     root, out = Path(root).resolve(), Path(out).resolve()
     valid = validated(root)  # an invalid root writes nothing, not even the lock
@@ -392,24 +389,24 @@ def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | Non
             report.skipped.append(spec.key)
             continue
         here = spec.html_path()
-        jobs_to_run.append({
-            "key": spec.key,
-            "digest": digest,
-            "data_as_of": slices[slice_key][1],
-            "lang": spec.lang,
-            "notebook": str(notebook),
-            "executed": str(out / spec.executed_path()),
-            "page": str(page_path),
-            "cwd": str(NOTEBOOKS),
-            "templates": str(execute.TEMPLATES),
-            "title": site.title_of(spec, results),
-            "parameters": {**spec.parameters(), "results_dir": str(out / "data" / "tables"), "root": str(root),
-                           "download": site.link(here, spec.data_base()),
-                           "links": site.prefix(here)},
-            "resources": {"page_lang": spec.lang, "page_title": site.title_of(spec, results),
-                          "plotly_js": site.link(here, "assets/plotly.min.js"),
-                          "nav_html": site.nav_html(spec, langs), "footer_html": site.footer_html(spec)},
-        })
+        jobs_to_run.append(execute.PageJob(
+            key=spec.key,
+            digest=digest,
+            data_as_of=slices[slice_key][1],
+            lang=spec.lang,
+            notebook=str(notebook),
+            executed=str(out / spec.executed_path()),
+            page=str(page_path),
+            cwd=str(NOTEBOOKS),
+            templates=str(execute.TEMPLATES),
+            title=site.title_of(spec, results),
+            parameters={**spec.parameters(), "results_dir": str(out / "data" / "tables"), "root": str(root),
+                        "download": site.link(here, spec.data_base()),
+                        "links": site.prefix(here)},
+            resources={"page_lang": spec.lang, "page_title": site.title_of(spec, results),
+                       "plotly_js": site.link(here, "assets/plotly.min.js"),
+                       "nav_html": site.nav_html(spec, langs), "footer_html": site.footer_html(spec)},
+        ))
 
     say(f"{len(pages)} dashboards: {len(jobs_to_run)} to run, {len(report.skipped)} unchanged")
     if jobs_to_run:
@@ -418,7 +415,7 @@ def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | Non
     return report
 
 
-def _run(jobs_to_run: list[dict], out: Path, jobs: int | None, state: dict, state_path: Path,
+def _run(jobs_to_run: list[execute.PageJob], out: Path, jobs: int | None, state: dict, state_path: Path,
          report: BuildReport) -> None:
     workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_to_run)))
     bar = _progress_bar(len(jobs_to_run))
@@ -435,30 +432,30 @@ def _run(jobs_to_run: list[dict], out: Path, jobs: int | None, state: dict, stat
             try:
                 outcome = future.result()
             except Exception as exc:  # noqa: BLE001 - a dead worker fails its page, not the build
-                outcome = {"key": job["key"], "ok": False, "error": f"{type(exc).__name__}: {exc}"}
-            entry = state["pages"].setdefault(job["key"], {})
-            if outcome["ok"]:
-                entry.update(digest=job["digest"], data_as_of=job["data_as_of"], built=today,
-                             html=Path(job["page"]).relative_to(out).as_posix(),
-                             notebook=Path(job["executed"]).relative_to(out).as_posix())
+                outcome = execute.PageOutcome(job.key, ok=False, error=f"{type(exc).__name__}: {exc}")
+            entry = state["pages"].setdefault(job.key, {})
+            if outcome.ok:
+                entry.update(digest=job.digest, data_as_of=job.data_as_of, built=today,
+                             html=Path(job.page).relative_to(out).as_posix(),
+                             notebook=Path(job.executed).relative_to(out).as_posix())
                 entry.pop("failed", None)
                 report.built.append(outcome)
             else:
                 report.failed.append(outcome)
-                bar.write(f"FAILED {outcome['key']}: {outcome['error']}", file=sys.stderr)
-                if outcome.get("errno") in site.DISK_FULL:
+                bar.write(f"FAILED {outcome.key}: {outcome.error}", file=sys.stderr)
+                if outcome.errno in site.DISK_FULL:
                     disk_full = disk_full or outcome
                     pool.shutdown(wait=False, cancel_futures=True)
                 entry.update(digest=None, failed=today)  # so that the next build tries it again
-                page = Path(job["page"])
+                page = Path(job.page)
                 if page.exists() and disk_full is None:
                     # The previous page stays, saying on itself that it is out of date.
-                    site.mark_out_of_date(page, job["lang"], today, entry.get("data_as_of"))
+                    site.mark_out_of_date(page, job.lang, today, entry.get("data_as_of"))
                 if not page.exists():
-                    state["pages"].pop(job["key"], None)
+                    state["pages"].pop(job.key, None)
             # Saved as we go: an interrupted build keeps the record of what it finished.
             _save_state(state_path, state)
             bar.update(1)
     bar.close()
     if disk_full is not None:
-        raise OSError(disk_full["errno"], os.strerror(disk_full["errno"]), disk_full.get("path"))
+        raise OSError(disk_full.errno, os.strerror(disk_full.errno), disk_full.path)

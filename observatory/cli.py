@@ -24,10 +24,11 @@ def _say(message: str) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from observatory.derive import with_derived_figures
     from observatory.validate import validated
 
     started = time.perf_counter()
-    root = validated(args.root)
+    root = with_derived_figures(validated(args.root))
     _say(
         f"{args.root}: OK — {len(root.indicators)} indicators, {len(root.territories)} territories, "
         f"{len(root.coalitions)} coalitions, {len(root.targets)} targets, "
@@ -37,10 +38,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
+    from observatory.derive import with_derived_figures
     from observatory.progress import compute_progress, summarise, to_csv
     from observatory.validate import validated
 
-    root = validated(args.root)
+    root = with_derived_figures(validated(args.root))
     progress = compute_progress(root)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -65,12 +67,12 @@ def cmd_build(args: argparse.Namespace) -> int:
             raise ObservatoryError(f"--lang {lang}: expected fr, en or fr,en")
     report = build(args.root, args.out, jobs=args.jobs, only=args.only, langs=langs, force=args.force, say=_say)
     index = (report.out / "index.html").resolve()
-    sizes = [b["bytes"] for b in report.built if "bytes" in b]
+    sizes = [b.size for b in report.built if b.size is not None]
     weight = f", pages {min(sizes) // 1024}–{max(sizes) // 1024} kB" if sizes else ""
     _say(f"built {len(report.built)}, unchanged {len(report.skipped)}, failed {len(report.failed)} "
          f"in {report.seconds:.0f} s{weight}")
     for failure in report.failed:
-        _say(f"FAILED {failure['key']}: {failure['error']} (its previous page, if any, is kept and marked "
+        _say(f"FAILED {failure.key}: {failure.error} (its previous page, if any, is kept and marked "
              "out of date)")
     if index.exists():
         _say(f"open {index.as_uri()}")

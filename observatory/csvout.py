@@ -16,10 +16,11 @@ import re
 import numpy as np
 import pandas as pd
 
+from observatory.model import NUMBER_PATTERN
 from observatory.sheets import FORMULA_START, neutralise
 
 # A plain number is not a formula, even when it starts with - or +: -3.5 stays -3.5.
-_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_NUMBER = re.compile(NUMBER_PATTERN)
 # After an apostrophe, these characters mean the apostrophe was added: a text of the data that starts this
 # way gets one more apostrophe, so that restore() gives back every text exactly.
 _AFTER_ADDED = (*FORMULA_START, "'")

@@ -23,7 +23,7 @@ def show_value(value: object) -> str:
     if isinstance(value, float) and math.isnan(value):
         return "(empty)"
     try:
-        import pandas as pd
+        import pandas as pd  # here, not at the top: every command imports this module, few need pandas
 
         if value is pd.NA or value is pd.NaT:
             return "(empty)"

@@ -11,9 +11,11 @@ import contextlib
 import os
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from observatory import bundled
+from observatory.site import DISK_FULL, temporary_path
 
 TEMPLATES = bundled.templates()
 _writing: list[Path] = []  # the current page's temporary files, removed if the worker is killed
@@ -26,6 +28,7 @@ def remove_temporary_files() -> None:
 
 
 def _exporter(templates: Path = TEMPLATES):
+    # Here, not at the top: costly to import, and only the workers need them.
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
@@ -41,21 +44,53 @@ def _exporter(templates: Path = TEMPLATES):
     return HTMLExporter(config=config)
 
 
-def run_page(job: dict) -> dict:
-    """Execute ``job['notebook']`` with ``job['parameters']``; write the notebook and the page.
+@dataclass(frozen=True)
+class PageJob:
+    """One page to build, sent to a worker process (so: plain, picklable values)."""
 
-    Returns a report: key, ok, error (a short text), seconds, page size.
-    """
+    key: str  # the page's key: kind[:ident]@lang
+    digest: str  # what the page depends on; recorded once it is built
+    data_as_of: str | None
+    lang: str
+    notebook: str  # the dashboard notebook to run
+    executed: str  # where the executed notebook goes
+    page: str  # where the HTML page goes
+    cwd: str  # the notebook's working folder
+    title: str
+    parameters: dict  # the notebook's papermill parameters
+    resources: dict  # what the page template shows besides the notebook (nav, footer, plotly's path...)
+    templates: str = str(TEMPLATES)
+    timeout: int = 600  # seconds a cell may run
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    """What became of a :class:`PageJob`."""
+
+    key: str
+    ok: bool
+    seconds: float = 0.0
+    error: str | None = None  # a short text, when not ok
+    size: int | None = None  # the page's size in bytes, when ok
+    errno: int | None = None  # when the disk was full
+    path: str | None = None  # the file being written when the disk was full
+
+
+def run_page(job: PageJob) -> PageOutcome:
+    """Execute the job's notebook with its parameters; write the executed notebook and the page."""
     started = time.perf_counter()
-    key = job["key"]
-    executed = Path(job["executed"])
-    page = Path(job["page"])
-    from observatory.site import DISK_FULL, temporary_path
+    key = job.key
+    executed = Path(job.executed)
+    page = Path(job.page)
+
+    def outcome(**what) -> PageOutcome:
+        return PageOutcome(key, seconds=time.perf_counter() - started, **what)
 
     tmp_nb, tmp_page = temporary_path(executed), temporary_path(page)
     _writing[:] = [tmp_nb, tmp_page]
     writing = executed
     try:
+        # Here, not at the top: costly to import, and only the workers need them.
         import nbformat
         import papermill
         from papermill.exceptions import PapermillExecutionError
@@ -64,16 +99,15 @@ def run_page(job: dict) -> dict:
         page.parent.mkdir(parents=True, exist_ok=True)
         try:
             papermill.execute_notebook(
-                job["notebook"], str(tmp_nb), parameters=job["parameters"], kernel_name="python3",
-                progress_bar=False, log_output=False, cwd=job["cwd"], request_save_on_cell_execute=False,
-                execution_timeout=job.get("timeout", 600),
+                job.notebook, str(tmp_nb), parameters=job.parameters, kernel_name="python3",
+                progress_bar=False, log_output=False, cwd=job.cwd, request_save_on_cell_execute=False,
+                execution_timeout=job.timeout,
             )
         except PapermillExecutionError as exc:
-            return {"key": key, "ok": False, "seconds": time.perf_counter() - started,
-                    "error": f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"}
+            return outcome(ok=False, error=f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}")
         nb = nbformat.read(str(tmp_nb), as_version=4)
-        resources = {"metadata": {"name": job["title"]}, **job["resources"]}
-        body, _ = _exporter(Path(job.get("templates", TEMPLATES))).from_notebook_node(nb, resources=resources)
+        resources = {"metadata": {"name": job.title}, **job.resources}
+        body, _ = _exporter(Path(job.templates)).from_notebook_node(nb, resources=resources)
         writing = page
         with open(tmp_page, "w", encoding="utf-8") as f:
             f.write(body)
@@ -81,15 +115,13 @@ def run_page(job: dict) -> dict:
             os.fsync(f.fileno())
         tmp_nb.replace(executed)
         tmp_page.replace(page)
-        return {"key": key, "ok": True, "seconds": time.perf_counter() - started, "bytes": len(body.encode())}
+        return outcome(ok=True, size=len(body.encode()))
     except Exception as exc:  # noqa: BLE001 - a failed page is reported, the others still publish
         if isinstance(exc, OSError) and exc.errno in DISK_FULL:  # the build stops and says so
-            return {"key": key, "ok": False, "seconds": time.perf_counter() - started, "errno": exc.errno,
-                    "path": str(writing), "error": f"disk full while writing {writing}"}
+            return outcome(ok=False, errno=exc.errno, path=str(writing), error=f"disk full while writing {writing}")
         last = traceback.extract_tb(exc.__traceback__)[-1:] or []
         where = f" ({os.path.basename(last[0].filename)}:{last[0].lineno})" if last else ""
-        return {"key": key, "ok": False, "seconds": time.perf_counter() - started,
-                "error": f"{type(exc).__name__}: {exc}{where}"}
+        return outcome(ok=False, error=f"{type(exc).__name__}: {exc}{where}")
     finally:
         remove_temporary_files()
         _writing.clear()

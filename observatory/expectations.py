@@ -1,6 +1,6 @@
 """Great Expectations suites for observations and targets, turned into per-row problems.
 
-Great Expectations costs several seconds to import, so it is imported here only,
+Great Expectations costs several seconds to import, so it is imported (inside :func:`_context`) only
 when a data root is actually validated. Each expectation carries the wording
 of its message: which column it speaks of and what was expected.
 """
@@ -15,10 +15,13 @@ from functools import lru_cache
 
 import pandas as pd
 
+from observatory import layout
 from observatory.dates import DATE_EXPECTED, DATE_PATTERN, window_expected
 from observatory.errors import Problem
+from observatory.model import NUMBER_PATTERN
+from observatory.selfdata import ANSWERS, DIFFICULTIES
 
-NUMBER_PATTERN = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
+INDICATOR_FILE = f"a file {layout.INDICATORS}/<quality>/<id>.yml"
 NUMBER_EXPECTED = "a number written with a decimal point and no thousands separator, e.g. 1234.5"
 # The figures of the observatory are counts, rates and euros: a larger magnitude is a typing error, and
 # differences of such values would overflow (1e308 - -1e308 = inf).
@@ -54,7 +57,7 @@ def _is_first_of_key(row: pd.Series) -> bool:
 def _context():
     # No analytics, no progress bars: outputs must be the same from run to run.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
+    import great_expectations as gx  # here, not at the top: several seconds to import
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -116,12 +119,12 @@ def observation_problems(frame: pd.DataFrame, indicators: Iterable[str], territo
     rules = [
         Rule(E.ExpectColumnValuesToNotBeNull(column="indicator"), "indicator", "indicator", "an indicator id"),
         Rule(E.ExpectColumnValuesToBeInSet(column="indicator", value_set=sorted(set(indicators))), "indicator",
-             "indicator", _unknown_id("indicator", indicators, "a file indicators/<quality>/<id>.yml", "indicator")),
+             "indicator", _unknown_id("indicator", indicators, INDICATOR_FILE, "indicator")),
         Rule(E.ExpectColumnValuesToNotBeNull(column="territory"), "territory", "territory", "a territory id"),
         Rule(E.ExpectColumnValuesToBeInSet(column="territory", value_set=sorted(set(territories))), "territory",
-             "territory", _unknown_id("territory", territories, "a row of data/territories.csv", "territory")),
+             "territory", _unknown_id("territory", territories, f"a row of {layout.TERRITORIES}", "territory")),
         Rule(E.ExpectColumnValuesToBeInSet(column="coalition", value_set=sorted(set(coalitions))), "coalition",
-             "coalition", _unknown_id("coalition", coalitions, "a file data/coalitions/<id>.yml, or empty for a "
+             "coalition", _unknown_id("coalition", coalitions, f"a file {layout.COALITIONS}/<id>.yml, or empty for a "
                                       "territory-wide figure", "coalition")),
         Rule(E.ExpectColumnValuesToNotBeNull(column="date_text"), "date", "date_text", DATE_EXPECTED),
         Rule(E.ExpectColumnValuesToMatchRegex(column="date_text", regex=DATE_PATTERN), "date", "date_text",
@@ -165,10 +168,10 @@ def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories:
     rules = [
         Rule(E.ExpectColumnValuesToNotBeNull(column="indicator"), "indicator", "indicator", "an indicator id"),
         Rule(E.ExpectColumnValuesToBeInSet(column="indicator", value_set=sorted(set(indicators))), "indicator",
-             "indicator", _unknown_id("indicator", indicators, "a file indicators/<quality>/<id>.yml", "indicator")),
+             "indicator", _unknown_id("indicator", indicators, INDICATOR_FILE, "indicator")),
         Rule(E.ExpectColumnValuesToNotBeNull(column="territory"), "territory", "territory", "a territory id"),
         Rule(E.ExpectColumnValuesToBeInSet(column="territory", value_set=sorted(set(territories))), "territory",
-             "territory", _unknown_id("territory", territories, "a row of data/territories.csv", "territory")),
+             "territory", _unknown_id("territory", territories, f"a row of {layout.TERRITORIES}", "territory")),
     ]
     for point in ("baseline", "target"):
         rules += [
@@ -217,8 +220,6 @@ def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories:
 
 def register_problems(services: pd.DataFrame, assessments: pd.DataFrame) -> list[Problem]:
     """Check the Self Data register (see :mod:`observatory.selfdata`)."""
-    from observatory.selfdata import ANSWERS, DIFFICULTIES
-
     E = _context()[0].expectations
 
     def locate(row: pd.Series, column: str) -> dict:
@@ -243,7 +244,7 @@ def register_problems(services: pd.DataFrame, assessments: pd.DataFrame) -> list
     assessment_rules = [
         Rule(E.ExpectColumnValuesToNotBeNull(column="service"), "service", "service", "a service id"),
         Rule(E.ExpectColumnValuesToBeInSet(column="service", value_set=known), "service", "service",
-             _unknown_id("service", known, "a row of data/self-data/services.csv", "service")),
+             _unknown_id("service", known, f"a row of {layout.SERVICES}", "service")),
         Rule(E.ExpectColumnValuesToNotBeNull(column="date_text"), "date", "date_text", DATE_EXPECTED),
         Rule(E.ExpectColumnValuesToMatchRegex(column="date_text", regex=DATE_PATTERN), "date", "date_text",
              DATE_EXPECTED),

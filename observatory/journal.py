@@ -20,16 +20,16 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from observatory import locking
+from observatory import layout, locking
 
-JOURNAL = "data/.import-journal.json"
+JOURNAL = layout.JOURNAL
 TMP_SUFFIX = ".import-tmp"
 # Folders a commit may write into; leftovers of a dead run are looked for there.
-WRITTEN_FOLDERS = ("data", "indicators")
+WRITTEN_FOLDERS = layout.WRITTEN_FOLDERS
 
 
 def journal_path(root: Path) -> Path:
-    return Path(root) / JOURNAL
+    return layout.at(root, JOURNAL)
 
 
 def pending(root: str | Path) -> bool:

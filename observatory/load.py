@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from observatory import model
+from observatory import journal, layout, locking, model, selfdata
 from observatory.dates import normalise_date_text
 from observatory.errors import Described, ObservatoryError, Problem
 
@@ -35,7 +35,8 @@ TARGET_COLUMNS = [
     "target_date_text", "target_value_text", "file", "key",
 ]
 TERRITORY_COLUMNS = [*model.TERRITORY_COLUMNS, *model.TERRITORY_CODE_COLUMNS, "file", "row"]
-OBSERVATION_COLUMNS = [
+# The observations as read from data/observations/*.csv: cells as typed (date_text, value_text), with their place.
+OBSERVATION_ROW_COLUMNS = [
     "indicator", "territory", "date_text", "value_text", "coalition", "source", "comment", "file", "row",
     "dataset",
 ]
@@ -316,9 +317,9 @@ def _read_profile(path: Path, root: Path, problems: list[Problem], required: tup
 
 def load_indicators(root: Path, problems: list[Problem]) -> pd.DataFrame:
     rows = []
-    folder = root / "indicators"
+    folder = layout.at(root, layout.INDICATORS)
     if not folder.is_dir():
-        problems.append(Problem("indicators/", value=None, expected="a folder of indicator definitions"))
+        problems.append(Problem(f"{layout.INDICATORS}/", value=None, expected="a folder of indicator definitions"))
         return pd.DataFrame(columns=INDICATOR_COLUMNS)
     for path in sorted(folder.rglob("*")):
         if path.is_dir() or path.name.startswith(".") or path.name.lower() in ("readme.md",):
@@ -326,7 +327,8 @@ def load_indicators(root: Path, problems: list[Problem]) -> pd.DataFrame:
         name = rel(path, root)
         parts = path.relative_to(folder).parts
         if path.suffix not in (".yml", ".yaml"):
-            problems.append(Problem(name, value=path.name, expected="only .yml indicator definitions in indicators/"))
+            problems.append(Problem(name, value=path.name,
+                                    expected=f"only .yml indicator definitions in {layout.INDICATORS}/"))
             continue
         if len(parts) != 2:
             problems.append(Problem(name, value="/".join(parts[:-1]) or "indicators/",
@@ -493,9 +495,9 @@ def _as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def load_territories(root: Path, problems: list[Problem]) -> pd.DataFrame:
-    path = root / "data" / "territories.csv"
+    path = layout.at(root, layout.TERRITORIES)
     if not path.is_file():
-        problems.append(Problem("data/territories.csv", value=None, expected="the table of territories"))
+        problems.append(Problem(layout.TERRITORIES, value=None, expected="the table of territories"))
         return pd.DataFrame(columns=TERRITORY_COLUMNS)
     read = _read_csv_records(path, root, problems)
     if read is None:
@@ -511,16 +513,17 @@ def load_territories(root: Path, problems: list[Problem]) -> pd.DataFrame:
 
 def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
     coalitions, targets = [], []
-    folder = root / "data" / "coalitions"
+    folder = layout.at(root, layout.COALITIONS)
     if not folder.is_dir():
-        problems.append(Problem("data/coalitions/", value=None, expected="a folder of coalition profiles"))
+        problems.append(Problem(f"{layout.COALITIONS}/", value=None, expected="a folder of coalition profiles"))
         return pd.DataFrame(columns=COALITION_COLUMNS), pd.DataFrame(columns=TARGET_COLUMNS)
     for path in sorted(folder.iterdir()):
         if path.is_dir() or path.name.startswith(".") or path.name.lower() == "readme.md":
             continue
         name = rel(path, root)
         if path.suffix not in (".yml", ".yaml"):
-            problems.append(Problem(name, value=path.name, expected="only .yml coalition profiles in data/coalitions/"))
+            problems.append(Problem(name, value=path.name,
+                                    expected=f"only .yml coalition profiles in {layout.COALITIONS}/"))
             continue
         read = _read_profile(path, root, problems, model.COALITION_REQUIRED, model.COALITION_OPTIONAL)
         if read is None:
@@ -589,10 +592,10 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
 
 
 def load_observations(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    folder = root / "data" / "observations"
+    folder = layout.at(root, layout.OBSERVATIONS)
     frames, datasets = [], []
     if not folder.is_dir():
-        return pd.DataFrame(columns=OBSERVATION_COLUMNS), pd.DataFrame(columns=DATASET_COLUMNS)
+        return pd.DataFrame(columns=OBSERVATION_ROW_COLUMNS), pd.DataFrame(columns=DATASET_COLUMNS)
     for path in sorted(folder.iterdir()):
         if path.is_dir() or path.name.startswith(".") or path.name.lower() == "readme.md":
             continue
@@ -604,7 +607,8 @@ def load_observations(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame
             continue
         if path.suffix != ".csv":
             problems.append(Problem(name, value=path.name,
-                                    expected="only .csv observation files (and their .meta.yml) in data/observations/"))
+                                    expected="only .csv observation files (and their .meta.yml) in "
+                                    f"{layout.OBSERVATIONS}/"))
             continue
         meta = {}
         meta_path = path.with_name(path.stem + ".meta.yml")
@@ -632,10 +636,10 @@ def load_observations(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame
         rows = _records_to_rows(name, header, body, problems)
         frame = pd.DataFrame(rows).rename(columns={"date": "date_text", "value": "value_text"})
         frame["dataset"] = path.stem
-        frames.append(frame.reindex(columns=OBSERVATION_COLUMNS))
+        frames.append(frame.reindex(columns=OBSERVATION_ROW_COLUMNS))
     observations = (pd.concat(frames, ignore_index=True) if frames
-                    else pd.DataFrame(columns=OBSERVATION_COLUMNS))
-    observations = _as_text(observations, [c for c in OBSERVATION_COLUMNS if c != "row"])
+                    else pd.DataFrame(columns=OBSERVATION_ROW_COLUMNS))
+    observations = _as_text(observations, [c for c in OBSERVATION_ROW_COLUMNS if c != "row"])
     return observations, pd.DataFrame(datasets, columns=DATASET_COLUMNS)
 
 
@@ -644,10 +648,8 @@ def load_root(path: str | Path) -> DataRoot:
     root = Path(path)
     if not root.is_dir():
         raise ObservatoryError(f"{root}: no such folder (expected a data root with indicators/ and data/)")
-    if not (root / "indicators").is_dir() and not (root / "data").is_dir():
+    if not layout.at(root, layout.INDICATORS).is_dir() and not layout.at(root, layout.DATA).is_dir():
         raise ObservatoryError(f"{root}: not a data root (expected the folders indicators/ and data/ in it)")
-    from observatory import journal, locking
-
     # A reader never takes part in a write: it reads between commits. If a commit happened while it read
     # (the data folder changed: a journal came or went), what it read may mix before and after: read again.
     for _ in range(READ_ATTEMPTS):
@@ -669,7 +671,7 @@ READ_ATTEMPTS = 3
 def _data_folder_mark(root: Path) -> tuple:
     """Changes whenever a commit happens: every commit puts its journal in data/ (and most replace the history)."""
     mark = []
-    for path in (root / "data", root / "data" / "history.csv"):
+    for path in (layout.at(root, layout.DATA), layout.at(root, layout.HISTORY)):
         try:
             info = path.stat()
             mark.append((info.st_mtime_ns, info.st_ino))
@@ -684,8 +686,32 @@ def _read_root(root: Path) -> DataRoot:
     territories = load_territories(root, problems)
     coalitions, targets = load_coalitions(root, problems)
     observations, datasets = load_observations(root, problems)
-    from observatory.selfdata import load_register
-
     services, assessments = load_register(root, problems)
     return DataRoot(root, indicators, territories, coalitions, targets, observations, datasets, problems,
                     services, assessments)
+
+
+def load_register(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The Self Data register's two tables (with file and row), or empty tables when there is no register."""
+    tables = []
+    for relative, columns, required in (
+            (layout.SERVICES, selfdata.SERVICE_COLUMNS, selfdata.SERVICE_REQUIRED),
+            (layout.ASSESSMENTS, selfdata.ASSESSMENT_COLUMNS, selfdata.ASSESSMENT_REQUIRED)):
+        optional = tuple(c for c in columns if c not in required)
+        path = layout.at(root, relative)
+        empty = pd.DataFrame(columns=[*columns, "file", "row"])
+        if not path.exists():
+            tables.append(empty)
+            continue
+        read = _read_csv_records(path, root, problems)
+        if read is None:
+            tables.append(empty)
+            continue
+        header, body = read
+        if not _check_header(rel(path, root), header, required, optional, problems):
+            tables.append(empty)
+            continue
+        frame = pd.DataFrame(_records_to_rows(rel(path, root), header, body, problems)).reindex(
+            columns=[*columns, "file", "row"])
+        tables.append(_as_text(frame, [*columns, "file"]))
+    return tables[0], tables[1]

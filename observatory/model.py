@@ -54,6 +54,8 @@ TERRITORY_CODE_COLUMNS = ("code_insee", "siren", "iso_3166")
 # data/observations/*.csv
 OBSERVATION_REQUIRED = ("indicator", "territory", "date", "value")
 OBSERVATION_OPTIONAL = ("coalition", "source", "comment")
+# A value as the files hold it: a decimal point, no thousands separator, an optional exponent.
+NUMBER_PATTERN = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
 
 # Sidecar metadata of an observations file (data/observations/<name>.meta.yml).
 OBSERVATION_META_KEYS = ("title", "description", "demonstration", "license", "source")

@@ -10,7 +10,8 @@ used. Several assessments of a service over time are kept.
 At each assessment date, the state of the ecosystem is every service's most
 recent assessment on or before that date; the shares below are computed over
 it and become territory-wide observations of the register's territory
-(``international``), like any other figure.
+(``international``), like any other figure: :mod:`observatory.derive` adds them
+in the compute step. The register is read by :func:`observatory.load.load_register`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatory.errors import Problem
+from observatory import layout
 
 DIFFICULTIES = ("easy", "medium", "hard", "limited", "impossible")
 DIFFICULTY_NAMES = {
@@ -35,6 +36,12 @@ ASSESSMENT_COLUMNS = ("service", "date", "difficulty", "machine_readable", "api"
                       "standards", "notes", "source")
 TERRITORY = "international"
 DATASET = "self-data-register"
+# The columns a register file must have (the others may be left out).
+SERVICE_REQUIRED = SERVICE_COLUMNS[:2]
+ASSESSMENT_REQUIRED = ASSESSMENT_COLUMNS[:3]
+# The register's figures are computed, not read: they name the file they come from so.
+COMPUTED_FILE = f"{layout.ASSESSMENTS} (computed)"
+DATASET_TITLES = {"fr": "Registre de l'écosystème Self Data", "en": "Self Data ecosystem register"}
 
 # indicator id -> (what is counted, among which services); shares in %.
 INDICATORS = {
@@ -46,36 +53,7 @@ INDICATORS = {
 
 
 def folder(root: Path) -> Path:
-    return root / "data" / "self-data"
-
-
-def load_register(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The register's two tables (with file and row), or empty tables when there is no register."""
-    from observatory.load import _as_text, _check_header, _read_csv_records, _records_to_rows, rel
-
-    tables = []
-    for name, required, optional in (("services.csv", ("id", "name"), ("url", "sector", "country")),
-                                     ("assessments.csv", ("service", "date", "difficulty"),
-                                      ("machine_readable", "api", "transfer", "formats", "standards", "notes",
-                                       "source"))):
-        columns = [*required, *optional]
-        path = folder(root) / name
-        empty = pd.DataFrame(columns=[*columns, "file", "row"])
-        if not path.exists():
-            tables.append(empty)
-            continue
-        read = _read_csv_records(path, root, problems)
-        if read is None:
-            tables.append(empty)
-            continue
-        header, body = read
-        if not _check_header(rel(path, root), header, required, optional, problems):
-            tables.append(empty)
-            continue
-        frame = pd.DataFrame(_records_to_rows(rel(path, root), header, body, problems)).reindex(
-            columns=[*columns, "file", "row"])
-        tables.append(_as_text(frame, columns + ["file"]))
-    return tables[0], tables[1]
+    return layout.at(root, layout.SELF_DATA)
 
 
 def state_at(assessments: pd.DataFrame, date: pd.Timestamp) -> pd.DataFrame:
@@ -99,23 +77,3 @@ def shares(assessments: pd.DataFrame) -> pd.DataFrame:
             rows.append({"indicator": indicator, "date": pd.Timestamp(date), "value": round(100 * hits / len(base), 2),
                          "count": hits, "assessed": len(base)})
     return pd.DataFrame(rows, columns=["indicator", "date", "value", "count", "assessed"])
-
-
-def derived_observations(assessments: pd.DataFrame, known_indicators: set[str]) -> pd.DataFrame:
-    """The register's shares as observation rows (text, as in a data file), for the indicators defined."""
-    typed = assessments.assign(date=pd.to_datetime(assessments["date"], errors="coerce"),
-                               difficulty=assessments["difficulty"])
-    typed = typed[typed["date"].notna() & typed["difficulty"].isin(DIFFICULTIES)]
-    table = shares(typed) if len(typed) else pd.DataFrame(columns=["indicator", "date", "value", "count", "assessed"])
-    table = table[table["indicator"].isin(known_indicators)]
-    if table.empty:
-        return pd.DataFrame(columns=["indicator", "territory", "date_text", "value_text", "coalition", "source",
-                                     "comment", "file", "row", "dataset"])
-    return pd.DataFrame({
-        "indicator": table["indicator"], "territory": TERRITORY,
-        "date_text": table["date"].dt.strftime("%Y-%m-%d"), "value_text": table["value"].map(lambda v: f"{v:g}"),
-        "coalition": None, "source": "Registre Self Data (data/self-data)",
-        "comment": table["count"].astype(str) + " / " + table["assessed"].astype(str) + " services",
-        # Computed figures have no row of their own: numbered in order, to be told apart.
-        "file": "data/self-data/assessments.csv (computed)", "row": range(1, len(table) + 1), "dataset": DATASET,
-    }).astype(object)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from observatory import results as results_module
 from observatory.dashboard import esc
+from observatory.errors import ObservatoryError
 from observatory.i18n import LANGS, t
 
 KINDS = {"coalition": "coalitions", "territory": "territories"}
@@ -165,8 +166,6 @@ def select(pages: list[PageSpec], only: list[str] | None) -> list[PageSpec]:
     known = {p.key.split("@")[0] for p in pages}
     unknown = sorted(wanted - known)
     if unknown:
-        from observatory.errors import ObservatoryError
-
         raise ObservatoryError(f"--only {', '.join(unknown)}: no such page (expected programme, coalition:ID or "
                                f"territory:ID of a territory with data)")
     return [p for p in pages if p.key.split("@")[0] in wanted]

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatory import model, selfdata
+from observatory import expectations, layout, model, selfdata
 from observatory.dates import parse_period_end, plausible, plausible_window
+from observatory.model import NUMBER_PATTERN
 from observatory.errors import InvalidDataRoot, Problem
 from observatory.load import DataRoot, load_root
 
-NUMBER_RE = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
 ID_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 CODE_FORMATS = {
     "code_insee": (re.compile(r"^(?:\d{2}|2[AB]|\d{2}M|\d{3}|\d{5}|2[AB]\d{3})$"),
@@ -45,7 +45,7 @@ class ValidRoot:
 
 def _numbers(texts: pd.Series) -> pd.Series:
     texts = texts.astype("str").where(texts.notna(), None)
-    clean = texts.where(texts.str.match(NUMBER_RE, na=False))
+    clean = texts.where(texts.str.match(NUMBER_PATTERN, na=False))
     numbers = pd.to_numeric(clean, errors="coerce").astype("float64")
     return numbers.where(numbers.abs() != float("inf"))  # 1e999 is no figure
 
@@ -181,7 +181,7 @@ def coalition_problems(root: DataRoot) -> list[Problem]:
         for i, territory in enumerate(row.territories):
             if territory not in known:
                 problems.append(Problem(row.file, key=f"territories[{i}]", value=territory,
-                                        expected="a territory id of data/territories.csv"))
+                                        expected=f"a territory id of {layout.TERRITORIES}"))
         for i, lead in enumerate(row.leads):
             email = lead.get("email")
             if email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
@@ -205,8 +205,6 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
 
 def check_root(root: DataRoot) -> tuple[list[Problem], pd.DataFrame, pd.DataFrame]:
     """All problems of a loaded root, and its typed observations and targets."""
-    from observatory import expectations  # Great Expectations is slow to import: only when validating
-
     problems = list(root.problems)
     problems += indicator_problems(root)
     problems += territory_problems(root)
@@ -214,16 +212,17 @@ def check_root(root: DataRoot) -> tuple[list[Problem], pd.DataFrame, pd.DataFram
     observations = observation_frame(root)
     targets = target_frame(root)
     # A file that could not be parsed is reported once, not again by every row that names it.
-    indicator_ids = set(root.indicators["id"].dropna()) | {p.stem for p in (root.path / "indicators").rglob("*.y*ml")}
+    indicator_ids = set(root.indicators["id"].dropna()) | {
+        p.stem for p in layout.at(root.path, layout.INDICATORS).rglob("*.y*ml")}
     coalition_ids = set(root.coalitions["id"].dropna()) | {
-        p.stem for p in (root.path / "data" / "coalitions").glob("*.y*ml")}
+        p.stem for p in layout.at(root.path, layout.COALITIONS).glob("*.y*ml")}
     territory_ids = root.territories["id"].dropna()
     problems += expectations.observation_problems(observations, indicator_ids, territory_ids, coalition_ids)
     problems += expectations.target_problems(targets, indicator_ids, territory_ids)
     if root.services is not None and (len(root.services) or len(root.assessments)):
         problems += expectations.register_problems(root.services, register_frame(root))
         if set(root.indicators["id"]) & set(selfdata.INDICATORS) and selfdata.TERRITORY not in set(territory_ids):
-            problems.append(Problem("data/territories.csv", value=None,
+            problems.append(Problem(layout.TERRITORIES, value=None,
                                     expected=f"a territory '{selfdata.TERRITORY}' (level other) for the figures "
                                     "of the Self Data register"))
     return _dedupe(problems), observations, targets
@@ -286,22 +285,7 @@ def _validated_now(path: str | Path) -> ValidRoot:
                     "target_value", "file", "key"]
     services = root.services if root.services is not None else pd.DataFrame(columns=["id"])
     assessments = register_frame(root) if root.assessments is not None else pd.DataFrame()
-    observations = observations[keep_obs]
-    if len(assessments):
-        # The register's shares are figures like any other (computed from validated rows).
-        derived = selfdata.derived_observations(assessments.drop(columns=["date_text"]).assign(
-            date=assessments["date"]), set(root.indicators["id"]))
-        if len(derived):
-            derived = derived.assign(date=parse_period_end(derived["date_text"]),
-                                     value=pd.to_numeric(derived["value_text"]).astype("float64"),
-                                     demonstration=False).drop(columns=["value_text"])
-            observations = pd.concat([observations, derived[keep_obs]], ignore_index=True)
-            datasets = pd.concat([root.datasets, pd.DataFrame([{
-                "dataset": selfdata.DATASET, "file": "data/self-data/assessments.csv (computed)",
-                "title_fr": "Registre de l'écosystème Self Data", "title_en": "Self Data ecosystem register",
-                "demonstration": False}])], ignore_index=True)
-            root = DataRoot(root.path, root.indicators, root.territories, root.coalitions, root.targets,
-                            root.observations, datasets, root.problems, root.services, root.assessments)
+    # The register's shares are not computed here: see observatory.derive (the compute step).
     return ValidRoot(root.path, root.indicators, root.territories, root.coalitions,
                      targets[keep_targets].reset_index(drop=True),
-                     observations.reset_index(drop=True), root.datasets, services, assessments)
+                     observations[keep_obs].reset_index(drop=True), root.datasets, services, assessments)

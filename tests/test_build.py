@@ -69,7 +69,7 @@ def test_unchanged_inputs_run_nothing_and_a_change_reruns_only_its_pages(built_s
     before = (out / "coalitions" / "alpha.html").stat().st_mtime_ns
     changed = build(root_copy, out, jobs=2, langs=("fr", "en"), say=lambda _: None)
     assert changed.ok
-    assert sorted(b["key"] for b in changed.built) == sorted(
+    assert sorted(b.key for b in changed.built) == sorted(
         [f"{k}{s}" for k in ("programme", "coalition:beta", "territory:rennes") for s in ("", "@en")])
     assert (out / "coalitions" / "alpha.html").stat().st_mtime_ns == before
     assert "Progrès limité" in (out / "coalitions" / "beta.html").read_text(encoding="utf-8")

@@ -85,7 +85,7 @@ def test_a_changed_template_rebuilds_the_pages(tmp_path, monkeypatch):
     page.write_text(page.read_text(encoding="utf-8").replace("<head>", "<head><!-- template v2 -->", 1),
                     encoding="utf-8")
     again = build(FIXTURE_ROOT, out, jobs=1, only=["coalition:alpha"], langs=("fr",), **QUIET)
-    assert again.ok and [b["key"] for b in again.built] == ["coalition:alpha"]
+    assert again.ok and [b.key for b in again.built] == ["coalition:alpha"]
     assert "<!-- template v2 -->" in (out / "coalitions" / "alpha.html").read_text(encoding="utf-8")
 
 

@@ -1,0 +1,49 @@
+"""Where everything lives in a data root: the one place that knows its folders and files.
+
+Paths are relative to the root, with ``/`` separators: they are at once what a
+message shows the user ("data/territories.csv, row 4") and the keys of the
+files a commit writes (:mod:`observatory.journal`). :func:`at` turns one into a
+path on disk.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+INDICATORS = "indicators"  # indicators/<quality>/<id>.yml
+DATA = "data"
+TERRITORIES = "data/territories.csv"
+COALITIONS = "data/coalitions"  # data/coalitions/<id>.yml
+OBSERVATIONS = "data/observations"  # data/observations/<name>.csv and <name>.meta.yml
+SELF_DATA = "data/self-data"  # the Self Data register (observatory.selfdata)
+SERVICES = "data/self-data/services.csv"
+ASSESSMENTS = "data/self-data/assessments.csv"
+HISTORY = "data/history.csv"  # every figure an import added or replaced
+SUBMISSIONS = "data/submissions"  # data/submissions/<coalition>/<submission>.<ext>: the files as sent
+SUBMISSION_LOG = "data/submissions/log.csv"
+UNDO_RECORDS = "data/submissions/undo-records"  # <coalition>/<submission>.json
+JOURNAL = "data/.import-journal.json"  # a commit in progress (observatory.journal)
+ROOT_LOCK = "data/.observatory.lock"  # one writer at a time (observatory.locking)
+# Folders a commit may write into.
+WRITTEN_FOLDERS = (DATA, INDICATORS)
+
+
+def at(root: str | Path, relative: str) -> Path:
+    """The path on disk of a place of the layout (or of a file under it) in ``root``."""
+    return Path(root) / relative
+
+
+def observation_file(name: str) -> str:
+    return f"{OBSERVATIONS}/{name}.csv"
+
+
+def coalition_file(ident: str) -> str:
+    return f"{COALITIONS}/{ident}.yml"
+
+
+def submission_file(coalition: str, submission: str, suffix: str) -> str:
+    return f"{SUBMISSIONS}/{coalition}/{submission}{suffix}"
+
+
+def undo_record(coalition: str, submission: str) -> str:
+    return f"{UNDO_RECORDS}/{coalition}/{submission}.json"

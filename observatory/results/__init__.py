@@ -1,0 +1,45 @@
+"""The results tables: everything a dashboard shows, computed once, sliced per page.
+
+A dashboard notebook never reads the data root: it reads the results written by
+``observatory build`` (or computes them from a root when run by hand), and only
+its own slice of them, so that the slice's digest says when a page must be
+rebuilt. Contact details (leads' emails) never enter the results.
+
+- :mod:`~observatory.results.schema`: the tables (:class:`Results`) and each column's declared type;
+- :mod:`~observatory.results.computing`: the compute step (:func:`compute`);
+- :mod:`~observatory.results.slicing`: what each page shows (:func:`slice_for`, :func:`pages`);
+- :mod:`~observatory.results.csvfiles`: the CSV files, written and read back typed;
+- :mod:`~observatory.results.descriptor`: their Frictionless Data Package descriptor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from observatory.results.computing import compute, from_root
+from observatory.results.csvfiles import digest, read, table_csv, write
+from observatory.results.descriptor import datapackage
+from observatory.results.schema import LIST_COLUMNS, LIST_DESCRIPTION, SCHEMA, Results
+from observatory.results.slicing import (
+    SELF_DATA,
+    for_coalition,
+    for_programme,
+    for_self_data,
+    for_territory,
+    pages,
+    siblings,
+    slice_for,
+)
+
+__all__ = [
+    "LIST_COLUMNS", "LIST_DESCRIPTION", "SCHEMA", "SELF_DATA", "Results", "compute", "datapackage", "digest",
+    "for_coalition", "for_programme", "for_self_data", "for_territory", "from_root", "load", "pages", "read",
+    "siblings", "slice_for", "table_csv", "write",
+]
+
+
+def load(results_dir: str | Path | None = None, root: str | Path | None = None) -> Results:
+    """Results for a notebook: read from ``results_dir`` when given, else computed from ``root``."""
+    if results_dir:
+        return read(results_dir)
+    return from_root(root or ".")

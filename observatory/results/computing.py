@@ -1,0 +1,89 @@
+"""The compute step: from a validated root to the results tables, once per build.
+
+First the figures derived from the data (:mod:`observatory.derive`: the Self Data
+register's shares), then each target's progress and status
+(:func:`observatory.progress.compute_progress`) and the compass, then the public
+tables. Contact details (leads' emails) never enter the results.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from observatory import layout, selfdata
+from observatory.dates import parse_period_end
+from observatory.derive import with_derived_figures
+from observatory.progress import compute_progress, summarise
+from observatory.results.schema import Results
+from observatory.validate import ValidRoot, validated
+
+
+def _public_coalitions(frame: pd.DataFrame) -> pd.DataFrame:
+    """Coalition profiles without contact details: a lead is published as "name (organisation)", never an email."""
+
+    def public(leads: list[dict]) -> list[str]:
+        shown = []
+        for lead in leads:
+            name, organisation = lead.get("name"), lead.get("organisation")
+            shown.append(name if not organisation or organisation == name else f"{name} ({organisation})")
+        return shown
+
+    out = frame.drop(columns=["file"]).copy()
+    out["leads"] = frame["leads"].map(public)
+    return out.reset_index(drop=True)
+
+
+def _provenance(root: ValidRoot, observations: pd.DataFrame) -> pd.Series:
+    """For each figure brought by an import: "<date> — <file as sent>" (from the history of imports), else empty."""
+    path = layout.at(root.path, layout.HISTORY)
+    empty = pd.Series([None] * len(observations), index=observations.index, dtype=object)
+    if not path.exists() or observations.empty:
+        return empty
+    history = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "action" in history:  # an import taken back by `observatory undo` no longer says where a figure came from
+        undone = set(history.loc[history["action"] == "undone", "submission"].str.split("-undo-").str[-1])
+        history = history[(history["action"] != "undone") & ~history["submission"].isin(undone)]
+    if history.empty:
+        return empty
+
+    def key(frame: pd.DataFrame, dates: pd.Series) -> pd.Series:
+        return (frame["indicator"] + "|" + frame["territory"] + "|" + frame["coalition"].fillna("") + "|"
+                + dates.dt.strftime("%Y-%m-%d"))
+
+    history["key"] = key(history, parse_period_end(history["date"]))
+    last = history.groupby("key").tail(1).set_index("key")
+    label = last["recorded_at"].str[:10] + " — " + last["file"]
+    return key(observations, observations["date"]).map(label).astype(object).where(lambda s: s.notna(), None)
+
+
+def compute(root: ValidRoot) -> Results:
+    """All results of a validated root."""
+    root = with_derived_figures(root)
+    progress = compute_progress(root)
+    observations = root.observations.drop(columns=["date_text"]).copy()
+    observations["submitted"] = _provenance(root, observations)
+    where = observations.set_index(["file", "row"])["submitted"]
+    where = where[~where.index.duplicated()]
+    progress["latest_submitted"] = [where.get((f, r)) if isinstance(f, str) else None
+                                    for f, r in zip(progress["latest_file"], progress["latest_row"])]
+    return Results(
+        progress=progress,
+        compass=summarise(progress),
+        observations=observations.reset_index(drop=True),
+        indicators=root.indicators.drop(columns=["file"]).reset_index(drop=True),
+        coalitions=_public_coalitions(root.coalitions),
+        territories=root.territories.drop(columns=["file", "row"]).reset_index(drop=True),
+        datasets=root.datasets.reset_index(drop=True),
+        services=(root.services if root.services is not None else pd.DataFrame()).reindex(
+            columns=list(selfdata.SERVICE_COLUMNS)).reset_index(drop=True),
+        assessments=(root.assessments if root.assessments is not None and len(root.assessments)
+                     else pd.DataFrame(columns=list(selfdata.ASSESSMENT_COLUMNS)))
+        .reindex(columns=list(selfdata.ASSESSMENT_COLUMNS))
+        .sort_values(["date", "service"]).reset_index(drop=True),
+    )
+
+
+def from_root(path: str | Path) -> Results:
+    return compute(validated(path))

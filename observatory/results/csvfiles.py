@@ -1,0 +1,110 @@
+"""The results as CSV files: written with ISO dates, exact numbers and inert texts; read back typed.
+
+Both directions follow the declared schema (:mod:`observatory.results.schema`):
+list columns are JSON arrays in their cells, and each column is read back as
+the type the schema (and so the data package) gives it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import fields
+from pathlib import Path
+
+import pandas as pd
+
+from observatory import __version__
+from observatory.csvout import restore, to_csv
+from observatory.results.schema import SCHEMA, Results, columns_of
+
+
+def _checked(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    if list(frame.columns) != list(SCHEMA[name]):
+        raise ValueError(f"results table {name!r}: columns {list(frame.columns)}, expected those of its schema "
+                         f"{list(SCHEMA[name])}")
+    return frame
+
+
+def _to_frame_for_csv(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    out = _checked(name, frame).copy()
+    for column in columns_of(name, "array"):
+        out[column] = out[column].map(lambda items: json.dumps(list(items), ensure_ascii=False))
+    return out
+
+
+def table_csv(name: str, frame: pd.DataFrame) -> bytes:
+    buffer = io.StringIO()
+    to_csv(_to_frame_for_csv(name, frame), buffer)
+    return buffer.getvalue().encode("utf-8")
+
+
+def digest(results: Results) -> str:
+    """A fingerprint of a slice: equal digests mean a page would show the same thing."""
+    sha = hashlib.sha256(__version__.encode())
+    for name, frame in results.tables().items():
+        sha.update(name.encode())
+        sha.update(table_csv(name, frame))
+    return sha.hexdigest()
+
+
+def write(results: Results, folder: str | Path) -> list[Path]:
+    """Write every table as CSV (UTF-8, ISO dates) into ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in results.tables().items():
+        path = folder / f"{name}.csv"
+        path.write_bytes(table_csv(name, frame))
+        written.append(path)
+    return written
+
+
+def _list(text: str | None) -> list[str]:
+    if not text:
+        return []
+    if not text.startswith("["):  # tables written before lists were JSON: "a;b"
+        return text.split(";")
+    return json.loads(text)
+
+
+def _restored(frame: pd.DataFrame) -> pd.DataFrame:
+    """The texts of the data, where write() made them inert for spreadsheets (see observatory.csvout)."""
+    for column in frame.columns:
+        maybe = frame[column].astype("string").str.startswith("'").fillna(False).astype(bool)
+        if maybe.any():
+            frame.loc[maybe, column] = frame.loc[maybe, column].map(restore)
+    return frame
+
+
+def _integers(texts: pd.Series) -> pd.Series:
+    numbers = pd.to_numeric(texts)
+    return numbers.astype("Int64" if numbers.isna().any() else "int64")
+
+
+# How a column of texts (None where empty) becomes a column of its declared type; texts stay as read.
+_READ_AS = {
+    "array": lambda texts: texts.map(_list),
+    "date": pd.to_datetime,
+    "number": lambda texts: pd.to_numeric(texts).astype("float64"),
+    "integer": _integers,
+    "boolean": lambda texts: texts.map({"True": True, "False": False}).fillna(False).astype(bool),
+}
+
+
+def read_table(path: str | Path, name: str) -> pd.DataFrame:
+    """One table written by :func:`write`, each column with the type of the schema."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    frame = frame.astype(object).where(frame.notna(), None)
+    frame = _restored(frame)
+    for column, kind in SCHEMA[name].items():
+        if kind in _READ_AS:
+            frame[column] = _READ_AS[kind](frame[column])
+    return frame
+
+
+def read(folder: str | Path) -> Results:
+    """Read the tables written by :func:`write`, with their types."""
+    folder = Path(folder)
+    return Results(**{f.name: read_table(folder / f"{f.name}.csv", f.name) for f in fields(Results)})
