@@ -28,14 +28,17 @@ def check_lang(lang: str) -> str:
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     """Every text of one language, by key (groups flattened to ``group.key``)."""
-    path = FOLDER / f"{check_lang(lang)}.yml"
+    return read_catalogue(FOLDER / f"{check_lang(lang)}.yml")
+
+
+def read_catalogue(path: Path) -> dict[str, str]:
     texts: dict[str, str] = {}
     for key, value in yaml.safe_load(path.read_text(encoding="utf-8")).items():
         items = value.items() if isinstance(value, dict) else [(None, value)]
         for sub, text in items:
             full = key if sub is None else f"{key}.{sub}"
             # an unquoted yes/no/date would come back as another type: a mistake in the file
-            if not isinstance(text, str):
+            if not all(isinstance(part, str) for part in (key, sub or "", text)):
                 raise ValueError(f"{path.name}, key '{full}': found {text!r}, expected a text (quote it)")
             texts[full] = text
     return texts

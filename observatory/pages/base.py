@@ -117,7 +117,8 @@ class Page:
         progress = self.results.progress
         indicators = self.results.indicators.set_index("id")
         places, coalitions = self.territory_names, self.coalition_names
-        head = [self.t(k) for k in ("indicator", "territory", "baseline", "target", "latest", "progress", "status")]
+        head = [self.t("indicator"), self.t("territory"), self.t("baseline"), self.t("target"), self.t("latest"),
+                self.t("progress"), self.t("status")]
         if show_coalition:
             head.insert(0, self.t("coalition"))
         rows = []
