@@ -25,7 +25,7 @@ TERRITORY_LEVELS = ("country", "region", "departement", "epci", "commune", "othe
 
 @dataclass(frozen=True)
 class Status:
-    """A progress status: its id in tables and CSS, its colour (never shown alone: its name is in the catalogues)."""
+    """A progress status: its id (tables, CSS) and colour, never shown alone: its name is in the catalogues."""
 
     id: str
     colour: str

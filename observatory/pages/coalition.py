@@ -10,10 +10,6 @@ class CoalitionPage(ProfilePage):
     kind = "coalition"
     table = "coalitions"
 
-    @property
-    def coalition(self) -> str:
-        return self.ident
-
     def title(self) -> str:
         return self.name(self.profile)
 
@@ -21,7 +17,8 @@ class CoalitionPage(ProfilePage):
         p, lang = self.profile, self.lang
         places = self.territory_names
         return [
-            self.fact(self.t("maturity"), [i18n.name_of("maturity_names", p["maturity"], lang)] if p["maturity"] else []),
+            self.fact(self.t("maturity"),
+                      [i18n.name_of("maturity_names", p["maturity"], lang)] if p["maturity"] else []),
             self.fact(self.t("axes"), [i18n.name_of("axis_names", a, lang) for a in p["axes"]]),
             self.fact(self.t("levers"), [i18n.name_of("lever_names", lv, lang) for lv in p["levers"]]),
             self.fact(self.t("leads"), list(p["leads"])),

@@ -14,8 +14,8 @@ class ProgrammePage(Page):
 
     def header(self) -> Fragment:
         p = self.results.progress
-        intro = self.t("programme_intro", coalitions=len(self.results.coalitions), with_targets=p["coalition"].nunique(),
-                       targets=len(p), territories=p["territory"].nunique())
+        intro = self.t("programme_intro", coalitions=len(self.results.coalitions),
+                       with_targets=p["coalition"].nunique(), targets=len(p), territories=p["territory"].nunique())
         return self.render("title_intro.html.j2", title=self.t("site_title"), intro=intro)
 
     def compass(self) -> Chart:

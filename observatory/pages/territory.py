@@ -16,10 +16,6 @@ class TerritoryPage(ProfilePage):
     kind = "territory"
     table = "territories"
 
-    @property
-    def territory(self) -> str:
-        return self.ident
-
     def title(self) -> str:
         return self.profile["name"]
 
