@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from observatory import i18n, model, selfdata
+from observatory import dashboard, i18n, model, selfdata
 from tests.conftest import REPO
 
 PACKAGE = REPO / "observatory"
@@ -61,7 +61,7 @@ def test_every_vocabulary_has_a_name_for_each_value_and_no_other(group):
 
 def test_statuses_are_declared_once_with_a_colour_and_a_name():
     assert model.STATUSES == tuple(s.id for s in model.STATUS_TABLE)
-    style = __import__("observatory.dashboard", fromlist=["style"]).style().html
+    style = dashboard.style().html
     for status in model.STATUS_TABLE:
         assert re.fullmatch(r"#[0-9a-f]{6}", status.colour)
         assert f".obs .badge.{status.id} {{ background: {status.colour}; }}" in style
