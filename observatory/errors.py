@@ -22,13 +22,10 @@ def show_value(value: object) -> str:
         return "(empty)"
     if isinstance(value, float) and math.isnan(value):
         return "(empty)"
-    try:
-        import pandas as pd  # here, not at the top: every command imports this module, few need pandas
+    import pandas as pd  # here, not at the top: every command imports this module, few need pandas
 
-        if value is pd.NA or value is pd.NaT:
-            return "(empty)"
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        pass
+    if value is pd.NA or value is pd.NaT:
+        return "(empty)"
     text = str(value)
     if text.strip() == "":
         return "(empty)"

@@ -6,13 +6,19 @@ only wires ipywidgets to it.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from observatory import dashboard, figures, model
 from observatory import results as results_module
 from observatory.i18n import quality_name, t
+from observatory.pages.base import Page
+from observatory.pages.markup import esc
 
 ALL = "all"
+
+
+class ExplorerPage(Page):
+    """The explorer's compass and targets, drawn like a dashboard's."""
+
+    kind = "explorer"
 
 
 class Explorer:
@@ -35,7 +41,7 @@ class Explorer:
         return sorted(pairs, key=lambda pair: pair[0].lower())
 
     def quality_choices(self) -> list[tuple[str, str]]:
-        return [({"fr": "Toutes les qualités", "en": "All qualities"}[self.lang], ALL)] + [
+        return [(t("all_qualities", self.lang), ALL)] + [
             (quality_name(q, self.lang), q) for q in model.QUALITIES]
 
     def view(self, scope: str, ident: str, quality: str = ALL) -> list:
@@ -47,22 +53,17 @@ class Explorer:
         progress = part.progress
         if quality != ALL:
             progress = progress[progress["quality"] == quality]
-        page = dashboard.Page(part, self.lang)
-        page.kind = "explorer"
+        page = ExplorerPage(part, self.lang)
         compass = part.compass[(part.compass["scope"] == scope) & (part.compass["scope_id"] == ident)
                                & (part.compass["quality"] != ALL)]
         label = dict((i, n) for n, i in self.choices(scope)).get(ident, ident)
         title = f"{t('compass', self.lang)} — {label}"
-        figure = figures.compass(compass, self.lang, title=dashboard.esc(title))
+        figure = figures.compass(compass, self.lang, title=esc(title))
         if quality != ALL:
             figure.update_traces(marker_line_width=[3 if q == quality else 1 for q in model.QUALITIES])
-        table_page = dashboard.Page(part.__class__(**{**part.tables(), "progress": progress}), self.lang)
-        table_page.kind = "explorer"
+        table_page = ExplorerPage(part.__class__(**{**part.tables(), "progress": progress}), self.lang)
         return [page.chart(figure), table_page.targets_table(show_coalition=scope != "coalition")]
 
-    def summary(self, scope: str, ident: str) -> pd.Series:
-        c = self.results.compass
-        return c[(c["scope"] == scope) & (c["scope_id"] == ident) & (c["quality"] == ALL)].iloc[0]
 
 
 def app(lang: str = "fr", results_dir: str | None = None, root: str | None = None):

@@ -6,23 +6,16 @@ status in words (labels, hover text, legend).
 
 from __future__ import annotations
 
-import html
 import math
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from observatory import model
-from observatory.i18n import quality_name, status_name, t
+from observatory.i18n import difficulty_name, quality_name, status_name, t
+from observatory.model import STATUS_COLOURS
+from observatory.pages.markup import esc  # data texts in labels: plotly renders entities back
 
-STATUS_COLOURS = {
-    "achieved": "#1a7f37",
-    "on_track": "#4cae4f",
-    "moderate": "#e0a100",
-    "limited": "#e8590c",
-    "deterioration": "#c92a2a",
-    "no_data": "#adb5bd",
-}
 QUALITY_COLOURS = {
     "capacitant": "#3b5bdb",
     "inclusif": "#ae3ec9",
@@ -34,10 +27,6 @@ QUALITY_COLOURS = {
 }
 FONT = "DejaVu Sans, Arial, sans-serif"
 
-
-def esc(text: object) -> str:
-    """Text from data files, made inert for plotly's HTML-like labels (it renders entities back)."""
-    return html.escape("" if text is None else str(text), quote=True)
 
 
 def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
@@ -212,12 +201,12 @@ def difficulty_bars(counts: pd.DataFrame, lang: str = "fr", title: str = "") -> 
 
     ``counts`` has one row per group (``group``: a date or a sector) and a column per difficulty.
     """
-    from observatory.selfdata import DIFFICULTIES, DIFFICULTY_NAMES
+    from observatory.selfdata import DIFFICULTIES
 
     fig = go.Figure()
     totals = counts[list(DIFFICULTIES)].sum(axis=1).replace(0, 1)
     for difficulty in DIFFICULTIES:
-        label = DIFFICULTY_NAMES[difficulty][lang]
+        label = difficulty_name(difficulty, lang)
         share = counts[difficulty] / totals * 100
         fig.add_bar(
             y=[esc(g) for g in counts["group"]], x=share, orientation="h", name=label,
@@ -243,5 +232,4 @@ def shares_over_time(shares: pd.DataFrame, names: dict[str, str], lang: str = "f
                         customdata=list(zip(group["count"], group["assessed"])),
                         hovertemplate="%{x|%Y-%m-%d} : %{y:.1f} % (%{customdata[0]} / %{customdata[1]})<extra></extra>")
     fig.update_layout(yaxis={"range": [0, 105], "ticksuffix": " %"}, legend={"orientation": "h", "y": -0.25})
-    title = {"fr": "Évolution entre les évaluations", "en": "Change between assessments"}[lang]
-    return _layout(fig, title, height=380)
+    return _layout(fig, t("change_between_assessments", lang), height=380)

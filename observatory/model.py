@@ -1,4 +1,9 @@
-"""The vocabulary of the programme: the closed lists every file is checked against."""
+"""The vocabulary of the programme: the closed lists every file is checked against.
+
+Their names, as readers see them, are in the catalogues of observatory/i18n/.
+"""
+
+from dataclasses import dataclass
 
 # The compass ("boussole"): the seven qualities, in the programme's order.
 QUALITIES = (
@@ -10,15 +15,6 @@ QUALITIES = (
     "protecteur",
     "equitable",
 )
-QUALITY_NAMES = {
-    "capacitant": {"fr": "Capacitant", "en": "Empowering"},
-    "inclusif": {"fr": "Inclusif", "en": "Inclusive"},
-    "frugal": {"fr": "Frugal", "en": "Frugal"},
-    "innovant": {"fr": "Innovant", "en": "Innovative"},
-    "democratique": {"fr": "Démocratique", "en": "Democratic"},
-    "protecteur": {"fr": "Protecteur", "en": "Protective"},
-    "equitable": {"fr": "Équitable", "en": "Fair"},
-}
 LEVERS = ("commande", "offre", "usages")
 AXES = ("environnement", "democratie", "inclusion")
 MATURITIES = ("pilote", "promo-1", "promo-2", "a-activer")
@@ -26,16 +22,26 @@ DIRECTIONS = ("increase", "decrease")
 AGGREGATIONS = ("sum", "mean", "min", "max")
 TERRITORY_LEVELS = ("country", "region", "departement", "epci", "commune", "other")
 
-# Progress statuses, best first (the order dashboards list them in).
-STATUSES = ("achieved", "on_track", "moderate", "limited", "deterioration", "no_data")
-STATUS_NAMES = {
-    "achieved": {"fr": "Atteint", "en": "Achieved"},
-    "on_track": {"fr": "En bonne voie", "en": "On track"},
-    "moderate": {"fr": "Progrès modéré", "en": "Moderate progress"},
-    "limited": {"fr": "Progrès limité", "en": "Limited progress"},
-    "deterioration": {"fr": "Dégradation", "en": "Deterioration"},
-    "no_data": {"fr": "Pas de donnée", "en": "No data"},
-}
+
+@dataclass(frozen=True)
+class Status:
+    """A progress status: its id (tables, CSS) and colour, never shown alone: its name is in the catalogues."""
+
+    id: str
+    colour: str
+
+
+# Progress statuses, best first (the order dashboards list them in); names: status_names in observatory/i18n/.
+STATUS_TABLE = (
+    Status("achieved", "#1a7f37"),
+    Status("on_track", "#4cae4f"),
+    Status("moderate", "#e0a100"),
+    Status("limited", "#e8590c"),
+    Status("deterioration", "#c92a2a"),
+    Status("no_data", "#adb5bd"),
+)
+STATUSES = tuple(status.id for status in STATUS_TABLE)
+STATUS_COLOURS = {status.id: status.colour for status in STATUS_TABLE}
 
 # Indicator definition keys (indicators/<quality>/<id>.yml).
 INDICATOR_REQUIRED = ("id", "name", "quality", "unit", "direction", "description", "method", "source")

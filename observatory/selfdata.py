@@ -22,14 +22,8 @@ import pandas as pd
 
 from observatory import layout
 
+# Easiest first; their names: difficulty_names in observatory/i18n/.
 DIFFICULTIES = ("easy", "medium", "hard", "limited", "impossible")
-DIFFICULTY_NAMES = {
-    "easy": {"fr": "Facile", "en": "Easy"},
-    "medium": {"fr": "Moyen", "en": "Medium"},
-    "hard": {"fr": "Difficile", "en": "Hard"},
-    "limited": {"fr": "Limité", "en": "Limited"},
-    "impossible": {"fr": "Impossible", "en": "Impossible"},
-}
 ANSWERS = ("yes", "no", "unknown")
 SERVICE_COLUMNS = ("id", "name", "url", "sector", "country")
 ASSESSMENT_COLUMNS = ("service", "date", "difficulty", "machine_readable", "api", "transfer", "formats",

@@ -91,3 +91,29 @@ def test_programme_page_links_every_coalition_and_territory_with_data():
 def test_unknown_page_id_is_a_clear_error():
     with pytest.raises(KeyError, match="coalition 'gamma': expected one of alpha, beta"):
         dashboard.coalition_page("gamma", root=str(FIXTURE_ROOT))
+
+
+def test_every_page_kind_escapes_texts_from_files(hostile_root):
+    """Programme, territory and Self Data pages: names, sectors, URLs and notes from files stay text."""
+    register = hostile_root / "data" / "self-data"
+    register.mkdir()
+    (register / "services.csv").write_text(
+        f'id,name,url,sector,country\nevil,"{HOSTILE}",https://evil.example/?a=\'x\'&b=<b>,"{HOSTILE}",\n'
+        "fine,Fine,https://example.org/?a=1&b=2,,\n", encoding="utf-8")
+    (register / "assessments.csv").write_text(
+        "service,date,difficulty,machine_readable,notes\n"
+        f'evil,2025-01-01,easy,yes,"{HOSTILE}"\nfine,2025-01-01,hard,,\n', encoding="utf-8")
+    root = str(hostile_root)
+    programme = dashboard.programme_page(root=root, links="")
+    rennes = dashboard.territory_page("rennes", root=root, links="../")
+    register_page = dashboard.self_data_page(root=root, links="")
+    html = "".join(str(p) for p in [
+        programme.header(), programme.coverage(), programme.directory(), programme.targets_table(show_coalition=True),
+        rennes.header(), rennes.siblings(), rennes.targets_table(show_coalition=True), *rennes.territory_wide(),
+        register_page.header(), register_page.key_numbers(), register_page.services_table()])
+    assert "<img src=x" not in html and "<script>alert(2)" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert 'href="https://evil.example/?a=&#x27;x&#x27;&amp;b=&lt;b&gt;" rel="noopener nofollow">&lt;img' in html
+    assert 'href="https://example.org/?a=1&amp;b=2" rel="noopener nofollow">Fine</a>' in html
+    for script in re.findall(r"<script[^>]*>(.*?)</script>", html, flags=re.S):
+        assert "</script" not in script and "<img" not in script

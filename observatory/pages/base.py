@@ -1,0 +1,200 @@
+"""What every dashboard page shows: targets, missing data, method and sources, footer, charts.
+
+A page method gathers the figures to show (pandas, no HTML) and hands them to a
+template of ``templates/``; the template writes the HTML, escaping every value.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from observatory import figures, i18n, model
+from observatory import results as results_module
+from observatory.pages.chart import Chart, chart
+from observatory.pages.markup import Fragment, safe_url
+from observatory.pages.render import asset, render
+
+FOLDERS = {"coalition": "coalitions", "territory": "territories"}
+
+
+def style() -> Fragment:
+    """The dashboards' stylesheet, emitted once at the top of every notebook."""
+    return Fragment(str(render("style.html.j2", css=asset("dashboard.css"), statuses=model.STATUS_TABLE)))
+
+
+class Page:
+    """One dashboard's data (a results slice) and the fragments it shows."""
+
+    kind = "page"
+    key_label = "page"  # how key_figures names the page
+
+    def __init__(self, results: results_module.Results, lang: str = "fr", links: str | None = None,
+                 chart_offset: int = 0):
+        self.results = results
+        self.lang = i18n.check_lang(lang)
+        self.links = links  # relative path to the site's root; None: no links (live pages)
+        # Pages shown together (the Self Data page holds a coalition's) number their charts apart.
+        self._charts = chart_offset
+
+    # -- helpers ---------------------------------------------------------------------------
+    def t(self, key: str, **values: object) -> str:
+        return i18n.t(key, self.lang, **values)
+
+    def render(self, template: str, **values: object) -> Fragment:
+        """A template of templates/, given the page's language and helpers."""
+        lang = self.lang
+        return Fragment(str(render(
+            template, t=self.t, status_name=lambda s: i18n.status_name(s, lang),
+            quality_name=lambda q: i18n.quality_name(q, lang),
+            name_of=lambda group, key: i18n.name_of(group, key, lang), **values)))
+
+    def name(self, frame_row: pd.Series, key: str = "name") -> str:
+        return frame_row.get(f"{key}_{self.lang}") or frame_row.get(f"{key}_fr") or ""
+
+    @property
+    def coalition_names(self) -> dict[str, str]:
+        return {r["id"]: self.name(r) for _, r in self.results.coalitions.iterrows()}
+
+    @property
+    def territory_names(self) -> dict[str, str]:
+        return dict(zip(self.results.territories["id"], self.results.territories["name"]))
+
+    def has_page(self, kind: str, ident: str) -> bool:
+        """Does the site have a page for this coalition or territory? (territories: only those with data)"""
+        if kind == "coalition":
+            return ident in set(self.results.coalitions["id"])
+        return ident in set(self.results.progress["territory"]) | set(self.results.observations["territory"])
+
+    def href(self, kind: str, ident: str) -> str | None:
+        """The link to the page of ``ident``, or None when the site has none (or pages are not linked)."""
+        if self.links is None or not self.has_page(kind, ident):
+            return None
+        return f"{self.links}{FOLDERS[kind]}/{ident}.html"
+
+    def chart(self, fig) -> Chart:
+        self._charts += 1
+        return chart(fig, f"{self.kind}-chart-{self._charts}")
+
+    def compass_rows(self, scope: str, scope_id: str) -> pd.DataFrame:
+        c = self.results.compass
+        return c[(c["scope"] == scope) & (c["scope_id"] == scope_id) & (c["quality"] != "all")]
+
+    def key_figures(self) -> str:
+        """The page's figures as plain text, for a quick comparison between builds."""
+        counts = self.results.progress["status"].value_counts()
+        parts = [f"{s}={int(counts.get(s, 0))}" for s in model.STATUSES]
+        return f"{self.key_label}: {len(self.results.progress)} targets{self.more_key_figures()}; " + ", ".join(parts)
+
+    def more_key_figures(self) -> str:
+        return ""
+
+    # -- fragments shared by every page ----------------------------------------------------
+    def style(self) -> Fragment:
+        return style()
+
+    def demonstration_notice(self) -> Fragment:
+        if not self.results.demonstration:
+            return Fragment("")
+        return self.render("demonstration.html.j2", text=self.t("demonstration"))
+
+    def method(self) -> Fragment:
+        lang = self.lang
+        indicators = [
+            {"name": self.name(ind), "quality": ind["quality"], "unit": ind["unit"],
+             "method": ind.get(f"method_{lang}") or ind.get("method_fr"),
+             "source": ind["source_name"], "url": safe_url(ind["source_url"])}
+            for _, ind in self.results.indicators.sort_values(["quality", "id"]).iterrows()]
+        datasets = [
+            {"title": ds.get(f"title_{lang}") or ds.get("title_fr") or ds["dataset"],
+             "license": ds.get("license"), "demonstration": ds["demonstration"]}
+            for _, ds in self.results.datasets.iterrows()]
+        return self.render("method.html.j2", indicators=indicators, datasets=datasets)
+
+    def footer(self, download: str | None = None) -> Fragment:
+        return self.render("footer.html.j2", as_of=self.results.data_as_of, download=download)
+
+    def targets_table(self, show_coalition: bool = False) -> Fragment:
+        progress = self.results.progress
+        indicators = self.results.indicators.set_index("id")
+        places, coalitions = self.territory_names, self.coalition_names
+        head = [self.t("indicator"), self.t("territory"), self.t("baseline"), self.t("target"), self.t("latest"),
+                self.t("progress"), self.t("status")]
+        if show_coalition:
+            head.insert(0, self.t("coalition"))
+        rows = []
+        ordered = progress.assign(order=progress["status"].map({s: i for i, s in enumerate(model.STATUSES)}))
+        for _, row in ordered.sort_values(["order", "quality", "indicator"]).iterrows():
+            ind = indicators.loc[row["indicator"]]
+            rows.append({
+                **{k: row[k] for k in ("quality", "baseline_value", "baseline_date", "target_value", "target_date",
+                                       "latest_value", "latest_date", "latest_source", "progress", "status")},
+                "latest_submitted": row.get("latest_submitted"),
+                "indicator": self.name(ind), "unit": ind["unit"],
+                "decimals": ind["decimals"] if not pd.isna(ind["decimals"]) else None,
+                "territory_href": self.href("territory", row["territory"]),
+                "territory_name": places.get(row["territory"], row["territory"]),
+                "coalition_href": self.href("coalition", row["coalition"]),
+                "coalition_name": coalitions.get(row["coalition"], row["coalition"]),
+            })
+        return self.render("targets.html.j2", head=head, rows=rows, show_coalition=show_coalition)
+
+    def missing(self) -> Fragment:
+        progress = self.results.progress
+        indicators = self.results.indicators.set_index("id")
+        gaps = [{"indicator": self.name(indicators.loc[r["indicator"]]),
+                 "territory": self.territory_names.get(r["territory"], r["territory"]),
+                 "coalition": self.coalition_names.get(r["coalition"], r["coalition"]),
+                 "baseline_date": r["baseline_date"]}
+                for _, r in progress[progress["status"] == "no_data"].iterrows()]
+        return self.render("missing.html.j2", gaps=gaps, any_targets=len(progress) > 0)
+
+    def timelines(self) -> list[Chart]:
+        """One chart per indicator and territory with targets: figures, baseline, path, target date."""
+        out = []
+        progress, obs = self.results.progress, self.results.observations
+        indicators = self.results.indicators.set_index("id")
+        for (indicator, territory), targets in progress.groupby(["indicator", "territory"], sort=True):
+            series = obs[(obs["indicator"] == indicator) & (obs["territory"] == territory)
+                         & (obs["coalition"].isna() | obs["coalition"].isin(set(targets["coalition"])))]
+            fig = figures.timeline(series, targets, indicators.loc[indicator],
+                                   self.territory_names.get(territory, territory), self.lang, self.coalition_names)
+            out.append(self.chart(fig))
+        return out
+
+
+class ProfilePage(Page):
+    """A page about one coalition or one territory: its row of the table, its header and its compass."""
+
+    table = ""  # the results table holding the profile
+
+    def __init__(self, results: results_module.Results, ident: str, lang: str = "fr", links: str | None = None,
+                 chart_offset: int = 0):
+        super().__init__(results, lang, links, chart_offset)
+        self.ident = ident
+        frame = getattr(results, self.table)
+        self.profile = frame[frame["id"] == ident].iloc[0]
+
+    @property
+    def key_label(self) -> str:
+        return self.ident
+
+    def title(self) -> str:
+        raise NotImplementedError
+
+    def facts(self) -> list[dict]:
+        """The header's facts: label, items (text and link, None: no link), separator."""
+        raise NotImplementedError
+
+    def header(self) -> Fragment:
+        intention = self.profile.get("intention")
+        return self.render("profile_header.html.j2", kicker=self.t(self.kind), title=self.title(),
+                           show_intention=self.kind == "coalition", intention=intention, facts=self.facts())
+
+    def compass(self) -> Chart:
+        return self.chart(figures.compass(self.compass_rows(self.kind, self.ident), self.lang))
+
+    @staticmethod
+    def fact(label: str, items: list, sep: str = ", ") -> dict:
+        """One fact: ``items`` are texts or (link, text) pairs."""
+        items = [{"href": i[0], "text": i[1]} if isinstance(i, tuple) else {"href": None, "text": i} for i in items]
+        return {"label": label, "items": items, "sep": sep}

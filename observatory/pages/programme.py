@@ -1,0 +1,68 @@
+"""The programme's page: every coalition and territory at once."""
+
+from __future__ import annotations
+
+from observatory import figures, i18n, model
+from observatory.pages.base import Page
+from observatory.pages.chart import Chart
+from observatory.pages.markup import Fragment
+
+
+class ProgrammePage(Page):
+    kind = "programme"
+    key_label = "programme"
+
+    def header(self) -> Fragment:
+        p = self.results.progress
+        intro = self.t("programme_intro", coalitions=len(self.results.coalitions),
+                       with_targets=p["coalition"].nunique(), targets=len(p), territories=p["territory"].nunique())
+        return self.render("title_intro.html.j2", title=self.t("site_title"), intro=intro)
+
+    def compass(self) -> Chart:
+        return self.chart(figures.compass(self.compass_rows("programme", "reset"), self.lang))
+
+    def ranking(self) -> Chart:
+        return self.chart(figures.ranking(self.results.progress, self.coalition_names, self.lang))
+
+    def status_by_quality(self) -> Chart:
+        c = self.results.compass
+        rows = c[(c["scope"] == "programme") & (c["quality"] != "all")]
+        labels = {q: i18n.quality_name(q, self.lang) for q in model.QUALITIES}
+        return self.chart(figures.status_bars(rows, "quality", labels, self.lang, self.t("status_by_quality")))
+
+    def status_by_coalition(self) -> Chart:
+        c = self.results.compass
+        rows = c[(c["scope"] == "coalition") & (c["quality"] == "all")]
+        return self.chart(figures.status_bars(rows, "scope_id", self.coalition_names, self.lang,
+                                              self.t("status_by_coalition")))
+
+    def territory_map(self) -> Chart:
+        c = self.results.compass
+        return self.chart(figures.territory_tiles(self.results.territories,
+                                                  c[(c["scope"] == "territory") & (c["quality"] == "all")], self.lang))
+
+    def coverage(self) -> Fragment:
+        p = self.results.progress
+        table = p.assign(missing=p["status"] == "no_data").groupby("coalition").agg(
+            targets=("status", "size"), missing=("missing", "sum")).reset_index()
+        names = self.coalition_names
+        rows = [{"href": self.href("coalition", r.coalition), "name": names.get(r.coalition, r.coalition),
+                 "targets": r.targets, "missing": r.missing} for r in table.itertuples()]
+        without = [names.get(c, c) for c in sorted(set(self.results.coalitions["id"]) - set(p["coalition"]))]
+        return self.render("coverage.html.j2", rows=rows, without=without)
+
+    def directory(self) -> Fragment:
+        """Every coalition (by maturity) and every territory with data, linked to its page."""
+        coalitions = self.results.coalitions
+        maturities = []
+        for maturity in model.MATURITIES:
+            group = coalitions[coalitions["maturity"] == maturity]
+            if not group.empty:
+                maturities.append({"maturity": maturity, "coalitions": [
+                    {"href": self.href("coalition", r["id"]), "name": self.name(r)}
+                    for _, r in group.sort_values("id").iterrows()]})
+        places = self.results.territories
+        with_data = places[places["id"].map(lambda i: self.has_page("territory", i))]
+        territories = [{"href": self.href("territory", r["id"]), "name": r["name"], "level": r["level"]}
+                       for _, r in with_data.sort_values("name").iterrows()]
+        return self.render("directory.html.j2", maturities=maturities, territories=territories)

@@ -1,0 +1,24 @@
+"""An installed observatory has its templates, assets and catalogues: pyproject lists every file it needs."""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+
+from tests.conftest import REPO
+
+PACKAGE = REPO / "observatory"
+
+
+def test_every_subpackage_and_data_file_is_packaged():
+    setuptools = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    include = setuptools["packages"]["find"]["include"]
+    for init in PACKAGE.rglob("__init__.py"):
+        name = ".".join(init.parent.relative_to(REPO).parts)
+        assert any(fnmatch.fnmatch(name, pattern) for pattern in include), f"{name} is left out of the wheel"
+    patterns = setuptools["package-data"]["observatory"]
+    packaged = {path for pattern in patterns for path in PACKAGE.glob(pattern) if path.is_file()}
+    data = {path for path in PACKAGE.rglob("*") if path.is_file() and path.suffix not in (".py", ".pyc")
+            and "__pycache__" not in path.parts}
+    assert sorted(p.relative_to(PACKAGE).as_posix() for p in data - packaged) == []
+    assert any(p.name == "targets.html.j2" for p in packaged) and any(p.name == "fr.yml" for p in packaged)
