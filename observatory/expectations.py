@@ -112,17 +112,24 @@ def run_rules(name: str, frame: pd.DataFrame, rules: list[Rule], locate: Callabl
     return problems
 
 
-def observation_problems(frame: pd.DataFrame, indicators: Iterable[str], territories: Iterable[str],
-                         coalitions: Iterable[str]) -> list[Problem]:
-    """Check typed observations (see :func:`observatory.validate.observation_frame`)."""
-    E = _context()[0].expectations
-    rules = [
+def _indicator_and_territory_rules(E, indicators: Iterable[str], territories: Iterable[str]) -> list[Rule]:
+    """What observations and targets both say: a known indicator, on a known territory."""
+    return [
         Rule(E.ExpectColumnValuesToNotBeNull(column="indicator"), "indicator", "indicator", "an indicator id"),
         Rule(E.ExpectColumnValuesToBeInSet(column="indicator", value_set=sorted(set(indicators))), "indicator",
              "indicator", _unknown_id("indicator", indicators, INDICATOR_FILE, "indicator")),
         Rule(E.ExpectColumnValuesToNotBeNull(column="territory"), "territory", "territory", "a territory id"),
         Rule(E.ExpectColumnValuesToBeInSet(column="territory", value_set=sorted(set(territories))), "territory",
              "territory", _unknown_id("territory", territories, f"a row of {layout.TERRITORIES}", "territory")),
+    ]
+
+
+def observation_problems(frame: pd.DataFrame, indicators: Iterable[str], territories: Iterable[str],
+                         coalitions: Iterable[str]) -> list[Problem]:
+    """Check typed observations (see :func:`observatory.validate.observation_frame`)."""
+    E = _context()[0].expectations
+    rules = [
+        *_indicator_and_territory_rules(E, indicators, territories),
         Rule(E.ExpectColumnValuesToBeInSet(column="coalition", value_set=sorted(set(coalitions))), "coalition",
              "coalition", _unknown_id("coalition", coalitions, f"a file {layout.COALITIONS}/<id>.yml, or empty for a "
                                       "territory-wide figure", "coalition")),
@@ -166,12 +173,7 @@ def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories:
                 f"'{row['direction']}'")
 
     rules = [
-        Rule(E.ExpectColumnValuesToNotBeNull(column="indicator"), "indicator", "indicator", "an indicator id"),
-        Rule(E.ExpectColumnValuesToBeInSet(column="indicator", value_set=sorted(set(indicators))), "indicator",
-             "indicator", _unknown_id("indicator", indicators, INDICATOR_FILE, "indicator")),
-        Rule(E.ExpectColumnValuesToNotBeNull(column="territory"), "territory", "territory", "a territory id"),
-        Rule(E.ExpectColumnValuesToBeInSet(column="territory", value_set=sorted(set(territories))), "territory",
-             "territory", _unknown_id("territory", territories, f"a row of {layout.TERRITORIES}", "territory")),
+        *_indicator_and_territory_rules(E, indicators, territories),
     ]
     for point in ("baseline", "target"):
         rules += [
