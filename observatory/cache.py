@@ -40,11 +40,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from observatory import layout
+
 FORMAT = 1  # bump when the shape of an entry changes
 MAGIC = b"observatory-cache 1\n"
-READ_FOLDERS = ("indicators", "data")  # everything load_root and the results read lives here
+READ_FOLDERS = (layout.INDICATORS, layout.DATA)  # everything load_root and the results read lives here
 # Written by commands that hold the root's lock; never read as data (see observatory/locking.py).
-IGNORED = {"data/.observatory.lock", "data/.observatory.lock.holder"}
+IGNORED = {layout.ROOT_LOCK, layout.ROOT_LOCK + ".holder"}
 RECOVERY_MARKS = (".import-journal.json", ".import-tmp")  # an interrupted import: load_root will finish it
 LIBRARIES = ("pandas", "numpy", "PyYAML", "great_expectations")
 STALE_TEMP_SECONDS = 3600  # a writer killed mid-write leaves its temporary file

@@ -15,6 +15,7 @@ from observatory import model
 from observatory.i18n import difficulty_name, quality_name, status_name, t
 from observatory.model import STATUS_COLOURS
 from observatory.pages.markup import esc  # data texts in labels: plotly renders entities back
+from observatory.selfdata import DIFFICULTIES
 
 QUALITY_COLOURS = {
     "capacitant": "#3b5bdb",
@@ -201,7 +202,6 @@ def difficulty_bars(counts: pd.DataFrame, lang: str = "fr", title: str = "") -> 
 
     ``counts`` has one row per group (``group``: a date or a sector) and a column per difficulty.
     """
-    from observatory.selfdata import DIFFICULTIES
 
     fig = go.Figure()
     totals = counts[list(DIFFICULTIES)].sum(axis=1).replace(0, 1)

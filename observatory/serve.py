@@ -26,6 +26,7 @@ import psutil
 
 from observatory import bundled, kernel_guard
 from observatory import results as results_module
+from observatory.validate import validated
 
 JUPYTER_DATA = bundled.jupyter_data()
 LOCAL_IPS = ("127.0.0.1", "localhost", "::1")
@@ -74,7 +75,6 @@ def voila_config(allow_hosts: list[str] | tuple[str, ...] = ()) -> dict:
 
 def prepare(root: str | Path, folder: str | Path | None = None) -> Path:
     """Validate the root and write its results where the notebooks will read them."""
-    from observatory.validate import validated
 
     folder = Path(folder or tempfile.mkdtemp(prefix="observatory-serve-"))
     results_module.write(results_module.compute(validated(root)), folder)

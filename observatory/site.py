@@ -114,12 +114,7 @@ def nav_html(spec: PageSpec, langs: tuple[str, ...]) -> str:
 
 
 def footer_html(spec: PageSpec) -> str:
-    text = {
-        "fr": "Observatoire d'impact du programme #Reset (Fing). Code libre ; les données de chaque page sont "
-              "téléchargeables en CSV, décrites par un Data Package Frictionless.",
-        "en": "Impact observatory of the #Reset programme (Fing). Open source; every page's data can be "
-              "downloaded as CSV, described by a Frictionless Data Package.",
-    }[spec.lang]
+    text = t("footer", spec.lang)
     package = link(spec.html_path(), "data/datapackage.json")
     return f'{esc(text)} <a href="{esc(package)}">datapackage.json</a>'
 
@@ -223,15 +218,6 @@ def copy_atomic(source: Path, target: Path) -> None:
 
 
 BANNER_START, BANNER_END = "<!-- observatory:out-of-date -->", "<!-- /observatory:out-of-date -->"
-BANNER_TEXT = {
-    "fr": ("Cette page n'a pas pu être mise à jour lors de la construction du {today}. "
-           "Ses chiffres sont ceux des données du {as_of} ; les données téléchargeables (CSV) sont plus récentes.",
-           "Ses chiffres sont ceux d'une version antérieure des données ; les données téléchargeables (CSV) "
-           "sont plus récentes."),
-    "en": ("This page could not be updated by the build of {today}. "
-           "Its figures are those of the data of {as_of}; the downloadable data (CSV) are newer.",
-           "Its figures come from an earlier version of the data; the downloadable data (CSV) are newer."),
-}
 
 
 def mark_out_of_date(page: Path, lang: str, today: str, as_of: str | None) -> None:
@@ -243,11 +229,8 @@ def mark_out_of_date(page: Path, lang: str, today: str, as_of: str | None) -> No
     start, end = html.find(BANNER_START), html.find(BANNER_END)
     if start != -1 and end != -1:
         html = html[:start] + html[end + len(BANNER_END):]
-    dated, undated = BANNER_TEXT.get(lang, BANNER_TEXT["en"])
-    if as_of:
-        text = dated.format(today=today, as_of=as_of)
-    else:
-        text = dated.split(". ")[0].format(today=today) + ". " + undated
+    text = t("out_of_date_dated", lang, today=today, as_of=as_of) if as_of else \
+        t("out_of_date_undated", lang, today=today)
     banner = (f'{BANNER_START}<div role="alert" class="out-of-date" lang="{esc(lang)}" style="background:#fff3cd;'
               f'border-bottom:3px solid #b35c00;color:#4d2600;padding:0.8rem 1.5rem;font-weight:bold">'
               f"{html_module.escape(text, quote=False)}</div>{BANNER_END}")

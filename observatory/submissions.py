@@ -23,12 +23,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatory import journal, locking, model
+from observatory import journal, layout, locking, model
 from observatory.dates import parse_period_end
 from observatory.errors import InvalidDataRoot, ObservatoryError, Problem
 from observatory.load import DataRoot, _read_csv_records, load_root
 from observatory.sheets import Table, normalise_date, normalise_number, read_table
 from observatory.spreadsheet_template import FORMER_INFO_COLUMNS, INFO_COLUMNS
+from observatory.validate import check_root
 
 OBSERVATION_COLUMNS = ["indicator", "territory", "date", "value", "coalition", "source", "comment"]
 HISTORY_COLUMNS = ["recorded_at", "submission", "action", "indicator", "territory", "coalition", "date", "value",
@@ -148,7 +149,6 @@ def import_file(root: str | Path, path: str | Path, coalition: str, replace: boo
 
 def _import_locked(root: Path, path: Path, table: Table, coalition: str, replace: bool,
                    now: dt.datetime | None) -> ImportReport:
-    from observatory.validate import check_root
 
     now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     existing = load_root(root)
@@ -239,15 +239,15 @@ def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.
     sha = hashlib.sha256(content).hexdigest()
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     submission = f"{stamp}-{sha[:12]}"
-    stored = f"data/submissions/{coalition}/{submission}{path.suffix.lower()}"
+    stored = layout.submission_file(coalition, submission, path.suffix.lower())
     files: dict[str, bytes] = {stored: content}
 
     # Replaced figures leave the file they were in; the history keeps them, the undo record too.
     replaced_rows = {(current.iloc[i]["file"], int(current.iloc[i]["row"])): i for i in replacements}
-    target_file = f"data/observations/{coalition}.csv"
+    target_file = layout.observation_file(coalition)
     touched = {current.iloc[i]["file"] for i in replacements} | {target_file}
     undo: dict[str, list] = {"added": [], "replaced": []}
-    history = _read_csv_dicts(root / "data" / "history.csv")
+    history = _read_csv_dicts(layout.at(root, layout.HISTORY))
     recorded = now.isoformat()
     previous_of = {p: i for i, p in replacements.items()}
     for position in range(len(candidates)):
@@ -279,13 +279,13 @@ def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.
                 kept.append(_record_cells(header, record))
                 undo["added"].append({"file": name, "record": dict(zip(header, _record_cells(header, record)))})
         files[name] = _table_bytes(header, kept)
-    files["data/history.csv"] = _csv_bytes(HISTORY_COLUMNS, history)
+    files[layout.HISTORY] = _csv_bytes(HISTORY_COLUMNS, history)
     files[_undo_record(coalition, submission)] = json.dumps(undo, ensure_ascii=False, indent=1).encode("utf-8")
-    log = _read_csv_dicts(root / "data" / "submissions" / "log.csv")
+    log = _read_csv_dicts(layout.at(root, layout.SUBMISSION_LOG))
     log.append({"submission": submission, "received_at": recorded, "coalition": coalition,
                 "original_name": path.name, "stored_as": stored, "sha256": sha, "rows": len(table.rows),
                 "added": report.added, "replaced": report.replaced, "unchanged": report.unchanged})
-    files["data/submissions/log.csv"] = _csv_bytes(LOG_COLUMNS, log)
+    files[layout.SUBMISSION_LOG] = _csv_bytes(LOG_COLUMNS, log)
     _commit(root, files)
     report.submission = submission
     report.stored_as = stored
@@ -293,7 +293,7 @@ def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.
 
 def _undo_record(coalition: str, submission: str) -> str:
     # Beside, not among, the files as sent: what the import changed, so that `observatory undo` can take it back.
-    return f"data/submissions/undo-records/{coalition}/{submission}.json"
+    return layout.undo_record(coalition, submission)
 
 
 # --- undo ------------------------------------------------------------------------------------
@@ -317,13 +317,13 @@ def undo_last(root: str | Path, coalition: str, now: dt.datetime | None = None, 
         existing = load_root(root)
         _known_coalition(existing, coalition)
         now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-        log = _read_csv_dicts(root / "data" / "submissions" / "log.csv")
+        log = _read_csv_dicts(layout.at(root, layout.SUBMISSION_LOG))
         undone = {entry.get("undoes") for entry in log if entry.get("undoes")}
         imports = [entry for entry in log if entry.get("coalition") == coalition and not entry.get("undoes")
                    and entry.get("submission") not in undone]
         if not imports:
             raise ObservatoryError(f"--coalition {coalition}: nothing to undo (no import of this coalition left in "
-                                   "data/submissions/log.csv); nothing was written")
+                                   f"{layout.SUBMISSION_LOG}); nothing was written")
         last = imports[-1]
         record_path = _undo_record(coalition, last["submission"])
         if not (root / record_path).exists():
@@ -340,7 +340,7 @@ def undo_last(root: str | Path, coalition: str, now: dt.datetime | None = None, 
                 tables[name] = (header, [cells for _, cells in body])
             return tables[name]
 
-        history = _read_csv_dicts(root / "data" / "history.csv")
+        history = _read_csv_dicts(layout.at(root, layout.HISTORY))
         stamp = now.strftime("%Y%m%dT%H%M%SZ")
         submission = f"{stamp}-undo-{last['submission']}"
         restored_by_key = {}
@@ -374,11 +374,11 @@ def undo_last(root: str | Path, coalition: str, now: dt.datetime | None = None, 
                 "previous_value": new.get("value"), "previous_source": new.get("source"),
                 "source": old.get("source") if old else None, "file": last["original_name"], "row": None,
             })
-        files["data/history.csv"] = _csv_bytes(HISTORY_COLUMNS, history)
+        files[layout.HISTORY] = _csv_bytes(HISTORY_COLUMNS, history)
         log.append({"submission": submission, "received_at": recorded, "coalition": coalition,
                     "original_name": last["original_name"], "stored_as": last["stored_as"], "sha256": last["sha256"],
                     "rows": 0, "added": 0, "replaced": 0, "unchanged": 0, "undoes": last["submission"]})
-        files["data/submissions/log.csv"] = _csv_bytes(LOG_COLUMNS, log)
+        files[layout.SUBMISSION_LOG] = _csv_bytes(LOG_COLUMNS, log)
         _commit(root, files)
         removed = len(record["added"]) - len(record["replaced"])
         return UndoReport(last["submission"], last["original_name"], last["received_at"], removed,
@@ -405,7 +405,7 @@ def history(root: str | Path, indicator: str | None = None, territory: str | Non
         obs = obs[obs["indicator"] == indicator]
     if territory:
         obs = obs[obs["territory"] == territory]
-    log = pd.DataFrame(_read_csv_dicts(root / "data" / "history.csv"), columns=HISTORY_COLUMNS)
+    log = pd.DataFrame(_read_csv_dicts(layout.at(root, layout.HISTORY)), columns=HISTORY_COLUMNS)
     undone = set(log.loc[log["action"] == "undone", "submission"].str.split("-undo-").str[-1])
     log = log[(log["action"] != "undone") & ~log["submission"].isin(undone)]  # as if the undone import never was
     obs["key"] = _key(obs) if len(obs) else pd.Series(dtype=str)

@@ -31,6 +31,7 @@ import yaml
 from observatory import journal, locking
 from observatory.errors import InvalidDataRoot, ObservatoryError
 from observatory.load import load_root
+from observatory.validate import check_root
 
 GROUP = "observatory.sources"
 
@@ -122,7 +123,6 @@ def import_source(root: str | Path, source: str | Source, path: str | Path, opti
 
 def check_as_it_would_become(root: Path, files: dict[str, bytes]) -> None:
     """Validate the root with ``files`` written, in a scratch copy; raise InvalidDataRoot if anything is wrong."""
-    from observatory.validate import check_root
 
     with tempfile.TemporaryDirectory() as scratch:
         trial = Path(scratch) / "root"

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import yaml
 
-from observatory import model
+from observatory import layout, model
 from observatory.errors import ObservatoryError, Problem
 from observatory.load import load_root
 from observatory.sources import Conversion, yaml_bytes
+from observatory.submissions import OBSERVATION_COLUMNS, _csv_bytes
 
 NAME = "barometre"
 SOURCE_NAME = "Baromètre des résultats de l'action publique (Etalab)"
@@ -302,25 +303,24 @@ def _ask_qualities(path: Path) -> dict[str, str]:
 
 def _territories_file(root: Path, converted: Converted) -> dict[str, bytes]:
     """data/territories.csv as it is, plus the new territories (nothing if there are none)."""
-    text = (root / "data" / "territories.csv").read_text(encoding="utf-8-sig")
+    text = layout.at(root, layout.TERRITORIES).read_text(encoding="utf-8-sig")
     header = next(csv.reader(io.StringIO(text)))
     for column in ("code_insee", "iso_3166"):
         if column not in header:
-            raise ObservatoryError(f"data/territories.csv: add the column {column} before importing the Baromètre")
+            raise ObservatoryError(f"{layout.TERRITORIES}: add the column {column} before importing the Baromètre")
     if not converted.territories:
         return {}
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n", extrasaction="ignore")
     for row in converted.territories:
         writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
-    return {"data/territories.csv": (text.rstrip("\n") + "\n" + buffer.getvalue()).encode("utf-8")}
+    return {layout.TERRITORIES: (text.rstrip("\n") + "\n" + buffer.getvalue()).encode("utf-8")}
 
 
 def _observation_files(path: Path, converted: Converted) -> dict[str, bytes]:
     """The published figures, as one data file per synthesis level (a newer snapshot replaces it)."""
-    from observatory.submissions import OBSERVATION_COLUMNS, _csv_bytes
 
-    stem = f"data/observations/barometre-{converted.level}"
+    stem = f"{layout.OBSERVATIONS}/barometre-{converted.level}"
     return {
         f"{stem}.csv": _csv_bytes(OBSERVATION_COLUMNS, converted.observations),
         f"{stem}.meta.yml": yaml_bytes({
@@ -338,7 +338,7 @@ def _observation_files(path: Path, converted: Converted) -> dict[str, bytes]:
 
 def _new_targets(root: Path, coalition: str, converted: Converted) -> tuple[list[dict], dict[str, bytes]]:
     """The published targets the coalition does not have yet, and its profile with them."""
-    profile_path = f"data/coalitions/{coalition}.yml"
+    profile_path = layout.coalition_file(coalition)
     profile = yaml.safe_load((root / profile_path).read_text(encoding="utf-8"))
     targets = profile.get("targets") or []
     have = {(t.get("indicator"), t.get("territory"), str((t.get("target") or {}).get("date"))) for t in targets}

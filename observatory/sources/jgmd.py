@@ -11,10 +11,14 @@ import json
 import re
 from pathlib import Path
 
+from observatory import layout
 from observatory.errors import ObservatoryError, Problem
 from observatory.selfdata import DIFFICULTIES
 from observatory.sources import Conversion
 from observatory.sources.barometre import slug
+from observatory import selfdata
+from observatory.dates import parse_period_end
+from observatory.submissions import _csv_bytes, _read_csv_dicts
 
 NAME = "jgmd"
 SOURCE = "JustGetMyData (sites.json, MIT)"
@@ -81,8 +85,6 @@ class JustGetMyData:
         return {"date": _checked_date(args.date)}
 
     def convert(self, root: Path, path: Path, date: str) -> Conversion:
-        from observatory import selfdata
-        from observatory.submissions import _csv_bytes, _read_csv_dicts
 
         date = _checked_date(date)
         register = selfdata.folder(root)
@@ -91,8 +93,8 @@ class JustGetMyData:
         kept = [a for a in _read_csv_dicts(register / "assessments.csv")
                 if not (a.get("date") == date and a.get("source") == SOURCE)]
         files = {
-            "data/self-data/services.csv": _csv_bytes(list(selfdata.SERVICE_COLUMNS), services),
-            "data/self-data/assessments.csv": _csv_bytes(list(selfdata.ASSESSMENT_COLUMNS), kept + assessments),
+            layout.SERVICES: _csv_bytes(list(selfdata.SERVICE_COLUMNS), services),
+            layout.ASSESSMENTS: _csv_bytes(list(selfdata.ASSESSMENT_COLUMNS), kept + assessments),
         }
         return Conversion(files, {"assessed": len(assessments), "date": date})
 
@@ -109,7 +111,6 @@ PLUGIN = JustGetMyData()
 def _checked_date(date: str | None) -> str:
     import pandas as pd
 
-    from observatory.dates import parse_period_end
 
     if not re.match(r"^\d{4}-\d{2}-\d{2}$", date or "") or pd.isna(parse_period_end(pd.Series([date]))[0]):
         raise ObservatoryError(f"--date {date}: expected the date of the assessment, YYYY-MM-DD")
