@@ -8,6 +8,7 @@ failed run leaves the previous version of the page in place.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 import traceback
@@ -15,6 +16,10 @@ from pathlib import Path
 
 TEMPLATES = Path(__file__).parent / "templates"
 _writing: list[Path] = []  # the current page's temporary files, removed if the worker is killed
+ENGINES = ("warm", "default")
+# "warm": observatory.engine's warm kernels (one per worker, reused page after page);
+# "default": papermill's own engine, a new kernel per page. Set per worker by the build.
+ENGINE = os.environ.get("OBSERVATORY_ENGINE", "warm")
 
 
 def remove_temporary_files() -> None:
@@ -23,6 +28,7 @@ def remove_temporary_files() -> None:
             tmp.unlink()
 
 
+@functools.lru_cache(maxsize=4)  # one per worker process: building it costs more than some pages
 def _exporter(templates: Path = TEMPLATES):
     from nbconvert import HTMLExporter
     from traitlets.config import Config
@@ -37,6 +43,16 @@ def _exporter(templates: Path = TEMPLATES):
     config.HTMLExporter.sanitize_html = False
     config.HTMLExporter.template_name = "observatory"
     return HTMLExporter(config=config)
+
+
+def _fixed_ids(nb, path: Path) -> None:
+    """papermill gives its injected cell a random id: a fixed one, so that the same inputs give the same files."""
+    import nbformat
+
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    if injected and injected[0].get("id") != "injected-parameters":
+        injected[0]["id"] = "injected-parameters"
+        nbformat.write(nb, str(path))
 
 
 def run_page(job: dict) -> dict:
@@ -58,18 +74,26 @@ def run_page(job: dict) -> dict:
         import papermill
         from papermill.exceptions import PapermillExecutionError
 
+        engine_name = None
+        if ENGINE == "warm":
+            from observatory import engine
+
+            engine.register()
+            engine_name = engine.NAME
+
         executed.parent.mkdir(parents=True, exist_ok=True)
         page.parent.mkdir(parents=True, exist_ok=True)
         try:
             papermill.execute_notebook(
                 job["notebook"], str(tmp_nb), parameters=job["parameters"], kernel_name="python3",
                 progress_bar=False, log_output=False, cwd=job["cwd"], request_save_on_cell_execute=False,
-                execution_timeout=job.get("timeout", 600),
+                execution_timeout=job.get("timeout", 600), engine_name=engine_name,
             )
         except PapermillExecutionError as exc:
             return {"key": key, "ok": False, "seconds": time.perf_counter() - started,
                     "error": f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"}
         nb = nbformat.read(str(tmp_nb), as_version=4)
+        _fixed_ids(nb, tmp_nb)
         resources = {"metadata": {"name": job["title"]}, **job["resources"]}
         body, _ = _exporter(Path(job.get("templates", TEMPLATES))).from_notebook_node(nb, resources=resources)
         writing = page
