@@ -33,11 +33,8 @@ import multiprocessing.util
 import os
 import time
 
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
-from papermill.log import logger
-from papermill.utils import merge_kwargs, remove_args
-
+# No papermill import at module level: papermill loads this module through its entry points while it is
+# itself being imported, so importing papermill from here first would be circular.
 NAME = "observatory-warm"
 PAGES_PER_KERNEL = 25
 START_TIMEOUT = 60
@@ -177,12 +174,34 @@ atexit.register(lambda: POOL.close())
 multiprocessing.util.Finalize(None, lambda: POOL.close(), exitpriority=100)
 
 
-class WarmEngine(NBClientEngine):
-    """papermill's nbclient engine, with a kernel from this process's warm pool."""
+class WarmEngine:
+    """papermill's nbclient engine (``papermill.engines.NBClientEngine``), with a kernel from this process's pool."""
+
+    @classmethod
+    def execute_notebook(cls, nb, kernel_name, **kwargs):
+        from papermill.engines import Engine
+
+        return Engine.execute_notebook.__func__(cls, nb, kernel_name, **kwargs)
+
+    @classmethod
+    def nb_kernel_name(cls, nb, name=None):
+        from papermill.utils import nb_kernel_name
+
+        return nb_kernel_name(nb, name)
+
+    @classmethod
+    def nb_language(cls, nb, language=None):
+        from papermill.utils import nb_language
+
+        return nb_language(nb, language)
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
                                  start_timeout=START_TIMEOUT, execution_timeout=None, **kwargs):
+        from papermill.clientwrap import PapermillNotebookClient
+        from papermill.log import logger
+        from papermill.utils import merge_kwargs, remove_args
+
         kwargs = remove_args(["input_path"], **kwargs)
         safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
         final_kwargs = merge_kwargs(
@@ -205,4 +224,6 @@ class WarmEngine(NBClientEngine):
 
 def register() -> None:
     """Make the engine known to papermill even where the package's entry points are not installed."""
+    from papermill.engines import papermill_engines
+
     papermill_engines.register(NAME, WarmEngine)

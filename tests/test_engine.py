@@ -183,3 +183,12 @@ def test_a_warm_kernel_dies_with_its_process(tmp_path, ending):
     if psutil.pid_exists(kernel) and psutil.Process(kernel).status() != psutil.STATUS_ZOMBIE:
         os.kill(kernel, signal.SIGKILL)
         pytest.fail(f"kernel {kernel} still running after its process {ending.split()[-1]}")
+
+
+def test_the_engine_is_found_by_papermill_whatever_is_imported_first():
+    """papermill loads its engines' entry points while it is being imported: no circular import either way."""
+    for first in ("observatory.engine", "papermill"):
+        code = (f"import {first}, observatory.engine, papermill; from papermill.engines import papermill_engines; "
+                "print(papermill_engines.get_engine('observatory-warm').__name__)")
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        assert done.stdout.strip() == "WarmEngine", done.stderr[-2000:]
