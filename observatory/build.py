@@ -267,7 +267,7 @@ def _sweep_temporary_files(out: Path) -> None:
 
 # --- the worker processes ---------------------------------------------------------------------
 
-def _worker_init(log_path: str, parent: int) -> None:
+def _worker_init(log_path: str, parent: int, engine: str | None = None) -> None:
     """Set up a worker: its stderr to the build log, and death with its parent.
 
     Kernels inherit the worker's stderr: their chatter goes to the build log, not the
@@ -275,6 +275,8 @@ def _worker_init(log_path: str, parent: int) -> None:
     SIGTERM, and the worker kills its kernels before exiting: no page is written after
     the build is gone.
     """
+    if engine:
+        execute.ENGINE = engine
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 2)
     os.close(log)
@@ -317,11 +319,15 @@ def _now() -> str:
 
 def build(root: str | Path = ".", out: str | Path = "reports", jobs: int | None = None,
           only: list[str] | None = None, langs: tuple[str, ...] = LANGS, force: bool = False,
-          say=print) -> BuildReport:
+          say=print, engine: str | None = None) -> BuildReport:
     """Build the site. Raises :class:`~observatory.errors.InvalidDataRoot` before writing anything.
 
     One build at a time per output folder: a second one waits for the first (saying so).
+    ``engine``: "warm" (kernels reused, see :mod:`observatory.engine`) or "default" (papermill's,
+    a new kernel per page); None: ``$OBSERVATORY_ENGINE``, else "warm".
     """
+    if engine is not None and engine not in execute.ENGINES:
+        raise ValueError(f"engine {engine!r}: expected one of {', '.join(execute.ENGINES)}")
     started = time.perf_counter()
     root, out = Path(root).resolve(), Path(out).resolve()
     valid = validated(root)  # an invalid root writes nothing, not even the lock
@@ -337,7 +343,7 @@ def build(root: str | Path = ".", out: str | Path = "reports", jobs: int | None 
         _log(out, f"=== build started {_now()} by process {os.getpid()} (root {root})")
         outcome = "failed"
         try:
-            report = _build(valid, root, out, jobs, only, langs, force, say, started)
+            report = _build(valid, root, out, jobs, only, langs, force, say, started, engine)
             outcome = "ok" if report.ok else f"{len(report.failed)} page(s) failed"
             return report
         finally:
@@ -345,7 +351,7 @@ def build(root: str | Path = ".", out: str | Path = "reports", jobs: int | None 
 
 
 def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | None, langs: tuple[str, ...],
-           force: bool, say, started: float) -> BuildReport:
+           force: bool, say, started: float, engine: str | None = None) -> BuildReport:
     results = results_module.compute(valid)
     _sweep_temporary_files(out)
     every_page = site.all_pages(results, langs)
@@ -410,13 +416,13 @@ def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | Non
 
     say(f"{len(pages)} dashboards: {len(jobs_to_run)} to run, {len(report.skipped)} unchanged")
     if jobs_to_run:
-        _run(jobs_to_run, out, jobs, state, state_path, report)
+        _run(jobs_to_run, out, jobs, state, state_path, report, engine)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _run(jobs_to_run: list[execute.PageJob], out: Path, jobs: int | None, state: dict, state_path: Path,
-         report: BuildReport) -> None:
+         report: BuildReport, engine: str | None = None) -> None:
     workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_to_run)))
     bar = _progress_bar(len(jobs_to_run))
     today = dt.date.today().isoformat()
@@ -425,7 +431,7 @@ def _run(jobs_to_run: list[execute.PageJob], out: Path, jobs: int | None, state:
     # (with a fork server, the parent would be the server).
     context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, mp_context=context,
-                             initargs=(str(out / LOG_FILE), os.getpid())) as pool:
+                             initargs=(str(out / LOG_FILE), os.getpid(), engine)) as pool:
         futures = {pool.submit(execute.run_page, job): job for job in jobs_to_run}
         for future in as_completed(futures):
             job = futures[future]

@@ -65,7 +65,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     for lang in langs:
         if lang not in LANGS:
             raise ObservatoryError(f"--lang {lang}: expected fr, en or fr,en")
-    report = build(args.root, args.out, jobs=args.jobs, only=args.only, langs=langs, force=args.force, say=_say)
+    report = build(args.root, args.out, jobs=args.jobs, only=args.only, langs=langs, force=args.force, say=_say,
+                   engine=args.engine)
     index = (report.out / "index.html").resolve()
     sizes = [b.size for b in report.built if b.size is not None]
     weight = f", pages {min(sizes) // 1024}–{max(sizes) // 1024} kB" if sizes else ""
@@ -208,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="build only this page: programme, coalition:ID or territory:ID (repeatable)")
     build.add_argument("--lang", default="fr,en", help="editions to build (default: fr,en)")
     build.add_argument("--force", action="store_true", help="run every dashboard even if its inputs did not change")
+    build.add_argument("--engine", choices=("warm", "default"), default=None,
+                       help="warm: kernels reused from page to page (default); default: papermill's engine, a new "
+                            "kernel per page (also: OBSERVATORY_ENGINE)")
     template = add("template", "write a spreadsheet for a coalition lead to fill in", cmd_template)
     template.add_argument("--coalition", required=True, help="the coalition id")
     template.add_argument("--out", required=True, help="the file to write: .xlsx or .csv")

@@ -8,6 +8,7 @@ failed run leaves the previous version of the page in place.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 import traceback
@@ -19,6 +20,10 @@ from observatory.site import DISK_FULL, temporary_path
 
 TEMPLATES = bundled.templates()
 _writing: list[Path] = []  # the current page's temporary files, removed if the worker is killed
+ENGINES = ("warm", "default")
+# "warm": observatory.engine's warm kernels (one per worker, reused page after page);
+# "default": papermill's own engine, a new kernel per page. Set per worker by the build.
+ENGINE = os.environ.get("OBSERVATORY_ENGINE", "warm")
 
 
 def remove_temporary_files() -> None:
@@ -27,6 +32,7 @@ def remove_temporary_files() -> None:
             tmp.unlink()
 
 
+@functools.lru_cache(maxsize=4)  # one per worker process: building it costs more than some pages
 def _exporter(templates: Path = TEMPLATES):
     # Here, not at the top: costly to import, and only the workers need them.
     from nbconvert import HTMLExporter
@@ -42,6 +48,16 @@ def _exporter(templates: Path = TEMPLATES):
     config.HTMLExporter.sanitize_html = False
     config.HTMLExporter.template_name = "observatory"
     return HTMLExporter(config=config)
+
+
+def _fixed_ids(nb, path: Path) -> None:
+    """papermill gives its injected cell a random id: a fixed one, so that the same inputs give the same files."""
+    import nbformat
+
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    if injected and injected[0].get("id") != "injected-parameters":
+        injected[0]["id"] = "injected-parameters"
+        nbformat.write(nb, str(path))
 
 
 @dataclass(frozen=True)
@@ -95,17 +111,25 @@ def run_page(job: PageJob) -> PageOutcome:
         import papermill
         from papermill.exceptions import PapermillExecutionError
 
+        engine_name = None
+        if ENGINE == "warm":
+            from observatory import engine
+
+            engine.register()
+            engine_name = engine.NAME
+
         executed.parent.mkdir(parents=True, exist_ok=True)
         page.parent.mkdir(parents=True, exist_ok=True)
         try:
             papermill.execute_notebook(
                 job.notebook, str(tmp_nb), parameters=job.parameters, kernel_name="python3",
                 progress_bar=False, log_output=False, cwd=job.cwd, request_save_on_cell_execute=False,
-                execution_timeout=job.timeout,
+                execution_timeout=job.timeout, engine_name=engine_name,
             )
         except PapermillExecutionError as exc:
             return outcome(ok=False, error=f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}")
         nb = nbformat.read(str(tmp_nb), as_version=4)
+        _fixed_ids(nb, tmp_nb)
         resources = {"metadata": {"name": job.title}, **job.resources}
         body, _ = _exporter(Path(job.templates)).from_notebook_node(nb, resources=resources)
         writing = page

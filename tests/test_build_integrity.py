@@ -180,9 +180,10 @@ def test_the_banner_speaks_the_page_language(tmp_path):
 def test_two_builds_of_one_folder_take_turns(tmp_path):
     out = tmp_path / "site"
     args = ("build", "--root", FIXTURE_ROOT, "--out", out, "--only", "coalition:alpha", "--lang", "fr", "--force")
-    # the first builds every French page, long enough for the others to start meanwhile
-    first = subprocess.Popen(_command(*args[:5], "--lang", "fr", "--force", "--jobs", "1"), stderr=subprocess.PIPE,
-                             text=True)
+    # the first builds every French page, long enough for the others to start meanwhile (a new kernel per page:
+    # with warm kernels it could end before the impatient one has validated the root and asked for the lock)
+    first = subprocess.Popen(_command(*args[:5], "--lang", "fr", "--force", "--jobs", "1", "--engine", "default"),
+                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not (out / ".build.lock.holder").exists() and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
