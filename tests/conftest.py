@@ -108,3 +108,16 @@ def screenshot(tab, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     tab.screenshot(path=str(path), full_page=True)
     return path
+
+
+def break_territory_notebook(tmp_path: Path) -> Path:
+    """A copy of notebooks/ whose territory dashboard fails on purpose (the others still work)."""
+    import json
+
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(REPO / "notebooks", notebooks)
+    broken = json.loads((notebooks / "territory.ipynb").read_text())
+    broken["cells"].append({"cell_type": "code", "execution_count": None, "id": "boom", "metadata": {},
+                            "outputs": [], "source": "raise RuntimeError('territory page broken on purpose')"})
+    (notebooks / "territory.ipynb").write_text(json.dumps(broken))
+    return notebooks

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from observatory.build import build
-from tests.conftest import FIXTURE_ROOT, REPO
+from tests.conftest import FIXTURE_ROOT, REPO, break_territory_notebook
 
 PAGES = ["index.html", "coalitions/alpha.html", "coalitions/beta.html", "territories/bretagne.html",
          "territories/fr.html", "territories/rennes.html"]
@@ -78,13 +78,7 @@ def test_unchanged_inputs_run_nothing_and_a_change_reruns_only_its_pages(built_s
 def test_a_failing_dashboard_keeps_its_previous_page_and_the_others_publish(built_site, tmp_path, root_copy,
                                                                            monkeypatch, cli):
     out = _copy_site(built_site, tmp_path)
-    notebooks = tmp_path / "notebooks"
-    shutil.copytree(REPO / "notebooks", notebooks)
-    broken = json.loads((notebooks / "territory.ipynb").read_text())
-    broken["cells"].append({"cell_type": "code", "execution_count": None, "id": "boom", "metadata": {},
-                            "outputs": [], "source": "raise RuntimeError('territory page broken on purpose')"})
-    (notebooks / "territory.ipynb").write_text(json.dumps(broken))
-    monkeypatch.setattr("observatory.build.NOTEBOOKS", notebooks)
+    monkeypatch.setattr("observatory.build.NOTEBOOKS", break_territory_notebook(tmp_path))
     previous = (out / "territories" / "rennes.html").read_bytes()
     with (root_copy / "data" / "observations" / "figures.csv").open("a") as f:
         f.write("people-trained,rennes,2021-06-30,10,beta,Registre,\n")

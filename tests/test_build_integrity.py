@@ -23,7 +23,7 @@ import pytest
 
 from observatory import build as build_module
 from observatory.build import build
-from tests.conftest import FIXTURE_ROOT, REPO
+from tests.conftest import FIXTURE_ROOT, REPO, break_territory_notebook
 
 QUIET = {"say": lambda _: None}
 
@@ -124,21 +124,11 @@ def test_a_removed_coalition_leaves_the_site_and_nothing_else_does(built_site, t
 
 # --- 3. a failed page is marked out of date on the page itself -----------------------------------
 
-def _break_territory_notebook(tmp_path: Path) -> Path:
-    notebooks = tmp_path / "notebooks"
-    shutil.copytree(REPO / "notebooks", notebooks)
-    broken = json.loads((notebooks / "territory.ipynb").read_text())
-    broken["cells"].append({"cell_type": "code", "execution_count": None, "id": "boom", "metadata": {},
-                            "outputs": [], "source": "raise RuntimeError('territory page broken on purpose')"})
-    (notebooks / "territory.ipynb").write_text(json.dumps(broken))
-    return notebooks
-
-
 def test_a_page_that_fails_is_marked_out_of_date_until_it_builds_again(built_site, tmp_path, root_copy,
                                                                        monkeypatch, cli):
     out = _copy_site(built_site, tmp_path)
     shown = re.search(r"données du (\d{4}-\d{2}-\d{2})", (out / "territories" / "rennes.html").read_text()).group(1)
-    monkeypatch.setattr("observatory.build.NOTEBOOKS", _break_territory_notebook(tmp_path))
+    monkeypatch.setattr("observatory.build.NOTEBOOKS", break_territory_notebook(tmp_path))
     with (root_copy / "data" / "observations" / "figures.csv").open("a") as f:
         f.write("people-trained,rennes,2023-06-30,600,alpha,Registre,\n")
 
