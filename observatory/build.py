@@ -26,11 +26,9 @@ import contextlib
 import ctypes
 import datetime as dt
 import hashlib
-import importlib.metadata
 import json
 import multiprocessing
 import os
-import platform
 import signal
 import sys
 import time
@@ -42,13 +40,13 @@ import plotly
 import psutil
 from tqdm import tqdm
 
-from observatory import bundled, execute, site
+from observatory import bundled, execute, fingerprint, site
 from observatory import results as results_module
 from observatory.i18n import LANGS
+from observatory.fingerprint import PACKAGE, hash_tree, package_files  # noqa: F401 - package_files: tests
 from observatory.locking import build_lock
 from observatory.validate import validated
 
-PACKAGE = Path(__file__).resolve().parent
 NOTEBOOKS = bundled.notebooks()  # tests point it at a modified copy
 STATE_FILE = ".build-state.json"
 STATE_VERSION = 2
@@ -74,28 +72,9 @@ class BuildReport:
 
 # --- what shapes a page ------------------------------------------------------------------------
 
-def package_files(package: Path = PACKAGE) -> list[Path]:
-    """Every file of the package that can change a page: code, templates, assets (not byte-code)."""
-    return sorted(p for p in Path(package).rglob("*")
-                  if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo"))
-
-
 def library_versions() -> dict[str, str]:
     """The versions of Python and of the libraries that render the pages."""
-    versions = {"python": f"{platform.python_implementation()} {platform.python_version()}"}
-    for name in LIBRARIES:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = "absent"
-    return versions
-
-
-def _hash_tree(sha, base: Path, files: list[Path]) -> None:
-    for path in files:
-        content = path.read_bytes()
-        sha.update(f"{path.relative_to(base).as_posix()}\0{len(content)}\0".encode())
-        sha.update(content)
+    return fingerprint.library_versions(LIBRARIES)
 
 
 def environment_digest(package: Path = PACKAGE, templates: Path | None = None,
@@ -107,9 +86,9 @@ def environment_digest(package: Path = PACKAGE, templates: Path | None = None,
     """
     templates = Path(templates) if templates is not None else Path(execute.TEMPLATES)
     sha = hashlib.sha256(b"observatory-page-environment\0")
-    _hash_tree(sha, Path(package), package_files(package))
+    hash_tree(sha, Path(package), package_files(package))
     sha.update(b"\0templates\0")
-    _hash_tree(sha, templates, package_files(templates))
+    hash_tree(sha, templates, package_files(templates))
     sha.update(json.dumps(versions if versions is not None else library_versions(), sort_keys=True).encode())
     return sha.hexdigest()
 

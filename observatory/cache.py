@@ -34,13 +34,12 @@ import json
 import os
 import pickle
 import stat
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from observatory import layout
+from observatory import fingerprint, layout
 
 FORMAT = 1  # bump when the shape of an entry changes
 MAGIC = b"observatory-cache 1\n"
@@ -128,22 +127,12 @@ def _raise(error: OSError) -> None:
 @functools.lru_cache(maxsize=1)
 def code_digest() -> str:
     """The package's own files (code and templates) and the versions of what it runs on."""
-    from importlib import metadata
-
     from observatory import __version__
 
-    package = Path(__file__).resolve().parent
     digest = hashlib.blake2b()
-    digest.update(f"{FORMAT} {__version__} {sys.version}\n".encode())
-    for library in LIBRARIES:
-        try:
-            version = metadata.version(library)
-        except metadata.PackageNotFoundError:
-            version = "absent"
-        digest.update(f"{library} {version}\n".encode())
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(f"{path.relative_to(package).as_posix()} {_hash_file(path)}\n".encode())
+    digest.update(f"{FORMAT} {__version__}\n".encode())
+    digest.update(json.dumps(fingerprint.library_versions(LIBRARIES), sort_keys=True).encode())
+    fingerprint.hash_tree(digest, fingerprint.PACKAGE, fingerprint.package_files())
     return digest.hexdigest()
 
 
