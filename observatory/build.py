@@ -146,11 +146,33 @@ def _data_specs(pages: list[site.PageSpec]) -> list[site.PageSpec]:
     return specs
 
 
-def _write_data(results: results_module.Results, out: Path, pages: list[site.PageSpec]) -> list[str]:
+@dataclass
+class _Slice:
+    """A page's slice of the results, its tables as CSV bytes, and their digest: computed once per build."""
+    part: results_module.Results
+    tables: dict[str, bytes]
+    digest: str
+
+
+def _slices(results: results_module.Results, pages: list[site.PageSpec]) -> dict[tuple, _Slice]:
+    """One slice per (kind, ident), whatever the page's language: the data are shared by both editions."""
+    slices: dict[tuple, _Slice] = {}
+    for spec in pages:
+        key = (spec.kind, spec.ident)
+        if key not in slices:
+            part = results_module.slice_for(results, spec.kind, spec.ident)
+            tables = results_module.tables_csv(part)
+            slices[key] = _Slice(part, tables, results_module.digest(tables))
+    return slices
+
+
+def _write_data(results: results_module.Results, out: Path, pages: list[site.PageSpec],
+                slices: dict[tuple, _Slice] | None = None) -> list[str]:
     """The tables behind the site: whole results, each page's slice, and their descriptor.
 
     Returns the files written, relative to ``out``.
     """
+    slices = slices if slices is not None else _slices(results, pages)
     data = out / "data"
     written = []
 
@@ -164,13 +186,14 @@ def _write_data(results: results_module.Results, out: Path, pages: list[site.Pag
     resources = {name: f"tables/{name}.csv" for name in results.tables()}
     package = results_module.datapackage(results, resources, "Observatoire d'impact #Reset — #Reset impact observatory")
     for spec in _data_specs(pages):
-        part = results_module.slice_for(results, spec.kind, spec.ident)
+        piece = slices[(spec.kind, spec.ident)]
         base = out / spec.data_base()
         for name in ("progress", "observations"):
             suffix = "targets" if name == "progress" else "observations"
             path = base.parent / f"{base.name}-{suffix}.csv"
-            put(path, results_module.table_csv(name, part.tables()[name]))
-            described = results_module.datapackage(part, {name: path.relative_to(data).as_posix()}, "")["resources"][0]
+            put(path, piece.tables[name])
+            described = results_module.datapackage(piece.part, {name: path.relative_to(data).as_posix()},
+                                                   "")["resources"][0]
             described["name"] = f"{spec.key.replace(':', '-')}-{suffix}"
             package["resources"].append(described)
     package["resources"].insert(0, {**package["resources"][0], "name": "progress-all",
@@ -337,7 +360,8 @@ def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | Non
     pages = site.select(every_page, only)
     state_path = out / STATE_FILE
     state = _load_state(state_path, say)
-    written = _write_data(results, out, site.all_pages(results, LANGS))
+    slices = _slices(results, site.all_pages(results, LANGS))
+    written = _write_data(results, out, site.all_pages(results, LANGS), slices)
     _write_assets(results, out, every_page, langs)
 
     report = BuildReport(out)
@@ -356,18 +380,14 @@ def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | Non
 
     environment = environment_digest(PACKAGE, Path(execute.TEMPLATES))
     jobs_to_run = []
-    slices: dict[tuple, tuple[str, str | None]] = {}
     notebooks: dict[str, str] = {}
     for spec in pages:
-        slice_key = (spec.kind, spec.ident)
-        if slice_key not in slices:
-            part = results_module.slice_for(results, spec.kind, spec.ident)
-            slices[slice_key] = (results_module.digest(part), part.data_as_of)
+        piece = slices[(spec.kind, spec.ident)]
         notebook = NOTEBOOKS / spec.notebook
         if spec.notebook not in notebooks:
             notebooks[spec.notebook] = _digest_file(notebook)
         digest = hashlib.sha256("|".join([
-            environment, notebooks[spec.notebook], slices[slice_key][0], spec.lang, ",".join(langs),
+            environment, notebooks[spec.notebook], piece.digest, spec.lang, ",".join(langs),
         ]).encode()).hexdigest()
         page_path = out / spec.html_path()
         if not force and state["pages"].get(spec.key, {}).get("digest") == digest and page_path.exists():
@@ -377,7 +397,7 @@ def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | Non
         jobs_to_run.append(execute.PageJob(
             key=spec.key,
             digest=digest,
-            data_as_of=slices[slice_key][1],
+            data_as_of=piece.part.data_as_of,
             lang=spec.lang,
             notebook=str(notebook),
             executed=str(out / spec.executed_path()),

@@ -47,27 +47,50 @@ def significant(values: pd.Series, digits: int = 15) -> pd.Series:
     return values.map(lambda x: float(f"{x:.{digits}g}") if np.isfinite(x) else x).astype("float64")
 
 
-def _is_text(column: pd.Series) -> bool:
-    return column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
+# Below this many rows, a plain loop over the cells beats pandas' vectorised string methods (whose fixed
+# cost, paid per column, dominated a build that writes hundreds of small tables).
+_SMALL = 5_000
 
 
-def _inert(column: pd.Series) -> pd.Series:
-    """Texts of a column through safe_text; only cells starting with a telling character are looked at."""
-    column = column.astype(object)
+def _inert(column: pd.Series) -> pd.Series | None:
+    """Texts of a column through safe_text, or None when no cell needs it.
+
+    Only cells starting with a telling character are looked at.
+    """
+    if len(column) < _SMALL:
+        values = column.tolist()
+        maybe = [isinstance(v, str) and v[:1] in _AFTER_ADDED for v in values]
+        if not any(maybe):
+            return None
+        return pd.Series([safe_text(v) if m else v for v, m in zip(values, maybe)], index=column.index,
+                         dtype=object)
     maybe = column.astype("string").str[:1].isin(_AFTER_ADDED).fillna(False).astype(bool)
-    if maybe.any():
-        column[maybe] = column[maybe].map(lambda v: safe_text(v) if isinstance(v, str) else v)
+    if not maybe.any():
+        return None
+    column = column.astype(object)
+    column[maybe] = column[maybe].map(lambda v: safe_text(v) if isinstance(v, str) else v)
     return column
 
 
 def to_csv(frame: pd.DataFrame, path) -> None:
     """Write a results table with ISO dates, exact numbers and inert texts, in a stable form from run to run."""
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d")
-        elif pd.api.types.is_float_dtype(out[column]):
-            out[column] = out[column] + 0.0  # as repr() writes it, but no "-0.0"
-        elif _is_text(out[column]):
-            out[column] = _inert(out[column])
+    changed = {}
+    for position, dtype in enumerate(frame.dtypes):
+        if not (pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_float_dtype(dtype)
+                or dtype == object or pd.api.types.is_string_dtype(dtype)):
+            continue
+        column = frame.iloc[:, position]
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            changed[position] = column.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_float_dtype(dtype):
+            changed[position] = column + 0.0  # as repr() writes it, but no "-0.0"
+        else:
+            inert = _inert(column)
+            if inert is not None:
+                changed[position] = inert
+    out = frame
+    if changed:
+        out = frame.copy()
+        for position, column in changed.items():
+            out.isetitem(position, column)
     out.to_csv(path, index=False, lineterminator="\n")

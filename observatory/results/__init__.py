@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from observatory.results.computing import compute, from_root
-from observatory.results.csvfiles import digest, read, table_csv, write
+from observatory.results.csvfiles import digest, read, table_csv, tables_csv, write
 from observatory.results.descriptor import datapackage
 from observatory.results.schema import LIST_COLUMNS, LIST_DESCRIPTION, SCHEMA, Results
 from observatory.results.slicing import (
@@ -34,7 +34,7 @@ from observatory.results.slicing import (
 __all__ = [
     "LIST_COLUMNS", "LIST_DESCRIPTION", "SCHEMA", "SELF_DATA", "Results", "compute", "datapackage", "digest",
     "for_coalition", "for_programme", "for_self_data", "for_territory", "from_root", "load", "pages", "read",
-    "siblings", "slice_for", "table_csv", "write",
+    "siblings", "slice_for", "table_csv", "tables_csv", "write",
 ]
 
 
