@@ -65,6 +65,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     for lang in langs:
         if lang not in LANGS:
             raise ObservatoryError(f"--lang {lang}: expected fr, en or fr,en")
+    if args.watch:
+        from observatory.watch import watch
+
+        watch(args.root, lambda: build(args.root, args.out, jobs=args.jobs, only=args.only, langs=langs,
+                                       force=False, say=_say, engine=args.engine), say=_say)
+        return 0
     report = build(args.root, args.out, jobs=args.jobs, only=args.only, langs=langs, force=args.force, say=_say,
                    engine=args.engine)
     index = (report.out / "index.html").resolve()
@@ -148,7 +154,8 @@ EXAMPLES = {
     "validate": ["observatory validate --root ."],
     "progress": ["observatory progress --out reports/progress.csv --summary reports/compass.csv"],
     "build": ["observatory build                                    # both editions, every page, into reports/",
-              "observatory build --only coalition:equite-scolaire --lang fr   # one page, quickly"],
+              "observatory build --only coalition:equite-scolaire --lang fr   # one page, quickly",
+              "observatory build --watch                            # rebuild as the data are edited"],
     "template": ["observatory template --coalition equite-scolaire --out equite-scolaire.xlsx   # or .csv"],
     "import": ["observatory import equite-scolaire.xlsx --coalition equite-scolaire",
                "observatory import corrections.csv --coalition equite-scolaire --replace"],
@@ -212,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--engine", choices=("warm", "default"), default=None,
                        help="warm: kernels reused from page to page (default); default: papermill's engine, a new "
                             "kernel per page (also: OBSERVATORY_ENGINE)")
+    build.add_argument("--watch", action="store_true",
+                       help="after building, wait for changes under data/ and indicators/ and rebuild the pages "
+                            "they touch (Ctrl-C to stop)")
     template = add("template", "write a spreadsheet for a coalition lead to fill in", cmd_template)
     template.add_argument("--coalition", required=True, help="the coalition id")
     template.add_argument("--out", required=True, help="the file to write: .xlsx or .csv")

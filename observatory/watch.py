@@ -1,0 +1,105 @@
+"""``observatory build --watch``: as a lead edits the data, rebuild the pages a changed file touches.
+
+The build already reruns only the pages whose slice of the results changed (see
+:mod:`observatory.build`), so watching is: build, wait for a change under ``data/`` or
+``indicators/``, build again, say which pages were rebuilt and where they are. Invalid data
+builds nothing: the messages are printed and the pages stay as they were until the file is
+saved again, fixed.
+
+Changes are seen with ``watchfiles`` (inotify on Linux, with debouncing: an editor's or an
+import's burst of writes is one change), not by polling the tree.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from observatory import layout, site
+from observatory.errors import InvalidDataRoot, ObservatoryError
+
+# Writes this short apart are one change: an import renames several files in a row.
+DEBOUNCE_MS = 400
+
+
+def _visible(change, path: str) -> bool:  # noqa: ARG001 - watchfiles' filter signature
+    """Files a person edits: not hidden (locks, journal, files being written aside) nor editor backups."""
+    name = Path(path).name
+    return not (name.startswith((".", "~")) or name.endswith(("~", ".swp", site.TMP_SUFFIX)))
+
+
+def watched_folders(root: Path) -> list[Path]:
+    return [layout.at(root, folder) for folder in layout.WRITTEN_FOLDERS if layout.at(root, folder).is_dir()]
+
+
+def _snapshot(folders: list[Path]) -> dict[str, tuple[int, int]]:
+    return {str(path): (stat.st_mtime_ns, stat.st_size) for folder in folders for path in folder.rglob("*")
+            if path.is_file() and _visible(None, str(path)) and (stat := path.stat())}
+
+
+def _changed_since(before: dict[str, tuple[int, int]], folders: list[Path]) -> set[tuple[None, str]]:
+    now = _snapshot(folders)
+    return {(None, path) for path in before.keys() | now.keys() if before.get(path) != now.get(path)}
+
+
+def watch(root: str | Path, build_once: Callable, say=print, stop: threading.Event | None = None) -> None:
+    """Build, then build again after every change, until ``stop`` is set or Ctrl-C.
+
+    ``build_once()`` builds and returns its :class:`~observatory.build.BuildReport`.
+    """
+    import watchfiles
+
+    root = Path(root).resolve()
+    folders = watched_folders(root)
+    before = _snapshot(folders)
+    _build_and_say(build_once, say, first=True)
+    watching = False
+    # The watcher starts with the first step of the loop: a file saved during the first build is found by
+    # comparing with the snapshot taken before it; after that, the watcher sees every change, even during a build.
+    for changes in watchfiles.watch(*folders, watch_filter=_visible, debounce=DEBOUNCE_MS, stop_event=stop,
+                                    rust_timeout=300, yield_on_timeout=True):
+        if not watching:
+            watching = True
+            changes = changes or _changed_since(before, folders)
+            say(f"watching {', '.join(str(f) for f in folders)} (Ctrl-C to stop)")
+        if not changes:
+            continue
+        names = sorted({_relative(root, path) for _, path in changes})
+        say(f"changed: {', '.join(names)}")
+        _build_and_say(build_once, say)
+
+
+def _relative(root: Path, path: str) -> str:
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return path
+
+
+def _build_and_say(build_once: Callable, say, first: bool = False) -> None:
+    try:
+        report = build_once()
+    except InvalidDataRoot as exc:
+        say(exc.report())
+        say(f"{len(exc.problems)} problem(s): no page was rebuilt; the pages stay as they were. "
+            "Save the file again once fixed.")
+        return
+    except ObservatoryError as exc:
+        say(f"error: {exc}; no page was rebuilt")
+        return
+    for outcome in sorted(report.built, key=lambda o: o.key):
+        say(f"rebuilt {outcome.key}: {_page_uri(report.out, outcome.key)}")
+    for outcome in report.failed:
+        say(f"FAILED {outcome.key}: {outcome.error} (its previous page is kept and marked out of date)")
+    if not report.built and not report.failed:
+        say("every page is up to date" if first else "no page shows what changed: nothing to rebuild")
+    index = report.out / "index.html"
+    if index.exists():
+        say(f"open {index.resolve().as_uri()}")
+
+
+def _page_uri(out: Path, key: str) -> str:
+    from observatory.build import _spec_of
+
+    return (out / _spec_of(key).html_path()).resolve().as_uri()
