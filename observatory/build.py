@@ -321,12 +321,14 @@ def _now() -> str:
 
 def build(root: str | Path = ".", out: str | Path = "reports", jobs: int | None = None,
           only: list[str] | None = None, langs: tuple[str, ...] = LANGS, force: bool = False,
-          say=print, engine: str | None = None) -> BuildReport:
+          say=print, engine: str | None = None, scheduler: str | None = None) -> BuildReport:
     """Build the site. Raises :class:`~observatory.errors.InvalidDataRoot` before writing anything.
 
     One build at a time per output folder: a second one waits for the first (saying so).
     ``engine``: "warm" (kernels reused, see :mod:`observatory.engine`) or "default" (papermill's,
     a new kernel per page); None: ``$OBSERVATORY_ENGINE``, else "warm".
+    ``scheduler``: the address of a Dask scheduler whose workers run the pages (:mod:`observatory.distributed`);
+    None: ``$DASK_SCHEDULER_ADDRESS``, else local worker processes.
     """
     if engine is not None and engine not in execute.ENGINES:
         raise ValueError(f"engine {engine!r}: expected one of {', '.join(execute.ENGINES)}")
@@ -345,7 +347,7 @@ def build(root: str | Path = ".", out: str | Path = "reports", jobs: int | None 
         _log(out, f"=== build started {_now()} by process {os.getpid()} (root {root})")
         outcome = "failed"
         try:
-            report = _build(valid, root, out, jobs, only, langs, force, say, started, engine)
+            report = _build(valid, root, out, jobs, only, langs, force, say, started, engine, scheduler)
             outcome = "ok" if report.ok else f"{len(report.failed)} page(s) failed"
             return report
         finally:
@@ -353,7 +355,8 @@ def build(root: str | Path = ".", out: str | Path = "reports", jobs: int | None 
 
 
 def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | None, langs: tuple[str, ...],
-           force: bool, say, started: float, engine: str | None = None) -> BuildReport:
+           force: bool, say, started: float, engine: str | None = None,
+           scheduler: str | None = None) -> BuildReport:
     results = results_module.compute(valid)
     _sweep_temporary_files(out)
     every_page = site.all_pages(results, langs)
@@ -414,7 +417,13 @@ def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | Non
         ))
 
     say(f"{len(pages)} dashboards: {len(jobs_to_run)} to run, {len(report.skipped)} unchanged")
-    if jobs_to_run:
+    address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    if jobs_to_run and address:
+        from observatory.distributed import run_pages
+
+        _record_all(run_pages(address, jobs_to_run, results_module.tables_csv(results), say),
+                    len(jobs_to_run), out, state, state_path, report)
+    elif jobs_to_run:
         _run(jobs_to_run, out, jobs, state, state_path, report, engine)
     report.seconds = time.perf_counter() - started
     return report
@@ -422,45 +431,57 @@ def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | Non
 
 def _run(jobs_to_run: list[execute.PageJob], out: Path, jobs: int | None, state: dict, state_path: Path,
          report: BuildReport, engine: str | None = None) -> None:
+    """The pages run by local worker processes."""
     workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_to_run)))
-    bar = _progress_bar(len(jobs_to_run))
-    today = dt.date.today().isoformat()
-    disk_full = None
     # Forked from this thread, so that PR_SET_PDEATHSIG ties each worker to the build itself
     # (with a fork server, the parent would be the server).
     context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, mp_context=context,
                              initargs=(str(out / LOG_FILE), os.getpid(), engine)) as pool:
         futures = {pool.submit(execute.run_page, job): job for job in jobs_to_run}
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as exc:  # noqa: BLE001 - a dead worker fails its page, not the build
-                outcome = execute.PageOutcome(job.key, ok=False, error=f"{type(exc).__name__}: {exc}")
-            entry = state["pages"].setdefault(job.key, {})
-            if outcome.ok:
-                entry.update(digest=job.digest, data_as_of=job.data_as_of, built=today,
-                             html=Path(job.page).relative_to(out).as_posix(),
-                             notebook=Path(job.executed).relative_to(out).as_posix())
-                entry.pop("failed", None)
-                report.built.append(outcome)
-            else:
-                report.failed.append(outcome)
-                bar.write(f"FAILED {outcome.key}: {outcome.error}", file=sys.stderr)
-                if outcome.errno in site.DISK_FULL:
-                    disk_full = disk_full or outcome
-                    pool.shutdown(wait=False, cancel_futures=True)
-                entry.update(digest=None, failed=today)  # so that the next build tries it again
-                page = Path(job.page)
-                if page.exists() and disk_full is None:
-                    # The previous page stays, saying on itself that it is out of date.
-                    site.mark_out_of_date(page, job.lang, today, entry.get("data_as_of"))
-                if not page.exists():
-                    state["pages"].pop(job.key, None)
-            # Saved as we go: an interrupted build keeps the record of what it finished.
-            _save_state(state_path, state)
-            bar.update(1)
+
+        def finished():
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    yield job, future.result()
+                except Exception as exc:  # noqa: BLE001 - a dead worker fails its page, not the build
+                    yield job, execute.PageOutcome(job.key, ok=False, error=f"{type(exc).__name__}: {exc}")
+
+        _record_all(finished(), len(jobs_to_run), out, state, state_path, report,
+                    stop=lambda: pool.shutdown(wait=False, cancel_futures=True))
+
+
+def _record_all(finished, total: int, out: Path, state: dict, state_path: Path, report: BuildReport,
+                stop=lambda: None) -> None:
+    """Record each page as it finishes (wherever it ran): in the state file, the report, the progress bar."""
+    bar = _progress_bar(total)
+    today = dt.date.today().isoformat()
+    disk_full = None
+    for job, outcome in finished:
+        entry = state["pages"].setdefault(job.key, {})
+        if outcome.ok:
+            entry.update(digest=job.digest, data_as_of=job.data_as_of, built=today,
+                         html=Path(job.page).relative_to(out).as_posix(),
+                         notebook=Path(job.executed).relative_to(out).as_posix())
+            entry.pop("failed", None)
+            report.built.append(outcome)
+        else:
+            report.failed.append(outcome)
+            bar.write(f"FAILED {outcome.key}: {outcome.error}", file=sys.stderr)
+            if outcome.errno in site.DISK_FULL:
+                disk_full = disk_full or outcome
+                stop()
+            entry.update(digest=None, failed=today)  # so that the next build tries it again
+            page = Path(job.page)
+            if page.exists() and disk_full is None:
+                # The previous page stays, saying on itself that it is out of date.
+                site.mark_out_of_date(page, job.lang, today, entry.get("data_as_of"))
+            if not page.exists():
+                state["pages"].pop(job.key, None)
+        # Saved as we go: an interrupted build keeps the record of what it finished.
+        _save_state(state_path, state)
+        bar.update(1)
     bar.close()
     if disk_full is not None:
         raise OSError(disk_full.errno, os.strerror(disk_full.errno), disk_full.path)

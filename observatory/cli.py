@@ -69,10 +69,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         from observatory.watch import watch
 
         watch(args.root, lambda: build(args.root, args.out, jobs=args.jobs, only=args.only, langs=langs,
-                                       force=False, say=_say, engine=args.engine), say=_say)
+                                       force=False, say=_say, engine=args.engine,
+                                       scheduler=args.scheduler), say=_say)
         return 0
     report = build(args.root, args.out, jobs=args.jobs, only=args.only, langs=langs, force=args.force, say=_say,
-                   engine=args.engine)
+                   engine=args.engine, scheduler=args.scheduler)
     index = (report.out / "index.html").resolve()
     sizes = [b.size for b in report.built if b.size is not None]
     weight = f", pages {min(sizes) // 1024}–{max(sizes) // 1024} kB" if sizes else ""
@@ -155,7 +156,8 @@ EXAMPLES = {
     "progress": ["observatory progress --out reports/progress.csv --summary reports/compass.csv"],
     "build": ["observatory build                                    # both editions, every page, into reports/",
               "observatory build --only coalition:equite-scolaire --lang fr   # one page, quickly",
-              "observatory build --watch                            # rebuild as the data are edited"],
+              "observatory build --watch                            # rebuild as the data are edited",
+              "observatory build --scheduler tcp://10.0.0.5:8786    # pages run on a Dask cluster"],
     "template": ["observatory template --coalition equite-scolaire --out equite-scolaire.xlsx   # or .csv"],
     "import": ["observatory import equite-scolaire.xlsx --coalition equite-scolaire",
                "observatory import corrections.csv --coalition equite-scolaire --replace"],
@@ -219,6 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--engine", choices=("warm", "default"), default=None,
                        help="warm: kernels reused from page to page (default); default: papermill's engine, a new "
                             "kernel per page (also: OBSERVATORY_ENGINE)")
+    build.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                       help="run the pages on the workers of this Dask scheduler (also: DASK_SCHEDULER_ADDRESS); "
+                            "default: worker processes on this machine")
     build.add_argument("--watch", action="store_true",
                        help="after building, wait for changes under data/ and indicators/ and rebuild the pages "
                             "they touch (Ctrl-C to stop)")

@@ -1,0 +1,100 @@
+"""``observatory build --scheduler``: the pages run on a Dask cluster (here a LocalCluster of two worker
+processes) and come back the same, byte for byte; a worker killed mid-build loses no page; a scheduler
+that does not answer gets a clear message."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from observatory.build import build
+from tests.conftest import FIXTURE_ROOT
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=50) as local, Client(local) as client:
+        yield local.scheduler_address, client
+
+
+def _comparable(path: Path, site: Path) -> dict:
+    """An executed notebook without its timings, the site's folder written SITE."""
+    nb = json.loads(path.read_text(encoding="utf-8").replace(str(site), "SITE"))
+    for cell in nb["cells"]:
+        cell["metadata"].pop("execution", None)
+        cell["metadata"].pop("papermill", None)
+    nb["metadata"].pop("papermill", None)
+    return nb
+
+
+def _assert_same_site(site: Path, reference: Path) -> None:
+    pages = sorted(p.relative_to(reference) for p in reference.rglob("*.html"))
+    assert len(pages) == 12 and sorted(p.relative_to(site) for p in site.rglob("*.html")) == pages
+    for page in pages:
+        assert (site / page).read_bytes() == (reference / page).read_bytes(), page
+    for notebook in sorted(p.relative_to(reference) for p in reference.rglob("*.ipynb")):
+        assert _comparable(site / notebook, site) == _comparable(reference / notebook, reference), notebook
+
+
+def test_a_cluster_builds_the_same_site_and_its_workers_need_no_shared_disk(cluster, built_site, tmp_path):
+    address, client = cluster
+    out = tmp_path / "site"
+    said = []
+    report = build(FIXTURE_ROOT, out, scheduler=address, say=said.append)
+    assert report.ok, report.failed
+    assert len(report.built) == 12 and f"Dask scheduler {address}: 2 worker(s)" in said
+    _assert_same_site(out, built_site)
+    # the workers ran the pages in folders of their own and sent them back: this process wrote the site
+    for notebook in out.rglob("*.ipynb"):
+        written_by_papermill = json.loads(notebook.read_text(encoding="utf-8"))["metadata"]["papermill"]["output_path"]
+        assert "/observatory-worker-" in written_by_papermill and str(out) not in written_by_papermill
+
+
+def test_a_worker_killed_mid_build_loses_no_page(cluster, built_site, tmp_path):
+    address, client = cluster
+    out, killed = tmp_path / "site", []
+
+    def kill_a_busy_worker() -> None:
+        """Kill (SIGKILL) the first worker seen running a page: it has a kernel as a child process."""
+        pids = list(client.run(os.getpid).values())
+        deadline = time.monotonic() + 60
+        while not killed and time.monotonic() < deadline:
+            for pid in pids:
+                try:
+                    if psutil.Process(pid).children():
+                        os.kill(pid, signal.SIGKILL)
+                        killed.append(pid)
+                        break
+                except psutil.NoSuchProcess:
+                    continue
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_a_busy_worker)
+    killer.start()
+    report = build(FIXTURE_ROOT, out, scheduler=address, force=True, say=lambda _: None)
+    killer.join()
+    assert killed, "no worker was seen running a page"
+    assert report.ok, report.failed
+    assert len(report.built) == 12
+    _assert_same_site(out, built_site)
+
+
+def test_a_scheduler_that_does_not_answer_is_named(cli, tmp_path, monkeypatch):
+    import observatory.distributed
+
+    monkeypatch.setattr(observatory.distributed, "CONNECT_TIMEOUT", 2.0)
+    code, _, err = cli("build", "--root", FIXTURE_ROOT, "--out", tmp_path / "site", "--scheduler",
+                       "tcp://127.0.0.1:9", "--only", "programme")
+    assert code == 1
+    assert "error: --scheduler tcp://127.0.0.1:9: no Dask scheduler answered" in err
+    assert "expected the address of a running `dask scheduler`" in err and "Traceback" not in err
