@@ -116,3 +116,33 @@ def test_invalid_root_builds_nothing(root_copy, tmp_path, cli):
 def test_data_as_of_is_stated(built_site, page):
     html = (built_site / page).read_text(encoding="utf-8")
     assert "2023-03-31" in html
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+EDITS = {
+    "a target": ("data/coalitions/beta.yml", "target: {date: 2022-12-31, value: 50}",
+                 "target: {date: 2022-12-31, value: 60}"),
+    "an indicator's name": ("indicators/capacitant/people-trained.yml", "fr: Personnes formées au numérique",
+                            "fr: Personnes formées aux outils numériques"),
+    "a territory's name": ("data/territories.csv", "rennes,Rennes,commune", "rennes,Rennes (ville),commune"),
+}
+
+
+@pytest.mark.parametrize("what", EDITS)
+def test_after_any_edit_every_page_is_what_a_full_build_gives(what, built_site, tmp_path, root_copy):
+    """Pages are skipped when their slice did not change: after an edit, the site must equal a site built
+    from scratch from the edited root (no page left showing the old value), and some pages are skipped."""
+    incremental, scratch = _copy_site(built_site, tmp_path), tmp_path / "scratch"
+    _edit(root_copy / EDITS[what][0], *EDITS[what][1:])
+    changed = build(root_copy, incremental, jobs=2, say=lambda _: None)
+    assert changed.ok and changed.built, changed.failed
+    assert changed.skipped, "every page ran again: the slices do not narrow what a page depends on"
+    assert build(root_copy, scratch, jobs=2, say=lambda _: None).ok
+    pages = sorted(p.relative_to(scratch) for p in scratch.rglob("*.html"))
+    stale = [str(p) for p in pages if (incremental / p).read_bytes() != (scratch / p).read_bytes()]
+    assert stale == [], f"after {what}, pages not rebuilt show the old data"
