@@ -97,8 +97,13 @@ def test_the_register_is_validated_like_the_rest(tmp_path, cli, edit, message):
     assert message in err, err
 
 
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def test_bad_input_is_refused_whole(tmp_path, cli):
     root = shipped_root(tmp_path)
+    before = _tree(root / "data")
     bad = tmp_path / "sites.json"
     bad.write_text('[{"name": "X", "url": "https://x", "difficulty": "trivial"}]')
     code, _, err = cli("import-source", "jgmd", bad, "--date", "2025-11-10", "--root", root)
@@ -108,7 +113,7 @@ def test_bad_input_is_refused_whole(tmp_path, cli):
     assert code == 1 and "expected the JSON of JustGetMyData's sites.json" in err
     code, _, err = cli("import-source", "jgmd", SITES, "--date", "10/11/2025", "--root", root)
     assert code == 1 and "--date 10/11/2025: expected the date of the assessment, YYYY-MM-DD" in err
-    assert not (root / "data" / "self-data").exists()
+    assert _tree(root / "data") == before  # the shipped register untouched, nothing added
 
 
 @pytest.mark.browser
@@ -132,3 +137,14 @@ def test_the_self_data_page(two_assessments, tmp_path, cli, page):
     screenshot(page, "site-self-data")
     assert page.problems == [] and page.outside_requests == []
     assert (out / "en" / "self-data.html").exists()
+
+
+def test_the_shipped_register_is_justgetmydatas_and_the_page_says_49_of_132():
+    """A fresh clone's Self Data page shows the real register, with its source and licence."""
+    from observatory import dashboard
+
+    page = dashboard.self_data_page("fr", root=str(REPO))
+    html = str(page.key_numbers())
+    assert "49" in html and "132" in html, html
+    method = str(page.register_method())
+    assert "JustGetMyData" in method and "MIT" in method
