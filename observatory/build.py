@@ -196,8 +196,6 @@ def _write_data(results: results_module.Results, out: Path, pages: list[site.Pag
                                                    "")["resources"][0]
             described["name"] = f"{spec.key.replace(':', '-')}-{suffix}"
             package["resources"].append(described)
-    package["resources"].insert(0, {**package["resources"][0], "name": "progress-all",
-                                    "path": "../progress.csv"})
     put(data / "datapackage.json", json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
     return written
 

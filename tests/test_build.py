@@ -146,3 +146,28 @@ def test_after_any_edit_every_page_is_what_a_full_build_gives(what, built_site, 
     pages = sorted(p.relative_to(scratch) for p in scratch.rglob("*.html"))
     stale = [str(p) for p in pages if (incremental / p).read_bytes() != (scratch / p).read_bytes()]
     assert stale == [], f"after {what}, pages not rebuilt show the old data"
+
+
+def test_the_published_data_package_is_valid_open_data(built_site, tmp_path):
+    """`frictionless validate` passes on the published package (every resource a tabular data resource
+    inside the package's folder, keys hold), and a figure pointing at an unknown indicator is caught."""
+    from frictionless import validate
+
+    report = validate(str(built_site / "data" / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "note"])[:10]
+    package = json.loads((built_site / "data" / "datapackage.json").read_text())
+    observations = next(r for r in package["resources"] if r["name"] == "observations")
+    assert observations["schema"]["primaryKey"] == ["file", "row"]
+    assert {"fields": "indicator", "reference": {"resource": "indicators", "fields": "id"}} in \
+        observations["schema"]["foreignKeys"]
+    assert observations["licenses"] and package["licenses"]
+
+    broken = tmp_path / "data"
+    shutil.copytree(built_site / "data", broken)
+    slice_path = broken / "coalitions" / "alpha-observations.csv"
+    lines = slice_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[1] = "no-such-indicator" + lines[1][lines[1].index(","):]
+    slice_path.write_text("".join(lines), encoding="utf-8")
+    report = validate(str(broken / "datapackage.json"))
+    assert not report.valid
+    assert any("no-such-indicator" in note for _, note in report.flatten(["type", "note"]))

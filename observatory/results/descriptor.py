@@ -21,17 +21,85 @@ def table_schema(name: str) -> dict:
     return {"fields": described}
 
 
+# Each table's key, and the columns that name a row of another table (resources of the whole results).
+PRIMARY_KEYS = {
+    "progress": ["target_file", "target_key"],
+    "compass": ["scope", "scope_id", "quality"],
+    "observations": ["file", "row"],
+    "indicators": ["id"],
+    "coalitions": ["id"],
+    "territories": ["id"],
+    "datasets": ["dataset"],
+    "services": ["id"],
+}
+FOREIGN_KEYS = {
+    "progress": [("indicator", "indicators", "id"), ("territory", "territories", "id"),
+                 ("coalition", "coalitions", "id")],
+    "observations": [("indicator", "indicators", "id"), ("territory", "territories", "id"),
+                     ("dataset", "datasets", "dataset")],
+    "indicators": [],
+    "territories": [],
+    "assessments": [("service", "services", "id")],
+}
+# Where the Self Data register comes from, when imported from JustGetMyData (observatory/sources/jgmd.py).
+JGMD = {"title": "JustGetMyData — sites.json", "path": "https://github.com/daattali/jgmd", "license": "MIT"}
+
+
+def _keys(name: str) -> dict:
+    keys = {}
+    if name in PRIMARY_KEYS:
+        keys["primaryKey"] = PRIMARY_KEYS[name]
+    references = [{"fields": column, "reference": {"resource": resource, "fields": field}}
+                  for column, resource, field in FOREIGN_KEYS.get(name, [])]
+    if references:
+        # A page's slice points at the whole tables, published beside it (the resources "indicators"...).
+        keys["foreignKeys"] = references
+    return keys
+
+
+def _provenance(results: Results, name: str) -> dict:
+    """The licences and sources of a table's rows: its datasets' (observations), the register's, or the
+    package's own (computed tables)."""
+    datasets = results.datasets
+    if name in ("services", "assessments"):
+        sources = sorted({s for s in results.assessments.get("source", pd.Series(dtype=object)).dropna()})
+        if not sources:
+            return {}
+        return {"licenses": [{"name": JGMD["license"]}] if any("JustGetMyData" in s for s in sources) else [],
+                "sources": [JGMD if "JustGetMyData" in s else {"title": s} for s in sources]}
+    if name == "observations" and len(results.observations):
+        datasets = datasets[datasets["dataset"].isin(set(results.observations["dataset"]))]
+    licences = sorted({lic for lic in datasets.get("license", pd.Series(dtype=object)).dropna()})
+    sources = [{"title": str(row.title_en or row.dataset), "path": str(row.source)} if isinstance(row.source, str)
+               and row.source.startswith("http") else {"title": str(row.title_en or row.dataset)}
+               for row in datasets.itertuples() if not row.dataset.startswith("self-data")]
+    described = {}
+    if licences:
+        described["licenses"] = [{"name": lic} for lic in licences]
+    if sources:
+        described["sources"] = sources
+    return described
+
+
 def datapackage(results: Results, resources: dict[str, str], title: str) -> dict:
-    """A Frictionless Data Package descriptor for the CSV files written from ``results``."""
+    """A Frictionless Data Package descriptor for the CSV files written from ``results``.
+
+    ``resources`` maps a table to its file. Each resource is a tabular data resource with its schema,
+    keys, licences and sources.
+    """
     described = [{
         "name": name.replace("_", "-"),
+        "profile": "tabular-data-resource",
         "path": path,
         "format": "csv",
         "mediatype": "text/csv",
         "encoding": "utf-8",
-        "schema": table_schema(name),
+        "schema": {**table_schema(name), **_keys(name)},
+        **_provenance(results, name),
     } for name, path in resources.items()]
     licences = sorted({lic for lic in results.datasets.get("license", pd.Series(dtype=object)).dropna()})
+    if len(results.assessments) and "MIT" not in licences:
+        licences.append("MIT")
     package = {
         "profile": "tabular-data-package",
         "name": "reset-observatory",
