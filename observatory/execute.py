@@ -12,6 +12,7 @@ import functools
 import os
 import time
 import traceback
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,11 +122,14 @@ def run_page(job: PageJob) -> PageOutcome:
         executed.parent.mkdir(parents=True, exist_ok=True)
         page.parent.mkdir(parents=True, exist_ok=True)
         try:
-            papermill.execute_notebook(
-                job.notebook, str(tmp_nb), parameters=job.parameters, kernel_name="python3",
-                progress_bar=False, log_output=False, cwd=job.cwd, request_save_on_cell_execute=False,
-                execution_timeout=job.timeout, engine_name=engine_name,
-            )
+            with warnings.catch_warnings():
+                # The notebook is written aside under a name ending in .observatory-tmp, then renamed: on purpose.
+                warnings.filterwarnings("ignore", message="The specified file .* does not end in one of")
+                papermill.execute_notebook(
+                    job.notebook, str(tmp_nb), parameters=job.parameters, kernel_name="python3",
+                    progress_bar=False, log_output=False, cwd=job.cwd, request_save_on_cell_execute=False,
+                    execution_timeout=job.timeout, engine_name=engine_name,
+                )
         except PapermillExecutionError as exc:
             return outcome(ok=False, error=f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}")
         nb = nbformat.read(str(tmp_nb), as_version=4)
