@@ -51,8 +51,12 @@ def with_derived_figures(root: ValidRoot) -> ValidRoot:
                              value=pd.to_numeric(derived["value_text"]).astype("float64"),
                              demonstration=False).drop(columns=["value_text"])
     observations = pd.concat([root.observations, derived[columns]], ignore_index=True)
+    # The register's licence is its source's: JustGetMyData's file is MIT-licensed.
+    sources = set(root.assessments["source"].dropna()) if "source" in root.assessments else set()
+    from_jgmd = any("JustGetMyData" in str(source) for source in sources)
     datasets = pd.concat([root.datasets, pd.DataFrame([{
         "dataset": selfdata.DATASET, "file": selfdata.COMPUTED_FILE,
         "title_fr": selfdata.DATASET_TITLES["fr"], "title_en": selfdata.DATASET_TITLES["en"],
-        "demonstration": False}])], ignore_index=True)
+        "demonstration": False, "license": "MIT" if from_jgmd else None,
+        "source": "JustGetMyData — https://github.com/daattali/jgmd" if from_jgmd else None}])], ignore_index=True)
     return replace(root, observations=observations, datasets=datasets)

@@ -117,3 +117,18 @@ def test_every_page_kind_escapes_texts_from_files(hostile_root):
     assert 'href="https://example.org/?a=1&amp;b=2" rel="noopener nofollow">Fine</a>' in html
     for script in re.findall(r"<script[^>]*>(.*?)</script>", html, flags=re.S):
         assert "</script" not in script and "<img" not in script
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("fr", "Licences\u00a0: code MIT · Valeurs de démonstration de l&#x27;observatoire #Reset — CC0-1.0 · "
+           "Registre de l&#x27;écosystème Self Data — MIT."),
+    ("en", "Licences: code MIT · Demonstration values of the #Reset observatory — CC0-1.0 · "
+           "Self Data ecosystem register — MIT."),
+])
+def test_every_page_footer_states_the_licences_of_what_it_shows(lang, expected):
+    """The shipped Self Data page shows demonstration values and JustGetMyData's register: both licences."""
+    from observatory import dashboard
+    from tests.conftest import REPO
+
+    footer = str(dashboard.self_data_page(lang, root=str(REPO)).footer("data/self-data"))
+    assert expected in footer, footer

@@ -110,8 +110,15 @@ class Page:
             for _, ds in self.results.datasets.iterrows()]
         return self.render("method.html.j2", indicators=indicators, datasets=datasets)
 
+    def licences(self) -> list[dict]:
+        """The licence of each dataset the page shows figures from (the code's is stated beside them)."""
+        lang = self.lang
+        return [{"title": ds.get(f"title_{lang}") or ds.get("title_fr") or ds["dataset"], "license": ds["license"]}
+                for _, ds in self.results.datasets.iterrows() if isinstance(ds.get("license"), str)]
+
     def footer(self, download: str | None = None) -> Fragment:
-        return self.render("footer.html.j2", as_of=self.results.data_as_of, download=download)
+        return self.render("footer.html.j2", as_of=self.results.data_as_of, download=download,
+                           licences=self.licences())
 
     def targets_table(self, show_coalition: bool = False) -> Fragment:
         progress = self.results.progress
