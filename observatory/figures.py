@@ -165,36 +165,9 @@ def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Se
     return _layout(fig, f"{name} — {territory_name}", height=340)
 
 
-def territory_tiles(territories: pd.DataFrame, compass_all: pd.DataFrame, lang: str = "fr") -> go.Figure:
-    """The territories as nested tiles (country → region → …), coloured by mean progress."""
-    stats = compass_all.set_index("scope_id")
-    ids, labels, parents, values, colours, hovers = [], [], [], [], [], []
-    known = set(territories["id"])
-    for _, row in territories.iterrows():
-        ids.append(row["id"])
-        parents.append(row["parent"] if row["parent"] in known else "")
-        n = int(stats.loc[row["id"], "targets"]) if row["id"] in stats.index else 0
-        mean = stats.loc[row["id"], "mean_progress"] if n else None
-        has_mean = mean is not None and not (isinstance(mean, float) and math.isnan(mean))
-        labels.append(f"{esc(row['name'])}<br>{n} " + t("targets", lang).lower()
-                      + (f" · {mean * 100:.0f} %" if has_mean else ""))
-        values.append(1)
-        colours.append(mean * 100 if has_mean else -1)
-        hovers.append(f"<b>{esc(row['name'])}</b><br>{t('number_of_targets', lang)} : {n}<br>"
-                      + (f"{t('mean_progress', lang)} : {mean * 100:.0f} %" if has_mean else t("no_target_here", lang)))
-    fig = go.Figure(go.Treemap(
-        ids=ids, labels=labels, parents=parents, values=values, branchvalues="remainder",
-        marker={"colors": colours, "colorscale": [[0, "#e9ecef"], [0.0099, "#e9ecef"], [0.01, "#fff3bf"],
-                                                  [0.5, "#8ce99a"], [1, "#2b8a3e"]],
-                "cmin": -1, "cmax": 100, "showscale": False},
-        hovertext=hovers, hoverinfo="text", textinfo="label", tiling={"pad": 2},
-    ))
-    fig.update_layout(margin={"l": 5, "r": 5, "t": 50, "b": 5})
-    return _layout(fig, t("territory_map", lang), height=520)
-
-
 DIFFICULTY_COLOURS = {"easy": "#1a7f37", "medium": "#4cae4f", "hard": "#e0a100", "limited": "#e8590c",
                       "impossible": "#c92a2a"}
+
 
 
 def difficulty_bars(counts: pd.DataFrame, lang: str = "fr", title: str = "") -> go.Figure:

@@ -17,7 +17,7 @@ def charts_drawn(tab) -> int:
 def test_home_then_coalition_then_territory(built_site, page):
     page.goto((built_site / "index.html").as_uri())
     assert page.title() == "Observatoire d'impact #Reset"
-    assert charts_drawn(page) >= 5  # compass, ranking, two status charts, territory tiles
+    assert charts_drawn(page) >= 4  # compass, ranking, two status charts (and the map, in SVG)
     assert "Données de démonstration" in page.inner_text("body")
     screenshot(page, "site-home")
 
@@ -55,4 +55,19 @@ def test_english_edition_and_menus(built_site, page):
     page.locator("header a", has_text="Bretagne").click()
     page.wait_for_load_state()
     assert page.url.endswith("/en/territories/bretagne.html")
+    assert page.problems == [] and page.outside_requests == []
+
+
+def test_the_map_of_territories_works_offline_and_leads_to_their_pages(built_site, page):
+    """The programme's map is drawn from the package's outlines: from file://, nothing is fetched from
+    the network (every request is watched), its legend shows, and a territory leads to its page."""
+    page.goto((built_site / "index.html").as_uri())
+    region_map = page.locator("figure.map svg").first
+    region_map.scroll_into_view_if_needed()
+    assert region_map.is_visible() and region_map.bounding_box()["height"] > 200
+    assert "de 75 à 100 % des cibles atteintes ou en bonne voie" in page.inner_text(".map-legend")
+    screenshot(page, "site-map")
+    page.locator('figure.map a[href$="territories/bretagne.html"]').first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/territories/bretagne.html")
     assert page.problems == [] and page.outside_requests == []

@@ -132,3 +132,31 @@ def test_every_page_footer_states_the_licences_of_what_it_shows(lang, expected):
 
     footer = str(dashboard.self_data_page(lang, root=str(REPO)).footer("data/self-data"))
     assert expected in footer, footer
+
+
+def test_the_map_colours_each_territory_by_its_share_of_targets_achieved_or_on_track():
+    """Computed without a kernel: every région of the shipped data with an outline has a shape named with its
+    figure, filled with its class's colour; overseas insets and the programme's cities are drawn."""
+    import re
+
+    from observatory.pages import france_map
+    from tests.conftest import REPO
+
+    everything = results.from_root(REPO)
+    compass = everything.compass[(everything.compass["scope"] == "territory") & (everything.compass["quality"] == "all")]
+    html = france_map.france_map(everything.territories, compass, "fr", lambda ident: f"territories/{ident}.html")
+    shares = france_map.shares(compass)
+    regions = everything.territories[everything.territories["level"] == "region"]
+    drawn = 0
+    for row in regions.itertuples():
+        if not isinstance(row.code_insee, str) or row.code_insee not in france_map.outlines()["regions"]:
+            continue
+        share, targets = shares.get(row.id, (None, 0))
+        shape = re.search(r'<path d="[^"]+" fill="(#[0-9a-f]{6})"[^>]*><title>' + re.escape(row.name) + " — ", html)
+        assert shape, row.name
+        assert shape.group(1) == france_map.fill(share), (row.name, share)
+        drawn += 1
+    assert drawn >= 7
+    assert html.count('<rect width="70" height="70"') == 10  # five overseas insets on each of the two maps
+    assert html.count("<circle") >= 7 + 6  # the seven cities and their six métropoles
+    assert "Licence Ouverte 2.0" in html and "Les chiffres de la carte, en texte" in html

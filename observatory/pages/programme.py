@@ -5,6 +5,7 @@ from __future__ import annotations
 from observatory import figures, i18n, model
 from observatory.pages.base import Page
 from observatory.pages.chart import Chart
+from observatory.pages.france_map import france_map
 from observatory.pages.markup import Fragment
 
 
@@ -36,10 +37,10 @@ class ProgrammePage(Page):
         return self.chart(figures.status_bars(rows, "scope_id", self.coalition_names, self.lang,
                                               self.t("status_by_coalition")))
 
-    def territory_map(self) -> Chart:
+    def territory_map(self) -> Fragment:
         c = self.results.compass
-        return self.chart(figures.territory_tiles(self.results.territories,
-                                                  c[(c["scope"] == "territory") & (c["quality"] == "all")], self.lang))
+        return Fragment(france_map(self.results.territories, c[(c["scope"] == "territory") & (c["quality"] == "all")],
+                                   self.lang, lambda ident: self.href("territory", ident)))
 
     def coverage(self) -> Fragment:
         p = self.results.progress
