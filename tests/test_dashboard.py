@@ -160,3 +160,23 @@ def test_the_map_colours_each_territory_by_its_share_of_targets_achieved_or_on_t
     assert html.count('<rect width="70" height="70"') == 10  # five overseas insets on each of the two maps
     assert html.count("<circle") >= 7 + 6  # the seven cities and their six métropoles
     assert "Licence Ouverte 2.0" in html and "Les chiffres de la carte, en texte" in html
+
+
+def test_the_banner_counts_the_fictitious_values_a_page_shows_and_names_their_file(root_copy):
+    """Only pages showing fictitious values have the banner; it counts them; real figures carry none."""
+    figures = root_copy / "data" / "observations"
+    real = (figures / "figures.csv").read_text(encoding="utf-8")
+    (figures / "measured.csv").write_text(real, encoding="utf-8")
+    (figures / "measured.meta.yml").write_text("title: {fr: Relevés, en: Records}\ndemonstration: false\n"
+                                              "license: etalab-2.0\n", encoding="utf-8")
+    (figures / "figures.meta.yml").write_text("title: {fr: Démo, en: Demo}\ndemonstration: true\n", encoding="utf-8")
+    header, *rows = real.splitlines()
+    (figures / "figures.csv").write_text("\n".join([header, rows[0].replace("2020-12-31", "2020-06-30")]) + "\n",
+                                         encoding="utf-8")
+    alpha = dashboard.coalition_page("alpha", "fr", root=str(root_copy))
+    count, total, files = alpha.fictitious_values()
+    assert (count, files) == (1, ["data/observations/figures.csv"]) and total > 1
+    assert f"1 des {total} valeurs de cette page est fictive (data/observations/figures.csv)" in \
+        str(alpha.demonstration_notice())
+    (figures / "figures.csv").write_text(header + "\n", encoding="utf-8")
+    assert str(dashboard.coalition_page("alpha", "en", root=str(root_copy)).demonstration_notice()) == ""

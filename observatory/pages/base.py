@@ -92,10 +92,24 @@ class Page:
     def style(self) -> Fragment:
         return style()
 
+    def fictitious_values(self) -> tuple[int, int, list[str]]:
+        """How many of the values this page shows are fictitious, out of how many, and from which files."""
+        shown = self.results.observations
+        fictitious = shown[shown["demonstration"].astype(bool)]
+        return len(fictitious), len(shown), sorted(set(fictitious["file"]))
+
+    def fictitious_count(self) -> str:
+        """The banner's sentence: the figure, out of what, and the file (one value or several)."""
+        count, total, files = self.fictitious_values()
+        if count == 1:
+            return self.t("demonstration_one", total=total, files=", ".join(files))
+        return self.t("demonstration_count", count=count, total=total, files=", ".join(files))
+
     def demonstration_notice(self) -> Fragment:
-        if not self.results.demonstration:
+        """A banner only where the page shows fictitious values: it counts them and names their file."""
+        if not self.fictitious_values()[0]:
             return Fragment("")
-        return self.render("demonstration.html.j2", text=self.t("demonstration"))
+        return self.render("demonstration.html.j2", text=self.fictitious_count())
 
     def method(self) -> Fragment:
         lang = self.lang

@@ -46,9 +46,9 @@ class SelfDataPage(Page):
         return self.render("title_intro.html.j2", title=self.t("self_data_title"), intro=intro)
 
     def demonstration_notice(self) -> Fragment:
-        if not self.results.demonstration:
+        if not self.fictitious_values()[0]:
             return Fragment("")
-        return self.render("demonstration.html.j2", text=self.t("self_data_demonstration"))
+        return self.render("demonstration.html.j2", text=f"{self.fictitious_count()} {self.t('self_data_demonstration')}")
 
     def key_numbers(self) -> Fragment:
         state = self.state()
