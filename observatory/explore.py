@@ -74,10 +74,14 @@ def app(lang: str = "fr", results_dir: str | None = None, root: str | None = Non
     explorer = Explorer(dashboard._load(results_dir, root), lang)
     scope_labels = [(t("programme", lang), "programme"), (t("coalition", lang), "coalition"),
                     (t("territory", lang), "territory")]
-    scope = widgets.ToggleButtons(options=scope_labels, value="coalition", description="")
-    target = widgets.Dropdown(options=explorer.choices("coalition"), description="",
-                              layout=widgets.Layout(width="32em"))
-    quality = widgets.Dropdown(options=explorer.quality_choices(), value=ALL, description="")
+    # Every control has a visible label (WCAG 1.3.1, 4.1.2): a screen reader names each drop-down.
+    labelled = {"description_width": "initial"}
+    scope = widgets.ToggleButtons(options=scope_labels, value="coalition", description=t("explore_scope", lang),
+                                  style=labelled)
+    target = widgets.Dropdown(options=explorer.choices("coalition"), description=t("coalition", lang),
+                              style=labelled, layout=widgets.Layout(width="36em"))
+    quality = widgets.Dropdown(options=explorer.quality_choices(), value=ALL, description=t("quality", lang),
+                               style=labelled)
     output = widgets.Output()
 
     def draw(*_):
@@ -89,6 +93,7 @@ def app(lang: str = "fr", results_dir: str | None = None, root: str | None = Non
     def change_scope(change):
         target.unobserve(draw, names="value")
         target.options = explorer.choices(change["new"])
+        target.description = dict((value, label) for label, value in scope_labels)[change["new"]]
         target.value = target.options[0][1]
         target.observe(draw, names="value")
         draw()

@@ -68,6 +68,9 @@ def voila_config(allow_hosts: list[str] | tuple[str, ...] = ()) -> dict:
                 "local_hostnames": ["localhost", *[h for h in allow_hosts if h != "localhost"]]})
     return {
         "Voila": {"tornado_settings": tornado},
+        # The live pages are in French: <html lang="fr"> (Voilà's template says "en" otherwise; WCAG 3.1.1).
+        "HTMLExporter": {"language_code": "fr"},
+        "VoilaExporter": {"language_code": "fr"},
         # nbclient can miss a kernel's reply on a zmq.asyncio socket: see observatory/kernel_client.py
         "AsyncKernelManager": {"client_class": "observatory.kernel_client.WatchfulKernelClient"},
     }

@@ -121,3 +121,11 @@ def break_territory_notebook(tmp_path: Path) -> Path:
                             "outputs": [], "source": "raise RuntimeError('territory page broken on purpose')"})
     (notebooks / "territory.ipynb").write_text(json.dumps(broken))
     return notebooks
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core (shipped by axe-playwright-python) run on the page as it is: each violation, readable."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}" for v in found]

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import FIXTURE_ROOT, screenshot
+from tests.conftest import FIXTURE_ROOT, axe_violations, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -119,3 +119,14 @@ def test_explorer_renders_twenty_times_in_a_row(server, page):
     print(f"explorer, 20 visits: {len(stalls)} stalls; chart after {min(times or [0]):.1f}–{max(times or [0]):.1f} s, "
           f"mean {sum(times) / max(len(times), 1):.1f} s")
     assert stalls == []
+
+
+@pytest.mark.parametrize("notebook", ["explorer.ipynb", "coalition.ipynb"])
+def test_live_pages_pass_axe_in_french(server, page, notebook):
+    """WCAG 2.2 AA as axe-core checks it, on the live pages (which are in French): zero violations, and the
+    page says it is French; the explorer's controls are labelled."""
+    base, _ = server
+    open_live(page, f"{base}/voila/render/{notebook}")
+    page.wait_for_timeout(500)
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    assert axe_violations(page) == []

@@ -7,6 +7,8 @@ import string
 
 import pytest
 
+from observatory.pages import contrast
+
 from observatory import dashboard, i18n, model, selfdata
 from tests.conftest import REPO
 
@@ -64,7 +66,10 @@ def test_statuses_are_declared_once_with_a_colour_and_a_name():
     style = dashboard.style().html
     for status in model.STATUS_TABLE:
         assert re.fullmatch(r"#[0-9a-f]{6}", status.colour)
-        assert f".obs .badge.{status.id} {{ background: {status.colour}; }}" in style
+        # the badge keeps its status's colour, or a darker one, with a text colour that reads (4.5:1)
+        background, text = contrast.badge(status.colour)
+        assert f".obs .badge.{status.id} {{ background: {background}; color: {text}; }}" in style
+        assert contrast.ratio(background, text) >= 4.5
         assert {i18n.status_name(status.id, lang) for lang in i18n.LANGS} - {""}
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from observatory import figures, i18n, model
 from observatory import results as results_module
+from observatory.pages import contrast
 from observatory.pages.chart import Chart, chart
 from observatory.pages.markup import Fragment, safe_url
 from observatory.pages.render import asset, render
@@ -19,7 +20,8 @@ FOLDERS = {"coalition": "coalitions", "territory": "territories"}
 
 def style() -> Fragment:
     """The dashboards' stylesheet, emitted once at the top of every notebook."""
-    return Fragment(str(render("style.html.j2", css=asset("dashboard.css"), statuses=model.STATUS_TABLE)))
+    return Fragment(str(render("style.html.j2", css=asset("dashboard.css"), statuses=model.STATUS_TABLE,
+                                  badge_colours=contrast.badge)))
 
 
 class Page:
@@ -44,7 +46,7 @@ class Page:
         """A template of templates/, given the page's language and helpers."""
         lang = self.lang
         return Fragment(str(render(
-            template, t=self.t, status_name=lambda s: i18n.status_name(s, lang),
+            template, t=self.t, status_name=lambda s: i18n.status_name(s, lang), badge_colours=contrast.badge,
             quality_name=lambda q: i18n.quality_name(q, lang),
             name_of=lambda group, key: i18n.name_of(group, key, lang), **values)))
 

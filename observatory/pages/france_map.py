@@ -120,7 +120,7 @@ def svg(level: str, places: dict[str, Place], codes: dict[str, str], points: lis
                      + _shape(shape["d"], by_code.get(key), shape["name"], lang) + "</g>")
     total_height = height + 12 + inset + 4
     title = _title(level, lang)
-    return (f'<svg viewBox="-2 -2 {width + 4} {total_height + 4}" role="img" aria-labelledby="map-{level}-title" '
+    return (f'<svg viewBox="-2 -2 {width + 4} {total_height + 4}" role="group" aria-labelledby="map-{level}-title" '
             f'class="france-map" xmlns="http://www.w3.org/2000/svg"><title id="map-{level}-title">{esc(title)}'
             f'</title>{"".join(parts)}</svg>')
 
