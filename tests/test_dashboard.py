@@ -180,3 +180,30 @@ def test_the_banner_counts_the_fictitious_values_a_page_shows_and_names_their_fi
         str(alpha.demonstration_notice())
     (figures / "figures.csv").write_text(header + "\n", encoding="utf-8")
     assert str(dashboard.coalition_page("alpha", "en", root=str(root_copy)).demonstration_notice()) == ""
+
+
+def test_self_data_notes_are_markdown_rendered_safely():
+    """JustGetMyData's notes are Markdown, some with HTML links: links become links (web only, nofollow),
+    and nothing that runs or loads survives."""
+    from observatory.pages.markup import markdown
+
+    note = ('Go to [Google Takeout](https://takeout.google.com/) and click **Next**. '
+            '<a href="https://form.example/x">this form</a> <script>alert(1)</script>'
+            '<img src=x onerror=alert(2)> [bad](javascript:alert(3)) <b onclick="alert(4)">b</b>')
+    html = markdown(note)
+    assert '<a href="https://takeout.google.com/" rel="noopener nofollow">Google Takeout</a>' in html
+    assert "<strong>Next</strong>" in html
+    assert '<a href="https://form.example/x" rel="noopener nofollow">this form</a>' in html
+    for bad in ("<script", "alert(1)", "<img", "onerror", 'href="javascript:', "onclick"):
+        assert bad not in html, (bad, html)
+    assert "[Google Takeout](" not in html  # no raw Markdown left
+
+
+def test_a_territory_page_names_its_parent_in_words_with_a_link():
+    from tests.conftest import FIXTURE_ROOT as root
+
+    rennes = dashboard.territory_page("rennes", "fr", root=str(root), links="../")
+    header = str(rennes.header())
+    assert "⊂" not in header and "<dt>Fait partie de</dt>" in header
+    english = str(dashboard.territory_page("rennes", "en", root=str(root), links="../").header())
+    assert "<dt>Part of</dt>" in english

@@ -19,6 +19,24 @@ def safe_url(url: object) -> str | None:
     return None
 
 
+# What a note may keep once rendered: text formatting, lists and web links (nothing that runs or loads).
+NOTE_TAGS = {"a", "p", "em", "strong", "code", "ul", "ol", "li", "br"}
+
+
+def markdown(text: object) -> str:
+    """A note from a data file (Markdown, sometimes with HTML links) as safe HTML.
+
+    markdown-it-py renders CommonMark (HTML passed through, then cleaned), and nh3 (the Rust
+    ammonia sanitiser) keeps only :data:`NOTE_TAGS`, links to http(s) with rel="noopener nofollow".
+    """
+    import nh3
+    from markdown_it import MarkdownIt
+
+    rendered = MarkdownIt("commonmark", {"html": True, "linkify": False}).render("" if text is None else str(text))
+    return nh3.clean(rendered, tags=NOTE_TAGS, attributes={"a": {"href"}}, url_schemes={"http", "https"},
+                     link_rel="noopener nofollow").strip()
+
+
 def json_for_script(value: object) -> str:
     """JSON safe inside a <script>: no '</script>' or comment opener can close it early."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pandas as pd
+from markupsafe import Markup
 
 from observatory import figures, selfdata
 from observatory import results as results_module
 from observatory.pages.base import Page
 from observatory.pages.chart import Chart
 from observatory.pages.coalition import CoalitionPage
-from observatory.pages.markup import Fragment, esc, safe_url
+from observatory.pages.markup import Fragment, esc, markdown, safe_url
 from observatory.pages.render import asset
 
 
@@ -105,7 +106,7 @@ class SelfDataPage(Page):
             rows.append({"name": row["name"], "url": safe_url(row.get("url")), "sector": row.get("sector") or "—",
                          "difficulty": row["difficulty"], "colour": figures.DIFFICULTY_COLOURS[row["difficulty"]],
                          "machine_readable": machine if machine in selfdata.ANSWERS else "unknown",
-                         "notes": row.get("notes") or ""})
+                         "notes": Markup(markdown(row.get("notes") or ""))})
         return self.render("services.html.j2", rows=rows, script=asset("service-search.js", compact=True))
 
     def register_method(self) -> Fragment:

@@ -32,7 +32,9 @@ class TerritoryPage(ProfilePage):
                                              for c in sorted(names, key=lambda c: names[c].lower())]),
         ]
         if p.get("parent"):
-            facts.insert(1, self.fact("⊂", [self.territory_names.get(p["parent"], p["parent"])]))
+            # A link to the parent's page where the site has one; "part of" in words, not a bare "⊂".
+            facts.insert(1, self.fact(self.t("part_of"), [(self.href("territory", p["parent"]),
+                                                           self.territory_names.get(p["parent"], p["parent"]))]))
         return facts
 
     def territory_wide(self) -> list:
