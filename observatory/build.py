@@ -210,6 +210,10 @@ def _write_assets(results: results_module.Results, out: Path, pages: list[site.P
         site.copy_atomic(source, target)
     for lang in langs:
         site.write_if_changed(assets / f"nav-{lang}.js", site.nav_script(results, pages, lang).encode("utf-8"))
+        site.write_if_changed(out / ("404.html" if lang == "fr" else f"{lang}/404.html"),
+                              site.not_found_html(lang, langs).encode("utf-8"))
+    site.write_if_changed(assets / "favicon.svg", bundled.asset("favicon.svg"))
+    site.write_if_changed(out / "sitemap.xml", site.sitemap_xml(pages).encode("utf-8"))
 
 
 def _update_other_menus(results: results_module.Results, out: Path, langs: tuple[str, ...], state: dict) -> None:
@@ -411,7 +415,9 @@ def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | Non
                         "links": site.prefix(here)},
             resources={"page_lang": spec.lang, "page_title": site.title_of(spec, results),
                        "plotly_js": site.link(here, "assets/plotly.min.js"),
-                       "nav_html": site.nav_html(spec, langs), "footer_html": site.footer_html(spec)},
+                       "nav_html": site.nav_html(spec, langs), "footer_html": site.footer_html(spec),
+                       "head_html": site.head_html(spec, site.title_of(spec, results).rsplit(" — ", 1)[0], langs),
+                       "skip_html": site.skip_html(spec.lang)},
         ))
 
     say(f"{len(pages)} dashboards: {len(jobs_to_run)} to run, {len(report.skipped)} unchanged")

@@ -30,3 +30,8 @@ def templates() -> Path:
 def jupyter_data() -> Path:
     """The Jupyter data folder holding our Voilà template (found through JUPYTER_PATH)."""
     return _folder("jupyter")
+
+
+def asset(name: str) -> bytes:
+    """A file of the pages' assets (observatory/pages/assets), as bytes."""
+    return (_folder("pages") / "assets" / name).read_bytes()

@@ -113,6 +113,48 @@ def nav_html(spec: PageSpec, langs: tuple[str, ...]) -> str:
             f'<script src="{esc(script)}"></script>')
 
 
+def head_html(spec: PageSpec, title: str, langs: tuple[str, ...]) -> str:
+    """What a page's <head> says about it: a description, the favicon, its other editions (hreflang)."""
+    here = spec.html_path()
+    parts = [f'<meta name="description" content="{esc(t("site_description", spec.lang, page=title))}">',
+             f'<link rel="icon" href="{esc(link(here, "assets/favicon.svg"))}" type="image/svg+xml">']
+    for lang in langs:
+        parts.append(f'<link rel="alternate" hreflang="{lang}" href="{esc(link(here, spec.in_lang(lang).html_path()))}">')
+    return "".join(parts)
+
+
+def skip_html(lang: str) -> str:
+    """The first thing a keyboard reaches: a link past the menus to the page's content (WCAG 2.4.1)."""
+    return f'<a class="skip-link" href="#main">{esc(t("skip_to_content", lang))}</a>'
+
+
+def not_found_html(lang: str, langs: tuple[str, ...]) -> str:
+    """404.html (and en/404.html): what a hosting service shows for a page that does not exist."""
+    here = "404.html" if lang == "fr" else f"{lang}/404.html"
+    home = link(here, PageSpec("programme", None, lang).html_path())
+    css = link(here, "assets/favicon.svg")
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1.0">'
+            f'<title>{esc(t("not_found_title", lang))} — {esc(t("site_title", lang))}</title>'
+            f'<link rel="icon" href="{esc(css)}" type="image/svg+xml"></head>'
+            f'<body style="font-family: \'DejaVu Sans\', Arial, sans-serif; max-width: 40rem; margin: 3rem auto; '
+            f'padding: 0 1.5rem; color: #212529"><main><h1>{esc(t("not_found_title", lang))}</h1>'
+            f'<p>{esc(t("not_found_text", lang))}</p><p><a href="{esc(home)}">{esc(t("site_title", lang))}</a>'
+            f'</p></main></body></html>\n')
+
+
+def sitemap_xml(pages: list[PageSpec], base_url: str | None = None) -> str:
+    """sitemap.xml: every page, with its other editions (relative addresses unless a base URL is known)."""
+    base = (base_url or "").rstrip("/") + "/" if base_url else ""
+    entries = []
+    for spec in sorted(pages, key=lambda s: s.html_path()):
+        alternates = "".join(f'<xhtml:link rel="alternate" hreflang="{lang}" href="{esc(base + spec.in_lang(lang).html_path())}"/>'
+                             for lang in sorted({p.lang for p in pages}))
+        entries.append(f"<url><loc>{esc(base + spec.html_path())}</loc>{alternates}</url>")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+            'xmlns:xhtml="http://www.w3.org/1999/xhtml">\n' + "\n".join(entries) + "\n</urlset>\n")
+
+
 def footer_html(spec: PageSpec) -> str:
     text = t("footer", spec.lang)
     package = link(spec.html_path(), "data/datapackage.json")

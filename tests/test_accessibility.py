@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import REPO, axe_violations
 
 STATIC = ["index.html", "en/index.html", "coalitions/alpha.html", "en/coalitions/alpha.html",
-          "territories/rennes.html", "en/territories/bretagne.html"]
+          "territories/rennes.html", "en/territories/bretagne.html", "404.html", "en/404.html"]
 
 
 @pytest.fixture(scope="module")

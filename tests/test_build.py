@@ -171,3 +171,21 @@ def test_the_published_data_package_is_valid_open_data(built_site, tmp_path):
     report = validate(str(broken / "datapackage.json"))
     assert not report.valid
     assert any("no-such-indicator" in note for _, note in report.flatten(["type", "note"]))
+
+
+def test_the_site_has_a_sitemap_a_favicon_a_404_page_and_says_what_each_page_is(built_site):
+    """What a published site needs besides its pages: each page's description, icon, other edition
+    (hreflang) and skip link; sitemap.xml listing every page with its editions; 404 pages in both languages."""
+    page = (built_site / "coalitions" / "alpha.html").read_text(encoding="utf-8")
+    assert re.search(r'<meta content="Coalition Alpha — tableau de bord[^"]*" name="description"/>', page)
+    assert '<link href="../assets/favicon.svg" rel="icon" type="image/svg+xml"/>' in page
+    assert '<link href="../en/coalitions/alpha.html" hreflang="en" rel="alternate"/>' in page
+    assert '<a class="skip-link" href="#main">Aller au contenu</a>' in page and '<main id="main">' in page
+    assert (built_site / "assets" / "favicon.svg").read_bytes().startswith(b"<svg")
+    sitemap = (built_site / "sitemap.xml").read_text(encoding="utf-8")
+    pages = sorted(p.relative_to(built_site).as_posix() for p in built_site.rglob("*.html")
+                   if p.name != "404.html")
+    assert sorted(re.findall(r"<loc>([^<]+)</loc>", sitemap)) == pages
+    assert '<xhtml:link rel="alternate" hreflang="en" href="en/coalitions/alpha.html"/>' in sitemap
+    assert "Page introuvable" in (built_site / "404.html").read_text(encoding="utf-8")
+    assert "Page not found" in (built_site / "en" / "404.html").read_text(encoding="utf-8")
