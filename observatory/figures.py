@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from observatory import model
-from observatory.i18n import difficulty_name, quality_name, status_name, t
+from observatory.i18n import difficulty_name, formatting, quality_name, status_name, t
 from observatory.model import STATUS_COLOURS
 from observatory.pages.markup import esc  # data texts in labels: plotly renders entities back
 from observatory.selfdata import DIFFICULTIES
@@ -30,8 +30,13 @@ FONT = "DejaVu Sans, Arial, sans-serif"
 
 
 
-def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
+# An axis's percent sign: after a no-break space in French, right after the figure in English.
+_PERCENT_SUFFIX = {"fr": "\u00a0%", "en": "%"}
+
+
+def _layout(fig: go.Figure, title: str, height: int = 360, lang: str = "fr") -> go.Figure:
     fig.update_layout(
+        separators=formatting.PLOTLY_SEPARATORS[lang],  # 16,5 in French, 16.5 in English
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
         font={"family": FONT, "size": 12},
         height=height,
@@ -64,7 +69,8 @@ def compass(compass_rows: pd.DataFrame, lang: str = "fr", title: str | None = No
             value = 0.0 if mean is None or (isinstance(mean, float) and math.isnan(mean)) else float(mean) * 100
             values.append(value)
             counts = _status_counts_text(row, lang)
-            shown = "—" if value == 0 and row.get("no_data", 0) == row["targets"] else f"{value:.0f} %"
+            empty = value == 0 and row.get("no_data", 0) == row["targets"]
+            shown = "—" if empty else formatting.percent(value / 100, lang)
             labels.append(f"{names[-1]} : {shown}")
             hovers.append(f"<b>{names[-1]}</b><br>{t('mean_progress', lang)} : {shown}<br>"
                           f"{t('number_of_targets', lang)} : {int(row['targets'])}<br>{counts}")
@@ -77,12 +83,12 @@ def compass(compass_rows: pd.DataFrame, lang: str = "fr", title: str | None = No
         hovertext=hovers, hoverinfo="text", text=labels, name=t("mean_progress", lang),
     ))
     fig.update_layout(
-        polar={"radialaxis": {"range": [0, 100], "ticksuffix": " %", "tickvals": [25, 50, 75, 100],
+        polar={"radialaxis": {"range": [0, 100], "ticksuffix": _PERCENT_SUFFIX[lang], "tickvals": [25, 50, 75, 100],
                               "angle": 90, "tickfont": {"size": 10}},
                "angularaxis": {"direction": "clockwise", "rotation": 90}},
         showlegend=False,
     )
-    return _layout(fig, title or t("compass", lang), height=420)
+    return _layout(fig, title or t("compass", lang), height=420, lang=lang)
 
 
 def status_bars(frame: pd.DataFrame, by: str, labels: dict[str, str], lang: str = "fr",
@@ -106,7 +112,7 @@ def status_bars(frame: pd.DataFrame, by: str, labels: dict[str, str], lang: str 
                       xaxis={"title": t("number_of_targets", lang), "dtick": 1 if frame[list(model.STATUSES)]
                              .sum(axis=1).max() <= 10 else None},
                       yaxis={"autorange": "reversed"})
-    fig = _layout(fig, title or t("status", lang), height=max(300, 140 + 28 * len(order)))
+    fig = _layout(fig, title or t("status", lang), height=max(300, 140 + 28 * len(order)), lang=lang)
     fig.update_layout(margin={"b": 110})
     return fig
 
@@ -121,12 +127,14 @@ def ranking(progress: pd.DataFrame, coalition_names: dict[str, str], lang: str =
     fig = go.Figure(go.Bar(
         y=[esc(coalition_names.get(c, c)) for c in table["coalition"]], x=table["share"], orientation="h",
         marker_color=STATUS_COLOURS["on_track"],
-        text=[f"{s:.0f} % ({g}/{n})" for s, g, n in zip(table["share"], table["good"], table["targets"])],
+        text=[f"{formatting.percent(s / 100, lang)} ({g}/{n})"
+              for s, g, n in zip(table["share"], table["good"], table["targets"])],
         textposition="auto", hovertemplate="%{y}<br>%{text}<extra></extra>",
     ))
-    fig.update_layout(xaxis={"range": [0, 100], "ticksuffix": " %", "title": t("share_on_track", lang)},
+    fig.update_layout(xaxis={"range": [0, 100], "ticksuffix": _PERCENT_SUFFIX[lang],
+                             "title": t("share_on_track", lang)},
                       yaxis={"autorange": "reversed"})
-    return _layout(fig, t("ranking", lang), height=max(240, 60 + 34 * len(table)))
+    return _layout(fig, t("ranking", lang), height=max(240, 60 + 34 * len(table)), lang=lang)
 
 
 def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Series, territory_name: str,
@@ -162,7 +170,7 @@ def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Se
                       annotation_position="top left", annotation_font_size=10)
     fig.update_layout(yaxis={"title": unit}, legend={"orientation": "h", "y": -0.2},
                       hovermode="closest")
-    return _layout(fig, f"{name} — {territory_name}", height=340)
+    return _layout(fig, f"{name} — {territory_name}", height=340, lang=lang)
 
 
 DIFFICULTY_COLOURS = {"easy": "#1a7f37", "medium": "#4cae4f", "hard": "#e0a100", "limited": "#e8590c",
@@ -184,14 +192,15 @@ def difficulty_bars(counts: pd.DataFrame, lang: str = "fr", title: str = "") -> 
         fig.add_bar(
             y=[esc(g) for g in counts["group"]], x=share, orientation="h", name=label,
             marker_color=DIFFICULTY_COLOURS[difficulty],
-            text=[f"{int(n)} ({s:.0f} %)" if n else "" for n, s in zip(counts[difficulty], share)],
+            text=[f"{int(n)} ({formatting.percent(s / 100, lang)})" if n else ""
+                  for n, s in zip(counts[difficulty], share)],
             textposition="inside", textangle=0, insidetextanchor="middle",
             hovertemplate="%{y} — " + label + " : %{text}<extra></extra>",
         )
-    fig.update_layout(barmode="stack", xaxis={"range": [0, 100], "ticksuffix": " %"},
+    fig.update_layout(barmode="stack", xaxis={"range": [0, 100], "ticksuffix": _PERCENT_SUFFIX[lang]},
                       yaxis={"autorange": "reversed", "type": "category"},
                       legend={"orientation": "h", "yanchor": "top", "y": -0.25, "traceorder": "normal"})
-    fig = _layout(fig, title, height=max(260, 150 + 36 * len(counts)))
+    fig = _layout(fig, title, height=max(260, 150 + 36 * len(counts)), lang=lang)
     fig.update_layout(margin={"b": 100})
     return fig
 
@@ -201,8 +210,9 @@ def shares_over_time(shares: pd.DataFrame, names: dict[str, str], lang: str = "f
     fig = go.Figure()
     for indicator, group in shares.groupby("indicator", sort=True):
         fig.add_scatter(x=group["date"], y=group["value"], mode="lines+markers+text", name=esc(names.get(indicator, indicator)),
-                        text=[f"{v:.0f} %" for v in group["value"]], textposition="top center",
+                        text=[formatting.percent(v / 100, lang) for v in group["value"]], textposition="top center",
                         customdata=list(zip(group["count"], group["assessed"])),
                         hovertemplate="%{x|%Y-%m-%d} : %{y:.1f} % (%{customdata[0]} / %{customdata[1]})<extra></extra>")
-    fig.update_layout(yaxis={"range": [0, 105], "ticksuffix": " %"}, legend={"orientation": "h", "y": -0.25})
-    return _layout(fig, t("change_between_assessments", lang), height=380)
+    fig.update_layout(yaxis={"range": [0, 105], "ticksuffix": _PERCENT_SUFFIX[lang]},
+                      legend={"orientation": "h", "y": -0.25})
+    return _layout(fig, t("change_between_assessments", lang), height=380, lang=lang)

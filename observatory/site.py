@@ -271,8 +271,10 @@ def mark_out_of_date(page: Path, lang: str, today: str, as_of: str | None) -> No
     start, end = html.find(BANNER_START), html.find(BANNER_END)
     if start != -1 and end != -1:
         html = html[:start] + html[end + len(BANNER_END):]
-    text = t("out_of_date_dated", lang, today=today, as_of=as_of) if as_of else \
-        t("out_of_date_undated", lang, today=today)
+    from observatory.i18n.formatting import day
+
+    text = t("out_of_date_dated", lang, today=day(today, lang), as_of=day(as_of, lang)) if as_of else \
+        t("out_of_date_undated", lang, today=day(today, lang))
     banner = (f'{BANNER_START}<div role="alert" class="out-of-date" lang="{esc(lang)}" style="background:#fff3cd;'
               f'border-bottom:3px solid #b35c00;color:#4d2600;padding:0.8rem 1.5rem;font-weight:bold">'
               f"{html_module.escape(text, quote=False)}</div>{BANNER_END}")

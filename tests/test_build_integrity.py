@@ -23,6 +23,7 @@ import pytest
 
 from observatory import build as build_module
 from observatory.build import build
+from observatory.i18n.formatting import day
 from tests.conftest import FIXTURE_ROOT, REPO, break_territory_notebook
 
 QUIET = {"say": lambda _: None}
@@ -127,7 +128,7 @@ def test_a_removed_coalition_leaves_the_site_and_nothing_else_does(built_site, t
 def test_a_page_that_fails_is_marked_out_of_date_until_it_builds_again(built_site, tmp_path, root_copy,
                                                                        monkeypatch, cli):
     out = _copy_site(built_site, tmp_path)
-    shown = re.search(r"données du (\d{4}-\d{2}-\d{2})", (out / "territories" / "rennes.html").read_text()).group(1)
+    shown = re.search(r"données du (\d{1,2} \S+ \d{4})", (out / "territories" / "rennes.html").read_text()).group(1)
     monkeypatch.setattr("observatory.build.NOTEBOOKS", break_territory_notebook(tmp_path))
     with (root_copy / "data" / "observations" / "figures.csv").open("a") as f:
         f.write("people-trained,rennes,2023-06-30,600,alpha,Registre,\n")
@@ -137,7 +138,7 @@ def test_a_page_that_fails_is_marked_out_of_date_until_it_builds_again(built_sit
     html = (out / "territories" / "rennes.html").read_text(encoding="utf-8")
     assert html.count('role="alert"') == 1
     assert "n'a pas pu être mise à jour" in html
-    assert time.strftime("%Y-%m-%d") in html  # the date of the failed build
+    assert day(time.strftime("%Y-%m-%d"), "fr") in html  # the date of the failed build
     assert f"Ses chiffres sont ceux des données du {shown}" in html  # the date the kept figures state
     assert "2023-06-30" in (out / "data" / "territories" / "rennes-observations.csv").read_text()
     assert 'role="alert"' not in (out / "en" / "territories" / "rennes.html").read_text(encoding="utf-8")
@@ -161,7 +162,7 @@ def test_the_banner_speaks_the_page_language(tmp_path):
     page.write_text('<!DOCTYPE html>\n<html lang="en">\n<head></head>\n<body class="x">\n<p>old</p></body></html>')
     mark_out_of_date(page, "en", "2026-11-23", "2023-03-31")
     html = page.read_text(encoding="utf-8")
-    assert 'role="alert"' in html and "could not be updated" in html and "2026-11-23" in html
+    assert 'role="alert"' in html and "could not be updated" in html and "23 Nov 2026" in html and "31 Mar 2023" in html
     assert html.index('role="alert"') > html.index("<body") and html.index('role="alert"') < html.index("<p>old")
 
 

@@ -56,7 +56,7 @@ def test_status_is_given_in_words_not_colour_alone():
                           ("limited", "Progrès limité"), ("deterioration", "Dégradation"),
                           ("no_data", "Pas de donnée")]:
         assert f'<span class="badge {status}">{words}</span>' in table
-    assert 'aria-label="Progression 105 %"' in table
+    assert 'aria-label="Progression 105\u00a0%"' in table
 
 
 def test_english_edition():

@@ -126,8 +126,8 @@ def test_the_self_data_page(two_assessments, tmp_path, cli, page):
     page.goto((out / "self-data.html").as_uri())
     page.wait_for_selector("svg.main-svg")
     text = page.inner_text("body")
-    assert "59 / 132" in text and "Évaluation du 2026-06-30" in text
-    assert "2025-11-10" in text and "Évolution entre les évaluations" in text
+    assert "59 / 132" in text and "Évaluation du 30 juin 2026" in text
+    assert "10 nov. 2025" in text and "Évolution entre les évaluations" in text
     assert page.locator(".obs-chart svg.main-svg").count() >= 4
     rows = page.locator("#services tbody tr")
     assert rows.count() == 132

@@ -46,7 +46,8 @@ class Page:
         """A template of templates/, given the page's language and helpers."""
         lang = self.lang
         return Fragment(str(render(
-            template, t=self.t, status_name=lambda s: i18n.status_name(s, lang), badge_colours=contrast.badge,
+            template, lang=lang, t=self.t, status_name=lambda s: i18n.status_name(s, lang),
+            badge_colours=contrast.badge,
             quality_name=lambda q: i18n.quality_name(q, lang),
             name_of=lambda group, key: i18n.name_of(group, key, lang), **values)))
 

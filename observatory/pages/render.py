@@ -18,6 +18,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
+from observatory.i18n import formatting
 from observatory.pages.markup import esc
 
 PACKAGE = files("observatory.pages")
@@ -38,31 +39,32 @@ def _finalize(value: object) -> object:
     return value if hasattr(value, "__html__") else Markup(esc(value))
 
 
-def number(value: float | None, decimals: int | None = None) -> str:
-    """A figure as shown: thin spaces between thousands, '—' when missing."""
-    if missing(value):
-        return "—"
-    if decimals is None:
-        text = f"{value:,.10g}" if abs(value) >= 1000 else f"{value:.10g}"
-    else:
-        text = f"{value:,.{int(decimals)}f}"
-    return text.replace(",", "\u202f")
+@jinja2.pass_context
+def number(context, value: float | None, decimals: int | None = None) -> str:
+    """A figure as the page's language writes it (observatory.i18n.formatting), '—' when missing."""
+    return formatting.number(value, context.get("lang", "fr"), None if missing(decimals) else decimals)
 
 
 def missing(value) -> bool:
     """No figure: None, NaN, NaT or NA."""
-    return value is None or bool(pd.isna(value))
+    return formatting.missing(value)
 
 
-def day(value) -> str:
-    return "—" if missing(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+@jinja2.pass_context
+def day(context, value) -> str:
+    return formatting.day(value, context.get("lang", "fr"))
+
+
+@jinja2.pass_context
+def percent(context, share, decimals: int = 0) -> str:
+    return formatting.percent(share, context.get("lang", "fr"), decimals)
 
 
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=CompactLoader(), autoescape=True, finalize=_finalize,
                              undefined=jinja2.StrictUndefined, auto_reload=False)
-    env.filters.update(number=number, day=day)
+    env.filters.update(number=number, day=day, percent=percent)
     env.tests["missing"] = missing
     return env
 

@@ -6,6 +6,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from observatory import figures, selfdata
+from observatory.i18n import formatting
 from observatory import results as results_module
 from observatory.pages.base import Page
 from observatory.pages.chart import Chart
@@ -31,7 +32,7 @@ class SelfDataPage(Page):
         return sorted(pd.to_datetime(self.assessments["date"]).dropna().unique())
 
     def day(self, date) -> str:
-        return pd.Timestamp(date).strftime("%Y-%m-%d")
+        return formatting.day(date, self.lang)
 
     def state(self) -> pd.DataFrame:
         """Each service's latest assessment."""

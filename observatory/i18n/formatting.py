@@ -1,0 +1,50 @@
+"""Numbers, percentages and dates as each language writes them, with Babel (the CLDR's rules).
+
+French: 16,0 %, 1 234,5 (narrow no-break spaces), 31 déc. 2022; English: 16.0%, 1,234.5, Dec 31, 2022.
+Every figure that reaches a page goes through here (templates' filters, charts, the map).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+from babel import dates, numbers
+
+LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+# plotly's layout.separators: the decimal mark, then the thousands separator.
+PLOTLY_SEPARATORS = {"fr": ",\u202f", "en": ".,"}
+
+
+def missing(value) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+@cache
+def _pattern(decimals: int | None) -> str:
+    return "#,##0" if not decimals else "#,##0." + "0" * int(decimals)
+
+
+def number(value, lang: str, decimals: int | None = None) -> str:
+    """A figure: grouped thousands, the language's decimal mark; ``decimals`` None: as many as it has."""
+    if missing(value):
+        return "—"
+    if decimals is None:
+        text = f"{float(value):.10g}"
+        decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 0
+    return numbers.format_decimal(float(value), format=_pattern(decimals), locale=LOCALES[lang])
+
+
+def percent(share, lang: str, decimals: int = 0) -> str:
+    """A share (0.16) as a percentage: '16 %' in French, '16%' in English."""
+    if missing(share):
+        return "—"
+    return numbers.format_percent(float(share), format=_pattern(decimals) + "\u00a0%" if lang == "fr"
+                                  else _pattern(decimals) + "%", locale=LOCALES[lang])
+
+
+def day(value, lang: str) -> str:
+    """A date: '31 déc. 2022' / '31 Dec 2022'."""
+    if missing(value):
+        return "—"
+    return dates.format_date(pd.Timestamp(value).date(), format="d MMM y", locale=LOCALES[lang])
