@@ -129,3 +129,8 @@ def axe_violations(page) -> list[str]:
 
     found = Axe().run(page).response["violations"]
     return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}" for v in found]
+
+
+def dashboard_pages(site: Path) -> list[Path]:
+    """The site's dashboards (each with its executed notebook), relative to it: not its 404 pages."""
+    return sorted(p.relative_to(site) for p in site.rglob("*.html") if p.name != "404.html")

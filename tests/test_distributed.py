@@ -15,7 +15,7 @@ import psutil
 import pytest
 
 from observatory.build import build
-from tests.conftest import FIXTURE_ROOT
+from tests.conftest import FIXTURE_ROOT, dashboard_pages
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +38,8 @@ def _comparable(path: Path, site: Path) -> dict:
 
 
 def _assert_same_site(site: Path, reference: Path) -> None:
-    pages = sorted(p.relative_to(reference) for p in reference.rglob("*.html"))
-    assert len(pages) == 12 and sorted(p.relative_to(site) for p in site.rglob("*.html")) == pages
+    pages = dashboard_pages(reference)
+    assert len(pages) == 12 and dashboard_pages(site) == pages
     for page in pages:
         assert (site / page).read_bytes() == (reference / page).read_bytes(), page
     for notebook in sorted(p.relative_to(reference) for p in reference.rglob("*.ipynb")):
