@@ -141,7 +141,8 @@ def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Se
              lang: str = "fr", coalition_names: dict[str, str] | None = None) -> go.Figure:
     """One indicator on one territory over time: the figures, each target's baseline, path and date."""
     coalition_names = coalition_names or {}
-    unit = esc(indicator["unit"])
+    english = indicator.get("unit_en")
+    unit = esc(english if lang == "en" and isinstance(english, str) and english else indicator["unit"])
     name = esc(indicator[f"name_{lang}"] or indicator["name_fr"])
     territory_name = esc(territory_name)
     fig = go.Figure()

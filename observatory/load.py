@@ -22,7 +22,7 @@ from observatory.dates import normalise_date_text
 from observatory.errors import Described, ObservatoryError, Problem
 
 INDICATOR_COLUMNS = [
-    "id", "name_fr", "name_en", "quality", "unit", "direction", "description_fr", "description_en",
+    "id", "name_fr", "name_en", "quality", "unit", "unit_en", "direction", "description_fr", "description_en",
     "method_fr", "method_en", "source_name", "source_url", "limit", "aggregation", "lever", "decimals",
     "frequency", "license", "file",
 ]
@@ -361,12 +361,15 @@ def load_indicators(root: Path, problems: list[Problem]) -> pd.DataFrame:
         if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0):
             f.fault("decimals", decimals, "a whole number of decimals, 0 or more")
             decimals = None
+        # A unit is one text ("%", "/10") or {fr: personnes, en: people}: English pages show English units.
+        unit_fr, unit_en = f.translated("unit", require_en=False)
         rows.append({
             "id": ident or path.stem,
             "name_fr": name_fr,
             "name_en": name_en,
             "quality": quality,
-            "unit": f.text("unit"),
+            "unit": unit_fr,
+            "unit_en": unit_en,
             "direction": f.choice("direction", model.DIRECTIONS),
             "description_fr": description_fr,
             "description_en": description_en,

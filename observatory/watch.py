@@ -48,8 +48,15 @@ def watch(root: str | Path, build_once: Callable, say=print, stop: threading.Eve
 
     ``build_once()`` builds and returns its :class:`~observatory.build.BuildReport`.
     """
+    import signal
+
     import watchfiles
 
+    # Ctrl-C stops watching even when the command was started with SIGINT ignored (a background job of a
+    # non-interactive shell, a CI runner): a watch is meant to be stopped, and SIGTERM stops it the same way.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     root = Path(root).resolve()
     folders = watched_folders(root)
     before = _snapshot(folders)

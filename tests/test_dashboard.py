@@ -207,3 +207,10 @@ def test_a_territory_page_names_its_parent_in_words_with_a_link():
     assert "⊂" not in header and "<dt>Fait partie de</dt>" in header
     english = str(dashboard.territory_page("rennes", "en", root=str(root), links="../").header())
     assert "<dt>Part of</dt>" in english
+
+
+@pytest.mark.parametrize("lang, expected", [("fr", "520 personnes"), ("en", "520 people")])
+def test_units_are_in_the_pages_language(lang, expected):
+    """An indicator's unit may be given in both languages ({fr: personnes, en: people})."""
+    table = str(dashboard.coalition_page("alpha", lang, root=str(FIXTURE_ROOT)).targets_table())
+    assert expected in table

@@ -48,9 +48,11 @@ def test_watch_rebuilds_what_a_saved_file_touches_and_keeps_pages_on_a_mistake(b
     root, out = tmp_path / "root", tmp_path / "site"
     shutil.copytree(FIXTURE_ROOT, root)
     shutil.copytree(built_site, out)
+    # started with SIGINT ignored, as under a CI runner or a background job: Ctrl-C must still stop it
     process = subprocess.Popen([sys.executable, "-m", "observatory", "build", "--watch", "--root", str(root),
                                 "--out", str(out), "--jobs", "1"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
         lines = Lines(process.stdout)
         assert "every page is up to date" in "\n".join(lines.until("watching"))
@@ -78,6 +80,10 @@ def test_watch_rebuilds_what_a_saved_file_touches_and_keeps_pages_on_a_mistake(b
         assert {path: path.read_bytes() for path in out.rglob("*.html")} == pages
     finally:
         process.send_signal(signal.SIGINT)
-        code = process.wait(timeout=30)
+        try:
+            code = process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
     assert code == 130
     assert not any("Traceback" in line for line in lines.seen), "\n".join(lines.seen)

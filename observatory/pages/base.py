@@ -18,6 +18,12 @@ from observatory.pages.render import asset, render
 FOLDERS = {"coalition": "coalitions", "territory": "territories"}
 
 
+def unit_of(indicator: pd.Series, lang: str) -> str:
+    """An indicator's unit in the page's language (its French unit where no English one is given)."""
+    english = indicator.get("unit_en")
+    return english if lang == "en" and isinstance(english, str) and english else indicator["unit"]
+
+
 def style() -> Fragment:
     """The dashboards' stylesheet, emitted once at the top of every notebook."""
     return Fragment(str(render("style.html.j2", css=asset("dashboard.css"), statuses=model.STATUS_TABLE,
@@ -117,7 +123,7 @@ class Page:
     def method(self) -> Fragment:
         lang = self.lang
         indicators = [
-            {"name": self.name(ind), "quality": ind["quality"], "unit": ind["unit"],
+            {"name": self.name(ind), "quality": ind["quality"], "unit": unit_of(ind, lang),
              "method": ind.get(f"method_{lang}") or ind.get("method_fr"),
              "source": ind["source_name"], "url": safe_url(ind["source_url"])}
             for _, ind in self.results.indicators.sort_values(["quality", "id"]).iterrows()]
@@ -153,7 +159,7 @@ class Page:
                 **{k: row[k] for k in ("quality", "baseline_value", "baseline_date", "target_value", "target_date",
                                        "latest_value", "latest_date", "latest_source", "progress", "status")},
                 "latest_submitted": row.get("latest_submitted"),
-                "indicator": self.name(ind), "unit": ind["unit"],
+                "indicator": self.name(ind), "unit": unit_of(ind, self.lang),
                 "decimals": ind["decimals"] if not pd.isna(ind["decimals"]) else None,
                 "territory_href": self.href("territory", row["territory"]),
                 "territory_name": places.get(row["territory"], row["territory"]),

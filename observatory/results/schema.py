@@ -34,7 +34,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "row": I, "dataset": S, "demonstration": B, "submitted": S,
     },
     "indicators": {
-        "id": S, "name_fr": S, "name_en": S, "quality": S, "unit": S, "direction": S, "description_fr": S,
+        "id": S, "name_fr": S, "name_en": S, "quality": S, "unit": S, "unit_en": S, "direction": S,
+        "description_fr": S,
         "description_en": S, "method_fr": S, "method_en": S, "source_name": S, "source_url": S, "limit": N,
         "aggregation": S, "lever": S,
         "decimals": N,  # empty when not given
