@@ -214,3 +214,17 @@ def test_units_are_in_the_pages_language(lang, expected):
     """An indicator's unit may be given in both languages ({fr: personnes, en: people})."""
     table = str(dashboard.coalition_page("alpha", lang, root=str(FIXTURE_ROOT)).targets_table())
     assert expected in table
+
+
+def test_every_chart_says_in_words_what_it_shows_and_its_figures():
+    """A text alternative under each chart, read from the figure itself: the compass lists every quality with
+    its mean progress, as the chart draws it."""
+    page = dashboard.coalition_page("alpha", "fr", root=str(FIXTURE_ROOT))
+    compass = page.compass()
+    assert compass.summary.startswith("Boussole des sept qualités. Progression moyenne — Capacitant : 50; ")
+    assert "Frugal : 70" in compass.summary and "Équitable : 0" in compass.summary
+    assert '<p class="small chart-summary"><strong>En bref\u00a0:</strong> Boussole des sept qualités.' in compass.html
+    timeline = page.timelines()[0]
+    assert "31 déc. 2020 : 3,3; 31 déc. 2021 : 3,7" in timeline.summary  # the figures, French-formatted
+    english = dashboard.coalition_page("alpha", "en", root=str(FIXTURE_ROOT)).compass()
+    assert "In brief:" in english.html and "Empowering: 50" in english.summary

@@ -82,7 +82,7 @@ class Page:
 
     def chart(self, fig) -> Chart:
         self._charts += 1
-        return chart(fig, f"{self.kind}-chart-{self._charts}")
+        return chart(fig, f"{self.kind}-chart-{self._charts}", self.lang)
 
     def compass_rows(self, scope: str, scope_id: str) -> pd.DataFrame:
         c = self.results.compass

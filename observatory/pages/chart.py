@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from observatory import i18n
+from observatory.i18n import formatting
 from observatory.pages.markup import json_for_script
 from observatory.pages.render import render
 
@@ -25,12 +29,19 @@ class Chart:
 
     spec: dict
     div_id: str
+    lang: str = "fr"
+
+    @property
+    def summary(self) -> str:
+        """The chart in words: what it shows and its figures (a text alternative, WCAG 1.1.1)."""
+        return describe(self.spec, self.lang)
 
     @property
     def html(self) -> str:
         return str(render("chart.html.j2", div_id=self.div_id, id_json=Markup(json.dumps(self.div_id)),
                           height=int(self.spec.get("layout", {}).get("height", 400)),
-                          spec=Markup(json_for_script(self.spec)), config=Markup(json_for_script(PLOTLY_CONFIG))))
+                          spec=Markup(json_for_script(self.spec)), config=Markup(json_for_script(PLOTLY_CONFIG)),
+                          summary=self.summary, in_brief=i18n.t("in_brief", self.lang)))
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"application/vnd.plotly.v1+json": {**self.spec, "config": PLOTLY_CONFIG}, "text/html": self.html}
@@ -42,6 +53,53 @@ class Chart:
         return f"<chart {self.div_id}>"
 
 
-def chart(fig, div_id: str) -> Chart:
+def chart(fig, div_id: str, lang: str = "fr") -> Chart:
     """A plotly figure as a :class:`Chart` (data texts already escaped by :mod:`observatory.figures`)."""
-    return Chart(json.loads(fig.to_json()), div_id)
+    return Chart(json.loads(fig.to_json()), div_id, lang)
+
+
+def _plain(text) -> str:
+    """A label as text: plotly's HTML-like markup dropped, the entities figures.py escaped read back."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", str(text or ""))).strip()
+
+
+def _figure(value, lang: str) -> str:
+    if isinstance(value, (int, float)):
+        return formatting.number(round(float(value), 1), lang)
+    if isinstance(value, str) and re.match(r"\d{4}-\d{2}-\d{2}", value):
+        return formatting.day(value[:10], lang)
+    return _plain(value)
+
+
+def _values(value) -> list:
+    """A trace's values: a list, or plotly's typed array ({"dtype": "f8", "bdata": base64})."""
+    if isinstance(value, dict) and "bdata" in value:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    return list(value or [])
+
+
+def describe(spec: dict, lang: str, points: int = 12) -> str:
+    """Each trace's name and figures, read from the figure itself, so the words can't disagree with the chart."""
+    title = (spec.get("layout", {}).get("title") or {}).get("text") or ""
+    parts = []
+    for trace in spec.get("data", [])[:10]:
+        kind, name = trace.get("type"), _plain(trace.get("name"))
+        if kind in ("barpolar", "scatterpolar"):
+            pairs = list(zip(_values(trace.get("theta")), _values(trace.get("r"))))
+        elif trace.get("orientation") == "h":
+            pairs = [(y, x) for x, y in zip(_values(trace.get("x")), _values(trace.get("y")))]
+        else:
+            pairs = list(zip(_values(trace.get("x")), _values(trace.get("y"))))
+        pairs = [(k, v) for k, v in pairs if v is not None]
+        if not pairs:
+            continue
+        if kind == "scatter" and len(pairs) > 2:  # a line: where it starts and where it ends
+            pairs = [pairs[0], pairs[-1]]
+        shown = "; ".join(f"{_figure(k, lang)} : {_figure(v, lang)}" if lang == "fr" else
+                          f"{_figure(k, lang)}: {_figure(v, lang)}" for k, v in pairs[:points])
+        parts.append(f"{name} — {shown}" if name else shown)
+    return ". ".join([_plain(title), *parts]).strip(". ") + "."
