@@ -150,10 +150,13 @@ def _xlsx_records(sheet, name: str):
 
     book = sheet.parent
     with sheet._get_source() as source:
-        parser = WorkSheetParser(source, sheet._shared_strings, data_only=True, epoch=book.epoch,
+        # Formulas are read as formulas, not as the value a spreadsheet last computed: a workbook written by
+        # a program holds no computed value, and a formula's value would be lost without a word.
+        parser = WorkSheetParser(source, sheet._shared_strings, data_only=False, epoch=book.epoch,
                                  date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
         for number, cells in parser.parse():
-            filled = [(cell["column"], _text(cell["value"])) for cell in cells]
+            filled = [(cell["column"], Formula(str(cell["value"])) if cell.get("data_type") == "f"
+                       else _text(cell["value"])) for cell in cells]
             filled = [(column, value) for column, value in filled if value is not None]
             if not filled:
                 continue
@@ -166,6 +169,36 @@ def _xlsx_records(sheet, name: str):
             for column, value in filled:
                 record[column - 1] = value
             yield number, record
+
+
+class Formula(str):
+    """The text of a formula cell of a workbook (``=SUM(B2:B4)``): refused, see :func:`_refuse_formulas`."""
+
+
+def _refuse_formulas(name: str, records: list[tuple[int, list[str | None]]]) -> None:
+    """Every formula cell, named by its row and its column's header: the lead pastes values instead."""
+    from observatory.errors import InvalidDataRoot
+
+    header = next((r for _, r in records if any(c not in (None, "") for c in r)), [])
+    problems = []
+    for number, record in records:
+        for index, cell in enumerate(record):
+            if isinstance(cell, Formula):
+                column = header[index] if index < len(header) and header[index] and \
+                    not isinstance(header[index], Formula) else _column_letter(index + 1)
+                problems.append(Problem(name, row=number, column=str(column).strip().lower(), value=str(cell),
+                                        expected="a value typed in the cell, not a formula (copy the cells, then "
+                                        "paste them as values only)"))
+    if problems:
+        raise InvalidDataRoot(problems)
+
+
+def _column_letter(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def read_xlsx(path: Path, name: str) -> Table:
@@ -192,6 +225,7 @@ def read_xlsx(path: Path, name: str) -> Table:
                                            expected="an .xlsx workbook (Excel or LibreOffice)"))) from None
     finally:
         workbook.close()
+    _refuse_formulas(name, records)
     return _to_table(name, records)
 
 

@@ -105,6 +105,25 @@ def test_template_xlsx_filled_then_imported(root_copy, tmp_path, cli):
     assert imported_values(root_copy) == {("people-trained", "rennes", "2021-12-31"): "300"}
 
 
+def test_a_formula_in_a_workbook_is_refused_not_lost(root_copy, tmp_path, cli):
+    """A formula cell holds no value until a spreadsheet computes it (a program that writes a workbook
+    never does): it was read as an empty cell and its row dropped without a word. It is now named."""
+    template = tmp_path / "alpha.xlsx"
+    assert cli("template", "--coalition", "alpha", "--root", root_copy, "--out", template)[0] == 0
+    book = load_workbook(template)
+    sheet = book["Saisie"]
+    sheet["D2"] = "=120+5"  # value, first row
+    sheet["E4"] = "=A2"  # source, third row
+    book.save(template)
+    before = snapshot(root_copy)
+    code, _, err = cli("import", template, "--coalition", "alpha", "--root", root_copy)
+    assert code == 1, err
+    assert "alpha.xlsx, row 2, column 'value': found '=120+5', expected a value typed in the cell, not a " \
+           "formula" in err
+    assert "alpha.xlsx, row 4, column 'source': found '=A2'" in err
+    assert "nothing was written" in err and snapshot(root_copy) == before
+
+
 def test_template_csv_opens_in_excel_and_neutralises_formulas(root_copy, tmp_path, cli):
     indicator = root_copy / "indicators" / "capacitant" / "people-trained.yml"
     indicator.write_text(indicator.read_text().replace("fr: Personnes formées au numérique",
