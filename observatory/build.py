@@ -148,56 +148,71 @@ def _data_specs(pages: list[site.PageSpec]) -> list[site.PageSpec]:
 
 @dataclass
 class _Slice:
-    """A page's slice of the results, its tables as CSV bytes, and their digest: computed once per build."""
-    part: results_module.Results
+    """A page's slice of the results as CSV bytes, their digest and the date of its latest figure."""
     tables: dict[str, bytes]
     digest: str
+    data_as_of: str | None
 
 
-def _slices(results: results_module.Results, pages: list[site.PageSpec]) -> dict[tuple, _Slice]:
-    """One slice per (kind, ident), whatever the page's language: the data are shared by both editions."""
+@dataclass
+class _SiteData:
+    """What the build derives from the results before running any page: computed once per build, and kept
+    in the validation cache beside the root's entry, so that a rebuild with nothing changed cuts nothing."""
+    slices: dict[tuple, _Slice]
+    files: dict[str, bytes]  # every data file of the site, relative to the output folder
+
+
+def _site_data(results: results_module.Results, pages: list[site.PageSpec]) -> _SiteData:
+    """Each page's slice (one per kind and ident, whatever the language) and the site's data files:
+    whole results, each page's slice, and their descriptor."""
     slices: dict[tuple, _Slice] = {}
-    for spec in pages:
-        key = (spec.kind, spec.ident)
-        if key not in slices:
-            part = results_module.slice_for(results, spec.kind, spec.ident)
-            tables = results_module.tables_csv(part)
-            slices[key] = _Slice(part, tables, results_module.digest(tables))
-    return slices
-
-
-def _write_data(results: results_module.Results, out: Path, pages: list[site.PageSpec],
-                slices: dict[tuple, _Slice] | None = None) -> list[str]:
-    """The tables behind the site: whole results, each page's slice, and their descriptor.
-
-    Returns the files written, relative to ``out``.
-    """
-    slices = slices if slices is not None else _slices(results, pages)
-    data = out / "data"
-    written = []
-
-    def put(path: Path, content: bytes) -> None:
-        site.write_if_changed(path, content)
-        written.append(path.relative_to(out).as_posix())
-
+    files: dict[str, bytes] = {}
     for name, frame in results.tables().items():
-        put(data / "tables" / f"{name}.csv", results_module.table_csv(name, frame))
-    put(out / "progress.csv", results_module.table_csv("progress", results.progress))
+        files[f"data/tables/{name}.csv"] = results_module.table_csv(name, frame)
+    files["progress.csv"] = results_module.table_csv("progress", results.progress)
     resources = {name: f"tables/{name}.csv" for name in results.tables()}
     package = results_module.datapackage(results, resources, "Observatoire d'impact #Reset — #Reset impact observatory")
     for spec in _data_specs(pages):
-        piece = slices[(spec.kind, spec.ident)]
-        base = out / spec.data_base()
+        part = results_module.slice_for(results, spec.kind, spec.ident)
+        tables = results_module.tables_csv(part)
+        slices[(spec.kind, spec.ident)] = _Slice(tables, results_module.digest(tables), part.data_as_of)
+        base = spec.data_base()
         for name in ("progress", "observations"):
             suffix = "targets" if name == "progress" else "observations"
-            path = base.parent / f"{base.name}-{suffix}.csv"
-            put(path, piece.tables[name])
-            described = results_module.datapackage(piece.part, {name: path.relative_to(data).as_posix()},
-                                                   "")["resources"][0]
+            path = f"{Path(base).parent.as_posix()}/{Path(base).name}-{suffix}.csv"
+            files[path] = tables[name]
+            described = results_module.datapackage(part, {name: path.removeprefix("data/")}, "")["resources"][0]
             described["name"] = f"{spec.key.replace(':', '-')}-{suffix}"
             package["resources"].append(described)
-    put(data / "datapackage.json", json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
-    return written
+    files["data/datapackage.json"] = json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+    return _SiteData(slices, files)
+
+
+def _computed(valid) -> tuple[results_module.Results, _SiteData]:
+    """The results and the site's data, from the cache when the root and the code are unchanged: both
+    depend on nothing else (the cache's key holds every byte of the root and of the package)."""
+    from observatory import cache
+
+    if not valid.cache_key:  # not validated through the cache (--no-cache, an unreadable root)
+        results = results_module.compute(valid)
+        return results, _site_data(results, site.all_pages(results, LANGS))
+    entry_key = cache.key(valid.path, valid.cache_key, "site-data")
+    kept = cache.read(valid.path, "site-data", entry_key)
+    if isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[1], _SiteData):
+        return kept
+    results = results_module.compute(valid)
+    computed = results, _site_data(results, site.all_pages(results, LANGS))
+    cache.write(valid.path, "site-data", entry_key, computed)
+    return computed
+
+
+def _write_data(results: results_module.Results, out: Path, pages: list[site.PageSpec],
+                data: _SiteData | None = None) -> list[str]:
+    """Write the tables behind the site (see :func:`_site_data`). Returns the files written, relative to ``out``."""
+    data = data if data is not None else _site_data(results, pages)
+    for relative, content in data.files.items():
+        site.write_if_changed(out / relative, content)
+    return list(data.files)
 
 
 def _write_assets(results: results_module.Results, out: Path, pages: list[site.PageSpec],
@@ -359,14 +374,14 @@ def build(root: str | Path = ".", out: str | Path = "reports", jobs: int | None 
 def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | None, langs: tuple[str, ...],
            force: bool, say, started: float, engine: str | None = None,
            scheduler: str | None = None) -> BuildReport:
-    results = results_module.compute(valid)
+    results, data = _computed(valid)
     _sweep_temporary_files(out)
     every_page = site.all_pages(results, langs)
     pages = site.select(every_page, only)
     state_path = out / STATE_FILE
     state = _load_state(state_path, say)
-    slices = _slices(results, site.all_pages(results, LANGS))
-    written = _write_data(results, out, site.all_pages(results, LANGS), slices)
+    slices = data.slices
+    written = _write_data(results, out, site.all_pages(results, LANGS), data)
     _write_assets(results, out, every_page, langs)
 
     report = BuildReport(out)
@@ -402,7 +417,7 @@ def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | Non
         jobs_to_run.append(execute.PageJob(
             key=spec.key,
             digest=digest,
-            data_as_of=piece.part.data_as_of,
+            data_as_of=piece.data_as_of,
             lang=spec.lang,
             notebook=str(notebook),
             executed=str(out / spec.executed_path()),

@@ -41,6 +41,9 @@ class ValidRoot:
     datasets: pd.DataFrame
     services: pd.DataFrame | None = None  # the Self Data register, typed (assessment dates parsed)
     assessments: pd.DataFrame | None = None
+    # The validation cache's key for this root's content when it came through the cache: what the build
+    # keys its own derived data by (None: checked without the cache).
+    cache_key: str | None = None
 
 
 def _numbers(texts: pd.Series) -> pd.Series:
@@ -271,7 +274,7 @@ def validated(path: str | Path, use_cache: bool = True) -> ValidRoot:
     kind, value = outcome
     if kind == "invalid":
         raise InvalidDataRoot(value)
-    return replace(value, path=folder)
+    return replace(value, path=folder, cache_key=key)
 
 
 def _validated_now(path: str | Path) -> ValidRoot:

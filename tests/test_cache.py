@@ -123,6 +123,29 @@ def test_valid_tables_and_progress_are_the_same_from_the_cache(root_copy, cached
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
 
 
+def test_the_sites_data_from_the_cache_are_what_the_data_give(root_copy, cached):
+    """A rebuild with nothing changed takes the results and every data file of the site from the cache;
+    after one figure changes, they are what a build without the cache gives, never the stale ones."""
+    from observatory import build
+
+    def computed(use_cache: bool = True):
+        results, data = build._computed(outcome(root_copy, use_cache=use_cache))
+        return results, data.files, {key: (s.digest, s.data_as_of) for key, s in data.slices.items()}
+
+    fresh = computed(use_cache=False)
+    first = computed()
+    assert any(p.name.startswith("site-data-") for p in cached.iterdir())
+    remembered = computed()
+    for one in (first, remembered):
+        pd.testing.assert_frame_equal(one[0].progress, fresh[0].progress)
+        assert one[1] == fresh[1] and one[2] == fresh[2]
+    replace(root_copy, OBS, "2020-12-31,250,alpha", "2020-12-31,251,alpha")
+    changed, changed_fresh = computed(), computed(use_cache=False)
+    assert changed[1] == changed_fresh[1] and changed[2] == changed_fresh[2]
+    assert changed[1] != fresh[1]
+    assert b"251" in changed[1]["data/tables/observations.csv"]
+
+
 def _new_indicator(root: Path) -> None:
     source = root / "indicators" / "frugal" / "device-lifetime.yml"
     text = source.read_text(encoding="utf-8").replace("device-lifetime", "device-lifetime-bis")

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import yaml
 
+# libyaml's loader where PyYAML has it: the catalogues are read on every build, 10× faster than pure Python.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 LANGS = ("fr", "en")
 FOLDER = Path(__file__).parent
 
@@ -33,7 +36,7 @@ def catalogue(lang: str) -> dict[str, str]:
 
 def read_catalogue(path: Path) -> dict[str, str]:
     texts: dict[str, str] = {}
-    for key, value in yaml.safe_load(path.read_text(encoding="utf-8")).items():
+    for key, value in yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER).items():
         items = value.items() if isinstance(value, dict) else [(None, value)]
         for sub, text in items:
             full = key if sub is None else f"{key}.{sub}"
