@@ -91,7 +91,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from observatory.serve import serve
 
     return serve(args.root, port=args.port, ip=args.ip, pool_size=args.pool_size, token=args.token,
-                 base_url=args.base_url, allow_hosts=args.allow_host, say=_say)
+                 base_url=args.base_url, allow_hosts=args.allow_host, say=_say, submissions=args.submissions,
+                 leads_dir=args.leads_dir)
+
+
+def cmd_leads_token(args: argparse.Namespace) -> int:
+    from observatory.leads import Leads
+    from observatory.load import load_root
+
+    known = set(load_root(args.root).coalitions["id"])
+    if args.coalition not in known:
+        raise ObservatoryError(f"--coalition {args.coalition}: no such coalition (expected one of "
+                               f"{', '.join(sorted(known))})")
+    leads = Leads.of(args.root, args.leads_dir)
+    replaced = leads.has_secret(args.coalition)
+    secret = leads.create(args.coalition)
+    print(secret, flush=True)  # alone on stdout: `observatory leads token … > secret.txt` keeps only it
+    _say(f"the secret of coalition {args.coalition} is above: give it to the coalition's leads, privately; it is "
+         f"shown only now (kept hashed in {leads.where})" + ("; the previous secret no longer works" if replaced
+                                                            else ""))
+    return 0
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -167,7 +186,9 @@ EXAMPLES = {
                       "observatory import-source jgmd sites.json --date 2025-11-10",
                       "observatory import-source SOURCE --help       # that source's options"],
     "history": ["observatory history --indicator people-trained --territory rennes"],
+    "leads": ["observatory leads token --coalition equite-scolaire   # a new secret for the coalition's leads"],
     "serve": ["observatory serve                                    # http://127.0.0.1:8866/",
+              "observatory serve --submissions                      # with the leads' page to submit figures",
               "observatory serve --ip 0.0.0.0 --token SECRET --allow-host observatoire.example.org"],
 }
 EXIT_CODES = """exit codes:
@@ -251,6 +272,23 @@ def build_parser() -> argparse.ArgumentParser:
                        help="accept visitors who reach the server by this host name (repeatable; besides "
                             "localhost and loopback addresses, all others get 403, against DNS rebinding); "
                             "'*' accepts any name: only with --token")
+    serve.add_argument("--submissions", action="store_true",
+                       help="also serve the page where coalition leads submit figures (submit.ipynb), each "
+                            "coalition with its secret (see `observatory leads token`)")
+    serve.add_argument("--leads-dir", metavar="DIR",
+                       help="where the leads' secrets are kept (default: $OBSERVATORY_LEADS_DIR, else the user's "
+                            "configuration folder; never the data root nor the site)")
+    leads = add("leads", "coalition leads' secrets for the submission page", None)
+    leads_commands = leads.add_subparsers(dest="leads_command", metavar="ACTION")
+    leads_commands.required = True
+    token = leads_commands.add_parser("token", help="create a coalition's secret (the previous one stops working)",
+                                      description="Create a coalition's secret, print it once; it is kept hashed.",
+                                      epilog=_epilog(*EXAMPLES["leads"]),
+                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    token.add_argument("--root", default=argparse.SUPPRESS, help="the data root (default: the current directory)")
+    token.add_argument("--coalition", required=True, help="the coalition id")
+    token.add_argument("--leads-dir", metavar="DIR", help="where the secrets are kept (default: as for serve)")
+    token.set_defaults(func=cmd_leads_token)
     return parser
 
 

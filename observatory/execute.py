@@ -129,6 +129,9 @@ def run_page(job: PageJob) -> PageOutcome:
                     job.notebook, str(tmp_nb), parameters=job.parameters, kernel_name="python3",
                     progress_bar=False, log_output=False, cwd=job.cwd, request_save_on_cell_execute=False,
                     execution_timeout=job.timeout, engine_name=engine_name,
+                    # One stream output per cell whatever the kernel's flush timing: under load a print's text
+                    # and its newline came as two outputs, and the same page differed from build to build.
+                    coalesce_streams=True,
                 )
         except PapermillExecutionError as exc:
             return outcome(ok=False, error=f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}")

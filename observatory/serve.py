@@ -37,9 +37,10 @@ KERNEL_STARTUP = "__import__('observatory.kernel_guard').kernel_guard.install()\
 
 
 def voila_command(port: int, ip: str = "127.0.0.1", pool_size: int = 1, token: str | None = None,
-                  base_url: str | None = None, config_dir: str | Path | None = None) -> list[str]:
+                  base_url: str | None = None, config_dir: str | Path | None = None,
+                  notebooks: str | Path | None = None) -> list[str]:
     command = [
-        sys.executable, "-m", "voila", str(bundled.notebooks()),
+        sys.executable, "-m", "voila", str(notebooks or bundled.notebooks()),
         "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
         "--show_tracebacks=False", "--theme=light", "--template=observatory",
     ]
@@ -54,7 +55,7 @@ def voila_command(port: int, ip: str = "127.0.0.1", pool_size: int = 1, token: s
     return command
 
 
-def voila_config(allow_hosts: list[str] | tuple[str, ...] = ()) -> dict:
+def voila_config(allow_hosts: list[str] | tuple[str, ...] = (), submissions: bool = False) -> dict:
     """Voilà's configuration beyond its command line.
 
     Voilà answers any ``Host`` header by default, so a page of another site
@@ -66,6 +67,10 @@ def voila_config(allow_hosts: list[str] | tuple[str, ...] = ()) -> dict:
     tornado = ({"allow_remote_access": True} if "*" in allow_hosts else
                {"allow_remote_access": False,
                 "local_hostnames": ["localhost", *[h for h in allow_hosts if h != "localhost"]]})
+    if submissions:  # an uploaded file travels in one websocket message: room for observatory.submit's limit
+        from observatory.submit import MAX_UPLOAD
+
+        tornado["websocket_max_message_size"] = 2 * MAX_UPLOAD + 2**20
     return {
         "Voila": {"tornado_settings": tornado},
         # The live pages are in French: <html lang="fr"> (Voilà's template says "en" otherwise; WCAG 3.1.1).
@@ -78,9 +83,24 @@ def voila_config(allow_hosts: list[str] | tuple[str, ...] = ()) -> dict:
 
 def prepare(root: str | Path, folder: str | Path | None = None) -> Path:
     """Validate the root and write its results where the notebooks will read them."""
+    from observatory.build import _computed
 
     folder = Path(folder or tempfile.mkdtemp(prefix="observatory-serve-"))
-    results_module.write(results_module.compute(validated(root)), folder)
+    results, _ = _computed(validated(root))  # through the cache: the submission page compares pages with it
+    results_module.write(results, folder)
+    return folder
+
+
+SUBMIT_NOTEBOOK = "submit.ipynb"
+
+
+def notebooks_served(folder: Path, submissions: bool) -> Path:
+    """The notebooks Voilà serves: the dashboards and the explorer, and the submission page only when asked
+    (without --submissions no upload page exists at all, not even hidden)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for notebook in sorted(bundled.notebooks().glob("*.ipynb")):
+        if notebook.name != SUBMIT_NOTEBOOK or submissions:
+            shutil.copyfile(notebook, folder / notebook.name)
     return folder
 
 
@@ -107,19 +127,23 @@ def sweep_orphans(temp: str | Path | None = None) -> list[Path]:
 
 def serve(root: str | Path = ".", port: int = 8866, ip: str = "127.0.0.1", pool_size: int = 1,
           token: str | None = None, base_url: str | None = None, allow_hosts: list[str] | tuple[str, ...] = (),
-          say=print) -> int:
+          say=print, submissions: bool = False, leads_dir: str | Path | None = None) -> int:
     sweep_orphans()
     with tempfile.TemporaryDirectory(prefix=WORK_PREFIX) as work:
         me = psutil.Process()
         (Path(work) / OWNER).write_text(f"{me.pid} {me.create_time()}")
-        return _serve(root, Path(work), port, ip, pool_size, token, base_url, list(allow_hosts or ()), say)
+        return _serve(root, Path(work), port, ip, pool_size, token, base_url, list(allow_hosts or ()), say,
+                      submissions, leads_dir)
 
 
-def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, say) -> int:
+def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, say, submissions=False,
+           leads_dir=None) -> int:
     results_dir = prepare(root, work / "results")
     config_dir = work / "config"
     config_dir.mkdir()
-    (config_dir / "voila.json").write_text(json.dumps(voila_config(allow_hosts), indent=1), encoding="utf-8")
+    (config_dir / "voila.json").write_text(json.dumps(voila_config(allow_hosts, submissions), indent=1),
+                                           encoding="utf-8")
+    notebooks = notebooks_served(work / "notebooks", submissions)
     startup = work / "ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True)
     (startup / "00-observatory.py").write_text(KERNEL_STARTUP, encoding="utf-8")
@@ -127,9 +151,18 @@ def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, 
     jupyter_path = os.pathsep.join(filter(None, [str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH")]))
     env = {**os.environ, "OBSERVATORY_RESULTS": str(results_dir), "OBSERVATORY_ROOT": str(Path(root).resolve()),
            "JUPYTER_PATH": jupyter_path, "IPYTHONDIR": str(work / "ipython")}
-    command = voila_command(port, ip, pool_size, token, base_url, config_dir)
+    command = voila_command(port, ip, pool_size, token, base_url, config_dir, notebooks)
     say(f"serving the dashboards of {Path(root).resolve()} at http://{ip}:{port}/ "
         f"(explorer: http://{ip}:{port}/voila/render/explorer.ipynb); Ctrl-C stops")
+    if submissions:
+        from observatory.leads import Leads
+
+        leads = Leads.of(root, leads_dir)
+        env["OBSERVATORY_LEADS_DIR"] = str(leads.where)
+        say(f"coalition leads submit figures at http://{ip}:{port}/voila/render/{SUBMIT_NOTEBOOK} "
+            f"(secrets kept in {leads.where})")
+        if not leads.coalitions_with_secret():
+            say("note: no coalition has a secret yet: `observatory leads token --coalition ID` creates one")
     if ip not in LOCAL_IPS and not token:
         say("warning: listening beyond this machine without --token: anyone who reaches the port can run the "
             "dashboards; prefer a token or a reverse proxy (see the README)")

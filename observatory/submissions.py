@@ -136,21 +136,86 @@ def _known_coalition(existing: DataRoot, coalition: str) -> None:
         raise ObservatoryError(f"--coalition {coalition}: no such coalition (expected one of {known})")
 
 
+@dataclass
+class Change:
+    """One figure a submission adds or replaces, as the preview shows it."""
+    indicator: str
+    territory: str
+    date: str
+    value: str
+    previous_value: str | None = None  # None: added
+    row: int = 0  # the spreadsheet row it comes from
+
+
+@dataclass
+class Plan:
+    """What importing a file would do, checked against the root as it is now; nothing written yet."""
+    report: ImportReport
+    changes: list[Change]
+    root_digest: str | None  # the root's content the plan was made on
+
+
 def import_file(root: str | Path, path: str | Path, coalition: str, replace: bool = False,
-                now: dt.datetime | None = None, say=None, timeout: float | None = None) -> ImportReport:
-    """Validate the whole file, then add its figures atomically; raise InvalidDataRoot listing every wrong row."""
+                now: dt.datetime | None = None, say=None, timeout: float | None = None,
+                expected_root: str | None = None) -> ImportReport:
+    """Validate the whole file, then add its figures atomically; raise InvalidDataRoot listing every wrong row.
+
+    ``expected_root``: the root digest a :func:`preview_file` was made on; if the root changed since
+    (another import), nothing is written and the lead is asked to check the file again.
+    """
     root, path = Path(root), Path(path)
     # The file sent is read (and its size checked) before the root is locked: a slow file delays no one.
     table = read_table(path)
     with locking.root_lock(root, f"observatory import {path.name} --coalition {coalition}", timeout, say):
         journal.recover(root)
-        return _import_locked(root, path, table, coalition, replace, now)
+        if expected_root is not None and _root_digest(root) != expected_root:
+            raise ObservatoryError(
+                "les données ont changé depuis la vérification (un autre dépôt ?) : rien n'a été écrit, vérifiez "
+                "le fichier à nouveau. — the data changed since the file was checked (another submission?): "
+                "nothing was written; check the file again")
+        plan = _plan(root, table, coalition, replace)
+        if plan.candidates.empty:
+            return plan.report
+        _write(root, path, coalition, table, plan.candidates, plan.current, plan.replacements, plan.report,
+               now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+        return plan.report
 
 
-def _import_locked(root: Path, path: Path, table: Table, coalition: str, replace: bool,
-                   now: dt.datetime | None) -> ImportReport:
+def preview_file(root: str | Path, path: str | Path, coalition: str, replace: bool = False,
+                 timeout: float | None = None) -> Plan:
+    """What :func:`import_file` would add and replace, with the same checks and messages; writes nothing."""
+    root, path = Path(root), Path(path)
+    table = read_table(path)
+    with locking.root_lock(root, f"preview of {path.name} for coalition {coalition}", timeout):
+        journal.recover(root)  # an interrupted import is finished first, as the import itself would
+        digest = _root_digest(root)
+        plan = _plan(root, table, coalition, replace)
+    changes = []
+    previous_of = {position: index for index, position in plan.replacements.items()}
+    for position in range(len(plan.candidates)):
+        row = plan.candidates.iloc[position]
+        previous = plan.current.iloc[previous_of[position]]["value_text"] if position in previous_of else None
+        changes.append(Change(row["indicator"], row["territory"], row["date_text"], row["value_text"], previous,
+                              int(row["row"])))
+    return Plan(plan.report, changes, digest)
 
-    now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+def _root_digest(root: Path) -> str | None:
+    from observatory import cache
+
+    return cache.root_digest(root)
+
+
+@dataclass
+class _Planned:
+    report: ImportReport
+    candidates: pd.DataFrame
+    current: pd.DataFrame
+    replacements: dict[int, int]
+
+
+def _plan(root: Path, table: Table, coalition: str, replace: bool) -> _Planned:
+    """Check the file against the root as it is (the caller holds the lock); raise listing every problem."""
     existing = load_root(root)
     _known_coalition(existing, coalition)
     candidates, problems = rows_of(table, coalition)
@@ -196,9 +261,7 @@ def _import_locked(root: Path, path: Path, table: Table, coalition: str, replace
                           unchanged=unchanged)
     if candidates.empty:
         report.messages.append("nothing new: every figure of this file is already recorded; nothing was written")
-        return report
-    _write(root, path, coalition, table, candidates, current, replacements, report, now)
-    return report
+    return _Planned(report, candidates, current, replacements)
 
 
 def _same_number(a: str | None, b: str | None) -> bool:

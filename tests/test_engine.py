@@ -73,8 +73,10 @@ def _notebook(path: Path, *cells: str) -> Path:
 
 
 def _run(notebook: Path, out: Path, engine_name: str | None, **parameters) -> dict:
+    # coalesce_streams, as observatory.execute runs pages: how a kernel splits a print in messages is timing
     papermill.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name="python3",
-                               progress_bar=False, cwd=str(notebook.parent), engine_name=engine_name)
+                               progress_bar=False, cwd=str(notebook.parent), engine_name=engine_name,
+                               coalesce_streams=True)
     return _comparable(out)
 
 

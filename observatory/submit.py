@@ -1,0 +1,401 @@
+"""« Déposer des chiffres / Submit figures »: a coalition lead's spreadsheet, sent from the browser.
+
+A page of ``observatory serve --submissions`` (``notebooks/submit.ipynb``), for leads who are not
+developers. What it does is what ``observatory import`` does, through the same code
+(:mod:`observatory.submissions`): the same checks and messages, all or nothing, under the root's lock,
+journalled, the file kept under ``data/submissions/``, every figure in the history. Before anything is
+written the lead sees every problem, or what will be added and replaced (old value → new value), and
+confirms; only a coalition's own secret (:mod:`observatory.leads`) lets them check, send or undo.
+
+:class:`Desk` holds the logic and is tested without a kernel; :func:`app` lays it out in ipywidgets.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from observatory.errors import InvalidDataRoot, ObservatoryError
+from observatory.i18n import t
+from observatory.leads import Leads, SecretRefused
+from observatory.submissions import InvalidRootBeforeImport
+
+# A lead's spreadsheet weighs tens of kilobytes; a larger file goes through `observatory import` (200 MB).
+# The upload travels in one websocket message: Voilà's limit is raised above this (see observatory.serve).
+MAX_UPLOAD = 5 * 2**20
+SUFFIXES = (".xlsx", ".csv")
+
+
+@dataclass
+class Outcome:
+    """What the page shows after an action: a status line, problems, a preview, pages that changed."""
+    ok: bool
+    message: str
+    problems: list[str] = field(default_factory=list)
+    changes: list = field(default_factory=list)  # submissions.Change
+    pages: list[str] = field(default_factory=list)  # page keys whose content changed
+    token: tuple | None = None  # what a confirmation must match: (coalition, file digest, replace, root digest)
+
+
+def safe_name(name: str) -> str:
+    """The file's name as the lead gave it (messages quote it), without folders or odd characters."""
+    base = Path(str(name).replace("\\", "/")).name.strip() or "fichier"
+    base = re.sub(r"[^\w .()+-]", "_", base).lstrip(".") or "fichier"
+    return base[-120:]
+
+
+class Desk:
+    """The submission desk of one data root."""
+
+    def __init__(self, root: str | Path, results_dir: str | Path | None = None, leads_dir: str | Path | None = None,
+                 lang: str = "fr"):
+        self.root = Path(root).resolve()
+        self.results_dir = Path(results_dir) if results_dir else None
+        self.leads = Leads.of(self.root, leads_dir)
+        self.lang = lang
+
+    # --- what the page offers ---------------------------------------------------------------------
+
+    def coalitions(self) -> list[tuple[str, str]]:
+        """(name in the page's language, id) of every coalition, by name."""
+        self._names()
+        return sorted(((name, ident) for (kind, ident), name in self.names.items() if kind == "coalition"),
+                      key=lambda pair: pair[0].casefold())
+
+    def _names(self) -> None:
+        from observatory.load import load_root
+
+        loaded = load_root(self.root)
+        self.names = {("coalition", str(r["id"])): str(r.get(f"name_{self.lang}") or r["name_fr"])
+                      for _, r in loaded.coalitions.iterrows()}
+        self.names.update({("territory", str(r["id"])): str(r["name"]) for _, r in loaded.territories.iterrows()})
+
+    def page_title(self, key: str) -> str:
+        """A page's name as the site's menus give it: « Coalition Name », « Territoire Name », « Programme »."""
+        kind, _, ident = key.partition(":")
+        if kind in ("coalition", "territory"):
+            return getattr(self, "names", {}).get((kind, ident), ident)
+        return t({"self-data": "self_data"}.get(kind, kind), self.lang)
+
+    def template(self, coalition: str, suffix: str) -> bytes:
+        from observatory.spreadsheet_template import write_template
+
+        with tempfile.TemporaryDirectory(prefix="observatory-template-") as work:
+            return write_template(self.root, coalition, Path(work) / f"{coalition}{suffix}").read_bytes()
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def check(self, coalition: str, secret: str, name: str, content: bytes, replace: bool) -> Outcome:
+        """Every problem of the file, or what it would add and replace. Writes nothing in the root."""
+        from observatory.submissions import preview_file
+
+        refused = self._refuse(coalition, secret, name, content)
+        if refused:
+            return refused
+        with self._file(name, content) as path:
+            try:
+                plan = preview_file(self.root, path, coalition, replace)
+            except Exception as exc:  # noqa: BLE001 - the lead gets a message, never a traceback
+                return self._failure(coalition, "check-refused", exc)
+        report = plan.report
+        self.leads.audit(coalition, "checked", f"{report.added} to add, {report.replaced} to replace")
+        if not plan.changes:
+            return Outcome(True, t("submit.nothing_new", self.lang))
+        message = t("submit.preview", self.lang, added=report.added, replaced=report.replaced,
+                    unchanged=report.unchanged)
+        token = (coalition, _digest(content), bool(replace), plan.root_digest)
+        return Outcome(True, message, changes=plan.changes, token=token)
+
+    def confirm(self, coalition: str, secret: str, name: str, content: bytes, replace: bool,
+                token: tuple | None) -> Outcome:
+        """Import the file checked before: the same file, coalition and choice, on the same data."""
+        from observatory.submissions import import_file
+
+        refused = self._refuse(coalition, secret, name, content)
+        if refused:
+            return refused
+        if token is None or token[:3] != (coalition, _digest(content), bool(replace)):
+            return Outcome(False, t("submit.check_first", self.lang))
+        before = self._digests()
+        with self._file(name, content) as path:
+            try:
+                report = import_file(self.root, path, coalition, replace, expected_root=token[3])
+            except Exception as exc:  # noqa: BLE001
+                return self._failure(coalition, "submit-refused", exc)
+        self.leads.audit(coalition, "submitted", f"{report.submission}: {report.added} added, "
+                                                 f"{report.replaced} replaced")
+        pages = self._changed_pages(before)
+        return Outcome(True, t("submit.done", self.lang, added=report.added, replaced=report.replaced,
+                               submission=report.submission or "—"), pages=pages)
+
+    def undo(self, coalition: str, secret: str) -> Outcome:
+        """Take back the coalition's last submission (the same as ``observatory undo``)."""
+        from observatory.submissions import undo_last
+
+        try:
+            self.leads.check(coalition, secret)
+        except SecretRefused as exc:
+            return Outcome(False, str(exc))
+        before = self._digests()
+        try:
+            report = undo_last(self.root, coalition)
+        except Exception as exc:  # noqa: BLE001
+            return self._failure(coalition, "undo-refused", exc)
+        self.leads.audit(coalition, "undone", f"{report.undone}: {report.removed} removed, "
+                                              f"{report.restored} restored")
+        return Outcome(True, t("submit.undone", self.lang, name=report.original_name, at=report.received_at,
+                               removed=report.removed, restored=report.restored), pages=self._changed_pages(before))
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    def _refuse(self, coalition: str, secret: str, name: str, content: bytes) -> Outcome | None:
+        """The secret first (nothing about the file is told to whoever lacks it), then the file's kind and size."""
+        try:
+            self.leads.check(coalition, secret)
+        except SecretRefused as exc:
+            return Outcome(False, str(exc))
+        shown = safe_name(name)
+        if Path(shown).suffix.lower() not in SUFFIXES:
+            return Outcome(False, t("submit.refused", self.lang), problems=[
+                f"{shown}: found {Path(shown).suffix or '(no extension)'!r}, expected an .xlsx workbook or a .csv "
+                "file (the template)"])
+        if len(content) > MAX_UPLOAD:
+            return Outcome(False, t("submit.refused", self.lang), problems=[
+                f"{shown}: found {len(content):,} bytes, expected at most {MAX_UPLOAD:,} bytes "
+                f"({MAX_UPLOAD // 2**20} MB) from the browser; a larger file can be imported with "
+                "`observatory import` by the observatory's team"])
+        return None
+
+    def _failure(self, coalition: str, event: str, exc: Exception) -> Outcome:
+        if isinstance(exc, InvalidDataRoot):
+            lines = [str(p) for p in exc.problems]
+            self.leads.audit(coalition, event, f"{len(lines)} problem(s)")
+            if isinstance(exc, InvalidRootBeforeImport):
+                return Outcome(False, t("submit.root_broken", self.lang), problems=lines)
+            return Outcome(False, t("submit.problems", self.lang, count=len(lines)), problems=lines)
+        if isinstance(exc, ObservatoryError):
+            self.leads.audit(coalition, event, "refused")
+            return Outcome(False, t("submit.refused", self.lang), problems=[str(exc)])
+        self.leads.audit(coalition, event, f"unexpected {type(exc).__name__}")
+        return Outcome(False, t("submit.unexpected", self.lang))
+
+    class _file:
+        """The upload as a file named as the lead named it, in a private temporary folder."""
+
+        def __init__(self, name: str, content: bytes):
+            self.name, self.content = safe_name(name), content
+
+        def __enter__(self) -> Path:
+            self.work = tempfile.TemporaryDirectory(prefix="observatory-upload-")
+            path = Path(self.work.name) / self.name
+            path.write_bytes(self.content)
+            return path
+
+        def __exit__(self, *_):
+            self.work.cleanup()
+
+    def _digests(self) -> dict[str, str] | None:
+        """Each page's data digest, as the build computes it (None when the root can't be computed)."""
+        from observatory.build import _computed
+        from observatory.validate import validated
+
+        try:
+            _, data = _computed(validated(self.root))
+        except Exception:  # noqa: BLE001 - only the list of changed pages depends on it
+            return None
+        return {f"{kind}:{ident}" if kind in ("coalition", "territory") else kind: piece.digest
+                for (kind, ident), piece in data.slices.items()}
+
+    def _changed_pages(self, before: dict[str, str] | None) -> list[str]:
+        """The pages whose data changed; the live dashboards' results are refreshed on the way."""
+        after = self._digests()
+        self._refresh_results()
+        if before is None or after is None:
+            return []
+        return sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
+
+    def _refresh_results(self) -> None:
+        """The results the live dashboards read (``observatory serve``): replaced file by file, atomically."""
+        if not self.results_dir:
+            return
+        from observatory import results as results_module
+        from observatory.build import _computed
+        from observatory.validate import validated
+
+        try:
+            results, _ = _computed(validated(self.root))
+        except Exception:  # noqa: BLE001 - the dashboards keep the previous results
+            return
+        with tempfile.TemporaryDirectory(prefix=".refresh-", dir=self.results_dir) as work:
+            for path in results_module.write(results, work):
+                os.replace(path, self.results_dir / path.name)
+
+
+def _digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+# --- the page ---------------------------------------------------------------------------------------
+
+def outcome_html(outcome: Outcome, desk: Desk, sequence: int = 0) -> str:
+    """The outcome as HTML (every text escaped): status, problems, preview table, pages that change."""
+    esc, lang = html.escape, desk.lang
+    role = "status" if outcome.ok else "alert"
+    # data-sequence: the how-many-th outcome of this page (a browser test waits for the next one)
+    parts = [f'<div class="submit-outcome {"ok" if outcome.ok else "refused"}" role="{role}" '
+             f'data-sequence="{sequence}">'
+             f"<p><strong>{esc(outcome.message)}</strong></p>"]
+    if outcome.problems:
+        parts.append("<ul class='problems'>" + "".join(f"<li><code>{esc(p)}</code></li>" for p in outcome.problems)
+                     + "</ul>")
+    if outcome.changes:
+        head = "".join(f'<th scope="col">{esc(t(k, lang))}</th>' for k in
+                       ("submit.row", "indicator", "territory", "submit.date", "submit.before", "submit.after"))
+        rows = "".join(
+            f"<tr><td>{c.row}</td><td>{esc(c.indicator)}</td><td>{esc(c.territory)}</td><td>{esc(c.date)}</td>"
+            f"<td>{esc(c.previous_value) if c.previous_value is not None else '—'}</td>"
+            f"<td>{esc(c.value)}</td></tr>" for c in outcome.changes)
+        parts.append(f"<table class='preview'><caption>{esc(t('submit.preview_caption', lang))}</caption>"
+                     f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    if outcome.pages:
+        parts.append(f"<p>{esc(t('submit.pages_changed', lang, count=len(outcome.pages)))}</p><ul class='pages'>"
+                     + "".join(f"<li>{esc(desk.page_title(k))} (<code>{esc(k)}</code>)</li>" for k in outcome.pages)
+                     + "</ul>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def template_links(desk: Desk, coalition: str, lang: str) -> str:
+    """Download links of the coalition's template, as data: URLs (the page needs no file server)."""
+    types = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".csv": "text/csv"}
+    links = []
+    for suffix in SUFFIXES:
+        try:
+            content = desk.template(coalition, suffix)
+        except Exception:  # noqa: BLE001 - no template: the page says so
+            return f"<p>{html.escape(t('submit.no_template', lang))}</p>"
+        data = base64.b64encode(content).decode("ascii")
+        links.append(f'<a download="{html.escape(coalition)}{suffix}" href="data:{types[suffix]};base64,{data}">'
+                     f"{html.escape(t('submit.template_' + suffix[1:], lang))}</a>")
+    return f"<p>{html.escape(t('submit.template', lang))} " + " · ".join(links) + "</p>"
+
+
+def app(lang: str = "fr", root: str | None = None, results_dir: str | None = None,
+        leads_dir: str | None = None):
+    """The page: a choice of language above the form, which is laid out again in the language chosen."""
+    import ipywidgets as widgets
+
+    root = root or os.environ.get("OBSERVATORY_ROOT") or str(Path(__file__).resolve().parent.parent)
+    results_dir = results_dir or os.environ.get("OBSERVATORY_RESULTS")
+    leads_dir = leads_dir or os.environ.get("OBSERVATORY_LEADS_DIR")
+    choice = widgets.ToggleButtons(options=[("Français", "fr"), ("English", "en")], value=lang,
+                                   description="Langue · Language", style={"description_width": "initial"})
+    page = widgets.VBox([choice, form(Desk(root, results_dir, leads_dir, lang))])
+
+    def switch(change):
+        page.children = [choice, form(Desk(root, results_dir, leads_dir, change["new"]))]
+
+    choice.observe(switch, names="value")
+    return page
+
+
+def form(desk: Desk):
+    """The form in the desk's language: coalition, secret, template, file, replace?, check → confirm; undo."""
+    import ipywidgets as widgets
+
+    lang = desk.lang
+    labelled = {"description_width": "initial"}
+    coalition = widgets.Dropdown(options=desk.coalitions(), description=t("coalition", lang), style=labelled,
+                                 layout=widgets.Layout(width="40em"))
+    secret = widgets.Password(description=t("submit.secret", lang), style=labelled,
+                              placeholder=t("submit.secret_hint", lang))
+    template = widgets.HTML()
+    upload = widgets.FileUpload(accept=",".join(SUFFIXES), multiple=False, description=t("submit.choose", lang),
+                                tooltip=t("submit.choose", lang), layout=widgets.Layout(width="auto"))
+    upload.add_class("submit-upload")
+    chosen = widgets.HTML(f"<p>{html.escape(t('submit.no_file', lang))}</p>")
+    replace = widgets.Checkbox(value=False, description=t("submit.replace", lang), indent=False)
+    # Dark fills, white text: Jupyter's "primary" and "success" colours fail WCAG's contrast (3.1:1, 2.8:1).
+    check = widgets.Button(description=t("submit.check", lang), tooltip=t("submit.check", lang),
+                           style={"button_color": "#0b4f8a", "text_color": "white"})
+    confirm = widgets.Button(description=t("submit.confirm", lang), disabled=True, tooltip=t("submit.confirm", lang),
+                             style={"button_color": "#1b5e20", "text_color": "white"})
+    undo = widgets.Button(description=t("submit.undo", lang), tooltip=t("submit.undo", lang))
+    result = widgets.HTML()
+    state: dict = {"token": None, "sequence": 0}
+
+    def uploaded() -> tuple[str, bytes] | None:
+        files = upload.value
+        if not files:
+            return None
+        item = files[0]
+        return item["name"], bytes(item["content"])
+
+    def show(outcome: Outcome) -> None:
+        state["sequence"] += 1
+        result.value = outcome_html(outcome, desk, state["sequence"])
+
+    def busy(message: str) -> None:
+        result.value = f'<p role="status" class="submit-busy">{html.escape(message)}</p>'
+
+    def forget(*_):
+        state["token"] = None
+        confirm.disabled = True
+
+    def on_coalition(*_):
+        forget()
+        template.value = template_links(desk, coalition.value, lang) if coalition.value else ""
+
+    def on_upload(*_):
+        forget()
+        got = uploaded()
+        chosen.value = f"<p>{html.escape(t('submit.file', lang, name=safe_name(got[0]), size=len(got[1])))}</p>" \
+            if got else f"<p>{html.escape(t('submit.no_file', lang))}</p>"
+
+    def on_check(_):
+        forget()
+        got = uploaded()
+        if got is None:
+            show(Outcome(False, t("submit.no_file", lang)))
+            return
+        busy(t("submit.checking", lang))
+        outcome = desk.check(coalition.value, secret.value, got[0], got[1], replace.value)
+        state["token"] = outcome.token
+        confirm.disabled = outcome.token is None
+        show(outcome)
+
+    def on_confirm(_):
+        got = uploaded()
+        if got is None or state["token"] is None:
+            show(Outcome(False, t("submit.check_first", lang)))
+            return
+        busy(t("submit.sending", lang))
+        outcome = desk.confirm(coalition.value, secret.value, got[0], got[1], replace.value, state["token"])
+        forget()
+        show(outcome)
+
+    def on_undo(_):
+        forget()
+        busy(t("submit.undoing", lang))
+        show(desk.undo(coalition.value, secret.value))
+
+    coalition.observe(on_coalition, names="value")
+    upload.observe(on_upload, names="value")
+    replace.observe(forget, names="value")
+    secret.observe(forget, names="value")
+    check.on_click(on_check)
+    confirm.on_click(on_confirm)
+    undo.on_click(on_undo)
+    on_coalition()
+    steps = "".join(f"<li>{html.escape(t(key, lang))}</li>" for key in ("submit.step1", "submit.step2", "submit.step3"))
+    heading = widgets.HTML(f"<h2>{html.escape(t('submit.title', lang))}</h2><p>{html.escape(t('submit.intro', lang))}"
+                           f"</p><ol>{steps}</ol>")
+    undo_hint = widgets.HTML(f"<p>{html.escape(t('submit.undo_hint', lang))}</p>")
+    return widgets.VBox([heading, coalition, secret, template, widgets.HBox([upload, chosen]), replace,
+                         widgets.HBox([check, confirm]), result, undo_hint, undo])

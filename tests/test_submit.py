@@ -1,0 +1,259 @@
+"""« Déposer des chiffres / Submit figures »: a lead's file sent from the browser, through `observatory import`'s
+own code. A real `observatory serve --submissions` driven in Debian's Chromium, and the desk's rules without a
+browser (secrets, attempts, refusals that write nothing)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURE_ROOT, axe_violations, screenshot
+from tests.test_browser_live import free_port
+from tests.test_imports import snapshot
+
+GOOD = ("indicator,territory,date,value,source,comment\n"
+        "people-trained,rennes,2021-12-31,300,Registre 2021,\n"
+        "device-lifetime,bretagne,2022-06-30,3.9,Inventaire,\n")
+THREE_BAD = ("indicator,territory,date,value,source\n"
+             "people-trained,rennes,2021-12-31,3OO,Registre\n"
+             "people-trained,atlantis,2021-12-31,300,Registre\n"
+             "device-lifetime,bretagne,2022-06-30,3.9,Inventaire\n"
+             "people-trained,rennes,31/02/2021,12,Registre\n")
+OTHER_COALITION = ("indicator,territory,date,value,source,coalition\n"
+                   "people-trained,rennes,2021-12-31,300,Registre,beta\n")
+
+
+def observatory(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "observatory", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=300, stdin=subprocess.DEVNULL)
+
+
+# --- the page, in a real browser ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def desk_server(tmp_path_factory):
+    """`observatory serve --submissions` on a copy of the fixture root, the cache on (as leads would have it)."""
+    work = tmp_path_factory.mktemp("submit")
+    root = work / "root"
+    shutil.copytree(FIXTURE_ROOT, root)
+    env = {"OBSERVATORY_LEADS_DIR": str(work / "leads"), "OBSERVATORY_CACHE_DIR": str(work / "cache"),
+           "OBSERVATORY_NO_CACHE": ""}
+    made = observatory("leads", "token", "--root", str(root), "--coalition", "alpha", env=env)
+    assert made.returncode == 0, made.stderr
+    secret = made.stdout.strip()
+    port = free_port()
+    log = work / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "observatory", "serve", "--root", str(root), "--port", str(port), "--submissions",
+             "--pool-size", "0"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            env={**os.environ, **env})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"observatory serve stopped: {log.read_text()}")
+        try:
+            urllib.request.urlopen(base + "/voila/static/voila.js", timeout=5)  # noqa: S310 - localhost
+            break
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.5)
+    else:
+        pytest.fail(f"Voilà did not answer in 120 s: {log.read_text()}")
+    yield {"base": base, "root": root, "secret": secret, "leads": work / "leads", "log": log, "files": work}
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def open_desk(page, base: str) -> None:
+    page.goto(base + "/voila/render/submit.ipynb", wait_until="commit", timeout=90000)
+    page.wait_for_selector("text=Vérifier le fichier", timeout=90000)
+
+
+def send(page, server, name: str, content: str, secret: str, replace: bool = False) -> str:
+    """Pick alpha, type the secret, choose the file, tick replace or not, check: the outcome's text."""
+    page.select_option("select", label="Coalition Alpha")
+    page.fill("input[type=password]", secret)
+    with page.expect_file_chooser() as chooser:  # ipywidgets' FileUpload: a button that opens the chooser
+        page.click(".submit-upload")
+    chooser.value.set_files(files=[{"name": name, "mimeType": "text/csv", "buffer": content.encode("utf-8")}])
+    page.wait_for_selector(f"text=Fichier choisi : {name}")
+    box = page.locator("input[type=checkbox]")
+    if box.is_checked() != replace:
+        box.click()
+    page.click("button:has-text('Vérifier le fichier')")
+    return next_outcome(page)
+
+
+def next_outcome(page) -> str:
+    """The text of the page's next outcome (each one is numbered: data-sequence)."""
+    page.sequence = getattr(page, "sequence", 0) + 1
+    return page.wait_for_selector(f".submit-outcome[data-sequence='{page.sequence}']", timeout=120000).inner_text()
+
+
+@pytest.mark.browser
+def test_a_lead_submits_in_the_browser_and_every_refusal_writes_nothing(desk_server, page):
+    server, root = desk_server, desk_server["root"]
+    open_desk(page, server["base"])
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    assert axe_violations(page) == []
+    before = snapshot(root)
+
+    # a wrong secret: refused before the file is even read
+    said = send(page, server, "chiffres.csv", GOOD, "pas-le-bon-code")
+    assert "code incorrect pour la coalition « alpha »" in said
+    assert snapshot(root) == before
+
+    # a file for another coalition: the CLI's message, row and column
+    said = send(page, server, "beta.csv", OTHER_COALITION, server["secret"])
+    assert "beta.csv, row 2, column 'coalition': found 'beta', expected 'alpha'" in said
+    assert snapshot(root) == before
+
+    # three bad rows: each one with its spreadsheet row and column, as `observatory import` words it
+    said = send(page, server, "trois-erreurs.csv", THREE_BAD, server["secret"])
+    assert "3 problème(s) dans le fichier : rien n'a été écrit" in said
+    assert "trois-erreurs.csv, row 2, column 'value': found '3OO'" in said
+    assert "trois-erreurs.csv, row 3, column 'territory': found 'atlantis'" in said
+    assert "trois-erreurs.csv, row 5, column 'date': found '31/02/2021'" in said
+    assert page.locator("button:has-text('Confirmer l\\'envoi')").is_disabled()
+    assert snapshot(root) == before
+    cli = observatory("import", "--root", str(root), str(_written(server, "trois-erreurs.csv", THREE_BAD)),
+                      "--coalition", "alpha")
+    for line in cli.stderr.splitlines()[:-1]:  # the same lines as the command (less its last, the count)
+        assert line in said, line
+
+    # a good file: a preview, nothing written until confirmed
+    said = send(page, server, "chiffres.csv", GOOD, server["secret"])
+    assert "2 chiffre(s) à ajouter, 0 à remplacer" in said
+    rows = page.locator("table.preview tbody tr")
+    assert rows.count() == 2 and "people-trained" in rows.nth(0).inner_text()
+    assert snapshot(root) == before
+    assert axe_violations(page) == []
+    screenshot(page, "submit-preview-fr")
+    page.click("button:has-text('Confirmer l\\'envoi')")
+    done = next_outcome(page)
+    assert "Enregistré : 2 chiffre(s) ajouté(s)" in done
+    assert "coalition:alpha" in done and "territory:rennes" in done and "programme" in done
+    screenshot(page, "submit-done-fr")
+    alpha = (root / "data" / "observations" / "alpha.csv").read_text(encoding="utf-8")
+    assert "people-trained,rennes,2021-12-31,300,alpha,Registre 2021" in alpha
+    kept = list((root / "data" / "submissions" / "alpha").glob("*.csv"))
+    assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == GOOD
+    history = (root / "data" / "history.csv").read_text(encoding="utf-8")
+    assert history.count("chiffres.csv") == 2
+    events = (server["leads"] / "audit.csv").read_text(encoding="utf-8")
+    assert ",alpha,refused-secret," in events and ",alpha,submitted," in events
+    # the secret is nowhere in the data root, only its hash beside the audit
+    assert not any(server["secret"].encode() in p.read_bytes() for p in root.rglob("*") if p.is_file())
+    assert server["secret"] not in (server["leads"] / "secrets.json").read_text()
+
+    # undo, from the same page
+    page.click("button:has-text('Annuler mon dernier dépôt')")
+    assert "Dépôt annulé" in next_outcome(page)
+    assert "300" not in (root / "data" / "observations" / "alpha.csv").read_text(encoding="utf-8")
+    assert page.problems == [] and page.outside_requests == []
+
+
+def _written(server, name: str, content: str) -> Path:
+    path = server["files"] / name
+    path.write_text(content, encoding="utf-8")
+    return path
+
+
+@pytest.mark.browser
+def test_the_page_speaks_english_when_asked(desk_server, page):
+    open_desk(page, desk_server["base"])
+    page.click("button:has-text('English')")
+    page.wait_for_selector("text=Check the file")
+    assert page.locator("text=Submit figures").count() >= 1
+    page.keyboard.press("Tab")  # reachable by keyboard: the focus moves into the form
+    assert page.evaluate("document.activeElement && document.activeElement.tagName") in ("BUTTON", "SELECT", "INPUT",
+                                                                                         "A")
+    assert axe_violations(page) == []
+    screenshot(page, "submit-en")
+
+
+def test_without_submissions_there_is_no_upload_page(tmp_path):
+    from observatory.serve import notebooks_served
+
+    served = notebooks_served(tmp_path / "off", submissions=False)
+    assert "submit.ipynb" not in {p.name for p in served.iterdir()}
+    assert "explorer.ipynb" in {p.name for p in served.iterdir()}
+    assert "submit.ipynb" in {p.name for p in notebooks_served(tmp_path / "on", submissions=True).iterdir()}
+
+
+# --- the desk's rules, without a browser ------------------------------------------------------------
+
+@pytest.fixture
+def desk(root_copy, tmp_path):
+    from observatory.leads import Leads
+    from observatory.submit import Desk
+
+    secret = Leads.of(root_copy, tmp_path / "leads").create("alpha")
+    return Desk(root_copy, None, tmp_path / "leads"), secret
+
+
+def test_a_secret_is_stored_hashed_and_guessing_is_refused(desk, root_copy):
+    from observatory.leads import MAX_FAILURES, WINDOW
+
+    the_desk, secret = desk
+    stored = json.loads((the_desk.leads.where / "secrets.json").read_text())
+    assert secret not in json.dumps(stored) and set(stored) == {"alpha"}
+    assert oct((the_desk.leads.where / "secrets.json").stat().st_mode & 0o777) == "0o600"
+    now = dt.datetime.now(dt.timezone.utc)
+    for _ in range(MAX_FAILURES):
+        with pytest.raises(Exception, match="wrong secret"):
+            the_desk.leads.check("alpha", "guess", now)
+    with pytest.raises(Exception, match="too many wrong secrets"):
+        the_desk.leads.check("alpha", secret, now)  # even the right one, for a while
+    the_desk.leads.check("alpha", secret, now + WINDOW)
+    with pytest.raises(Exception, match="has no secret yet"):
+        the_desk.leads.check("beta", secret)
+
+
+def test_bad_files_get_the_cli_messages_and_write_nothing(desk, root_copy):
+    from observatory.submit import MAX_UPLOAD
+
+    the_desk, secret = desk
+    before = snapshot(root_copy)
+    cases = {
+        "notes.pdf": (b"%PDF-1.4", "expected an .xlsx workbook or a .csv file"),
+        "big.csv": (b"x" * (MAX_UPLOAD + 1), "expected at most 5,242,880 bytes"),
+        "binary.xlsx": (b"\x00\x01garbage", "not an .xlsx workbook"),
+    }
+    for name, (content, expected) in cases.items():
+        outcome = the_desk.check("alpha", secret, name, content, False)
+        assert not outcome.ok and any(expected in p for p in outcome.problems), (name, outcome)
+    assert snapshot(root_copy) == before
+
+
+def test_a_confirmation_needs_the_same_file_checked_on_the_same_data(desk, root_copy):
+    the_desk, secret = desk
+    content = GOOD.encode()
+    checked = the_desk.check("alpha", secret, "chiffres.csv", content, False)
+    assert checked.ok and checked.token
+    before = snapshot(root_copy)
+    other = the_desk.confirm("alpha", secret, "chiffres.csv", content.replace(b"300", b"301"), False, checked.token)
+    assert not other.ok and snapshot(root_copy) == before
+    # the data changed between the check and the confirmation (another submission): nothing written
+    figures = root_copy / "data" / "observations" / "figures.csv"
+    figures.write_bytes(figures.read_bytes().replace(b"\n", b"\r\n"))
+    changed = snapshot(root_copy)
+    late = the_desk.confirm("alpha", secret, "chiffres.csv", content, False, checked.token)
+    assert not late.ok and "the data changed since the file was checked" in " ".join(late.problems)
+    assert snapshot(root_copy) == changed
