@@ -4,6 +4,7 @@ target reached equals the published « pourcentage de la cible » for every terr
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,41 @@ def test_not_a_barometre_file(root_copy, tmp_path, cli):
     code, _, err = cli("import-source", "barometre", other, "--coalition", "alpha", "--root", root_copy,
                        "--accept-suggested")
     assert code == 1 and "autre.csv, row 1, column 'mesure': found (empty), expected the columns of a Baromètre" in err
+
+
+# The command that made the shipped figures (README, « Real figures »): the programme's territories only, the
+# digital and public-service indicators, the fibre series joined to the root's fibre-coverage-share.
+SHIPPED_OPTIONS = ["--figures-only", "--known-territories", "--same-as", "taux-deploiement-fibre=fibre-coverage-share",
+                   "--accept-suggested", *[part for source in ("taux-deploiement-fibre", "nb-labellisations-france-services",
+                                                               "tx-transparence-resultats", "tx-adhesion-etat-civil",
+                                                               "tx-satisfaction-usagers-services-publics")
+                                           for part in ("--only", source)]]
+
+
+def test_the_shipped_figures_are_what_the_importer_makes_of_the_published_files(tmp_path, cli):
+    """Every real figure the site shows can be made again from the public files, byte for byte."""
+    import shutil
+
+    root = tmp_path / "root"
+    shutil.copytree(REPO / "data", root / "data")
+    shutil.copytree(REPO / "indicators", root / "indicators")
+    shipped = {p.name: p.read_bytes() for p in (REPO / "data" / "observations").glob("barometre-*.csv")}
+    assert set(shipped) == {"barometre-country.csv", "barometre-region.csv", "barometre-departement.csv"}
+    for path in (root / "data" / "observations").glob("barometre-*"):
+        path.unlink()
+    for path in (root / "indicators").glob("*/barometre-*.yml"):
+        path.unlink()
+    for path in (FILES["country"], FILES["region"], FILES["departement"]):
+        code, _, err = cli("import-source", "barometre", path, "--root", root, *SHIPPED_OPTIONS)
+        assert code == 0, err
+    for name, content in shipped.items():
+        assert (root / "data" / "observations" / name).read_bytes() == content, name
+    # and the figures are the published ones: Bretagne's fibre roll-out, as the regional file gives it
+    published = next(r for r in csv.DictReader(FILES["region"].open(encoding="utf-8"))
+                     if r["id_indicateur"] == "taux-deploiement-fibre" and r["code_region"] == "53")
+    ours = {(r["date"], float(r["value"])) for r in csv.DictReader(io.StringIO(shipped["barometre-region.csv"].decode()))
+            if r["indicator"] == "fibre-coverage-share" and r["territory"] == "bretagne"}
+    assert ours == {(published["date_valeur_initiale"], float(published["valeur_initiale"])),
+                    (published["date_valeur_actuelle"], float(published["valeur_actuelle"]))}
+    demonstration = (REPO / "data" / "observations" / "demonstration.csv").read_text(encoding="utf-8")
+    assert "fibre-coverage-share" not in demonstration  # no made-up value beside the real series

@@ -57,6 +57,19 @@ def _keys(name: str) -> dict:
     return keys
 
 
+# What the data package says of each licence id the data files use (SPDX ids): a reader follows the path.
+LICENCES = {
+    "etalab-2.0": {"title": "Licence Ouverte / Open Licence 2.0 (Etalab)",
+                   "path": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"},
+    "CC0-1.0": {"title": "Creative Commons Zero 1.0", "path": "https://creativecommons.org/publicdomain/zero/1.0/"},
+    "MIT": {"title": "MIT License", "path": "https://opensource.org/license/mit"},
+}
+
+
+def licence(name: str) -> dict:
+    return {"name": name, **LICENCES.get(name, {})}
+
+
 def _provenance(results: Results, name: str) -> dict:
     """The licences and sources of a table's rows: its datasets' (observations), the register's, or the
     package's own (computed tables)."""
@@ -65,7 +78,7 @@ def _provenance(results: Results, name: str) -> dict:
         sources = sorted({s for s in results.assessments.get("source", pd.Series(dtype=object)).dropna()})
         if not sources:
             return {}
-        return {"licenses": [{"name": JGMD["license"]}] if any("JustGetMyData" in s for s in sources) else [],
+        return {"licenses": [licence(JGMD["license"])] if any("JustGetMyData" in s for s in sources) else [],
                 "sources": [JGMD if "JustGetMyData" in s else {"title": s} for s in sources]}
     if name == "observations" and len(results.observations):
         datasets = datasets[datasets["dataset"].isin(set(results.observations["dataset"]))]
@@ -75,7 +88,7 @@ def _provenance(results: Results, name: str) -> dict:
                for row in datasets.itertuples() if not row.dataset.startswith("self-data")]
     described = {}
     if licences:
-        described["licenses"] = [{"name": lic} for lic in licences]
+        described["licenses"] = [licence(lic) for lic in licences]
     if sources:
         described["sources"] = sources
     return described
@@ -108,5 +121,5 @@ def datapackage(results: Results, resources: dict[str, str], title: str) -> dict
         "resources": described,
     }
     if licences:
-        package["licenses"] = [{"name": lic} for lic in licences]
+        package["licenses"] = [licence(lic) for lic in licences]
     return json.loads(json.dumps(package))

@@ -28,7 +28,7 @@ from observatory.submissions import OBSERVATION_COLUMNS, _csv_bytes
 NAME = "barometre"
 SOURCE_NAME = "Baromètre des résultats de l'action publique (Etalab)"
 SOURCE_URL = "https://www.data.gouv.fr"
-LICENSE = "Licence Ouverte 2.0"
+LICENSE = "etalab-2.0"  # SPDX: Licence Ouverte / Open Licence 2.0
 COMMON = ["mesure", "indicateur", "id_indicateur", "valeur_actuelle", "date_valeur_actuelle", "valeur_initiale",
           "date_valeur_initiale", "progression", "pourcentage_progression", "cible", "pourcentage_cible",
           "date_cible", "unite"]
@@ -54,6 +54,7 @@ class Converted:
     targets: list[dict] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # what could not become a target, and why
     level: str = ""
+    left_out: str = ""  # rows of territories the root does not have (--known-territories)
 
 
 def slug(text: str) -> str:
@@ -89,25 +90,43 @@ def read(path: Path) -> tuple[str, list[tuple[int, dict]]]:
     return level_columns[0], [(i, row) for i, row in enumerate(reader, start=2)]
 
 
-def convert(path: Path, coalition: str, territories: list[dict], qualities: dict[str, str]) -> Converted:
-    """The file's content in the observatory's terms; ``qualities`` maps each indicator id to its quality."""
+def convert(path: Path, coalition: str | None, territories: list[dict], qualities: dict[str, str],
+            same_as: dict[str, str] | None = None, known_territories: bool = False,
+            only: list[str] | None = None) -> Converted:
+    """The file's content in the observatory's terms; ``qualities`` maps each indicator id to its quality.
+
+    ``same_as``: source indicator id → an indicator of the root that measures the same series (its
+    figures join that indicator; no definition is written). ``known_territories``: rows for territories
+    not in the root are left out (and counted) instead of adding the territories. ``coalition`` None:
+    figures only, no target.
+    """
     name = path.name
     level_column, rows = read(path)
     level, label_column = LEVELS[level_column]
     out = Converted(level=level)
     places = _Places(territories, out, level, level_column, label_column)
     labels: dict[str, list[str]] = {}
+    same_as = same_as or {}
+    left_out = 0
     for number, row in _distinct(rows):
-        indicator = _indicator_id(labels, row)
-        if indicator not in out.indicators:
+        if only and row["id_indicateur"].strip() not in only:
+            continue
+        indicator = same_as.get(row["id_indicateur"].strip()) or _indicator_id(labels, row)
+        if known_territories and places.known(row) is None:
+            left_out += 1
+            continue
+        if indicator not in out.indicators and row["id_indicateur"].strip() not in same_as:
             out.indicators[indicator] = _definition(indicator, row, _quality(name, indicator, row, qualities))
         territory = places.of(row)
         initial = _number(row["valeur_initiale"], name, number, "valeur_initiale")
         current = _number(row["valeur_actuelle"], name, number, "valeur_actuelle")
         target = _number(row["cible"], name, number, "cible")
         out.observations += _observations(name, number, row, indicator, territory, initial, current)
-        if target is not None:
+        if target is not None and coalition is not None:
             _add_target(out, name, number, row, indicator, territory, initial, target, label_column)
+    if left_out:
+        out.left_out = f"{name}: {left_out} row(s) for territories not in the data root, left out " \
+                       "(--known-territories)"
     # Observations and targets repeated by the file (two rows for the same figure) are kept once.
     out.observations = list({(o["indicator"], o["territory"], o["date"]): o for o in out.observations}.values())
     out.targets = list({(t["indicator"], t["territory"], t["target"]["date"]): t for t in out.targets}.values())
@@ -177,6 +196,12 @@ class _Places:
         self.used_ids = {t["id"] for t in territories}
         self.france = {t.get("iso_3166"): t["id"] for t in territories if t.get("iso_3166")}.get("FR")
 
+    def known(self, row: dict) -> str | None:
+        """The root's territory of the row, or None when the root does not have it."""
+        if self.level == "country":
+            return self.france
+        return self.by_code.get((self.level, row[self.level_column].strip()))
+
     def of(self, row: dict) -> str:
         if self.level == "country":
             if self.france is None:
@@ -239,10 +264,28 @@ class Barometre:
                             help="the quality of an indicator of the file (repeatable)")
         parser.add_argument("--accept-suggested", action="store_true",
                             help="use the observatory's suggested quality for every indicator not given")
+        parser.add_argument("--figures-only", action="store_true",
+                            help="import the published figures only, no target (then --coalition is not needed)")
+        parser.add_argument("--known-territories", action="store_true",
+                            help="leave out the rows of territories the data root does not have (instead of "
+                                 "adding them)")
+        parser.add_argument("--only", action="append", metavar="SOURCE_ID",
+                            help="import only this indicator of the file (repeatable; default: all)")
+        parser.add_argument("--same-as", action="append", metavar="SOURCE_ID=INDICATOR",
+                            help="the file's indicator SOURCE_ID is the root's INDICATOR (same series): its figures "
+                                 "join it, e.g. taux-deploiement-fibre=fibre-coverage-share (repeatable)")
 
     def options(self, args) -> dict:
-        if not args.coalition:
-            raise ObservatoryError("import-source barometre: --coalition ID is required (whose targets these are)")
+        if not args.coalition and not args.figures_only:
+            raise ObservatoryError("import-source barometre: --coalition ID is required (whose targets these are), "
+                                   "or --figures-only")
+        same_as = {}
+        for item in args.same_as or []:
+            if "=" not in item:
+                raise ObservatoryError(f"--same-as {item}: expected SOURCE_ID=INDICATOR, e.g. "
+                                       "taux-deploiement-fibre=fibre-coverage-share")
+            key, value = item.split("=", 1)
+            same_as[key.strip()] = value.strip()
         qualities = {}
         for item in args.quality or []:
             if "=" not in item:
@@ -257,30 +300,40 @@ class Barometre:
                 qualities.setdefault(key, value)
         elif not qualities and sys.stdin.isatty():
             qualities = _ask_qualities(Path(args.file))
-        return {"coalition": args.coalition, "qualities": qualities}
+        return {"coalition": None if args.figures_only else args.coalition, "qualities": qualities,
+                "same_as": same_as, "known_territories": args.known_territories, "only": args.only or None}
 
-    def convert(self, root: Path, path: Path, coalition: str, qualities: dict[str, str]) -> Conversion:
+    def convert(self, root: Path, path: Path, coalition: str | None, qualities: dict[str, str],
+                same_as: dict[str, str] | None = None, known_territories: bool = False,
+                only: list[str] | None = None) -> Conversion:
         existing = load_root(root)
-        if coalition not in set(existing.coalitions["id"]):
+        if coalition is not None and coalition not in set(existing.coalitions["id"]):
             raise ObservatoryError(f"--coalition {coalition}: no such coalition (expected one of "
                                    f"{', '.join(sorted(existing.coalitions['id']))})")
+        unknown = sorted(set((same_as or {}).values()) - set(existing.indicators["id"]))
+        if unknown:
+            raise ObservatoryError(f"--same-as: no indicator {', '.join(unknown)} in the data root (expected one of "
+                                   f"{', '.join(sorted(existing.indicators['id']))})")
         territories = existing.territories.drop(columns=["file", "row"]).to_dict("records")
-        converted = convert(path, coalition, territories, qualities)
+        converted = convert(path, coalition, territories, qualities, same_as, known_territories, only)
         files = _territories_file(root, converted)
         for ident, definition in converted.indicators.items():
             files[f"indicators/{definition['quality']}/{ident}.yml"] = yaml_bytes(definition)
         files.update(_observation_files(path, converted))
-        added, coalition_file = _new_targets(root, coalition, converted)
+        added, coalition_file = _new_targets(root, coalition, converted) if coalition is not None else ([], {})
         files.update(coalition_file)
         return Conversion(files, {"territories": len(converted.territories), "indicators": len(converted.indicators),
                                   "observations": len(converted.observations), "targets": len(added),
-                                  "coalition": coalition, "skipped": converted.skipped})
+                                  "coalition": coalition, "skipped": converted.skipped,
+                                  "left_out": converted.left_out})
 
     def summary(self, file: str, conversion: Conversion, written: bool) -> list[str]:
         facts = conversion.facts
+        targets = f"{facts['targets']} new targets for {facts['coalition']}" if facts["coalition"] else "no target"
         return ([f"imported {file}: {facts['territories']} new territories, {facts['indicators']} indicators, "
-                 f"{facts['observations']} figures, {facts['targets']} new targets for {facts['coalition']}"]
-                + [f"not a target: {line}" for line in facts["skipped"]])
+                 f"{facts['observations']} figures, {targets}"]
+                + [f"not a target: {line}" for line in facts["skipped"]]
+                + ([facts["left_out"]] if facts.get("left_out") else []))
 
 
 PLUGIN = Barometre()
