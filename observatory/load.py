@@ -32,7 +32,7 @@ COALITION_COLUMNS = [
 ]
 TARGET_COLUMNS = [
     "coalition", "indicator", "territory", "baseline_date_text", "baseline_value_text",
-    "target_date_text", "target_value_text", "file", "key",
+    "target_date_text", "target_value_text", "source", "file", "key",
 ]
 TERRITORY_COLUMNS = [*model.TERRITORY_COLUMNS, *model.TERRITORY_CODE_COLUMNS, "file", "row"]
 # The observations as read from data/observations/*.csv: cells as typed (date_text, value_text), with their place.
@@ -573,9 +573,10 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
                 f.fault(key, target, "a mapping {indicator, territory, baseline: {date, value}, target: {date, value}}")
                 continue
             sub = _Fields(target, name, problems, key + ".")
-            sub.check_keys(model.TARGET_KEYS, ())
+            sub.check_keys(model.TARGET_KEYS, model.TARGET_OPTIONAL_KEYS)
+            # source: who states the target (a plan, a law, a published programme); none: an illustrative target
             row = {"coalition": ident, "indicator": sub.text("indicator"), "territory": sub.text("territory"),
-                   "file": name, "key": key}
+                   "source": sub.text("source", False), "file": name, "key": key}
             for point in ("baseline", "target"):
                 value = target.get(point)
                 row[f"{point}_date_text"] = None

@@ -51,6 +51,7 @@ INDICATOR_OPTIONAL = ("limit", "aggregation", "lever", "decimals", "frequency", 
 COALITION_REQUIRED = ("id", "name", "axes", "maturity", "levers", "leads", "partners", "territories", "intention", "targets")
 COALITION_OPTIONAL = ()
 TARGET_KEYS = ("indicator", "territory", "baseline", "target")
+TARGET_OPTIONAL_KEYS = ("source",)  # who states the target; without it the target is illustrative
 TARGET_POINT_KEYS = ("date", "value")
 
 # data/territories.csv

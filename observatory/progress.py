@@ -37,7 +37,7 @@ PROGRESS_COLUMNS = [
     "coalition", "indicator", "quality", "territory", "baseline_date", "baseline_value", "target_date",
     "target_value", "latest_date", "latest_value", "progress", "status", "pace_ratio", "expected_value",
     "direction", "unit", "latest_source", "latest_file", "latest_row", "demonstration", "target_file",
-    "target_key",
+    "target_key", "target_source",
 ]
 SUMMARY_COLUMNS = ["scope", "scope_id", "quality", "targets", *model.STATUSES, "mean_progress"]
 
@@ -83,6 +83,8 @@ def compute_progress(root: ValidRoot) -> pd.DataFrame:
     frame["unit"] = frame["indicator"].map(info["unit"])
     frame["target_file"] = targets["file"]
     frame["target_key"] = targets["key"]
+    # Who states the target; empty: no source does, the target is illustrative (the pages say so).
+    frame["target_source"] = targets["source"] if "source" in targets else None
 
     gap = frame["target_value"] - frame["baseline_value"]
     moved = frame["latest_value"] - frame["baseline_value"]

@@ -228,3 +228,23 @@ def test_every_chart_says_in_words_what_it_shows_and_its_figures():
     assert "31 déc. 2020 : 3,3; 31 déc. 2021 : 3,7" in timeline.summary  # the figures, French-formatted
     english = dashboard.coalition_page("alpha", "en", root=str(FIXTURE_ROOT)).compass()
     assert "In brief:" in english.html and "Empowering: 50" in english.summary
+
+
+def test_a_target_no_source_states_is_marked_illustrative(root_copy):
+    """A target says who states it (`source:`); the others are marked illustrative, and the page counts them."""
+    alpha = root_copy / "data" / "coalitions" / "alpha.yml"
+    text = alpha.read_text(encoding="utf-8")
+    first = "  - indicator: people-trained\n    territory: rennes\n"
+    assert first in text
+    alpha.write_text(text.replace(first, first + "    source: Plan local d'inclusion numérique <b>2020</b>\n", 1),
+                     encoding="utf-8")
+    total = len([line for line in text.splitlines() if line.startswith("  - indicator:")])
+    html = str(dashboard.coalition_page("alpha", "fr", root=str(root_copy)).targets_table())
+    assert "fixée par : Plan local d&#x27;inclusion numérique &lt;b&gt;2020&lt;/b&gt;" in html  # escaped
+    assert html.count("cible illustrative") == total - 1
+    assert f"{total - 1} des {total} cibles de cette page sont illustratives" in html
+    english = str(dashboard.coalition_page("alpha", "en", root=str(root_copy)).targets_table())
+    assert f"{total - 1} of the {total} targets on this page are illustrative" in english
+    assert "stated by: Plan local" in english
+    plain = str(dashboard.coalition_page("alpha", "fr", root=str(FIXTURE_ROOT)).targets_table())
+    assert "Les cibles de cette page sont illustratives" in plain

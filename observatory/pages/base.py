@@ -159,6 +159,7 @@ class Page:
                 **{k: row[k] for k in ("quality", "baseline_value", "baseline_date", "target_value", "target_date",
                                        "latest_value", "latest_date", "latest_source", "progress", "status")},
                 "latest_submitted": row.get("latest_submitted"),
+                "target_source": row.get("target_source") if isinstance(row.get("target_source"), str) else None,
                 "indicator": self.name(ind), "unit": unit_of(ind, self.lang),
                 "decimals": ind["decimals"] if not pd.isna(ind["decimals"]) else None,
                 "territory_href": self.href("territory", row["territory"]),
@@ -166,7 +167,17 @@ class Page:
                 "coalition_href": self.href("coalition", row["coalition"]),
                 "coalition_name": coalitions.get(row["coalition"], row["coalition"]),
             })
-        return self.render("targets.html.j2", head=head, rows=rows, show_coalition=show_coalition)
+        return self.render("targets.html.j2", head=head, rows=rows, show_coalition=show_coalition,
+                           illustrative=self._illustrative_note(rows))
+
+    def _illustrative_note(self, rows: list[dict]) -> str | None:
+        """Says how many of the page's targets no source states (None when every target has its source)."""
+        count, total = sum(1 for r in rows if not r["target_source"]), len(rows)
+        if not count:
+            return None
+        if count == total:
+            return self.t("target_alone_illustrative" if total == 1 else "targets_all_illustrative")
+        return self.t("targets_illustrative_one" if count == 1 else "targets_illustrative", count=count, total=total)
 
     def missing(self) -> Fragment:
         progress = self.results.progress

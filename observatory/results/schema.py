@@ -24,7 +24,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "target_date": D, "target_value": N, "latest_date": D, "latest_value": N, "progress": N, "status": S,
         "pace_ratio": N, "expected_value": N, "direction": S, "unit": S, "latest_source": S, "latest_file": S,
         "latest_row": N,  # empty when the target has no figure yet
-        "demonstration": B, "target_file": S, "target_key": S, "latest_submitted": S,
+        "demonstration": B, "target_file": S, "target_key": S, "target_source": S,
+        "latest_submitted": S,
     },
     # Status counts and mean progress per scope and quality.
     "compass": {"scope": S, "scope_id": S, "quality": S, "targets": I, **{status: I for status in model.STATUSES},
