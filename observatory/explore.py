@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from observatory import dashboard, figures, model
 from observatory import results as results_module
-from observatory.i18n import quality_name, t
+from observatory.i18n import place_name, quality_name, sort_key, t
 from observatory.pages.base import Page
 from observatory.pages.markup import esc
 
@@ -37,8 +37,8 @@ class Explorer:
         else:
             with_data = set(self.results.progress["territory"]) | set(self.results.observations["territory"])
             frame = self.results.territories[self.results.territories["id"].isin(with_data)]
-            pairs = list(zip(frame["name"], frame["id"]))
-        return sorted(pairs, key=lambda pair: pair[0].lower())
+            pairs = [(place_name(r, self.lang), r["id"]) for _, r in frame.iterrows()]
+        return sorted(pairs, key=lambda pair: sort_key(pair[0]))
 
     def quality_choices(self) -> list[tuple[str, str]]:
         return [(t("all_qualities", self.lang), ALL)] + [

@@ -34,7 +34,8 @@ TARGET_COLUMNS = [
     "coalition", "indicator", "territory", "baseline_date_text", "baseline_value_text",
     "target_date_text", "target_value_text", "source", "file", "key",
 ]
-TERRITORY_COLUMNS = [*model.TERRITORY_COLUMNS, *model.TERRITORY_CODE_COLUMNS, "file", "row"]
+TERRITORY_COLUMNS = [*model.TERRITORY_COLUMNS, *model.TERRITORY_CODE_COLUMNS, *model.TERRITORY_OPTIONAL_COLUMNS,
+                     "file", "row"]
 # The observations as read from data/observations/*.csv: cells as typed (date_text, value_text), with their place.
 OBSERVATION_ROW_COLUMNS = [
     "indicator", "territory", "date_text", "value_text", "coalition", "source", "comment", "file", "row",
@@ -507,7 +508,8 @@ def load_territories(root: Path, problems: list[Problem]) -> pd.DataFrame:
         return pd.DataFrame(columns=TERRITORY_COLUMNS)
     header, body = read
     name = rel(path, root)
-    if not _check_header(name, header, model.TERRITORY_COLUMNS, model.TERRITORY_CODE_COLUMNS, problems):
+    if not _check_header(name, header, model.TERRITORY_COLUMNS,
+                         (*model.TERRITORY_CODE_COLUMNS, *model.TERRITORY_OPTIONAL_COLUMNS), problems):
         return pd.DataFrame(columns=TERRITORY_COLUMNS)
     rows = _records_to_rows(name, header, body, problems)
     frame = pd.DataFrame(rows).reindex(columns=TERRITORY_COLUMNS)

@@ -57,6 +57,8 @@ TARGET_POINT_KEYS = ("date", "value")
 # data/territories.csv
 TERRITORY_COLUMNS = ("id", "name", "level", "parent")
 TERRITORY_CODE_COLUMNS = ("code_insee", "siren", "iso_3166")
+# The territory's name in English where it differs (Belgique → Belgium); empty: the name serves both languages.
+TERRITORY_OPTIONAL_COLUMNS = ("name_en",)
 
 # data/observations/*.csv
 OBSERVATION_REQUIRED = ("indicator", "territory", "date", "value")

@@ -23,7 +23,7 @@ from pathlib import Path
 from observatory import results as results_module
 from observatory.dashboard import esc
 from observatory.errors import ObservatoryError
-from observatory.i18n import LANGS, t
+from observatory.i18n import LANGS, place_name, sort_key, t
 
 KINDS = {"coalition": "coalitions", "territory": "territories"}
 
@@ -92,7 +92,7 @@ def title_of(spec: PageSpec, results: results_module.Results) -> str:
         return f"{row[f'name_{spec.lang}'] or row['name_fr']} — {site}"
     if spec.kind == "territory":
         row = results.territories[results.territories["id"] == spec.ident].iloc[0]
-        return f"{row['name']} — {site}"
+        return f"{place_name(row, spec.lang)} — {site}"
     if spec.kind == "self-data":
         return f"{t('self_data_title', spec.lang)} — {site}"
     return site
@@ -169,7 +169,7 @@ def nav_script(results: results_module.Results, pages: list[PageSpec], lang: str
         for spec in pages:
             if spec.kind == kind and spec.lang == lang:
                 items.append([title_of(spec, results).rsplit(" — ", 1)[0], spec.html_path()])
-        items.sort(key=lambda item: item[0].lower())
+        items.sort(key=lambda item: sort_key(item[0]))
         menus.append({"label": label, "items": items})
     links = [[t("self_data", lang), spec.html_path()] for spec in pages
              if spec.kind == "self-data" and spec.lang == lang]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from observatory.errors import InvalidDataRoot, ObservatoryError
-from observatory.i18n import t
+from observatory.i18n import place_name, sort_key, t
 from observatory.leads import Leads, SecretRefused
 from observatory.submissions import InvalidRootBeforeImport
 
@@ -66,7 +66,7 @@ class Desk:
         """(name in the page's language, id) of every coalition, by name."""
         self._names()
         return sorted(((name, ident) for (kind, ident), name in self.names.items() if kind == "coalition"),
-                      key=lambda pair: pair[0].casefold())
+                      key=lambda pair: sort_key(pair[0]))
 
     def _names(self) -> None:
         from observatory.load import load_root
@@ -74,7 +74,7 @@ class Desk:
         loaded = load_root(self.root)
         self.names = {("coalition", str(r["id"])): str(r.get(f"name_{self.lang}") or r["name_fr"])
                       for _, r in loaded.coalitions.iterrows()}
-        self.names.update({("territory", str(r["id"])): str(r["name"]) for _, r in loaded.territories.iterrows()})
+        self.names.update({("territory", str(r["id"])): place_name(r, self.lang) for _, r in loaded.territories.iterrows()})
 
     def page_title(self, key: str) -> str:
         """A page's name as the site's menus give it: « Coalition Name », « Territoire Name », « Programme »."""

@@ -248,3 +248,24 @@ def test_a_target_no_source_states_is_marked_illustrative(root_copy):
     assert "stated by: Plan local" in english
     plain = str(dashboard.coalition_page("alpha", "fr", root=str(FIXTURE_ROOT)).targets_table())
     assert "Les cibles de cette page sont illustratives" in plain
+
+
+def test_english_pages_name_territories_in_english_and_menus_sort_as_readers_expect(root_copy):
+    from observatory import i18n, site
+
+    territories = root_copy / "data" / "territories.csv"
+    lines = territories.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",name_en"
+    lines = [lines[0]] + [line + (",Brittany" if line.startswith("bretagne,") else ",") for line in lines[1:]]
+    territories.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    english = dashboard.territory_page("bretagne", "en", root=str(root_copy))
+    french = dashboard.territory_page("bretagne", "fr", root=str(root_copy))
+    assert english.title() == "Brittany" and french.title() == "Bretagne"
+    assert "Brittany" in str(dashboard.coalition_page("alpha", "en", root=str(root_copy)).targets_table())
+    assert "Brittany" not in str(dashboard.coalition_page("alpha", "fr", root=str(root_copy)).targets_table())
+    names = ["Occitanie", "Île-de-France", "Hauts-de-France", "Auvergne-Rhône-Alpes", "éducation"]
+    assert sorted(names, key=i18n.sort_key) == ["Auvergne-Rhône-Alpes", "éducation", "Hauts-de-France",
+                                                "Île-de-France", "Occitanie"]
+    everything = results.from_root(root_copy)
+    script = site.nav_script(everything, site.all_pages(everything, ("en",)), "en")
+    assert "Brittany" in script and "Bretagne" not in script

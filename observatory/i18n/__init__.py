@@ -53,6 +53,22 @@ def t(key: str, lang: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def place_name(row, lang: str) -> str:
+    """A territory's name in ``lang``: its ``name_en`` on English pages where the data give one, else its name."""
+    if lang == "en":
+        english = row.get("name_en")
+        if isinstance(english, str) and english.strip():
+            return english
+    return row["name"]
+
+
+def sort_key(text: str) -> str:
+    """Alphabetical order as readers expect it: accents and case aside (Île-de-France among the I's)."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", str(text)) if not unicodedata.combining(c)).casefold()
+
+
 def name_of(group: str, key: str, lang: str) -> str:
     """The name of ``key`` in a closed vocabulary (``level_names``…), or the key itself when it has none."""
     return catalogue(lang).get(f"{group}.{key}", key)

@@ -66,7 +66,7 @@ class Page:
 
     @property
     def territory_names(self) -> dict[str, str]:
-        return dict(zip(self.results.territories["id"], self.results.territories["name"]))
+        return {r["id"]: i18n.place_name(r, self.lang) for _, r in self.results.territories.iterrows()}
 
     def has_page(self, kind: str, ident: str) -> bool:
         """Does the site have a page for this coalition or territory? (territories: only those with data)"""

@@ -139,15 +139,15 @@ def legend(lang: str) -> str:
             f'<li><span class="swatch ring"></span>{esc(i18n.t("map_metropole", lang))}</li></ul>')
 
 
-def places_of(territories: pd.DataFrame, compass_all: pd.DataFrame, href) -> dict[str, Place]:
+def places_of(territories: pd.DataFrame, compass_all: pd.DataFrame, href, lang: str = "fr") -> dict[str, Place]:
     figures = shares(compass_all)
-    return {row.id: Place(row.id, row.name, *figures.get(row.id, (None, 0)), href(row.id))
-            for row in territories.itertuples()}
+    return {row["id"]: Place(row["id"], i18n.place_name(row, lang), *figures.get(row["id"], (None, 0)),
+                             href(row["id"])) for _, row in territories.iterrows()}
 
 
 def france_map(territories: pd.DataFrame, compass_all: pd.DataFrame, lang: str, href) -> str:
     """Both maps (régions, départements), the legend, the attribution and the figures as text."""
-    places = places_of(territories, compass_all, href)
+    places = places_of(territories, compass_all, href, lang)
     french = territories[territories["code_insee"].notna() & (territories["code_insee"] != "")]
     codes = {level: dict(zip(group["id"], group["code_insee"]))
              for level, group in french.groupby("level")}
@@ -166,7 +166,7 @@ def france_map(territories: pd.DataFrame, compass_all: pd.DataFrame, lang: str, 
         for level in ("regions", "departements"))
     shown = [p for p in places.values() if p.share is not None and p.id in
              set(codes.get("region", {})) | set(codes.get("departement", {})) | {p.id for p, _, _ in points}]
-    summary = "".join(f"<li>{esc(_label(p, lang))}</li>" for p in sorted(shown, key=lambda p: p.name))
+    summary = "".join(f"<li>{esc(_label(p, lang))}</li>" for p in sorted(shown, key=lambda p: i18n.sort_key(p.name)))
     return (f'<section class="obs territory-map" aria-labelledby="territory-map-title">'
             f'<h2 id="territory-map-title">{esc(i18n.t("territory_map", lang))}</h2>'
             f'<p class="small">{esc(i18n.t("map_intro", lang))}</p>'

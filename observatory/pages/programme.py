@@ -64,6 +64,7 @@ class ProgrammePage(Page):
                     for _, r in group.sort_values("id").iterrows()]})
         places = self.results.territories
         with_data = places[places["id"].map(lambda i: self.has_page("territory", i))]
-        territories = [{"href": self.href("territory", r["id"]), "name": r["name"], "level": r["level"]}
-                       for _, r in with_data.sort_values("name").iterrows()]
+        territories = sorted(({"href": self.href("territory", r["id"]), "name": i18n.place_name(r, self.lang),
+                               "level": r["level"]} for _, r in with_data.iterrows()),
+                             key=lambda place: i18n.sort_key(place["name"]))
         return self.render("directory.html.j2", maturities=maturities, territories=territories)

@@ -17,7 +17,7 @@ class TerritoryPage(ProfilePage):
     table = "territories"
 
     def title(self) -> str:
-        return self.profile["name"]
+        return i18n.place_name(self.profile, self.lang)
 
     def more_key_figures(self) -> str:
         return f", {len(self.results.observations)} figures"
@@ -29,7 +29,7 @@ class TerritoryPage(ProfilePage):
             self.fact(self.t("territory"), [i18n.name_of("level_names", p["level"], self.lang)]),
             self.fact(self.t("codes"), [f"{label} {p[c]}" for c, label in CODES if p.get(c)], sep=" · "),
             self.fact(self.t("coalitions"), [(self.href("coalition", c), names[c])
-                                             for c in sorted(names, key=lambda c: names[c].lower())]),
+                                             for c in sorted(names, key=lambda c: i18n.sort_key(names[c]))]),
         ]
         if p.get("parent"):
             # A link to the parent's page where the site has one; "part of" in words, not a bare "⊂".
@@ -45,7 +45,7 @@ class TerritoryPage(ProfilePage):
         out = []
         for indicator, series in wide.groupby("indicator", sort=True):
             fig = figures.timeline(series, self.results.progress.iloc[0:0], indicators.loc[indicator],
-                                   self.profile["name"], self.lang)
+                                   i18n.place_name(self.profile, self.lang), self.lang)
             out.append(self.chart(fig))
         return out or [self.render("note.html.j2", text="—", class_="small")]
 
@@ -57,10 +57,10 @@ class TerritoryPage(ProfilePage):
         for _, place in near.iterrows():
             if place["id"] in stats.index:
                 s = stats.loc[place["id"]]
-                rows.append({"name": place["name"], "targets": int(s["targets"]),
+                rows.append({"name": i18n.place_name(place, self.lang), "targets": int(s["targets"]),
                              "good": int(s["achieved"] + s["on_track"]), "mean": s["mean_progress"]})
             else:
-                rows.append({"name": place["name"], "targets": 0, "good": 0, "mean": float("nan")})
+                rows.append({"name": i18n.place_name(place, self.lang), "targets": 0, "good": 0, "mean": float("nan")})
             rows[-1]["here"] = place["id"] == self.ident
-        rows.sort(key=lambda r: (-(r["mean"] if not math.isnan(r["mean"]) else -1), r["name"]))
+        rows.sort(key=lambda r: (-(r["mean"] if not math.isnan(r["mean"]) else -1), i18n.sort_key(r["name"])))
         return self.render("siblings.html.j2", rows=rows)

@@ -47,7 +47,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "leads": A,  # "name (organisation)": never an email
         "partners": A, "territories": A, "intention": S,
     },
-    "territories": {"id": S, "name": S, "level": S, "parent": S, "code_insee": S, "siren": S, "iso_3166": S},
+    "territories": {"id": S, "name": S, "level": S, "parent": S, "code_insee": S, "siren": S, "iso_3166": S,
+                    "name_en": S},
     "datasets": {
         "dataset": S, "file": S, "title_fr": S, "title_en": S, "description_fr": S, "description_en": S,
         "demonstration": B, "license": S, "source": S,
