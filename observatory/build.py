@@ -97,6 +97,9 @@ def _digest_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+PLOTLY_LOCALE_FR = "plotly-locale-fr.js"
+
+
 def _plotly_js() -> Path:
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
@@ -228,6 +231,8 @@ def _write_assets(results: results_module.Results, out: Path, pages: list[site.P
         site.write_if_changed(out / ("404.html" if lang == "fr" else f"{lang}/404.html"),
                               site.not_found_html(lang, langs).encode("utf-8"))
     site.write_if_changed(assets / "favicon.svg", bundled.asset("favicon.svg"))
+    # plotly.js's French locale (months, days, the mode bar's words): French pages' charts say « janv. 2020 ».
+    site.write_if_changed(assets / PLOTLY_LOCALE_FR, bundled.asset(PLOTLY_LOCALE_FR))
     site.write_if_changed(out / "sitemap.xml", site.sitemap_xml(pages).encode("utf-8"))
 
 
@@ -430,6 +435,7 @@ def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | Non
                         "links": site.prefix(here)},
             resources={"page_lang": spec.lang, "page_title": site.title_of(spec, results),
                        "plotly_js": site.link(here, "assets/plotly.min.js"),
+                       "plotly_locale": site.link(here, f"assets/{PLOTLY_LOCALE_FR}") if spec.lang == "fr" else "",
                        "nav_html": site.nav_html(spec, langs), "footer_html": site.footer_html(spec),
                        "head_html": site.head_html(spec, site.title_of(spec, results).rsplit(" — ", 1)[0], langs),
                        "skip_html": site.skip_html(spec.lang)},

@@ -71,3 +71,23 @@ def test_the_map_of_territories_works_offline_and_leads_to_their_pages(built_sit
     page.wait_for_load_state()
     assert page.url.endswith("/territories/bretagne.html")
     assert page.problems == [] and page.outside_requests == []
+
+
+SHORT_DATES = """() => { const d = document.createElement('div'); d.style.width = '600px'; document.body.appendChild(d);
+  return Plotly.newPlot(d, [{x: ['2021-01-10', '2021-04-20'], y: [1, 2]}], {}, {locale: %s})
+    .then(() => Array.from(d.querySelectorAll('.xtick text')).map(t => t.textContent).join(' ')); }"""
+
+
+def test_charts_speak_the_pages_language(built_site, page):
+    """French pages load plotly.js's French locale and draw their charts with it (months: « Fév », not « Feb »)."""
+    page.goto((built_site / "coalitions" / "alpha.html").as_uri())
+    charts_drawn(page)
+    assert page.evaluate("document.querySelector('.obs-chart')._context.locale") == "fr"
+    french = page.evaluate(SHORT_DATES % "'fr'")
+    assert "Fév 2021" in french and "Feb" not in french, french
+    page.goto((built_site / "en" / "coalitions" / "alpha.html").as_uri())
+    charts_drawn(page)
+    assert page.evaluate("document.querySelector('.obs-chart')._context.locale") == "en"
+    english = page.evaluate(SHORT_DATES % "'en'")
+    assert "Feb" in english, english
+    assert page.problems == [] and page.outside_requests == []

@@ -40,7 +40,8 @@ class Chart:
     def html(self) -> str:
         return str(render("chart.html.j2", div_id=self.div_id, id_json=Markup(json.dumps(self.div_id)),
                           height=int(self.spec.get("layout", {}).get("height", 400)),
-                          spec=Markup(json_for_script(self.spec)), config=Markup(json_for_script(PLOTLY_CONFIG)),
+                          spec=Markup(json_for_script(self.spec)),
+                          config=Markup(json_for_script({**PLOTLY_CONFIG, "locale": self.lang})),
                           summary=self.summary, in_brief=i18n.t("in_brief", self.lang)))
 
     def _repr_mimebundle_(self, include=None, exclude=None):
