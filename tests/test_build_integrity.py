@@ -169,22 +169,37 @@ def test_the_banner_speaks_the_page_language(tmp_path):
 # --- 4. two builds at once take turns ------------------------------------------------------------
 
 def test_two_builds_of_one_folder_take_turns(tmp_path):
+    """A second build of the same folder waits for the first; one that won't wait long says who holds the lock.
+
+    The first build runs here and, once it holds the lock (when it announces its pages), starts the others
+    and waits until the second says it is waiting: the order is certain, however slow the machine."""
+    import threading
+
     out = tmp_path / "site"
     args = ("build", "--root", FIXTURE_ROOT, "--out", out, "--only", "coalition:alpha", "--lang", "fr", "--force")
-    # the first builds every French page, long enough for the others to start meanwhile (a new kernel per page:
-    # with warm kernels it could end before the impatient one has validated the root and asked for the lock)
-    first = subprocess.Popen(_command(*args[:5], "--lang", "fr", "--force", "--jobs", "1", "--engine", "default"),
-                             stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not (out / ".build.lock.holder").exists() and first.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert (out / ".build.lock.holder").exists(), "the first build took no lock"
-    second = subprocess.Popen(_command(*args), stderr=subprocess.PIPE, text=True)
-    impatient = subprocess.run(_command(*args), stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "OBSERVATORY_LOCK_TIMEOUT": "1"})
-    first_err = first.communicate(timeout=300)[1]
-    second_err = second.communicate(timeout=300)[1]
-    assert first.returncode == 0, first_err
+    others: dict = {}
+
+    def inside_the_lock(message: str) -> None:
+        if "dashboards:" not in message or others:
+            return
+        second = subprocess.Popen(_command(*args), stderr=subprocess.PIPE, text=True)
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(second.stderr), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 240
+        while not any("waiting: observatory build (process" in line for line in lines) \
+                and second.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        impatient = subprocess.run(_command(*args), stderr=subprocess.PIPE, text=True,
+                                   env={**os.environ, "OBSERVATORY_LOCK_TIMEOUT": "1"})
+        others.update(second=second, lines=lines, reader=reader, impatient=impatient)
+
+    first = build(FIXTURE_ROOT, out, jobs=1, only=["coalition:alpha"], langs=("fr",), force=True, say=inside_the_lock)
+    assert first.ok and others, "the first build never announced its pages"
+    second, impatient = others["second"], others["impatient"]
+    second.wait(300)
+    others["reader"].join(30)
+    second_err = "".join(others["lines"])
     assert second.returncode == 0, second_err
     assert "waiting: observatory build (process" in second_err
     assert impatient.returncode == 1
