@@ -137,6 +137,14 @@ def test_a_lead_submits_in_the_browser_and_every_refusal_writes_nothing(desk_ser
     for line in cli.stderr.splitlines()[:-1]:  # the same lines as the command (less its last, the count)
         assert line in said, line
 
+    # a file over the page's limit: it reaches the server whole (Voilà's websocket takes it) and is refused
+    from observatory.submit import MAX_UPLOAD
+
+    big = GOOD + "x" * (MAX_UPLOAD - len(GOOD) + 1000)
+    said = send(page, server, "trop-gros.csv", big, server["secret"])
+    assert f"trop-gros.csv: found {len(big.encode()):,} bytes, expected at most {MAX_UPLOAD:,} bytes" in said
+    assert snapshot(root) == before
+
     # a good file: a preview, nothing written until confirmed
     said = send(page, server, "chiffres.csv", GOOD, server["secret"])
     assert "2 chiffre(s) à ajouter, 0 à remplacer" in said
