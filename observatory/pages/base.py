@@ -176,8 +176,10 @@ class Page:
         if not count:
             return None
         if count == total:
-            return self.t("target_alone_illustrative" if total == 1 else "targets_all_illustrative")
-        return self.t("targets_illustrative_one" if count == 1 else "targets_illustrative", count=count, total=total)
+            return self.t("target_alone_illustrative") if total == 1 else self.t("targets_all_illustrative")
+        if count == 1:
+            return self.t("targets_illustrative_one", total=total)
+        return self.t("targets_illustrative", count=count, total=total)
 
     def missing(self) -> Fragment:
         progress = self.results.progress
