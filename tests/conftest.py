@@ -14,9 +14,16 @@ TESTS = Path(__file__).parent
 FIXTURE_ROOT = TESTS / "fixtures" / "root"
 REPO = TESTS.parent
 
-# Validation's cache is off in the tests (in this process and the commands it starts): each test of a
-# message must get it from the real suites, not from an earlier test's run. tests/test_cache.py turns it on.
-os.environ["OBSERVATORY_NO_CACHE"] = "1"
+# Validation's cache is on, in a folder of this session's own (this process and the commands it starts).
+# An entry is keyed by the root's path and every byte of it and of the package: a test's copy of the fixture
+# root, broken or edited, never meets another test's entry, so every message still comes from the real suites;
+# the fixture root itself, validated by many tests and the servers and builds they start, is checked once
+# (a command that starts then skips importing Great Expectations: 8 s each). tests/test_cache.py tests the
+# cache itself, each test in a folder of its own.
+import tempfile  # noqa: E402
+
+os.environ.pop("OBSERVATORY_NO_CACHE", None)
+os.environ["OBSERVATORY_CACHE_DIR"] = tempfile.mkdtemp(prefix="observatory-test-cache-")
 
 
 @pytest.fixture

@@ -101,12 +101,13 @@ def test_serve_listens_on_localhost_only(server):
     assert "Traceback" not in log.read_text()
 
 
-VISITS = 12
+VISITS = 8
 
 
-def test_explorer_renders_twelve_times_in_a_row(server, page):
+def test_explorer_renders_eight_times_in_a_row(server, page):
     """Voilà used to stop streaming now and then (nbclient missed a kernel reply, see
-    observatory/kernel_client.py; 5 visits in 20 stalled): 12 visits in a row, each must show its chart."""
+    observatory/kernel_client.py; 5 visits in 20 stalled): 8 visits in a row (90 % to catch a 1-in-4 stall),
+    each must show its chart."""
     base, _ = server
     stalls, times = [], []
     for visit in range(VISITS):

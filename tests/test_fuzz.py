@@ -30,7 +30,7 @@ YAML_TEXT = st.one_of(
     st.sampled_from(["", "# rien\n", "---\n", "null\n", "[" * 3000 + "]" * 3000]),
 )
 # 20 examples a file: each runs the whole validation (Great Expectations included), about 0.6 s.
-FUZZ = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _check(cli, root):

@@ -250,7 +250,7 @@ CELLS = st.one_of(st.text(max_size=10), st.sampled_from(["", "1 234,5", "3,9", "
                                                          "people-trained", "rennes", "alpha", '"', ";", "\r"]))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.lists(CELLS, max_size=8), max_size=6), separator=st.sampled_from([",", ";"]),
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]), tail=st.binary(max_size=20))
 def test_any_file_ends_in_a_clear_error_or_a_valid_import(tmp_path_factory, cli, rows, separator, encoding, tail):
