@@ -4,7 +4,7 @@ Usage (after `observatory build`, from the repository's root):
 
     .venv/bin/python docs/take_screenshots.py [--site reports] [--out docs/screenshots] [--live]
 
-Each page of the static site in both languages (programme, map, a coalition, a territory, the Self Data
+The top of each page (the first screenful, 1200×900) of the static site in both languages (programme, map, a coalition, a territory, the Self Data
 page); with --live, `observatory serve` is started for the explorer, in both languages.
 """
 
@@ -29,7 +29,7 @@ PAGES = {
 CHROMIUM = "/usr/bin/chromium"
 
 
-def shoot(page, url: str, path: Path, selector: str | None = None, full: bool = True) -> None:
+def shoot(page, url: str, path: Path, selector: str | None = None, full: bool = False) -> None:
     page.goto(url)
     page.wait_for_load_state("load")
     page.wait_for_timeout(800)  # charts draw after load
