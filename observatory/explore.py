@@ -40,6 +40,16 @@ class Explorer:
             pairs = [(place_name(r, self.lang), r["id"]) for _, r in frame.iterrows()]
         return sorted(pairs, key=lambda pair: sort_key(pair[0]))
 
+    def opening(self, scope: str) -> str:
+        """What the explorer shows first at ``scope``: the first choice with targets (an empty compass tells a
+        visitor nothing), else the first choice."""
+        choices = [ident for _, ident in self.choices(scope)]
+        column = {"coalition": "coalition", "territory": "territory"}.get(scope)
+        if column:
+            with_targets = set(self.results.progress[column])
+            choices = [ident for ident in choices if ident in with_targets] or choices
+        return choices[0]
+
     def quality_choices(self) -> list[tuple[str, str]]:
         return [(t("all_qualities", self.lang), ALL)] + [
             (quality_name(q, self.lang), q) for q in model.QUALITIES]
@@ -78,8 +88,8 @@ def app(lang: str = "fr", results_dir: str | None = None, root: str | None = Non
     labelled = {"description_width": "initial"}
     scope = widgets.ToggleButtons(options=scope_labels, value="coalition", description=t("explore_scope", lang),
                                   style=labelled)
-    target = widgets.Dropdown(options=explorer.choices("coalition"), description=t("coalition", lang),
-                              style=labelled, layout=widgets.Layout(width="36em"))
+    target = widgets.Dropdown(options=explorer.choices("coalition"), value=explorer.opening("coalition"),
+                              description=t("coalition", lang), style=labelled, layout=widgets.Layout(width="36em"))
     quality = widgets.Dropdown(options=explorer.quality_choices(), value=ALL, description=t("quality", lang),
                                style=labelled)
     output = widgets.Output()
@@ -94,7 +104,7 @@ def app(lang: str = "fr", results_dir: str | None = None, root: str | None = Non
         target.unobserve(draw, names="value")
         target.options = explorer.choices(change["new"])
         target.description = dict((value, label) for label, value in scope_labels)[change["new"]]
-        target.value = target.options[0][1]
+        target.value = explorer.opening(change["new"])
         target.observe(draw, names="value")
         draw()
 

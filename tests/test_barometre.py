@@ -137,3 +137,16 @@ def test_the_shipped_figures_are_what_the_importer_makes_of_the_published_files(
                     (published["date_valeur_actuelle"], float(published["valeur_actuelle"]))}
     demonstration = (REPO / "data" / "observations" / "demonstration.csv").read_text(encoding="utf-8")
     assert "fibre-coverage-share" not in demonstration  # no made-up value beside the real series
+
+
+@pytest.mark.parametrize("options, expected", [
+    (["--quality", "fibre"], "--quality fibre: expected INDICATOR=QUALITY, e.g. taux-deploiement-fibre=equitable"),
+    (["--quality", "taux-deploiement-fibre=rapide"], "'rapide' is not one of"),
+    (["--same-as", "fibre"], "--same-as fibre: expected SOURCE_ID=INDICATOR"),
+    (["--same-as", "taux-deploiement-fibre=fibre-partout"], "--same-as: no indicator fibre-partout in the data root"),
+], ids=["quality form", "quality name", "same-as form", "same-as unknown"])
+def test_wrong_options_are_named_and_write_nothing(root_copy, cli, options, expected):
+    code, _, err = cli("import-source", "barometre", FILES["country"], "--root", root_copy, "--figures-only",
+                       "--accept-suggested", *options)
+    assert code == 1 and expected in err, err
+    assert not (root_copy / "data" / "observations" / "barometre-country.csv").exists()

@@ -269,3 +269,18 @@ def test_english_pages_name_territories_in_english_and_menus_sort_as_readers_exp
     everything = results.from_root(root_copy)
     script = site.nav_script(everything, site.all_pages(everything, ("en",)), "en")
     assert "Brittany" in script and "Bretagne" not in script
+
+
+def test_the_explorer_opens_on_a_coalition_with_targets(root_copy):
+    """An empty compass tells a visitor nothing: the explorer opens on the first coalition (and territory)
+    that has targets, not on the first name of the list."""
+    from observatory.explore import Explorer
+
+    alpha = root_copy / "data" / "coalitions" / "alpha.yml"
+    text = alpha.read_text(encoding="utf-8")
+    alpha.write_text(text[:text.index("targets:")] + "targets: []\n", encoding="utf-8")  # alpha, first by name: none
+    explorer = Explorer(results.from_root(root_copy), "fr")
+    assert explorer.choices("coalition")[0][1] == "alpha"
+    assert explorer.opening("coalition") == "beta"
+    assert explorer.opening("territory") in set(results.from_root(root_copy).progress["territory"])
+    assert explorer.opening("programme") == "reset"

@@ -279,22 +279,13 @@ class Barometre:
         if not args.coalition and not args.figures_only:
             raise ObservatoryError("import-source barometre: --coalition ID is required (whose targets these are), "
                                    "or --figures-only")
-        same_as = {}
-        for item in args.same_as or []:
-            if "=" not in item:
-                raise ObservatoryError(f"--same-as {item}: expected SOURCE_ID=INDICATOR, e.g. "
-                                       "taux-deploiement-fibre=fibre-coverage-share")
-            key, value = item.split("=", 1)
-            same_as[key.strip()] = value.strip()
-        qualities = {}
-        for item in args.quality or []:
-            if "=" not in item:
-                raise ObservatoryError(f"--quality {item}: expected INDICATOR=QUALITY, e.g. "
-                                       "taux-deploiement-fibre=equitable")
-            key, value = item.split("=", 1)
+        same_as = _pairs("--same-as", args.same_as, "SOURCE_ID=INDICATOR",
+                         "taux-deploiement-fibre=fibre-coverage-share")
+        qualities = _pairs("--quality", args.quality, "INDICATOR=QUALITY", "taux-deploiement-fibre=equitable")
+        for key, value in qualities.items():
             if value not in model.QUALITIES:
-                raise ObservatoryError(f"--quality {item}: '{value}' is not one of {', '.join(model.QUALITIES)}")
-            qualities[key.strip()] = value.strip()
+                raise ObservatoryError(f"--quality {key}={value}: '{value}' is not one of "
+                                       f"{', '.join(model.QUALITIES)}")
         if args.accept_suggested:
             for key, value in SUGGESTED_QUALITIES.items():
                 qualities.setdefault(key, value)
@@ -337,6 +328,17 @@ class Barometre:
 
 
 PLUGIN = Barometre()
+
+
+def _pairs(option: str, items: list[str] | None, form: str, example: str) -> dict[str, str]:
+    """``KEY=VALUE`` options (repeatable) as a mapping; a malformed one is named with the expected form."""
+    pairs = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ObservatoryError(f"{option} {item}: expected {form}, e.g. {example}")
+        key, value = item.split("=", 1)
+        pairs[key.strip()] = value.strip()
+    return pairs
 
 
 def _ask_qualities(path: Path) -> dict[str, str]:
