@@ -83,8 +83,11 @@ def compass(compass_rows: pd.DataFrame, lang: str = "fr", title: str | None = No
         hovertext=hovers, hoverinfo="text", text=labels, name=t("mean_progress", lang),
     ))
     fig.update_layout(
+        # The radial scale runs along the border between the first two qualities, not through the first one's
+        # name at the top (they overlapped): half a sector clockwise from the top.
         polar={"radialaxis": {"range": [0, 100], "ticksuffix": _PERCENT_SUFFIX[lang], "tickvals": [25, 50, 75, 100],
-                              "angle": 90, "tickfont": {"size": 10}},
+                              "angle": 90 - 180 / len(model.QUALITIES), "tickangle": 90 - 180 / len(model.QUALITIES),
+                              "tickfont": {"size": 10}},
                "angularaxis": {"direction": "clockwise", "rotation": 90}},
         showlegend=False,
     )
