@@ -45,6 +45,7 @@ from observatory import results as results_module
 from observatory.i18n import LANGS
 from observatory.fingerprint import PACKAGE, hash_tree, package_files  # noqa: F401 - package_files: tests
 from observatory.locking import build_lock
+from observatory.sitedata import SiteData, computed, site_data
 from observatory.validate import validated
 
 NOTEBOOKS = bundled.notebooks()  # tests point it at a modified copy
@@ -139,80 +140,11 @@ def _page_files(key: str, entry: dict) -> list[str]:
 
 # --- writing the data and the assets -------------------------------------------------------------
 
-def _data_specs(pages: list[site.PageSpec]) -> list[site.PageSpec]:
-    """One spec per page whatever its language: the data are shared by both editions."""
-    seen, specs = set(), []
-    for spec in pages:
-        if (spec.kind, spec.ident) not in seen:
-            seen.add((spec.kind, spec.ident))
-            specs.append(spec.in_lang("fr"))
-    return specs
-
-
-@dataclass
-class _Slice:
-    """A page's slice of the results as CSV bytes, their digest and the date of its latest figure."""
-    tables: dict[str, bytes]
-    digest: str
-    data_as_of: str | None
-
-
-@dataclass
-class _SiteData:
-    """What the build derives from the results before running any page: computed once per build, and kept
-    in the validation cache beside the root's entry, so that a rebuild with nothing changed cuts nothing."""
-    slices: dict[tuple, _Slice]
-    files: dict[str, bytes]  # every data file of the site, relative to the output folder
-
-
-def _site_data(results: results_module.Results, pages: list[site.PageSpec]) -> _SiteData:
-    """Each page's slice (one per kind and ident, whatever the language) and the site's data files:
-    whole results, each page's slice, and their descriptor."""
-    slices: dict[tuple, _Slice] = {}
-    files: dict[str, bytes] = {}
-    for name, frame in results.tables().items():
-        files[f"data/tables/{name}.csv"] = results_module.table_csv(name, frame)
-    files["progress.csv"] = results_module.table_csv("progress", results.progress)
-    resources = {name: f"tables/{name}.csv" for name in results.tables()}
-    package = results_module.datapackage(results, resources, "Observatoire d'impact #Reset — #Reset impact observatory")
-    for spec in _data_specs(pages):
-        part = results_module.slice_for(results, spec.kind, spec.ident)
-        tables = results_module.tables_csv(part)
-        slices[(spec.kind, spec.ident)] = _Slice(tables, results_module.digest(tables), part.data_as_of)
-        base = spec.data_base()
-        for name in ("progress", "observations"):
-            suffix = "targets" if name == "progress" else "observations"
-            path = f"{Path(base).parent.as_posix()}/{Path(base).name}-{suffix}.csv"
-            files[path] = tables[name]
-            described = results_module.datapackage(part, {name: path.removeprefix("data/")}, "")["resources"][0]
-            described["name"] = f"{spec.key.replace(':', '-')}-{suffix}"
-            package["resources"].append(described)
-    files["data/datapackage.json"] = json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
-    return _SiteData(slices, files)
-
-
-def _computed(valid) -> tuple[results_module.Results, _SiteData]:
-    """The results and the site's data, from the cache when the root and the code are unchanged: both
-    depend on nothing else (the cache's key holds every byte of the root and of the package)."""
-    from observatory import cache
-
-    if not valid.cache_key:  # not validated through the cache (--no-cache, an unreadable root)
-        results = results_module.compute(valid)
-        return results, _site_data(results, site.all_pages(results, LANGS))
-    entry_key = cache.key(valid.path, valid.cache_key, "site-data")
-    kept = cache.read(valid.path, "site-data", entry_key)
-    if isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[1], _SiteData):
-        return kept
-    results = results_module.compute(valid)
-    computed = results, _site_data(results, site.all_pages(results, LANGS))
-    cache.write(valid.path, "site-data", entry_key, computed)
-    return computed
-
-
 def _write_data(results: results_module.Results, out: Path, pages: list[site.PageSpec],
-                data: _SiteData | None = None) -> list[str]:
-    """Write the tables behind the site (see :func:`_site_data`). Returns the files written, relative to ``out``."""
-    data = data if data is not None else _site_data(results, pages)
+                data: SiteData | None = None) -> list[str]:
+    """Write the tables behind the site (see :mod:`observatory.sitedata`). Returns the files written, relative
+    to ``out``."""
+    data = data if data is not None else site_data(results, pages)
     for relative, content in data.files.items():
         site.write_if_changed(out / relative, content)
     return list(data.files)
@@ -379,7 +311,7 @@ def build(root: str | Path = ".", out: str | Path = "reports", jobs: int | None 
 def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | None, langs: tuple[str, ...],
            force: bool, say, started: float, engine: str | None = None,
            scheduler: str | None = None) -> BuildReport:
-    results, data = _computed(valid)
+    results, data = computed(valid)
     _sweep_temporary_files(out)
     every_page = site.all_pages(results, langs)
     pages = site.select(every_page, only)

@@ -83,10 +83,10 @@ def voila_config(allow_hosts: list[str] | tuple[str, ...] = (), submissions: boo
 
 def prepare(root: str | Path, folder: str | Path | None = None) -> Path:
     """Validate the root and write its results where the notebooks will read them."""
-    from observatory.build import _computed
+    from observatory.sitedata import computed
 
     folder = Path(folder or tempfile.mkdtemp(prefix="observatory-serve-"))
-    results, _ = _computed(validated(root))  # through the cache: the submission page compares pages with it
+    results, _ = computed(validated(root))  # through the cache: the submission page compares pages with it
     results_module.write(results, folder)
     return folder
 

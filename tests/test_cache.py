@@ -126,10 +126,10 @@ def test_valid_tables_and_progress_are_the_same_from_the_cache(root_copy, cached
 def test_the_sites_data_from_the_cache_are_what_the_data_give(root_copy, cached):
     """A rebuild with nothing changed takes the results and every data file of the site from the cache;
     after one figure changes, they are what a build without the cache gives, never the stale ones."""
-    from observatory import build
+    from observatory import sitedata
 
     def computed(use_cache: bool = True):
-        results, data = build._computed(outcome(root_copy, use_cache=use_cache))
+        results, data = sitedata.computed(outcome(root_copy, use_cache=use_cache))
         return results, data.files, {key: (s.digest, s.data_as_of) for key, s in data.slices.items()}
 
     first = computed()  # computed, then kept
