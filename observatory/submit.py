@@ -13,6 +13,7 @@ confirms; only a coalition's own secret (:mod:`observatory.leads`) lets them che
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import html
 import os
@@ -21,6 +22,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from observatory import site
 from observatory.errors import InvalidDataRoot, ObservatoryError
 from observatory.i18n import place_name, sort_key, t
 from observatory.leads import Leads, SecretRefused
@@ -98,7 +100,7 @@ class Desk:
         refused = self._refuse(coalition, secret, name, content)
         if refused:
             return refused
-        with self._file(name, content) as path:
+        with _uploaded_file(name, content) as path:
             try:
                 plan = preview_file(self.root, path, coalition, replace)
             except Exception as exc:  # noqa: BLE001 - the lead gets a message, never a traceback
@@ -123,7 +125,7 @@ class Desk:
         if token is None or token[:3] != (coalition, _digest(content), bool(replace)):
             return Outcome(False, t("submit.check_first", self.lang))
         before = self._digests()
-        with self._file(name, content) as path:
+        with _uploaded_file(name, content) as path:
             try:
                 report = import_file(self.root, path, coalition, replace, expected_root=token[3])
             except Exception as exc:  # noqa: BLE001
@@ -185,56 +187,53 @@ class Desk:
         self.leads.audit(coalition, event, f"unexpected {type(exc).__name__}")
         return Outcome(False, t("submit.unexpected", self.lang))
 
-    class _file:
-        """The upload as a file named as the lead named it, in a private temporary folder."""
-
-        def __init__(self, name: str, content: bytes):
-            self.name, self.content = safe_name(name), content
-
-        def __enter__(self) -> Path:
-            self.work = tempfile.TemporaryDirectory(prefix="observatory-upload-")
-            path = Path(self.work.name) / self.name
-            path.write_bytes(self.content)
-            return path
-
-        def __exit__(self, *_):
-            self.work.cleanup()
-
-    def _digests(self) -> dict[str, str] | None:
-        """Each page's data digest, as the build computes it (None when the root can't be computed)."""
-        from observatory.build import _computed
+    def _computed(self):
+        """The results and each page's data digest, as the build computes them (None when the root can't be
+        computed: only the list of changed pages and the live results depend on it)."""
+        from observatory.sitedata import computed
         from observatory.validate import validated
 
         try:
-            _, data = _computed(validated(self.root))
-        except Exception:  # noqa: BLE001 - only the list of changed pages depends on it
+            results, data = computed(validated(self.root))
+        except Exception:  # noqa: BLE001
             return None
-        return {f"{kind}:{ident}" if kind in ("coalition", "territory") else kind: piece.digest
-                for (kind, ident), piece in data.slices.items()}
+        digests = {site.PageSpec(kind, ident, "fr").key: piece.digest for (kind, ident), piece in data.slices.items()}
+        return results, digests
+
+    def _digests(self) -> dict[str, str] | None:
+        done = self._computed()
+        return done[1] if done else None
 
     def _changed_pages(self, before: dict[str, str] | None) -> list[str]:
-        """The pages whose data changed; the live dashboards' results are refreshed on the way."""
-        after = self._digests()
-        self._refresh_results()
-        if before is None or after is None:
+        """The pages whose data changed; the live dashboards' results are refreshed on the way (one computation
+        of the root as it now is serves both)."""
+        done = self._computed()
+        if done is None:
+            return []
+        results, after = done
+        self._refresh_results(results)
+        if before is None:
             return []
         return sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
 
-    def _refresh_results(self) -> None:
+    def _refresh_results(self, results) -> None:
         """The results the live dashboards read (``observatory serve``): replaced file by file, atomically."""
         if not self.results_dir:
             return
         from observatory import results as results_module
-        from observatory.build import _computed
-        from observatory.validate import validated
 
-        try:
-            results, _ = _computed(validated(self.root))
-        except Exception:  # noqa: BLE001 - the dashboards keep the previous results
-            return
         with tempfile.TemporaryDirectory(prefix=".refresh-", dir=self.results_dir) as work:
             for path in results_module.write(results, work):
                 os.replace(path, self.results_dir / path.name)
+
+
+@contextlib.contextmanager
+def _uploaded_file(name: str, content: bytes):
+    """The upload as a file named as the lead named it (messages quote the name), in a private folder."""
+    with tempfile.TemporaryDirectory(prefix="observatory-upload-") as work:
+        path = Path(work) / safe_name(name)
+        path.write_bytes(content)
+        yield path
 
 
 def _digest(content: bytes) -> str:
