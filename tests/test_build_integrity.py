@@ -293,3 +293,25 @@ def test_a_full_disk_says_so_and_keeps_the_previous_files(tmp_path, small_disk, 
         if name.name not in ("build.log", ".build.lock", ".build.lock.holder"):
             assert after.get(name) == content, f"{name} changed"
     assert not [p for p in after if "tmp" in p.name], "temporary files left behind"
+
+
+def test_a_print_is_one_output_whatever_the_kernels_timing(tmp_path, monkeypatch):
+    """A kernel sends what a cell prints in as many messages as its flushes happen: on a loaded machine a text
+    and its newline came apart, and the same page was two outputs in one build, one in the next. Pages run
+    with the streams of a cell merged, so the executed page does not depend on the kernel's timing."""
+    import json
+
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(REPO / "notebooks", notebooks)
+    territory = json.loads((notebooks / "territory.ipynb").read_text())
+    territory["cells"].append({"cell_type": "code", "execution_count": None, "id": "two-flushes", "metadata": {},
+                               "outputs": [], "source": "import sys, time\nprint('first half', end='')\n"
+                               "sys.stdout.flush()\ntime.sleep(0.5)\nprint(' second half')"})
+    (notebooks / "territory.ipynb").write_text(json.dumps(territory))
+    monkeypatch.setattr("observatory.build.NOTEBOOKS", notebooks)
+    out = tmp_path / "site"
+    assert build(FIXTURE_ROOT, out, jobs=1, only=["territory:rennes"], langs=("fr",), say=lambda _: None).ok
+    executed = json.loads((out / "notebooks" / "fr" / "territories" / "rennes.ipynb").read_text())
+    cell = next(c for c in executed["cells"] if c.get("id") == "two-flushes")
+    streams = [o for o in cell["outputs"] if o["output_type"] == "stream"]
+    assert len(streams) == 1 and "".join(streams[0]["text"]) == "first half second half\n", cell["outputs"]
