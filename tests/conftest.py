@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,6 @@ REPO = TESTS.parent
 # the fixture root itself, validated by many tests and the servers and builds they start, is checked once
 # (a command that starts then skips importing Great Expectations: 8 s each). tests/test_cache.py tests the
 # cache itself, each test in a folder of its own.
-import tempfile  # noqa: E402
-
 os.environ.pop("OBSERVATORY_NO_CACHE", None)
 os.environ["OBSERVATORY_CACHE_DIR"] = tempfile.mkdtemp(prefix="observatory-test-cache-")
 

@@ -10,6 +10,7 @@ filled in when it is shown.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -64,8 +65,6 @@ def place_name(row, lang: str) -> str:
 
 def sort_key(text: str) -> str:
     """Alphabetical order as readers expect it: accents and case aside (Île-de-France among the I's)."""
-    import unicodedata
-
     return "".join(c for c in unicodedata.normalize("NFKD", str(text)) if not unicodedata.combining(c)).casefold()
 
 
