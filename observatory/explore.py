@@ -10,7 +10,8 @@ from observatory import dashboard, figures, model
 from observatory import results as results_module
 from observatory.i18n import place_name, quality_name, sort_key, t
 from observatory.pages.base import Page
-from observatory.pages.markup import esc
+from observatory.pages.markup import Fragment, esc
+from observatory.pages.render import render
 
 ALL = "all"
 
@@ -19,6 +20,14 @@ class ExplorerPage(Page):
     """The explorer's compass and targets, drawn like a dashboard's."""
 
     kind = "explorer"
+
+
+def header(lang: str = "fr") -> Fragment:
+    """The explorer's title and purpose in one language, a link back to the programme's live dashboard and
+    one to the other language's explorer (live pages: French at /voila/render/, English under en/)."""
+    other = "en" if lang == "fr" else "fr"
+    return Fragment(str(render("explorer_header.html.j2", other=other, t=lambda key: t(key, lang),
+                               switch="en/explorer.ipynb" if lang == "fr" else "../explorer.ipynb")))
 
 
 class Explorer:
@@ -55,7 +64,8 @@ class Explorer:
             (quality_name(q, self.lang), q) for q in model.QUALITIES]
 
     def view(self, scope: str, ident: str, quality: str = ALL) -> list:
-        """What the explorer shows: a title, the compass and the targets (of one quality, or all)."""
+        """What the explorer shows: a banner where fictitious values are shown, the compass and the targets
+        (of one quality, or all)."""
         if scope == "programme":
             part = self.results
         else:
@@ -72,7 +82,8 @@ class Explorer:
         if quality != ALL:
             figure.update_traces(marker_line_width=[3 if q == quality else 1 for q in model.QUALITIES])
         table_page = ExplorerPage(part.__class__(**{**part.tables(), "progress": progress}), self.lang)
-        return [page.chart(figure), table_page.targets_table(show_coalition=scope != "coalition")]
+        return [page.demonstration_notice(), page.chart(figure),
+                table_page.targets_table(show_coalition=scope != "coalition")]
 
 
 
@@ -113,4 +124,5 @@ def app(lang: str = "fr", results_dir: str | None = None, root: str | None = Non
     quality.observe(draw, names="value")
     draw()
     controls = widgets.HBox([target, quality])
-    return widgets.VBox([scope, controls, output])
+    # The header is a widget, not an output: Voilà's output renderer turns a link into one that does nothing.
+    return widgets.VBox([widgets.HTML(str(header(lang))), scope, controls, output])

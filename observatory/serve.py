@@ -92,16 +92,41 @@ def prepare(root: str | Path, folder: str | Path | None = None) -> Path:
 
 
 SUBMIT_NOTEBOOK = "submit.ipynb"
+ENGLISH = "en"  # the folder of the English live pages: /voila/render/en/explorer.ipynb
 
 
 def notebooks_served(folder: Path, submissions: bool) -> Path:
-    """The notebooks Voilà serves: the dashboards and the explorer, and the submission page only when asked
-    (without --submissions no upload page exists at all, not even hidden)."""
+    """The notebooks Voilà serves: the dashboards and the explorer in French, their English copies in ``en/``,
+    and the submission page only when asked (without --submissions no upload page exists at all, not even
+    hidden; it has a language switch of its own)."""
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / ENGLISH).mkdir(exist_ok=True)
     for notebook in sorted(bundled.notebooks().glob("*.ipynb")):
-        if notebook.name != SUBMIT_NOTEBOOK or submissions:
-            shutil.copyfile(notebook, folder / notebook.name)
+        if notebook.name == SUBMIT_NOTEBOOK:
+            if submissions:
+                shutil.copyfile(notebook, folder / notebook.name)
+            continue
+        for lang, where in (("fr", folder), ("en", folder / ENGLISH)):
+            (where / notebook.name).write_text(json.dumps(in_language(json.loads(notebook.read_text("utf-8")),
+                                                                       notebook.stem, lang), indent=1),
+                                               encoding="utf-8")
     return folder
+
+
+def in_language(nb: dict, kind: str, lang: str) -> dict:
+    """A notebook as a live page in ``lang``: its ``lang`` parameter set, and the language and title that
+    Voilà's page declares (``<html lang>``, WCAG 3.1.1; ``<title>``), read by our Voilà template."""
+    from observatory import i18n
+
+    for cell in nb["cells"]:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = "".join(cell["source"])
+            if 'lang = "fr"' not in source:
+                raise ValueError(f"notebooks/{kind}.ipynb: its parameters cell has no 'lang = \"fr\"' line")
+            cell["source"] = source.replace('lang = "fr"', f'lang = "{lang}"', 1)
+    nb["metadata"]["language_code"] = lang
+    nb["metadata"]["title"] = f"{i18n.t('live.' + kind, lang)} — {i18n.t('site_title', lang)}"
+    return nb
 
 
 WORK_PREFIX = "observatory-serve-"
@@ -150,10 +175,13 @@ def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, 
     # Our Voilà template (observatory/jupyter/voila/templates/observatory) is found through JUPYTER_PATH.
     jupyter_path = os.pathsep.join(filter(None, [str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH")]))
     env = {**os.environ, "OBSERVATORY_RESULTS": str(results_dir), "OBSERVATORY_ROOT": str(Path(root).resolve()),
-           "JUPYTER_PATH": jupyter_path, "IPYTHONDIR": str(work / "ipython")}
+           "JUPYTER_PATH": jupyter_path, "IPYTHONDIR": str(work / "ipython"),
+           # Pages are live: a chart's words go beside it (Voilà draws the plotly output, not the HTML one).
+           "OBSERVATORY_LIVE": "1"}
     command = voila_command(port, ip, pool_size, token, base_url, config_dir, notebooks)
     say(f"serving the dashboards of {Path(root).resolve()} at http://{ip}:{port}/ "
-        f"(explorer: http://{ip}:{port}/voila/render/explorer.ipynb); Ctrl-C stops")
+        f"(explorer: http://{ip}:{port}/voila/render/explorer.ipynb, in English: "
+        f"http://{ip}:{port}/voila/render/{ENGLISH}/explorer.ipynb); Ctrl-C stops")
     if submissions:
         from observatory.leads import Leads
 

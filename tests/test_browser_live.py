@@ -20,6 +20,13 @@ COMPASS = "() => { const d = document.querySelector('.js-plotly-plot'); " \
           "return d && d.layout ? [d.layout.title.text, d.data[0].r] : null; }"
 
 
+def compass_title_has(text: str) -> str:
+    """A predicate for wait_for_function: the compass is drawn and its title holds ``text`` (while the explorer
+    redraws, there is a moment with no chart)."""
+    return ("() => { const d = document.querySelector('.js-plotly-plot'); "
+            f"return !!(d && d.layout && d.layout.title.text.includes({text!r})); }}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -45,8 +52,8 @@ def server(tmp_path_factory):
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"observatory serve stopped: {log.read_text()}")
-        # Wait for the preheated pools, as a visitor arriving after start-up would find them.
-        if log.read_text().count("is filled with") >= 4:
+        # Wait for the preheated pools (5 pages in 2 languages), as a visitor arriving after start-up finds them.
+        if log.read_text().count("is filled with") >= 10:
             break
         time.sleep(0.5)
     else:
@@ -70,7 +77,7 @@ def test_explorer_compass_follows_the_widgets(server, page):
     screenshot(page, "live-explorer-alpha")
 
     page.locator("select").first.select_option(label="Coalition Bêta")
-    page.wait_for_function("() => document.querySelector('.js-plotly-plot').layout.title.text.includes('Bêta')",
+    page.wait_for_function(compass_title_has("Bêta"),
                            timeout=30000)
     title, values = page.evaluate(COMPASS)
     assert title == "Boussole des sept qualités — Coalition Bêta"
@@ -78,7 +85,7 @@ def test_explorer_compass_follows_the_widgets(server, page):
     assert "Pas de donnée" in page.inner_text("table.targets")
 
     page.get_by_role("button", name="Territoire").click()
-    page.wait_for_function("() => document.querySelector('.js-plotly-plot').layout.title.text.includes('Bretagne')",
+    page.wait_for_function(compass_title_has("Bretagne"),
                            timeout=30000)
     screenshot(page, "live-explorer-territory")
     assert page.outside_requests == []  # offline: no CDN, not even Voilà's icon font
@@ -125,12 +132,38 @@ def test_explorer_renders_eight_times_in_a_row(server, page):
     assert stalls == []
 
 
-@pytest.mark.parametrize("notebook", ["explorer.ipynb", "coalition.ipynb"])
-def test_live_pages_pass_axe_in_french(server, page, notebook):
-    """WCAG 2.2 AA as axe-core checks it, on the live pages (which are in French): zero violations, and the
-    page says it is French; the explorer's controls are labelled."""
+@pytest.mark.parametrize("notebook, lang", [("explorer.ipynb", "fr"), ("coalition.ipynb", "fr"),
+                                            ("en/explorer.ipynb", "en"), ("en/territory.ipynb", "en")])
+def test_live_pages_pass_axe_in_each_language(server, page, notebook, lang):
+    """WCAG 2.2 AA as axe-core checks it, on the live pages in French and in English: zero violations, the page
+    says its language, and every chart has its words beside it (Voilà draws the plotly output, not the HTML
+    one that holds them on the static pages)."""
     base, _ = server
     open_live(page, f"{base}/voila/render/{notebook}")
     page.wait_for_timeout(500)
-    assert page.evaluate("document.documentElement.lang") == "fr"
+    assert page.evaluate("document.documentElement.lang") == lang
+    charts, words = page.locator(".js-plotly-plot").count(), page.locator(".chart-summary")
+    assert charts >= 1 and words.count() == charts
+    assert words.first.is_visible() and words.first.inner_text().startswith("En bref" if lang == "fr" else "In brief")
     assert axe_violations(page) == []
+
+
+def test_the_live_explorer_speaks_one_language_and_links_back(server, page):
+    """The English explorer: its title, words, choices and compass in English; a banner where it shows
+    fictitious values; links back to the programme's live page and to the French explorer."""
+    base, _ = server
+    open_live(page, base + "/voila/render/en/explorer.ipynb")
+    assert page.title() == "Explorer — #Reset impact observatory"
+    assert page.inner_text("h1") == "The observatory's explorer"
+    title, _ = page.evaluate(COMPASS)
+    assert title == "Compass of the seven qualities — Alpha coalition"
+    assert "values on this page are fictitious" in page.inner_text(".demo")
+    page.get_by_role("link", name="Français").click()
+    page.wait_for_url("**/voila/render/explorer.ipynb", wait_until="commit", timeout=60000)
+    page.wait_for_selector(".js-plotly-plot svg.main-svg", timeout=60000)
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    assert page.inner_text("h1") == "Explorateur de l'observatoire"
+    page.get_by_role("link", name="Tableau de bord du programme").click()
+    page.wait_for_url("**/voila/render/programme.ipynb", wait_until="commit", timeout=60000)
+    page.wait_for_selector(".js-plotly-plot svg.main-svg", timeout=60000)
+    assert page.evaluate("document.documentElement.lang") == "fr"

@@ -224,7 +224,8 @@ def test_every_chart_says_in_words_what_it_shows_and_its_figures():
     assert compass.summary.startswith("Boussole des sept qualités. Progression moyenne — Capacitant : 50; ")
     assert "Frugal : 70" in compass.summary and "Équitable : 0" in compass.summary
     assert '<p class="small chart-summary"><strong>En bref\u00a0:</strong> Boussole des sept qualités.' in compass.html
-    timeline = page.timelines()[0]
+    heading, timeline = page.timelines()[:2]
+    assert "<h2>Chaque cible dans le temps</h2>" in str(heading)  # charts don't follow one another untitled
     assert "31 déc. 2020 : 3,3; 31 déc. 2021 : 3,7" in timeline.summary  # the figures, French-formatted
     english = dashboard.coalition_page("alpha", "en", root=str(FIXTURE_ROOT)).compass()
     assert "In brief:" in english.html and "Empowering: 50" in english.summary
@@ -284,3 +285,47 @@ def test_the_explorer_opens_on_a_coalition_with_targets(root_copy):
     assert explorer.opening("coalition") == "beta"
     assert explorer.opening("territory") in set(results.from_root(root_copy).progress["territory"])
     assert explorer.opening("programme") == "reset"
+
+
+def test_a_live_chart_shows_its_words_as_an_output_of_its_own(monkeypatch):
+    """Voilà draws a chart's plotly output and drops its HTML one, where the static page has the chart in words:
+    on a live page the words are a second output, after the chart."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    monkeypatch.setenv("OBSERVATORY_LIVE", "1")
+    shell = InteractiveShell.instance()
+    published = []
+    monkeypatch.setattr(shell.display_pub, "publish", lambda data, metadata=None, **_: published.append(data))
+    shell.display_formatter.format(dashboard.coalition_page("alpha", "en", root=str(FIXTURE_ROOT)).compass())
+    assert [sorted(d) for d in published] == [["application/vnd.plotly.v1+json", "text/plain"],
+                                                ["text/html", "text/plain"]]
+    assert "In brief:</strong> Compass of the seven qualities. Mean progress — Empowering: 50;" in published[1]["text/html"]
+    monkeypatch.delenv("OBSERVATORY_LIVE")
+    static = dashboard.coalition_page("alpha", "en", root=str(FIXTURE_ROOT)).compass()
+    assert not hasattr(static, "_ipython_display_")  # the static page keeps one output: chart and words together
+
+
+def test_a_territory_is_compared_with_the_siblings_that_have_targets(root_copy):
+    """The siblings' table lists the territories of the same level and parent that have targets, with the share
+    of their targets achieved or on track as a percentage; those without targets are counted, not listed."""
+    data = root_copy / "data"
+    with (data / "territories.csv").open("a", encoding="utf-8") as f:
+        f.write("cesson,Cesson-Sévigné,commune,rennes-metropole,35051,,\n"
+                "betton,Betton,commune,rennes-metropole,35024,,\n"
+                "chartres,Chartres-de-Bretagne,commune,rennes-metropole,35066,,\n")
+    alpha = data / "coalitions" / "alpha.yml"
+    alpha.write_text(alpha.read_text(encoding="utf-8").replace("targets:\n", """targets:
+  - indicator: people-trained
+    territory: cesson
+    baseline: {date: 2019-12-31, value: 10}
+    target: {date: 2030-12-31, value: 20}
+""", 1), encoding="utf-8")
+    html = str(dashboard.territory_page("rennes", "fr", root=str(root_copy), links="../").siblings())
+    rows = re.findall(r"<tr[^>]*>\s*<td>(.*?)</td><td class='num'>(\d+)</td>\s*<td class='num'>(.*?)</td>", html, re.S)
+    assert [(re.sub(r"\s+", " ", name).strip(), targets, share) for name, targets, share in rows] == [
+        ("Rennes", "3", "33\u00a0%"),  # one of its three targets is achieved or on track
+        ('<a href="../territories/cesson.html">Cesson-Sévigné</a>', "1", "0\u00a0%")]
+    assert "Betton" not in html and "Chartres" not in html
+    assert "2 autres territoires de même niveau n&#x27;ont pas encore de cible." in html
+    alone = str(dashboard.territory_page("bretagne", "en", root=str(root_copy)).siblings())
+    assert "<table>" not in alone and "No other territory of the same level has targets" in alone

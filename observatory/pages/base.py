@@ -74,9 +74,10 @@ class Page:
             return ident in set(self.results.coalitions["id"])
         return ident in set(self.results.progress["territory"]) | set(self.results.observations["territory"])
 
-    def href(self, kind: str, ident: str) -> str | None:
-        """The link to the page of ``ident``, or None when the site has none (or pages are not linked)."""
-        if self.links is None or not self.has_page(kind, ident):
+    def href(self, kind: str, ident: str, has_page: bool | None = None) -> str | None:
+        """The link to the page of ``ident``, or None when the site has none (or pages are not linked);
+        ``has_page``: what the caller knows that this page's slice of the results does not."""
+        if self.links is None or not (self.has_page(kind, ident) if has_page is None else has_page):
             return None
         return f"{self.links}{FOLDERS[kind]}/{ident}.html"
 
@@ -191,9 +192,14 @@ class Page:
                 for _, r in progress[progress["status"] == "no_data"].iterrows()]
         return self.render("missing.html.j2", gaps=gaps, any_targets=len(progress) > 0)
 
-    def timelines(self) -> list[Chart]:
-        """One chart per indicator and territory with targets: figures, baseline, path, target date."""
-        out = []
+    def section(self, title: str, intro: str | None = None) -> Fragment:
+        """A heading over a run of charts (they would otherwise follow one another with none)."""
+        return self.render("section.html.j2", title=title, intro=intro)
+
+    def timelines(self) -> list:
+        """Under a heading, one chart per indicator and territory with targets: figures, baseline, path, target
+        date (nothing without targets)."""
+        out = [self.section(self.t("timelines"), self.t("timelines_intro"))] if len(self.results.progress) else []
         progress, obs = self.results.progress, self.results.observations
         indicators = self.results.indicators.set_index("id")
         for (indicator, territory), targets in progress.groupby(["indicator", "territory"], sort=True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 from dataclasses import dataclass
 
@@ -44,6 +45,10 @@ class Chart:
                           config=Markup(json_for_script({**PLOTLY_CONFIG, "locale": self.lang})),
                           summary=self.summary, in_brief=i18n.t("in_brief", self.lang)))
 
+    @property
+    def summary_html(self) -> str:
+        return str(render("chart_summary.html.j2", summary=self.summary, in_brief=i18n.t("in_brief", self.lang)))
+
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"application/vnd.plotly.v1+json": {**self.spec, "config": PLOTLY_CONFIG}, "text/html": self.html}
 
@@ -54,9 +59,26 @@ class Chart:
         return f"<chart {self.div_id}>"
 
 
+class LiveChart(Chart):
+    """A chart on a live page (Voilà): Voilà draws the plotly output and drops the HTML one, summary included,
+    so the chart in words follows as an output of its own."""
+
+    def _ipython_display_(self):
+        from IPython.display import HTML, display
+
+        display({"application/vnd.plotly.v1+json": {**self.spec, "config": PLOTLY_CONFIG}, "text/plain": repr(self)},
+                raw=True)
+        display(HTML(self.summary_html))
+
+
+def live() -> bool:
+    """Is this kernel serving live pages? (``observatory serve`` says so to its kernels.)"""
+    return os.environ.get("OBSERVATORY_LIVE") == "1"
+
+
 def chart(fig, div_id: str, lang: str = "fr") -> Chart:
     """A plotly figure as a :class:`Chart` (data texts already escaped by :mod:`observatory.figures`)."""
-    return Chart(json.loads(fig.to_json()), div_id, lang)
+    return (LiveChart if live() else Chart)(json.loads(fig.to_json()), div_id, lang)
 
 
 def _plain(text) -> str:
