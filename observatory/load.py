@@ -264,7 +264,7 @@ class _Fields:
         return good
 
     def translated(self, name: str, require_en: bool) -> tuple[str | None, str | None]:
-        """A text given in French and English: {fr: ..., en: ...}, or one plain text."""
+        """A text given in French and English: {fr: ..., en: ...}, or one plain text (French)."""
         value = self.data.get(name)
         if value is None:
             return None, None
@@ -275,8 +275,8 @@ class _Fields:
         if require_en:
             self.fault(name, value, "a mapping with the French and English texts: {fr: ..., en: ...}")
             return None, None
-        text = self.text(name)
-        return text, text
+        # One plain text is French (the data's language): no English text, rather than French labelled English.
+        return self.text(name), None
 
     def number(self, name: str) -> float | None:
         value = self.data.get(name)

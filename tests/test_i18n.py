@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from html.parser import HTMLParser
 
 import pytest
 
@@ -78,3 +79,79 @@ def test_an_unquoted_yes_or_no_in_a_catalogue_is_named(tmp_path, line):
     (tmp_path / "fr.yml").write_text(line, encoding="utf-8")
     with pytest.raises(ValueError, match=r"fr.yml, key 'answer_names.(True|yes)': found .*, expected a text"):
         i18n.read_catalogue(tmp_path / "fr.yml")
+
+
+class _VisibleText(HTMLParser):
+    """A page's text as a reader gets it: no script, style or <title>, and nothing marked as written in another
+    language than the page's (``lang="fr"`` around a data text that has no translation, WCAG 3.1.2)."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self, lang: str):
+        super().__init__()
+        self.lang, self.hidden, self.parts = lang, [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            other = dict(attrs).get("lang") not in (None, self.lang)
+            self.hidden.append(tag in ("script", "style", "title") or other or bool(self.hidden and self.hidden[-1]))
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.hidden:
+            self.hidden.pop()
+
+    def handle_data(self, data):
+        if not (self.hidden and self.hidden[-1]):
+            self.parts.append(data)
+
+
+def _words(text: str) -> set[str]:
+    text = re.sub(r"\S+\.(csv|yml|json|html)\b", " ", text)  # file names are no one's words
+    return set(re.findall(r"[a-zà-öø-ÿœ]{4,}", text.lower()))
+
+
+def _page_words(path, lang: str) -> tuple[set[str], str]:
+    parser = _VisibleText(lang)
+    parser.feed(path.read_text(encoding="utf-8"))
+    text = " ".join(parser.parts)
+    return _words(text), text
+
+
+FRENCH_COLON = r".{0,30}\w :.{0,10}"  # "targets :" (English writes "targets:")
+
+
+def test_no_page_speaks_the_other_language(built_site):
+    """Every English page is scanned for the words only the French catalogue has, and every French page for the
+    words only the English one has. A data text shown untranslated on an English page is marked with its
+    language, and skipped; proper nouns (places, organisations) and the French data texts are the data's own. English pages don't write a French colon (« : »)."""
+    import csv
+
+    import yaml
+
+    from tests.conftest import FIXTURE_ROOT
+
+    vocabulary = {lang: set().union(*map(_words, i18n.catalogue(lang).values())) for lang in i18n.LANGS}
+    names = set()
+    with (FIXTURE_ROOT / "data" / "territories.csv").open(encoding="utf-8") as f:
+        names |= set().union(*(_words(row["name"]) for row in csv.DictReader(f)))
+    for path in (FIXTURE_ROOT / "data" / "coalitions").glob("*.yml"):
+        coalition = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for who in [*coalition.get("leads", []), *coalition.get("partners", [])]:
+            names |= _words(" ".join(who.values()) if isinstance(who, dict) else who)
+    # French pages show the data's French texts as they are written (a method may quote a value: « easy »)
+    data_texts = set().union(*(_words(path.read_text(encoding="utf-8"))
+                               for path in (FIXTURE_ROOT / "indicators").rglob("*.yml")))
+    english_pages = sorted((built_site / "en").rglob("*.html"))
+    french_pages = sorted(set(built_site.rglob("*.html")) - set(english_pages))
+    assert len(english_pages) == len(french_pages) >= 6
+    found = []
+    for lang, pages, foreign in (("en", english_pages, vocabulary["fr"] - vocabulary["en"]),
+                                 ("fr", french_pages, vocabulary["en"] - vocabulary["fr"] - data_texts)):
+        for path in pages:
+            words, text = _page_words(path, lang)
+            if words & foreign - names:
+                found.append(f"{path.relative_to(built_site)}: {sorted(words & foreign - names)}")
+            colon = re.search(FRENCH_COLON, " ".join(text.split()).replace("\u00a0", " ").replace("\u202f", " "))
+            if lang == "en" and colon:
+                found.append(f"{path.relative_to(built_site)}: a French colon in {colon.group(0)!r}")
+    assert found == []

@@ -24,6 +24,12 @@ def unit_of(indicator: pd.Series, lang: str) -> str:
     return english if lang == "en" and isinstance(english, str) and english else indicator["unit"]
 
 
+def unit_lang(indicator: pd.Series, lang: str) -> str:
+    """The language :func:`unit_of` gives the unit in."""
+    english = indicator.get("unit_en")
+    return "en" if lang == "en" and isinstance(english, str) and english else "fr"
+
+
 def style() -> Fragment:
     """The dashboards' stylesheet, emitted once at the top of every notebook."""
     return Fragment(str(render("style.html.j2", css=asset("dashboard.css"), statuses=model.STATUS_TABLE,
@@ -59,6 +65,10 @@ class Page:
 
     def name(self, frame_row: pd.Series, key: str = "name") -> str:
         return frame_row.get(f"{key}_{self.lang}") or frame_row.get(f"{key}_fr") or ""
+
+    def name_lang(self, frame_row: pd.Series, key: str = "name") -> str:
+        """The language :meth:`name` gives the text in (French where no translation is given)."""
+        return self.lang if frame_row.get(f"{key}_{self.lang}") else "fr"
 
     @property
     def coalition_names(self) -> dict[str, str]:
@@ -124,12 +134,14 @@ class Page:
     def method(self) -> Fragment:
         lang = self.lang
         indicators = [
-            {"name": self.name(ind), "quality": ind["quality"], "unit": unit_of(ind, lang),
-             "method": ind.get(f"method_{lang}") or ind.get("method_fr"),
+            {"name": self.name(ind), "name_lang": self.name_lang(ind), "quality": ind["quality"],
+             "unit": unit_of(ind, lang), "unit_lang": unit_lang(ind, lang),
+             "method": ind.get(f"method_{lang}") or ind.get("method_fr"), "method_lang": self.name_lang(ind, "method"),
              "source": ind["source_name"], "url": safe_url(ind["source_url"])}
             for _, ind in self.results.indicators.sort_values(["quality", "id"]).iterrows()]
         datasets = [
             {"title": ds.get(f"title_{lang}") or ds.get("title_fr") or ds["dataset"],
+             "title_lang": lang if ds.get(f"title_{lang}") else "fr",
              "license": ds.get("license"), "demonstration": ds["demonstration"]}
             for _, ds in self.results.datasets.iterrows()]
         return self.render("method.html.j2", indicators=indicators, datasets=datasets)
@@ -161,7 +173,8 @@ class Page:
                                        "latest_value", "latest_date", "latest_source", "progress", "status")},
                 "latest_submitted": row.get("latest_submitted"),
                 "target_source": row.get("target_source") if isinstance(row.get("target_source"), str) else None,
-                "indicator": self.name(ind), "unit": unit_of(ind, self.lang),
+                "indicator": self.name(ind), "indicator_lang": self.name_lang(ind),
+                "unit": unit_of(ind, self.lang), "unit_lang": unit_lang(ind, self.lang),
                 "decimals": ind["decimals"] if not pd.isna(ind["decimals"]) else None,
                 "territory_href": self.href("territory", row["territory"]),
                 "territory_name": places.get(row["territory"], row["territory"]),

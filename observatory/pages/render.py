@@ -60,11 +60,24 @@ def percent(context, share, decimals: int = 0) -> str:
     return formatting.percent(share, context.get("lang", "fr"), decimals)
 
 
+DATA_LANG = "fr"  # the language of the data files' texts where no translation is given (name, unit, method…)
+
+
+@jinja2.pass_context
+def written_in(context, text, lang: str | None = None):
+    """A data text in the language it is written in: marked ``lang="fr"`` on an English page (WCAG 3.1.2, a
+    screen reader then reads it in French; and tests/test_i18n.py can tell a forgotten translation from it)."""
+    lang = lang or DATA_LANG
+    if missing(text) or text == "" or lang == context.get("lang", "fr"):
+        return text
+    return Markup('<span lang="{}">{}</span>').format(lang, text)
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=CompactLoader(), autoescape=True, finalize=_finalize,
                              undefined=jinja2.StrictUndefined, auto_reload=False)
-    env.filters.update(number=number, day=day, percent=percent)
+    env.filters.update(number=number, day=day, percent=percent, written_in=written_in)
     env.tests["missing"] = missing
     return env
 
