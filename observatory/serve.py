@@ -40,7 +40,7 @@ def voila_command(port: int, ip: str = "127.0.0.1", pool_size: int = 1, token: s
                   base_url: str | None = None, config_dir: str | Path | None = None,
                   notebooks: str | Path | None = None) -> list[str]:
     command = [
-        sys.executable, "-m", "voila", str(notebooks or bundled.notebooks()),
+        sys.executable, "-m", "observatory.voila_app", str(notebooks or bundled.notebooks()),
         "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
         "--show_tracebacks=False", "--theme=light", "--template=observatory",
     ]
