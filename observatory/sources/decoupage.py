@@ -92,9 +92,10 @@ def read_package(path: Path) -> Package:
 
         return _parse(shown, read)
     try:
-        archive = tarfile.open(path, "r:*")
-    except (tarfile.TarError, OSError) as exc:
-        raise ObservatoryError(f"{shown}: not a readable .tgz ({exc}); expected {WHAT}") from None
+        archive = tarfile.open(path, "r:gz")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        why = " ".join(str(exc).split())  # one line: tarfile's messages may hold several
+        raise ObservatoryError(f"{shown}: not a readable .tgz ({why}); expected {WHAT}") from None
     with archive:
         def read(relative: str) -> bytes | None:
             try:
@@ -142,7 +143,7 @@ def _json(shown: str, relative: str, read, kind: type):
         raise ObservatoryError(f"{shown}, {relative}: byte 0x{content[exc.start]:02x} at offset {exc.start}, "
                                "expected UTF-8 JSON") from None
     except json.JSONDecodeError as exc:
-        raise ObservatoryError(f"{shown}, {relative}: not valid JSON ({exc.msg} at line {exc.lineno}, column "
+        raise ObservatoryError(f"{shown}, {relative}: not valid JSON ({exc.msg}: line {exc.lineno}, column "
                                f"{exc.colno}); expected {WHAT}") from None
     if not isinstance(data, kind):
         raise ObservatoryError(f"{shown}, {relative}: found a JSON {type(data).__name__}, expected a JSON "
@@ -312,7 +313,8 @@ def meta(package: Package) -> dict:
                   "(INSEE's population municipale; EPCI, départements and régions: sums of their communes'). "
                   "The table's other rows were written by hand."},
         "license": LICENSE,
-        "source": f"{PACKAGE} {package.version} (npm, MIT; data: INSEE, DGCL, Licence Ouverte) — {URL}",
+        # A link (the data package gives it as the source's path): the exact version on the npm registry.
+        "source": f"https://www.npmjs.com/package/{PACKAGE}/v/{package.version}",
         "version": package.version,
     }
     if package.cog_year:
