@@ -13,6 +13,8 @@ from pathlib import Path
 INDICATORS = "indicators"  # indicators/<quality>/<id>.yml
 DATA = "data"
 TERRITORIES = "data/territories.csv"
+TERRITORIES_META = "data/territories.meta.yml"  # optional: where the territories come from (licence, source, years)
+TERRITORIES_DATASET = "territories"  # the name of that metadata's row in the datasets table
 COALITIONS = "data/coalitions"  # data/coalitions/<id>.yml
 OBSERVATIONS = "data/observations"  # data/observations/<name>.csv and <name>.meta.yml
 SELF_DATA = "data/self-data"  # the Self Data register (observatory.selfdata)

@@ -516,6 +516,28 @@ def load_territories(root: Path, problems: list[Problem]) -> pd.DataFrame:
     return _as_text(frame, [c for c in TERRITORY_COLUMNS if c != "row"])
 
 
+def load_territories_meta(root: Path, problems: list[Problem]) -> list[dict]:
+    """data/territories.meta.yml, where a source wrote it, as a row of the datasets table (none without it)."""
+    path = layout.at(root, layout.TERRITORIES_META)
+    if not path.exists():
+        return []
+    data = read_mapping(path, root, problems, model.TERRITORY_META_KEYS)
+    if data is None:
+        return []
+    f = _Fields(data, rel(path, root), problems)
+    f.check_keys((), model.TERRITORY_META_KEYS)
+    title_fr, title_en = f.translated("title", require_en=False)
+    description_fr, description_en = f.translated("description", require_en=False)
+    f.text("version", required=False)
+    for key in ("cog_year", "population_year"):
+        year = data.get(key)
+        if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1800 <= year <= 2200):
+            f.fault(key, year, "a year of four digits, e.g. 2026")
+    return [{"dataset": layout.TERRITORIES_DATASET, "file": layout.TERRITORIES, "title_fr": title_fr,
+             "title_en": title_en, "description_fr": description_fr, "description_en": description_en,
+             "demonstration": False, "license": f.text("license", False), "source": f.text("source", False)}]
+
+
 def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
     coalitions, targets = [], []
     folder = layout.at(root, layout.COALITIONS)
@@ -692,6 +714,17 @@ def _read_root(root: Path) -> DataRoot:
     territories = load_territories(root, problems)
     coalitions, targets = load_coalitions(root, problems)
     observations, datasets = load_observations(root, problems)
+    territories_meta = load_territories_meta(root, problems)
+    if territories_meta:
+        if layout.TERRITORIES_DATASET in set(datasets["dataset"]):
+            # Both would be the dataset "territories" (data packages and pages name datasets by it).
+            problems.append(Problem(layout.observation_file(layout.TERRITORIES_DATASET),
+                                    value=f"{layout.TERRITORIES_DATASET}.csv",
+                                    expected=f"another name: {layout.TERRITORIES_META} names the dataset of the "
+                                    "territories so"))
+        else:
+            meta = pd.DataFrame(territories_meta, columns=DATASET_COLUMNS)
+            datasets = pd.concat([datasets, meta], ignore_index=True) if len(datasets) else meta
     services, assessments = load_register(root, problems)
     return DataRoot(root, indicators, territories, coalitions, targets, observations, datasets, problems,
                     services, assessments)

@@ -58,7 +58,12 @@ TARGET_POINT_KEYS = ("date", "value")
 TERRITORY_COLUMNS = ("id", "name", "level", "parent")
 TERRITORY_CODE_COLUMNS = ("code_insee", "siren", "iso_3166")
 # The territory's name in English where it differs (Belgique → Belgium); empty: the name serves both languages.
-TERRITORY_OPTIONAL_COLUMNS = ("name_en",)
+# population: people living there (a whole number; observatory/sources/decoupage.py fills it from INSEE's figures).
+TERRITORY_OPTIONAL_COLUMNS = ("name_en", "population")
+# Sidecar metadata of the table of territories (data/territories.meta.yml), written by a source that fills it:
+# the observations' keys (no demonstration: territories are never made up), the source's version and the years
+# of its geography (COG) and of its populations.
+TERRITORY_META_KEYS = ("title", "description", "license", "source", "version", "cog_year", "population_year")
 
 # data/observations/*.csv
 OBSERVATION_REQUIRED = ("indicator", "territory", "date", "value")

@@ -27,6 +27,11 @@ CODE_FORMATS = {
                  "an ISO 3166 code: FR for a country, FR-BRE or BE-WAL for a subdivision"),
 }
 
+# data/territories.csv's optional column population: people, counted (empty: not known).
+POPULATION_RE = re.compile(r"^\d+$")
+POPULATION_EXPECTED = ("a whole number of people, 0 or more, written with digits only and no thousands separator, "
+                       "e.g. 12345 (or empty)")
+
 
 @dataclass
 class ValidRoot:
@@ -145,6 +150,8 @@ def territory_problems(root: DataRoot) -> list[Problem]:
                     fault(column, value, expected)
                 elif column == "siren" and not _luhn_ok(value):
                     fault(column, value, "a valid SIREN number (its check digit is wrong)")
+        if isinstance(row.population, str) and not POPULATION_RE.match(row.population):
+            fault("population", row.population, POPULATION_EXPECTED)
     # A parent chain must end: a loop would hang every roll-up.
     parents = dict(zip(frame["id"], frame["parent"]))
     for row in frame.itertuples(index=False):

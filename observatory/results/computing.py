@@ -58,6 +58,13 @@ def _provenance(root: ValidRoot, observations: pd.DataFrame) -> pd.Series:
     return key(observations, observations["date"]).map(label).astype(object).where(lambda s: s.notna(), None)
 
 
+def _typed_territories(frame: pd.DataFrame) -> pd.DataFrame:
+    """The territories as published: population as whole numbers (validation checked its digits)."""
+    out = frame.drop(columns=["file", "row"]).reset_index(drop=True)
+    out["population"] = pd.to_numeric(out["population"]).astype("Int64")
+    return out
+
+
 def compute(root: ValidRoot) -> Results:
     """All results of a validated root."""
     root = with_derived_figures(root)
@@ -74,7 +81,7 @@ def compute(root: ValidRoot) -> Results:
         observations=observations.reset_index(drop=True),
         indicators=root.indicators.drop(columns=["file"]).reset_index(drop=True),
         coalitions=_public_coalitions(root.coalitions),
-        territories=root.territories.drop(columns=["file", "row"]).reset_index(drop=True),
+        territories=_typed_territories(root.territories),
         datasets=root.datasets.reset_index(drop=True),
         services=(root.services if root.services is not None else pd.DataFrame()).reindex(
             columns=list(selfdata.SERVICE_COLUMNS)).reset_index(drop=True),

@@ -7,6 +7,7 @@ import json
 import pandas as pd
 
 from observatory import __version__
+from observatory.layout import TERRITORIES_DATASET
 from observatory.results.schema import LIST_DESCRIPTION, SCHEMA, Results
 
 
@@ -80,6 +81,12 @@ def _provenance(results: Results, name: str) -> dict:
             return {}
         return {"licenses": [licence(JGMD["license"])] if any("JustGetMyData" in s for s in sources) else [],
                 "sources": [JGMD if "JustGetMyData" in s else {"title": s} for s in sources]}
+    # The territories' metadata (data/territories.meta.yml, where a source wrote it) speaks for their table only.
+    of_territories = datasets["dataset"] == TERRITORIES_DATASET
+    if name == "territories":
+        datasets = datasets[of_territories]
+    else:
+        datasets = datasets[~of_territories]
     if name == "observations" and len(results.observations):
         datasets = datasets[datasets["dataset"].isin(set(results.observations["dataset"]))]
     licences = sorted({lic for lic in datasets.get("license", pd.Series(dtype=object)).dropna()})

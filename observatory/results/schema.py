@@ -48,7 +48,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "partners": A, "territories": A, "intention": S,
     },
     "territories": {"id": S, "name": S, "level": S, "parent": S, "code_insee": S, "siren": S, "iso_3166": S,
-                    "name_en": S},
+                    "name_en": S,
+                    "population": I},  # people (INSEE's figure where a source gave it), empty when not known
     "datasets": {
         "dataset": S, "file": S, "title_fr": S, "title_en": S, "description_fr": S, "description_en": S,
         "demonstration": B, "license": S, "source": S,

@@ -61,6 +61,8 @@ class Source(Protocol):
     def summary(self, file: str, conversion: Conversion, written: bool) -> list[str]:
         """The lines the command prints once done (``written`` is False when nothing changed)."""
 
+    # Optional: ``accepts_folder = True`` when the source also reads a folder (e.g. an unpacked package).
+
 
 @dataclass
 class SourceReport:
@@ -108,7 +110,8 @@ def import_source(root: str | Path, source: str | Source, path: str | Path, opti
     source = get(source) if isinstance(source, str) else source
     shown = str(path)  # the file as the user named it, for messages
     root, path = Path(root), Path(path)
-    if not path.is_file():
+    # A source whose input is a folder (an unpacked package) says so with ``accepts_folder = True`` (optional).
+    if not (path.is_file() or (path.is_dir() and getattr(source, "accepts_folder", False))):
         raise ObservatoryError(f"{path}: no such file")
     with locking.root_lock(root, f"observatory import-source {source.name} {path.name}", timeout, say):
         journal.recover(root)
