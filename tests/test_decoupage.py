@@ -126,19 +126,19 @@ def test_levels_left_out_are_skipped_and_only_departements_limits_the_communes(r
 
 def test_the_metadata_and_the_data_package_give_the_packages_licence_source_and_years(imported):
     meta = yaml.safe_load((imported / "data" / "territories.meta.yml").read_text(encoding="utf-8"))
-    assert (meta["license"], meta["version"], meta["cog_year"], meta["population_year"]) == ("MIT", "6.0.0", 2026,
+    assert (meta["license"], meta["version"], meta["cog_year"], meta["population_year"]) == ("etalab-2.0", "6.0.0", 2026,
                                                                                                2023)
     assert meta["source"] == "https://www.npmjs.com/package/@etalab/decoupage-administratif/v/6.0.0"
     everything = results.from_root(imported)
     assert str(everything.territories["population"].dtype) == "Int64"
     package = results.datapackage(everything, {name: f"{name}.csv" for name in everything.tables()}, "")
     resources = {r["name"]: r for r in package["resources"]}
-    assert [lic["name"] for lic in resources["territories"]["licenses"]] == ["MIT"]
+    assert [lic["name"] for lic in resources["territories"]["licenses"]] == ["etalab-2.0"]
     assert resources["territories"]["sources"] == [{
         "title": "Territories: France's administrative divisions (COG 2026)",
         "path": "https://www.npmjs.com/package/@etalab/decoupage-administratif/v/6.0.0"}]
-    assert "MIT" in [lic["name"] for lic in package["licenses"]]
-    assert "MIT" not in [lic["name"] for lic in resources["observations"].get("licenses", [])]
+    assert "etalab-2.0" in [lic["name"] for lic in package["licenses"]]
+    assert "etalab-2.0" not in [lic["name"] for lic in resources["observations"].get("licenses", [])]
 
 
 BAD_POPULATIONS = [

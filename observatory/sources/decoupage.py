@@ -5,9 +5,8 @@
 folder it unpacks to — and fills ``data/territories.csv`` with the régions,
 départements, EPCI (intercommunalités à fiscalité propre) and communes of the
 Code officiel géographique (COG) of the package's year, with their codes,
-parents and populations. The package is distributed under the MIT licence
-(its ``package.json`` and ``LICENSE``; its README adds that the data, from INSEE
-and the DGCL, are under the Licence Ouverte).
+parents and populations. Its data, from INSEE and the DGCL, are under the Licence
+Ouverte 2.0 (``etalab-2.0``, as its README says); its code is under the MIT licence.
 
 Rules (also in the README):
 
@@ -52,7 +51,9 @@ from observatory.sources import Conversion, yaml_bytes
 NAME = "decoupage-administratif"
 PACKAGE = "@etalab/decoupage-administratif"
 URL = "https://github.com/etalab/decoupage-administratif"
-LICENSE = "MIT"  # the package's (package.json, LICENSE)
+# The data's licence, as the package's README states it ("Données : Licence Ouverte ; Code : MIT"): the rows
+# come from INSEE and the DGCL; the MIT licence of package.json covers the package's code.
+LICENSE = "etalab-2.0"
 LEVELS = ("region", "departement", "epci", "commune")
 FILES = {"region": "regions.json", "departement": "departements.json", "epci": "epci.json",
          "commune": "communes.json"}
