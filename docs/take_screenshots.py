@@ -77,11 +77,12 @@ def main() -> int:
                         break
                     except OSError:
                         time.sleep(0.5)
-                page.goto(base + "/voila/render/explorer.ipynb", wait_until="commit", timeout=120000)
-                page.wait_for_selector(".js-plotly-plot svg.main-svg", timeout=120000)
-                page.wait_for_timeout(1000)
-                page.screenshot(path=str(out / "explorer-fr.png"), full_page=True)
-                print(f"wrote {out / 'explorer-fr.png'}")
+                for lang, prefix in (("fr", ""), ("en", "en/")):
+                    page.goto(f"{base}/voila/render/{prefix}explorer.ipynb", wait_until="commit", timeout=120000)
+                    page.wait_for_selector(".js-plotly-plot svg.main-svg", timeout=120000)
+                    page.wait_for_timeout(1000)
+                    page.screenshot(path=str(out / f"explorer-{lang}.png"))
+                    print(f"wrote {out / f'explorer-{lang}.png'}")
             finally:
                 os.killpg(server.pid, signal.SIGINT)
                 server.wait(30)
