@@ -1,7 +1,8 @@
 """Figures computed from validated data, added to the observations before anything is computed on them.
 
-Today: the shares of the Self Data register (:mod:`observatory.selfdata`), which
-become territory-wide observations like any other figure. Validation only
+The shares of the Self Data register (:mod:`observatory.selfdata`), which
+become territory-wide observations like any other figure, and the figures rolled
+up from the parts of a territory to the whole (:mod:`observatory.rollup`). Validation only
 validates; this step, the first of :func:`observatory.results.compute`, derives.
 It works on a :class:`~observatory.validate.ValidRoot` and returns a new one, so
 a cache of validated roots stays valid.
@@ -15,6 +16,7 @@ import pandas as pd
 
 from observatory import layout, selfdata
 from observatory.dates import parse_period_end
+from observatory.rollup import roll_up
 from observatory.validate import ValidRoot
 
 
@@ -39,7 +41,16 @@ def register_figures(assessments: pd.DataFrame, known_indicators: set[str]) -> p
 
 
 def with_derived_figures(root: ValidRoot) -> ValidRoot:
-    """``root`` with the register's shares among its observations, and the register among its datasets."""
+    """``root`` with the register's shares among its observations, the register among its datasets, and the
+    figures rolled up from the parts of territories to the whole (:mod:`observatory.rollup`)."""
+    root = _with_register_figures(root)
+    computed = roll_up(root.observations, root.territories, root.indicators)
+    if not len(computed):
+        return root
+    return replace(root, observations=pd.concat([root.observations, computed], ignore_index=True))
+
+
+def _with_register_figures(root: ValidRoot) -> ValidRoot:
     assessments = root.assessments
     if assessments is None or not len(assessments):
         return root

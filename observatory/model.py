@@ -19,7 +19,9 @@ LEVERS = ("commande", "offre", "usages")
 AXES = ("environnement", "democratie", "inclusion")
 MATURITIES = ("pilote", "promo-1", "promo-2", "a-activer")
 DIRECTIONS = ("increase", "decrease")
-AGGREGATIONS = ("sum", "mean", "min", "max")
+# How an indicator's figures add up from the parts of a territory to the whole (observatory/rollup.py);
+# weighted-mean: the mean weighted by the parts' populations (a rate, a share).
+AGGREGATIONS = ("sum", "mean", "min", "max", "weighted-mean")
 TERRITORY_LEVELS = ("country", "region", "departement", "epci", "commune", "other")
 
 
