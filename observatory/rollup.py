@@ -19,6 +19,7 @@ from how many parts, and it is a demonstration value if any part is one. Vectori
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 ROLLED_UP = " (roll-up)"  # after the parts' file: where a computed figure came from
@@ -38,71 +39,103 @@ def _populations(territories: pd.DataFrame) -> pd.Series:
 def roll_up(observations: pd.DataFrame, territories: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
     """The computed rows (same columns as ``observations``), none where the rules above are not met."""
     aggregation = indicators.set_index("id")["aggregation"].dropna()
-    population = _populations(territories)
-    parent = territories.set_index("id")["parent"].dropna()
-    if aggregation.empty or population.isna().all() or parent.empty:
+    population = _populations(territories).to_numpy(dtype="float64")
+    ids = pd.Index(territories["id"])
+    # Territories as numbers (their row): parents and populations are then looked up by array indexing.
+    parent = ids.get_indexer(territories["parent"].fillna("\0"))
+    if aggregation.empty or np.isnan(population).all() or (parent < 0).all():
         return observations.iloc[0:0]
-    # The population of each parent's parts, all of them: what the parts with a figure must make up.
-    parts_total = population.groupby(parent.reindex(population.index)).sum(min_count=1)
-    whole_ok = population.reindex(parts_total.index).eq(parts_total)
-    # Every part must have a known population, else the comparison says nothing.
-    unknown = population.isna().groupby(parent.reindex(population.index)).any()
-    complete_parents = set(whole_ok[whole_ok & ~unknown.reindex(whole_ok.index, fill_value=True)].index)
-    if not complete_parents:
+    # A whole is complete when its parts, all of them with a known population, add up to its population.
+    has_parent = parent >= 0
+    parts_total = np.bincount(parent[has_parent], weights=np.nan_to_num(population[has_parent]),
+                              minlength=len(ids))
+    unknown = np.bincount(parent[has_parent], weights=np.isnan(population[has_parent]), minlength=len(ids)) > 0
+    complete = (parts_total > 0) & (parts_total == population) & ~unknown
+    known = observations[observations["indicator"].isin(aggregation.index)]
+    if not complete.any() or known.empty:
         return observations.iloc[0:0]
 
-    known = observations[observations["indicator"].isin(aggregation.index)]
-    computed: list[pd.DataFrame] = []
+    # Every column as integer codes, once: each level is then array arithmetic (35,000 communes × 25 × 10).
+    indicator, indicators_seen = pd.factorize(known["indicator"])
+    coalition, coalitions_seen = pd.factorize(known["coalition"].fillna(""))
+    date, dates_seen = pd.factorize(known["date"])
+    dataset, datasets_seen = pd.factorize(known["dataset"])
+    file, files_seen = pd.factorize(known["file"].str.removesuffix(ROLLED_UP))
+    how = aggregation.reindex(indicators_seen).to_numpy(dtype=object)
+    work = {"territory": ids.get_indexer(known["territory"]), "indicator": indicator, "coalition": coalition,
+            "date": date, "value": known["value"].to_numpy(dtype="float64"), "dataset": dataset, "file": file,
+            "demonstration": known["demonstration"].to_numpy(dtype=bool), "parts": np.zeros(len(known), int)}
+    sizes = (len(indicators_seen), len(coalitions_seen), len(dates_seen))
+    computed = []
     for _ in range(MAX_LEVELS):
-        rows = _one_level(known, parent, population, aggregation, complete_parents)
-        if rows.empty:
+        rows = _one_level(work, parent, population, complete, how, sizes)
+        if rows is None:
             break
         computed.append(rows)
-        known = pd.concat([known, rows], ignore_index=True)
+        work = {k: np.concatenate([work[k], rows[k]]) for k in work}
     if not computed:
         return observations.iloc[0:0]
-    out = pd.concat(computed, ignore_index=True)
-    out["row"] = out.groupby("file").cumcount() + 1
-    return out[list(observations.columns)]
-
-
-def _one_level(known: pd.DataFrame, parent: pd.Series, population: pd.Series, aggregation: pd.Series,
-               complete_parents: set[str]) -> pd.DataFrame:
-    parts = known.assign(whole=known["territory"].map(parent))
-    parts = parts[parts["whole"].isin(complete_parents)]
-    if parts.empty:
-        return parts
-    parts = parts.assign(people=parts["territory"].map(population), how=parts["indicator"].map(aggregation),
-                         coalition=parts["coalition"].fillna(""))
-    # A whole that has its own figure for the key keeps it.
-    own = set(zip(known["territory"], known["indicator"], known["coalition"].fillna(""), known["date"]))
-    keys = list(zip(parts["whole"], parts["indicator"], parts["coalition"], parts["date"]))
-    parts = parts[[key not in own for key in keys]]
-    if parts.empty:
-        return parts
-    parts = parts.assign(weighted=parts["value"] * parts["people"])
-    grouped = parts.groupby(["whole", *KEY], sort=True)
-    table = grouped.agg(how=("how", "first"), people=("people", "sum"), parts=("territory", "nunique"),
-                        rows=("territory", "size"), total=("value", "sum"), mean=("value", "mean"),
-                        low=("value", "min"), high=("value", "max"), weighted=("weighted", "sum"),
-                        datasets=("dataset", "nunique"), dataset=("dataset", "first"), file=("file", "first"),
-                        demonstration=("demonstration", "any")).reset_index()
-    whole_people = table["whole"].map(population)
-    # The parts with the figure make up the whole; one figure per part (no part counted twice); one dataset.
-    table = table[table["people"].eq(whole_people) & table["parts"].eq(table["rows"]) & table["datasets"].eq(1)]
-    if table.empty:
-        return table
-    value = table["total"].where(table["how"] == "sum",
-                                 table["mean"].where(table["how"] == "mean",
-                                                     table["low"].where(table["how"] == "min",
-                                                                        table["high"].where(table["how"] == "max",
-                                                                                            table["weighted"] / table["people"]))))
-    return pd.DataFrame({
-        "indicator": table["indicator"], "territory": table["whole"],
-        "coalition": table["coalition"].where(table["coalition"] != "", None),
-        "date_text": table["date"].dt.strftime("%Y-%m-%d"), "date": table["date"], "value": value.astype("float64"),
-        "source": table["how"].map(HOW) + " de " + table["parts"].astype(str) + " territoires",
+    out = {k: np.concatenate([rows[k] for rows in computed]) for k in computed[0]}
+    methods = how[out["indicator"]]
+    frame = pd.DataFrame({
+        "indicator": indicators_seen[out["indicator"]], "territory": ids[out["territory"]],
+        "coalition": pd.Series(coalitions_seen[out["coalition"]]).replace("", None).to_numpy(dtype=object),
+        "date_text": pd.DatetimeIndex(dates_seen[out["date"]]).strftime("%Y-%m-%d"),
+        "date": dates_seen[out["date"]], "value": out["value"],
+        "source": [f"{HOW[m]} de {n} territoires" for m, n in zip(methods, out["parts"])],
         "comment": "chiffre calculé (agrégation des territoires qui le composent)",
-        "file": table["file"].str.removesuffix(ROLLED_UP) + ROLLED_UP, "row": 0, "dataset": table["dataset"],
-        "demonstration": table["demonstration"].astype(bool),
-    }).reset_index(drop=True)
+        "file": files_seen[out["file"]] + ROLLED_UP, "row": 0, "dataset": datasets_seen[out["dataset"]],
+        "demonstration": out["demonstration"]})
+    frame["row"] = frame.groupby("file").cumcount() + 1
+    return frame[list(observations.columns)]
+
+
+def _one_level(work: dict, parent: np.ndarray, population: np.ndarray, complete: np.ndarray, how: np.ndarray,
+               sizes: tuple[int, int, int]) -> dict | None:
+    """The wholes' figures computed from the parts' figures in ``work`` (codes), None when there are none."""
+    n_indicators, n_coalitions, n_dates = sizes
+
+    def key(territory, rows):  # one integer per (territory, indicator, coalition, date)
+        return ((territory.astype(np.int64) * n_indicators + work["indicator"][rows]) * n_coalitions
+                + work["coalition"][rows]) * n_dates + work["date"][rows]
+
+    everything = np.arange(len(work["territory"]))
+    territory = work["territory"]
+    whole = np.where(territory >= 0, parent[np.maximum(territory, 0)], -1)
+    rolls = everything[(whole >= 0) & complete[np.maximum(whole, 0)]]
+    if not len(rolls):
+        return None
+    # A whole that has its own figure for the key keeps it.
+    wanted = key(whole[rolls], rolls)
+    new = ~np.isin(wanted, key(territory, everything))
+    rolls, wanted = rolls[new], wanted[new]
+    if not len(rolls):
+        return None
+    part = territory[rolls]
+    people = population[part]
+    value = work["value"][rolls]
+    frame = pd.DataFrame({"key": wanted, "part": part, "people": people, "value": value, "weighted": value * people,
+                          "dataset": work["dataset"][rolls], "file": work["file"][rolls],
+                          "demonstration": work["demonstration"][rolls], "at": rolls})
+    frame["twice"] = frame.duplicated(["key", "part"])  # one figure per part: a part counted twice is no whole
+    table = frame.groupby("key", sort=True).agg(
+        at=("at", "first"), people=("people", "sum"), parts=("part", "size"), twice=("twice", "any"),
+        total=("value", "sum"), mean=("value", "mean"), low=("value", "min"), high=("value", "max"),
+        weighted=("weighted", "sum"), first_dataset=("dataset", "min"), last_dataset=("dataset", "max"),
+        file=("file", "first"), demonstration=("demonstration", "any"))
+    at = table["at"].to_numpy()
+    wholes = whole[at]
+    # The parts with the figure make up the whole's population, once each, from one dataset.
+    ok = ((table["people"].to_numpy() == population[wholes]) & ~table["twice"].to_numpy()
+          & (table["first_dataset"].to_numpy() == table["last_dataset"].to_numpy()))
+    if not ok.any():
+        return None
+    table, at, wholes = table[ok], at[ok], wholes[ok]
+    method = how[work["indicator"][at]]
+    value = np.select([method == "sum", method == "mean", method == "min", method == "max"],
+                      [table["total"], table["mean"], table["low"], table["high"]],
+                      table["weighted"].to_numpy() / table["people"].to_numpy())
+    return {"territory": wholes, "indicator": work["indicator"][at], "coalition": work["coalition"][at],
+            "date": work["date"][at], "value": value.astype("float64"),
+            "dataset": table["first_dataset"].to_numpy(), "file": table["file"].to_numpy(),
+            "demonstration": table["demonstration"].to_numpy(dtype=bool), "parts": table["parts"].to_numpy()}
