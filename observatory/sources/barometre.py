@@ -372,6 +372,11 @@ def _territories_file(root: Path, converted: Converted) -> dict[str, bytes]:
     return {layout.TERRITORIES: (text.rstrip("\n") + "\n" + buffer.getvalue()).encode("utf-8")}
 
 
+# A synthesis level in each language's words (a file's title is read on French and English pages alike).
+SYNTHESES = {"country": ("nationale", "national"), "region": ("régionale", "regional"),
+             "departement": ("départementale", "département")}
+
+
 def _observation_files(path: Path, converted: Converted) -> dict[str, bytes]:
     """The published figures, as one data file per synthesis level (a newer snapshot replaces it)."""
 
@@ -379,9 +384,10 @@ def _observation_files(path: Path, converted: Converted) -> dict[str, bytes]:
     return {
         f"{stem}.csv": _csv_bytes(OBSERVATION_COLUMNS, converted.observations),
         f"{stem}.meta.yml": yaml_bytes({
-            "title": {"fr": f"Baromètre des résultats de l'action publique — synthèse ({converted.level})",
-                      "en": f"French State's Baromètre des résultats de l'action publique — {converted.level} "
-                            "synthesis"},
+            "title": {"fr": "Baromètre des résultats de l'action publique — synthèse "
+                            f"{SYNTHESES[converted.level][0]}",
+                      "en": f"French State's Baromètre des résultats de l'action publique — "
+                            f"{SYNTHESES[converted.level][1]} synthesis"},
             "description": {"fr": f"Importé de {path.name} : valeurs initiales et actuelles publiées.",
                             "en": f"Imported from {path.name}: published initial and current values."},
             "demonstration": False,
