@@ -55,3 +55,31 @@ def test_the_columnar_reader_reads_every_file_as_the_row_by_row_reader(tmp_path,
         assert [str(p) for p in problems] == [str(p) for p in expected_problems]
         columnar += load._columnar_rows(path, "x.csv") is not None
     assert columnar > 40  # most files took the columnar path: the comparison is not of the fallback with itself
+
+
+BAD = {"indicator": ["illectronism-rate", "people-trained", "nope", "", "device-lifetime"], "territory": ["rennes", "bretagne", "atlantis", ""],
+       "date": ["2021-12-31", "2021-13-01", "31/12/2021", "1850-01-01", "2021", "", "2021-06"],
+       "value": ["-5", "12", "1e16", "abc", "", "12.5", "999999", ".5"], "coalition": ["alpha", "", "ghost", "beta"]}
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_great_expectations_on_the_suspect_rows_only_says_what_it_says_on_all(root_copy, monkeypatch, seed):
+    """Vectorised checks pick the rows an expectation could find wrong, and Great Expectations reads those
+    only: on a file of bad dates, values, ids, duplicates and values past an indicator's limit, the problems
+    are the same, in the same order, as when it reads every row."""
+    from observatory import expectations
+    from observatory.load import load_root
+    from observatory.validate import check_root
+
+    rng = random.Random(seed)
+    rows = ["indicator,territory,date,value,coalition"]
+    for _ in range(300):
+        rows.append(",".join(rng.choice(BAD[c][:2] if rng.random() < 0.8 else BAD[c])
+                             for c in ("indicator", "territory", "date", "value", "coalition")))
+    (root_copy / "data" / "observations" / "mixed.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    loaded = load_root(root_copy)
+    fast = [str(p) for p in check_root(loaded)[0]]
+    monkeypatch.setattr(expectations, "PREFILTER", False)
+    everything = [str(p) for p in check_root(loaded)[0]]
+    assert fast == everything
+    assert len(fast) > 50 and any("repeats" in p for p in fast) and any("limit" in p for p in fast)
