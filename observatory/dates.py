@@ -52,7 +52,15 @@ def normalise_date_text(value: object) -> str | None:
 
 
 def parse_period_end(texts: pd.Series) -> pd.Series:
-    """Dates (end of period) of a column of date texts; NaT where the text isn't a real date."""
+    """Dates (end of period) of a column of date texts; NaT where the text isn't a real date.
+
+    Each distinct text is parsed once: a national file repeats a few dozen dates over millions of rows."""
+    codes, distinct = pd.factorize(texts)
+    parsed = _parse_distinct(pd.Series(distinct, dtype=object))
+    return pd.Series(parsed.array.take(codes, allow_fill=True), index=texts.index)
+
+
+def _parse_distinct(texts: pd.Series) -> pd.Series:
     texts = texts.astype("str").where(texts.notna(), None)
     parts = texts.str.extract(DATE_PARTS)
     year = pd.to_numeric(parts[0], errors="coerce")
