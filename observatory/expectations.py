@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from observatory import layout
@@ -88,12 +89,16 @@ def could_fail(expectation, frame: pd.DataFrame) -> pd.Series:
     everything = pd.Series(True, index=frame.index)
     if kind == "ExpectColumnValuesToNotBeNull":
         return frame[get("column")].isna()
+    # Column-map expectations other than not-null leave empty cells alone (the not-null rules report them).
     if kind == "ExpectColumnValuesToBeInSet":
-        return ~frame[get("column")].isin(list(get("value_set")))
+        column = frame[get("column")]
+        return column.notna() & ~column.isin(list(get("value_set")))
     if kind == "ExpectColumnValuesToMatchRegex":  # each distinct text once (dates repeat over millions of rows)
         codes, distinct = pd.factorize(frame[get("column")])
+        if not len(distinct):  # every cell empty
+            return pd.Series(False, index=frame.index)
         matches = pd.Series(distinct, dtype=object).astype(str).str.fullmatch(get("regex")).to_numpy(dtype=bool)
-        return pd.Series((codes < 0) | ~matches[codes], index=frame.index)
+        return pd.Series((codes >= 0) & ~matches[np.maximum(codes, 0)], index=frame.index)
     if kind == "ExpectColumnValuesToBeBetween":
         values = pd.to_numeric(frame[get("column")], errors="coerce")
         low, high = get("min_value"), get("max_value")
@@ -102,7 +107,7 @@ def could_fail(expectation, frame: pd.DataFrame) -> pd.Series:
             inside &= values > low  # strict whatever the expectation says: a superset
         if high is not None:
             inside &= values < high
-        return ~inside
+        return ~inside & frame[get("column")].notna()
     if kind == "ExpectColumnPairValuesAToBeGreaterThanB":
         a, b = frame[get("column_A")], frame[get("column_B")]
         return ~(a > b) & a.notna() & b.notna() if get("ignore_row_if") == "either_value_is_missing" else ~(a > b)
