@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from observatory import expectations, layout, model, selfdata
@@ -74,6 +75,16 @@ def _first_of_key(frame: pd.DataFrame, key: list[str]) -> pd.Series:
     return frame.groupby(key, dropna=False, sort=False)["where"].transform("first")
 
 
+def _date_keys(dates: pd.Series, texts: pd.Series) -> pd.Series:
+    """Each row's date as YYYY-MM-DD (its text where it has no date): written once per distinct date."""
+    codes, distinct = pd.factorize(dates)
+    if not len(distinct):
+        return texts.fillna("").astype(object)
+    written = pd.DatetimeIndex(distinct).strftime("%Y-%m-%d").to_numpy(dtype=object)
+    keys = pd.Series(np.where(codes >= 0, written[np.maximum(codes, 0)], None), index=dates.index, dtype=object)
+    return keys.where(keys.notna(), texts.fillna(""))
+
+
 def observation_frame(root: DataRoot) -> pd.DataFrame:
     """Observations with their date (end of period), numeric value and limits."""
     frame = root.observations.copy()
@@ -82,9 +93,17 @@ def observation_frame(root: DataRoot) -> pd.DataFrame:
     frame["value"] = _numbers(frame["value_text"])
     frame = _limits(frame, root.indicators)
     frame["coalition_key"] = frame["coalition"].fillna("")
-    frame["date_key"] = frame["date"].dt.strftime("%Y-%m-%d").fillna(frame["date_text"].fillna(""))
-    frame["where"] = frame["file"] + ", row " + frame["row"].astype("str")
-    frame["first_of_key"] = _first_of_key(frame, ["indicator", "territory", "coalition_key", "date_key"])
+    frame["date_key"] = _date_keys(frame["date"], frame["date_text"])
+    # Where a row is and the first row of its key are named by the message of a repeated figure only: they are
+    # written for the rows whose key repeats (two strings per row cost seconds on millions of rows).
+    key = ["indicator", "territory", "coalition_key", "date_key"]
+    repeated = frame.duplicated(key, keep=False).to_numpy()
+    frame["where"], frame["first_of_key"] = None, None
+    if repeated.any():
+        part = frame[repeated].copy()
+        part["where"] = part["file"] + ", row " + part["row"].astype("str")
+        frame.loc[repeated, "where"] = part["where"].to_numpy()
+        frame.loc[repeated, "first_of_key"] = _first_of_key(part, key).to_numpy()
     demo = root.datasets.set_index("dataset")["demonstration"] if not root.datasets.empty else pd.Series(dtype=bool)
     frame["demonstration"] = frame["dataset"].map(demo).fillna(False).astype(bool)
     return frame
