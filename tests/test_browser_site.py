@@ -91,3 +91,20 @@ def test_charts_speak_the_pages_language(built_site, page):
     english = page.evaluate(SHORT_DATES % "'en'")
     assert "Feb" in english, english
     assert page.problems == [] and page.outside_requests == []
+
+
+def test_the_territory_search_filters_the_directory(page, root_copy):
+    """Typing in the directory's search box (case aside) leaves the matching territories and opens their
+    folded group; emptying it brings every territory back."""
+    from observatory import dashboard
+    from tests.test_dashboard import _many_communes
+
+    _many_communes(root_copy)
+    programme = dashboard.programme_page("fr", root=str(root_copy), links="")
+    page.set_content(f"<html lang='fr'><body>{programme.style()}{programme.directory()}</body></html>")
+    page.fill("#territory-search", "COMMUNE 07")
+    assert page.locator(".territory-group li:visible").all_inner_texts() == ["Commune 07"]
+    assert page.locator("details.territory-group").evaluate("d => d.open")
+    page.fill("#territory-search", "")
+    assert page.locator(".territory-group li").count() == 43
+    assert page.problems == []

@@ -21,6 +21,7 @@ GROUPS = {
     "difficulty_names": selfdata.DIFFICULTIES,
     "answer_names": selfdata.ANSWERS,
     "level_names": model.TERRITORY_LEVELS,
+    "level_plurals": model.TERRITORY_LEVELS,
     "maturity_names": model.MATURITIES,
     "axis_names": model.AXES,
     "lever_names": model.LEVERS,

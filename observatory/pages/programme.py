@@ -7,6 +7,10 @@ from observatory.pages.base import Page
 from observatory.pages.chart import Chart
 from observatory.pages.france_map import france_map
 from observatory.pages.markup import Fragment
+from observatory.pages.render import asset
+
+
+FOLDED_AFTER = 30  # a group of more territories than this is folded; the directory gets a search box
 
 
 class ProgrammePage(Page):
@@ -63,8 +67,21 @@ class ProgrammePage(Page):
                     {"href": self.href("coalition", r["id"]), "name": self.name(r)}
                     for _, r in group.sort_values("id").iterrows()]})
         places = self.results.territories
-        with_data = places[places["id"].map(lambda i: self.has_page("territory", i))]
-        territories = sorted(({"href": self.href("territory", r["id"]), "name": i18n.place_name(r, self.lang),
-                               "level": r["level"]} for _, r in with_data.iterrows()),
-                             key=lambda place: i18n.sort_key(place["name"]))
-        return self.render("directory.html.j2", maturities=maturities, territories=territories)
+        with_data = places[places["id"].isin(set(self.results.progress["territory"])
+                                             | set(self.results.observations["territory"]))]
+        # Grouped by level (country, régions… communes); a long group is folded, and a search box filters all
+        # of them: the national site has hundreds of territories with figures.
+        levels = []
+        for level in model.TERRITORY_LEVELS:
+            group = with_data[with_data["level"] == level]
+            if group.empty:
+                continue
+            names = sorted(((i18n.place_name(r, self.lang), r["id"]) for _, r in group.iterrows()),
+                           key=lambda pair: i18n.sort_key(pair[0]))
+            levels.append({"title": i18n.name_of("level_plurals", level, self.lang),
+                           "folded": len(names) > FOLDED_AFTER,
+                           "places": [{"href": self.href("territory", ident, has_page=True), "name": name}
+                                      for name, ident in names]})
+        searchable = len(with_data) > FOLDED_AFTER
+        return self.render("directory.html.j2", maturities=maturities, levels=levels, searchable=searchable,
+                           script=asset("territory-search.js", compact=True) if searchable else "")
