@@ -76,8 +76,11 @@ def voila_config(allow_hosts: list[str] | tuple[str, ...] = (), submissions: boo
         # The live pages are in French: <html lang="fr"> (Voilà's template says "en" otherwise; WCAG 3.1.1).
         "HTMLExporter": {"language_code": "fr"},
         "VoilaExporter": {"language_code": "fr"},
-        # nbclient can miss a kernel's reply on a zmq.asyncio socket: see observatory/kernel_client.py
-        "AsyncKernelManager": {"client_class": "observatory.kernel_client.WatchfulKernelClient"},
+        # nbclient can miss a kernel's reply on a zmq.asyncio socket: see observatory/kernel_client.py.
+        # Kernels talk over local sockets (files), not TCP ports: ten pools filling at once drew the same free
+        # port twice ("Address already in use", a traceback in the log and a pool late), and a port on
+        # 127.0.0.1 is open to every local user.
+        "AsyncKernelManager": {"client_class": "observatory.kernel_client.WatchfulKernelClient", "transport": "ipc"},
     }
 
 
