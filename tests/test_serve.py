@@ -110,6 +110,13 @@ def test_stopping_serve_stops_voila_and_its_kernels(sig, root_copy, tmp_path):
             time.sleep(0.5)
         before = started_by(root_copy)
         assert len(before) >= 3, [p.cmdline() for p in before]
+        # Kernels talk to Voilà over socket files (their connection file says so): no TCP ports drawn for five
+        # channels, which two starting kernels drew twice with ten pools filling, and another local user reaches.
+        kernels = [p.cmdline() for p in started_by(root_copy) if "ipykernel" in " ".join(p.cmdline())]
+        assert kernels
+        for command in kernels:
+            connection = json.loads(Path(command[command.index("-f") + 1]).read_text())
+            assert connection["transport"] == "ipc", connection
 
         from observatory.serve import OWNER, WORK_PREFIX, sweep_orphans
 
