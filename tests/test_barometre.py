@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
+import yaml
 
 from observatory import results
 from tests.conftest import REPO
@@ -137,6 +138,11 @@ def test_the_shipped_figures_are_what_the_importer_makes_of_the_published_files(
                     (published["date_valeur_actuelle"], float(published["valeur_actuelle"]))}
     demonstration = (REPO / "data" / "observations" / "demonstration.csv").read_text(encoding="utf-8")
     assert "fibre-coverage-share" not in demonstration  # no made-up value beside the real series
+    # each file's title in its language's words (« synthèse (country) » read on French pages)
+    titles = {name: yaml.safe_load((root / "data" / "observations" / name.replace(".csv", ".meta.yml"))
+                                   .read_text(encoding="utf-8"))["title"] for name in shipped}
+    assert titles["barometre-region.csv"]["fr"].endswith("— synthèse régionale")
+    assert titles["barometre-country.csv"]["en"].endswith("— national synthesis")
 
 
 @pytest.mark.parametrize("options, expected", [

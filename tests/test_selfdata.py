@@ -150,3 +150,6 @@ def test_the_shipped_register_is_justgetmydatas_and_the_page_says_49_of_132():
     assert "49" in html and "132" in html, html
     method = str(page.register_method())
     assert "JustGetMyData" in method and "MIT" in method
+    # JustGetMyData's notes are English: a French page says so to screen readers (WCAG 3.1.2), an English one not
+    assert "<td class='small note' lang=\"en\">" in str(page.services_table())
+    assert "lang=\"en\"" not in str(dashboard.self_data_page("en", root=str(REPO)).services_table())
