@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
+import numpy as np
 import pandas as pd
 
 DATE_PARTS = r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$"
@@ -58,6 +59,17 @@ def parse_period_end(texts: pd.Series) -> pd.Series:
     codes, distinct = pd.factorize(texts)
     parsed = _parse_distinct(pd.Series(distinct, dtype=object))
     return pd.Series(parsed.array.take(codes, allow_fill=True), index=texts.index)
+
+
+def date_keys(dates: pd.Series, texts: pd.Series) -> pd.Series:
+    """Each row's date as YYYY-MM-DD, its text where it has no date: what makes two figures the same figure.
+    Written once per distinct date."""
+    codes, distinct = pd.factorize(dates)
+    if not len(distinct):
+        return texts.fillna("").astype(object)
+    written = pd.DatetimeIndex(distinct).strftime("%Y-%m-%d").to_numpy(dtype=object)
+    keys = pd.Series(np.where(codes >= 0, written[np.maximum(codes, 0)], None), index=dates.index, dtype=object)
+    return keys.where(keys.notna(), texts.fillna(""))
 
 
 def _parse_distinct(texts: pd.Series) -> pd.Series:

@@ -626,17 +626,17 @@ def _observation_table(path: Path, root: Path, problems: list[Problem]) -> pd.Da
     row-by-row reader, which words each such row's problem. Both give the same rows and the same messages."""
     name = rel(path, root)
     frame = _columnar_rows(path, name)
-    if frame is None:  # the row-by-row reader, and its messages
+    if frame is not None:
+        header = frame.attrs["header"]
+    else:  # the row-by-row reader, and its messages
         read = _read_csv_records(path, root, problems)
         if read is None:
             return None
         header, body = read
-        if not _check_header(name, header, model.OBSERVATION_REQUIRED, model.OBSERVATION_OPTIONAL, problems):
-            return None
-        frame = pd.DataFrame(_records_to_rows(name, header, body, problems))
-    elif not _check_header(name, list(frame.attrs["header"]), model.OBSERVATION_REQUIRED,
-                           model.OBSERVATION_OPTIONAL, problems):
+    if not _check_header(name, header, model.OBSERVATION_REQUIRED, model.OBSERVATION_OPTIONAL, problems):
         return None
+    if frame is None:
+        frame = pd.DataFrame(_records_to_rows(name, header, body, problems))
     return frame.rename(columns={"date": "date_text", "value": "value_text"})
 
 

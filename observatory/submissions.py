@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from observatory import journal, layout, locking, model
-from observatory.dates import parse_period_end
+from observatory.dates import date_keys, parse_period_end
 from observatory.errors import InvalidDataRoot, ObservatoryError, Problem
 from observatory.load import DataRoot, _read_csv_records, load_root
 from observatory.sheets import Table, normalise_date, normalise_number, read_table
@@ -123,7 +123,7 @@ def rows_of(table: Table, coalition: str) -> tuple[pd.DataFrame, list[Problem]]:
 
 
 def _key(frame: pd.DataFrame) -> pd.Series:
-    dates = parse_period_end(frame["date_text"]).dt.strftime("%Y-%m-%d").fillna(frame["date_text"].fillna(""))
+    dates = date_keys(parse_period_end(frame["date_text"]), frame["date_text"])
     return frame["indicator"].fillna("") + "|" + frame["territory"].fillna("") + "|" \
         + frame["coalition"].fillna("") + "|" + dates
 

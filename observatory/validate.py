@@ -10,11 +10,10 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from observatory import expectations, layout, model, selfdata
-from observatory.dates import parse_period_end, plausible, plausible_window
+from observatory.dates import date_keys, parse_period_end, plausible, plausible_window
 from observatory.model import NUMBER_PATTERN
 from observatory.errors import InvalidDataRoot, Problem
 from observatory.load import DataRoot, load_root
@@ -75,16 +74,6 @@ def _first_of_key(frame: pd.DataFrame, key: list[str]) -> pd.Series:
     return frame.groupby(key, dropna=False, sort=False)["where"].transform("first")
 
 
-def _date_keys(dates: pd.Series, texts: pd.Series) -> pd.Series:
-    """Each row's date as YYYY-MM-DD (its text where it has no date): written once per distinct date."""
-    codes, distinct = pd.factorize(dates)
-    if not len(distinct):
-        return texts.fillna("").astype(object)
-    written = pd.DatetimeIndex(distinct).strftime("%Y-%m-%d").to_numpy(dtype=object)
-    keys = pd.Series(np.where(codes >= 0, written[np.maximum(codes, 0)], None), index=dates.index, dtype=object)
-    return keys.where(keys.notna(), texts.fillna(""))
-
-
 def observation_frame(root: DataRoot) -> pd.DataFrame:
     """Observations with their date (end of period), numeric value and limits."""
     frame = root.observations.copy()
@@ -93,7 +82,7 @@ def observation_frame(root: DataRoot) -> pd.DataFrame:
     frame["value"] = _numbers(frame["value_text"])
     frame = _limits(frame, root.indicators)
     frame["coalition_key"] = frame["coalition"].fillna("")
-    frame["date_key"] = _date_keys(frame["date"], frame["date_text"])
+    frame["date_key"] = date_keys(frame["date"], frame["date_text"])
     # Where a row is and the first row of its key are named by the message of a repeated figure only: they are
     # written for the rows whose key repeats (two strings per row cost seconds on millions of rows).
     key = ["indicator", "territory", "coalition_key", "date_key"]
@@ -119,8 +108,7 @@ def target_frame(root: DataRoot) -> pd.DataFrame:
     frame = _limits(frame, root.indicators)
     sign = frame["direction"].map({"increase": 1.0, "decrease": -1.0})
     frame["improvement"] = (frame["target_value"] - frame["baseline_value"]) * sign
-    frame["target_date_key"] = frame["target_date"].dt.strftime("%Y-%m-%d").fillna(
-        frame["target_date_text"].fillna(""))
+    frame["target_date_key"] = date_keys(frame["target_date"], frame["target_date_text"])
     frame["where"] = frame["file"] + ", key " + frame["key"]
     frame["first_of_key"] = _first_of_key(frame, ["coalition", "indicator", "territory", "target_date_key"])
     return frame
@@ -262,7 +250,7 @@ def register_frame(root: DataRoot) -> pd.DataFrame:
     frame = root.assessments.rename(columns={"date": "date_text"}).copy()
     frame["date"] = parse_period_end(frame["date_text"])
     frame["date_plausible"] = plausible(frame["date"])
-    frame["date_key"] = frame["date"].dt.strftime("%Y-%m-%d").fillna(frame["date_text"].fillna(""))
+    frame["date_key"] = date_keys(frame["date"], frame["date_text"])
     return frame
 
 

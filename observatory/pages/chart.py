@@ -66,8 +66,8 @@ class LiveChart(Chart):
     def _ipython_display_(self):
         from IPython.display import HTML, display
 
-        display({"application/vnd.plotly.v1+json": {**self.spec, "config": PLOTLY_CONFIG}, "text/plain": repr(self)},
-                raw=True)
+        drawn = {kind: data for kind, data in self._repr_mimebundle_().items() if kind != "text/html"}
+        display({**drawn, "text/plain": repr(self)}, raw=True)
         display(HTML(self.summary_html))
 
 
