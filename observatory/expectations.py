@@ -1,8 +1,10 @@
 """Great Expectations suites for observations and targets, turned into per-row problems.
 
-Great Expectations costs several seconds to import, so it is imported (inside :func:`_context`) only
-when a data root is actually validated. Each expectation carries the wording
-of its message: which column it speaks of and what was expected.
+Great Expectations costs several seconds to import (7 s here), so the rules name their expectations
+without it (:data:`E` makes :class:`Spec` objects) and vectorised checks (:func:`could_fail`) find the
+rows any rule could find wrong. Great Expectations is imported, and its suites run, only when there are
+such rows: a clean root is checked without it. Each expectation carries the wording of its message:
+which column it speaks of and what was expected.
 """
 
 from __future__ import annotations
@@ -30,19 +32,46 @@ MAX_MAGNITUDE = 1e15
 MAGNITUDE_EXPECTED = "a value between -1e15 and 1e15"
 
 
-def _magnitude(E, column: str):
+def _magnitude(column: str):
     return E.ExpectColumnValuesToBeBetween(column=column, min_value=-MAX_MAGNITUDE, max_value=MAX_MAGNITUDE)
 
 
-def _plausible_date(E, column: str):
+def _plausible_date(column: str):
     return E.ExpectColumnValuesToBeInSet(column=column, value_set=[True])  # see observatory.dates.plausible
+
+
+class Spec:
+    """An expectation named without importing Great Expectations: its class name and arguments.
+
+    ``E.ExpectColumnValuesToBeInSet(column="c", value_set=[...])`` reads as the real one;
+    :meth:`build` makes the real expectation when the suites must run."""
+
+    def __init__(self, kind: str, **arguments) -> None:
+        self.kind, self.arguments = kind, arguments
+
+    def __getattr__(self, name: str):
+        try:
+            return self.__dict__["arguments"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def build(self, gx):
+        return getattr(gx.expectations, self.kind)(**self.arguments)
+
+
+class _Expectations:
+    def __getattr__(self, kind: str) -> Callable[..., Spec]:
+        return lambda **arguments: Spec(kind, **arguments)
+
+
+E = _Expectations()  # E.ExpectColumnValuesToNotBeNull(column=...): a Spec, as gx.expectations would give
 
 
 @dataclass
 class Rule:
     """One expectation and how to word what it finds."""
 
-    expectation: object
+    expectation: Spec
     column: str  # the column (or key) named in the message
     value_column: str  # the column whose value the message shows
     expected: str | Callable[[pd.Series], str]
@@ -85,7 +114,7 @@ def could_fail(expectation, frame: pd.DataFrame) -> pd.Series:
     finds wrong is always among them; a type not known here: every row). Great Expectations then runs on these
     rows only, and words each problem: on millions of clean rows it has nothing to do, and every message is
     the same as if it had read them all (tests/test_columnar.py compares)."""
-    kind, get = type(expectation).__name__, lambda key: getattr(expectation, key, None)
+    kind, get = expectation.kind, lambda key: getattr(expectation, key, None)
     everything = pd.Series(True, index=frame.index)
     if kind == "ExpectColumnValuesToNotBeNull":
         return frame[get("column")].isna()
@@ -104,13 +133,14 @@ def could_fail(expectation, frame: pd.DataFrame) -> pd.Series:
         low, high = get("min_value"), get("max_value")
         inside = pd.Series(True, index=frame.index)
         if low is not None:
-            inside &= values > low  # strict whatever the expectation says: a superset
+            inside &= values > low if get("strict_min") else values >= low
         if high is not None:
-            inside &= values < high
+            inside &= values < high if get("strict_max") else values <= high
         return ~inside & frame[get("column")].notna()
     if kind == "ExpectColumnPairValuesAToBeGreaterThanB":
         a, b = frame[get("column_A")], frame[get("column_B")]
-        return ~(a > b) & a.notna() & b.notna() if get("ignore_row_if") == "either_value_is_missing" else ~(a > b)
+        greater = a >= b if get("or_equal") else a > b
+        return ~greater & a.notna() & b.notna() if get("ignore_row_if") == "either_value_is_missing" else ~greater
     if kind == "ExpectCompoundColumnsToBeUnique":
         return frame.duplicated(list(get("column_list")), keep=False)
     if kind == "ExpectColumnValuesToBeUnique":
@@ -130,14 +160,15 @@ def run_rules(name: str, frame: pd.DataFrame, rules: list[Rule], locate: Callabl
         frame = frame[suspect]
     if frame.empty:
         return []
-    gx, context, source = _context()
+    gx, context, source = _context()  # only now: there are rows to describe
     frame = frame.reset_index(drop=True)
     asset = source.add_dataframe_asset(f"{name}-{id(frame)}")
     batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame})
     suite = gx.ExpectationSuite(name=name)
     for number, rule in enumerate(rules):
-        rule.expectation.meta = {"rule": number}  # to find the rule back from its result
-        suite.add_expectation(rule.expectation)
+        expectation = rule.expectation.build(gx)
+        expectation.meta = {"rule": number}  # to find the rule back from its result
+        suite.add_expectation(expectation)
     result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
     source.delete_asset(asset.name)
     problems = []
@@ -159,7 +190,7 @@ def run_rules(name: str, frame: pd.DataFrame, rules: list[Rule], locate: Callabl
     return problems
 
 
-def _indicator_and_territory_rules(E, indicators: Iterable[str], territories: Iterable[str],
+def _indicator_and_territory_rules(indicators: Iterable[str], territories: Iterable[str],
                                    frame: pd.DataFrame) -> list[Rule]:
     """What observations and targets both say: a known indicator, on a known territory."""
     territories = list(territories)
@@ -179,9 +210,8 @@ def _indicator_and_territory_rules(E, indicators: Iterable[str], territories: It
 def observation_problems(frame: pd.DataFrame, indicators: Iterable[str], territories: Iterable[str],
                          coalitions: Iterable[str]) -> list[Problem]:
     """Check typed observations (see :func:`observatory.validate.observation_frame`)."""
-    E = _context()[0].expectations
     rules = [
-        *_indicator_and_territory_rules(E, indicators, territories, frame),
+        *_indicator_and_territory_rules(indicators, territories, frame),
         Rule(E.ExpectColumnValuesToBeInSet(column="coalition", value_set=sorted(set(coalitions))), "coalition",
              "coalition", _unknown_id("coalition", coalitions, f"a file {layout.COALITIONS}/<id>.yml, or empty for a "
                                       "territory-wide figure", "coalition")),
@@ -190,12 +220,12 @@ def observation_problems(frame: pd.DataFrame, indicators: Iterable[str], territo
              DATE_EXPECTED),
         Rule(E.ExpectColumnValuesToNotBeNull(column="date"), "date", "date_text",
              "a date that exists in the calendar"),
-        Rule(_plausible_date(E, "date_plausible"), "date", "date_text", window_expected()),
+        Rule(_plausible_date("date_plausible"), "date", "date_text", window_expected()),
         Rule(E.ExpectColumnValuesToNotBeNull(column="value_text"), "value", "value_text", NUMBER_EXPECTED),
         Rule(E.ExpectColumnValuesToMatchRegex(column="value_text", regex=NUMBER_PATTERN), "value", "value_text",
              NUMBER_EXPECTED),
         Rule(E.ExpectColumnValuesToNotBeNull(column="value"), "value", "value_text", "a finite number"),
-        Rule(_magnitude(E, "value"), "value", "value_text", MAGNITUDE_EXPECTED),
+        Rule(_magnitude("value"), "value", "value_text", MAGNITUDE_EXPECTED),
         Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="limit_upper", column_B="value", or_equal=True,
                                                         ignore_row_if="either_value_is_missing"),
              "value", "value_text", lambda row: f"a value of at most {row['limit_upper']:g}, the indicator's limit"),
@@ -215,7 +245,6 @@ def observation_problems(frame: pd.DataFrame, indicators: Iterable[str], territo
 
 def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories: Iterable[str]) -> list[Problem]:
     """Check typed targets (see :func:`observatory.validate.target_frame`)."""
-    E = _context()[0].expectations
 
     def improvement(row: pd.Series) -> str:
         if row["target_value"] == row["baseline_value"]:
@@ -225,7 +254,7 @@ def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories:
                 f"'{row['direction']}'")
 
     rules = [
-        *_indicator_and_territory_rules(E, indicators, territories, frame),
+        *_indicator_and_territory_rules(indicators, territories, frame),
     ]
     for point in ("baseline", "target"):
         rules += [
@@ -235,7 +264,7 @@ def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories:
                  f"{point}_date_text", DATE_EXPECTED),
             Rule(E.ExpectColumnValuesToNotBeNull(column=f"{point}_date"), f"{point}.date", f"{point}_date_text",
                  "a date that exists in the calendar"),
-            Rule(_plausible_date(E, f"{point}_date_plausible"), f"{point}.date", f"{point}_date_text",
+            Rule(_plausible_date(f"{point}_date_plausible"), f"{point}.date", f"{point}_date_text",
                  window_expected()),
             Rule(E.ExpectColumnValuesToNotBeNull(column=f"{point}_value_text"), f"{point}.value",
                  f"{point}_value_text", "a number"),
@@ -243,7 +272,7 @@ def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories:
                  f"{point}.value", f"{point}_value_text", "a number"),
             Rule(E.ExpectColumnValuesToNotBeNull(column=f"{point}_value"), f"{point}.value",
                  f"{point}_value_text", "a finite number"),
-            Rule(_magnitude(E, f"{point}_value"), f"{point}.value", f"{point}_value_text", MAGNITUDE_EXPECTED),
+            Rule(_magnitude(f"{point}_value"), f"{point}.value", f"{point}_value_text", MAGNITUDE_EXPECTED),
             Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="limit_upper", column_B=f"{point}_value",
                                                             or_equal=True, ignore_row_if="either_value_is_missing"),
                  f"{point}.value", f"{point}_value_text",
@@ -274,7 +303,6 @@ def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories:
 
 def register_problems(services: pd.DataFrame, assessments: pd.DataFrame) -> list[Problem]:
     """Check the Self Data register (see :mod:`observatory.selfdata`)."""
-    E = _context()[0].expectations
 
     def locate(row: pd.Series, column: str) -> dict:
         return {"file": row["file"], "row": int(row["row"]), "column": column}
@@ -303,7 +331,7 @@ def register_problems(services: pd.DataFrame, assessments: pd.DataFrame) -> list
         Rule(E.ExpectColumnValuesToMatchRegex(column="date_text", regex=DATE_PATTERN), "date", "date_text",
              DATE_EXPECTED),
         Rule(E.ExpectColumnValuesToNotBeNull(column="date"), "date", "date_text", "a date that exists in the calendar"),
-        Rule(_plausible_date(E, "date_plausible"), "date", "date_text", window_expected()),
+        Rule(_plausible_date("date_plausible"), "date", "date_text", window_expected()),
         Rule(E.ExpectColumnValuesToNotBeNull(column="difficulty"), "difficulty", "difficulty",
              "one of " + ", ".join(DIFFICULTIES)),
         Rule(E.ExpectColumnValuesToBeInSet(column="difficulty", value_set=list(DIFFICULTIES)), "difficulty",
