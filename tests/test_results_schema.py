@@ -76,3 +76,29 @@ def test_validation_only_validates_the_compute_step_derives_the_register_figures
     assert list(shares["value"]) == [50.0, 100.0]  # alpha easy, beta hard; then both easy
     assert set(shares["file"]) == {"data/self-data/assessments.csv (computed)"}
     assert "self-data-register" in set(results.compute(valid).datasets["dataset"])
+
+
+def test_tables_read_again_are_the_files_of_now_and_never_shared(tmp_path):
+    """A warm kernel reads the same tables page after page: parsed once, yet no page sees what another changed,
+    and a table written again is read again, even with the same size and date."""
+    results.write(results.from_root(FIXTURE_ROOT), tmp_path)
+    first = results.read(tmp_path)
+    value = float(first.observations.loc[0, "value"])
+    first.observations.loc[0, "value"] = value + 1000
+    first.observations["added"] = 1
+    second = results.read(tmp_path)
+    assert second.observations.loc[0, "value"] == value and "added" not in second.observations
+    assert second.observations is not first.observations
+
+    path = tmp_path / "observations.csv"
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    written = f",{value!r},"
+    assert written in text
+    changed = text.replace(written, f",{value + 1!r},", 1)
+    assert len(changed) == len(text)
+    path.write_text(changed, encoding="utf-8")
+    import os
+
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert results.read(tmp_path).observations["value"].tolist() != second.observations["value"].tolist()
