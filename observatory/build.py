@@ -223,8 +223,9 @@ def _sweep_temporary_files(out: Path) -> None:
 
 # --- the worker processes ---------------------------------------------------------------------
 
-def _worker_init(log_path: str, parent: int, engine: str | None = None) -> None:
-    """Set up a worker: its stderr to the build log, and death with its parent.
+def _worker_init(log_path: str, parent: int, engine: str | None = None, start_kernel: bool = False) -> None:
+    """Set up a worker: its stderr to the build log, and death with its parent; with ``start_kernel``, its warm
+    kernel started at once (the build computes meanwhile).
 
     Kernels inherit the worker's stderr: their chatter goes to the build log, not the
     user's terminal. If the build dies (even by ``kill -9``), Linux sends the worker
@@ -243,6 +244,13 @@ def _worker_init(log_path: str, parent: int, engine: str | None = None) -> None:
         libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
     if os.getppid() != parent:  # the build died before prctl took effect
         _die_with_children(signal.SIGTERM, None)
+    if start_kernel:
+        with contextlib.suppress(Exception):  # what fails here fails the first page, which says why
+            if execute.ENGINE == "warm":
+                from observatory import engine as warm_engine
+
+                warm_engine.POOL.prestart("python3", str(NOTEBOOKS))
+            execute.prepare()
 
 
 def _die_with_children(signum, frame) -> None:  # noqa: ARG001 - a signal handler's signature
@@ -311,7 +319,26 @@ def build(root: str | Path = ".", out: str | Path = "reports", jobs: int | None 
 def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | None, langs: tuple[str, ...],
            force: bool, say, started: float, engine: str | None = None,
            scheduler: str | None = None) -> BuildReport:
-    results, data = computed(valid)
+    workers = _Workers(out, jobs, engine)
+    try:
+        # The root or the code changed, so pages will run: the workers start their kernels (3-4 s) while the
+        # results are computed.
+        results, data = computed(valid, before_computing=workers.start if not _scheduler(scheduler) else _nothing)
+        return _build_pages(results, data, workers, root, out, only, langs, force, say, started, scheduler)
+    finally:
+        workers.close()
+
+
+def _nothing() -> None:
+    pass
+
+
+def _scheduler(scheduler: str | None) -> str | None:
+    return scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+
+
+def _build_pages(results, data, workers: _Workers, root: Path, out: Path, only: list[str] | None,
+                 langs: tuple[str, ...], force: bool, say, started: float, scheduler: str | None) -> BuildReport:
     _sweep_temporary_files(out)
     every_page = site.all_pages(results, langs)
     pages = site.select(every_page, only)
@@ -374,39 +401,63 @@ def _build(valid, root: Path, out: Path, jobs: int | None, only: list[str] | Non
         ))
 
     say(f"{len(pages)} dashboards: {len(jobs_to_run)} to run, {len(report.skipped)} unchanged")
-    address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    address = _scheduler(scheduler)
     if jobs_to_run and address:
         from observatory.distributed import run_pages
 
         _record_all(run_pages(address, jobs_to_run, results_module.tables_csv(results), say),
                     len(jobs_to_run), out, state, state_path, report)
     elif jobs_to_run:
-        _run(jobs_to_run, out, jobs, state, state_path, report, engine)
+        _run(jobs_to_run, workers, state, state_path, report)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _run(jobs_to_run: list[execute.PageJob], out: Path, jobs: int | None, state: dict, state_path: Path,
-         report: BuildReport, engine: str | None = None) -> None:
+class _Workers:
+    """The build's worker processes: started when pages must run, or earlier, by :meth:`start`, so that their
+    kernels start while the build computes the results."""
+
+    def __init__(self, out: Path, jobs: int | None, engine: str | None) -> None:
+        self.out, self.jobs, self.engine = out, jobs, engine
+        self.pool: ProcessPoolExecutor | None = None
+
+    def start(self, pages: int | None = None, start_kernel: bool = True) -> ProcessPoolExecutor:
+        if self.pool is None:
+            count = max(1, min(self.jobs or os.cpu_count() or 1, pages or os.cpu_count() or 1))
+            # Forked from this thread, so that PR_SET_PDEATHSIG ties each worker to the build itself
+            # (with a fork server, the parent would be the server).
+            context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+            self.pool = ProcessPoolExecutor(
+                max_workers=count, initializer=_worker_init, mp_context=context,
+                initargs=(str(self.out / LOG_FILE), os.getpid(), self.engine, start_kernel))
+            if start_kernel:
+                self.pool.submit(os.getpid)  # forks every worker now (fork context: all at the first task)
+        return self.pool
+
+    def close(self, cancel: bool = False) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+            if cancel:
+                return
+            self.pool = None
+
+
+def _run(jobs_to_run: list[execute.PageJob], workers: _Workers, state: dict, state_path: Path,
+         report: BuildReport) -> None:
     """The pages run by local worker processes."""
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_to_run)))
-    # Forked from this thread, so that PR_SET_PDEATHSIG ties each worker to the build itself
-    # (with a fork server, the parent would be the server).
-    context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, mp_context=context,
-                             initargs=(str(out / LOG_FILE), os.getpid(), engine)) as pool:
-        futures = {pool.submit(execute.run_page, job): job for job in jobs_to_run}
+    pool = workers.start(pages=len(jobs_to_run), start_kernel=False)
+    futures = {pool.submit(execute.run_page, job): job for job in jobs_to_run}
 
-        def finished():
-            for future in as_completed(futures):
-                job = futures[future]
-                try:
-                    yield job, future.result()
-                except Exception as exc:  # noqa: BLE001 - a dead worker fails its page, not the build
-                    yield job, execute.PageOutcome(job.key, ok=False, error=f"{type(exc).__name__}: {exc}")
+    def finished():
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                yield job, future.result()
+            except Exception as exc:  # noqa: BLE001 - a dead worker fails its page, not the build
+                yield job, execute.PageOutcome(job.key, ok=False, error=f"{type(exc).__name__}: {exc}")
 
-        _record_all(finished(), len(jobs_to_run), out, state, state_path, report,
-                    stop=lambda: pool.shutdown(wait=False, cancel_futures=True))
+    _record_all(finished(), len(jobs_to_run), workers.out, state, state_path, report,
+                stop=lambda: workers.close(cancel=True))
 
 
 def _record_all(finished, total: int, out: Path, state: dict, state_path: Path, report: BuildReport,

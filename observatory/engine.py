@@ -133,6 +133,12 @@ class KernelPool:
         self.kernels: dict[str, WarmKernel] = {}
         self.started = 0  # kernels started by this process (what the tests count)
 
+    def prestart(self, kernel_name: str, cwd: str | None, timeout: float = START_TIMEOUT) -> None:
+        """Start this process's kernel before its first page (a build's workers do, while the build computes)."""
+        if kernel_name not in self.kernels:
+            self.kernels[kernel_name] = WarmKernel(kernel_name, cwd, timeout)
+            self.started += 1
+
     def take(self, kernel_name: str, cwd: str | None, timeout: float) -> WarmKernel:
         kernel = self.kernels.pop(kernel_name, None)
         if kernel is not None and (kernel.owner != os.getpid() or not kernel.alive()):

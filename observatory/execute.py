@@ -50,6 +50,19 @@ def _exporter(templates: Path = TEMPLATES):
     return HTMLExporter(config=config)
 
 
+def prepare(templates: Path = TEMPLATES) -> None:
+    """What a worker's first page would do before its own work: import papermill and nbconvert, register the
+    warm engine, make the exporter (a build's workers do it while the build computes)."""
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
+    if ENGINE == "warm":
+        from observatory import engine
+
+        engine.register()
+    _exporter(Path(templates))
+
+
 def _settled(nb, executed: Path):
     """The executed notebook as published: the same inputs give the same file.
 

@@ -70,18 +70,23 @@ def site_data(results: results_module.Results, pages: list[site.PageSpec]) -> Si
     return SiteData(slices, files)
 
 
-def computed(valid) -> tuple[results_module.Results, SiteData]:
+def computed(valid, before_computing=lambda: None) -> tuple[results_module.Results, SiteData]:
     """The results and the site's data, from the cache when the root and the code are unchanged: both
-    depend on nothing else (the cache's key holds every byte of the root and of the package)."""
+    depend on nothing else (the cache's key holds every byte of the root and of the package).
+
+    ``before_computing`` is called when they must be computed (the build starts its workers then: pages will
+    run, and their kernels start while this process computes)."""
     from observatory import cache
 
     if not valid.cache_key:  # not validated through the cache (--no-cache, an unreadable root)
+        before_computing()
         results = results_module.compute(valid)
         return results, site_data(results, site.all_pages(results, LANGS))
     entry_key = cache.key(valid.path, valid.cache_key, "site-data")
     kept = cache.read(valid.path, "site-data", entry_key)
     if isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[1], SiteData):
         return kept
+    before_computing()
     results = results_module.compute(valid)
     fresh = results, site_data(results, site.all_pages(results, LANGS))
     cache.write(valid.path, "site-data", entry_key, fresh)
