@@ -7,6 +7,7 @@ status in words (labels, hover text, legend).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -34,6 +35,26 @@ FONT = "DejaVu Sans, Arial, sans-serif"
 _PERCENT_SUFFIX = {"fr": "\u00a0%", "en": "%"}
 
 
+# The trace types the dashboards draw, and the parts of plotly's layout they use.
+TRACE_TYPES = ("bar", "barpolar", "scatter")
+_UNUSED_LAYOUT = ("colorscale", "coloraxis", "scene", "ternary", "geo", "mapbox", "map")
+
+
+@lru_cache(maxsize=1)
+def template() -> dict:
+    """plotly's default look (its "plotly" template), less what no chart here uses.
+
+    Every chart carries its template: the whole one is 7 kB of JSON, and a page of ten charts carried it
+    ten times in the page and twice in the notebook. This one draws the same charts (only the styles of
+    other trace types and of 3-D, ternary and map subplots are left out) at a fifth of the size.
+    """
+    import plotly.io as pio
+
+    whole = pio.templates["plotly"].to_plotly_json()
+    return {"data": {kind: whole["data"][kind] for kind in TRACE_TYPES if kind in whole["data"]},
+            "layout": {key: value for key, value in whole["layout"].items() if key not in _UNUSED_LAYOUT}}
+
+
 def _merged(base: dict, more: dict) -> dict:
     """``base`` updated by ``more``, nested dictionaries merged (as plotly's ``update_layout`` merges them)."""
     out = dict(base)
@@ -56,6 +77,7 @@ def _figure(traces: list[dict], layout: dict, title: str, height: int = 360, lan
         "margin": {"l": 40, "r": 20, "t": 50, "b": 40},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
+        "template": template(),
     }
     return go.Figure(data=traces, layout=_merged(common, layout))
 

@@ -353,3 +353,28 @@ def test_the_directory_groups_territories_by_level_and_folds_a_long_group(root_c
     assert 'href="territories/commune-7.html">Commune 07</a>' in html
     small = str(dashboard.programme_page("en", root=str(FIXTURE_ROOT), links="").directory())
     assert "territory-search" not in small and "<details" not in small and "<h3>Municipalities (1)</h3>" in small
+
+
+def test_every_chart_is_drawn_with_plotlys_own_look_and_weighs_less():
+    """Each chart carries plotly's default template, less the styles of what no chart here draws: its trace types
+    and subplots keep every style plotly gives them, and the page does not carry 7 kB of template per chart."""
+    import plotly.io as pio
+
+    from observatory import figures
+
+    whole = pio.templates["plotly"].to_plotly_json()
+    coalition = dashboard.coalition_page("alpha", "fr", root=str(FIXTURE_ROOT))
+    programme = dashboard.programme_page("en", root=str(FIXTURE_ROOT))
+    charts = [coalition.compass(), *coalition.timelines(), programme.ranking(), programme.status_by_quality(),
+              programme.status_by_coalition()]
+    charts = [chart for chart in charts if hasattr(chart, "spec")]
+    assert len(charts) > 5
+    for chart in charts:
+        template = chart.spec["layout"]["template"]
+        assert {trace["type"] for trace in chart.spec["data"]} <= set(figures.TRACE_TYPES) <= set(template["data"])
+        for kind, styles in template["data"].items():
+            assert styles == whole["data"][kind]
+        for key, value in whole["layout"].items():
+            if key in template["layout"] or any(key.startswith(axis) for axis in ("xaxis", "yaxis", "polar")):
+                assert template["layout"][key] == value, key
+        assert len(json.dumps(template)) < len(json.dumps(whole)) / 3
