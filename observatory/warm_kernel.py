@@ -30,6 +30,9 @@ def _pandas_options() -> dict:
 
 
 def warm_up() -> None:
+    # plotly's renderers import nbformat, hence jsonschema, which imports rfc3987-syntax when installed: 2 s of
+    # every kernel's start compiling a grammar for a format no page checks (see observatory/cli.py).
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     for name in PRELOAD:
         importlib.import_module(name)
     # plotly loads its trace and validator classes on first use: build one of each the pages draw.
