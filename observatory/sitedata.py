@@ -49,14 +49,15 @@ def site_data(results: results_module.Results, pages: list[site.PageSpec]) -> Si
     whole results, each page's slice, and their descriptor."""
     slices: dict[tuple, Slice] = {}
     files: dict[str, bytes] = {}
+    whole: dict[int, bytes] = {}  # the whole tables' bytes, by frame: a slice that shares one is not written again
     for name, frame in results.tables().items():
-        files[f"data/tables/{name}.csv"] = results_module.table_csv(name, frame)
+        files[f"data/tables/{name}.csv"] = whole[id(frame)] = results_module.table_csv(name, frame)
     files["progress.csv"] = results_module.table_csv("progress", results.progress)
     resources = {name: f"tables/{name}.csv" for name in results.tables()}
     package = results_module.datapackage(results, resources, "Observatoire d'impact #Reset — #Reset impact observatory")
     for spec in _data_specs(pages):
         part = results_module.slice_for(results, spec.kind, spec.ident)
-        tables = results_module.tables_csv(part)
+        tables = results_module.tables_csv(part, whole)
         slices[(spec.kind, spec.ident)] = Slice(tables, results_module.digest(tables), part.data_as_of)
         base = spec.data_base()
         for name in ("progress", "observations"):

@@ -40,9 +40,22 @@ def table_csv(name: str, frame: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def tables_csv(results: Results) -> dict[str, bytes]:
-    """Every table of ``results`` as the bytes of its CSV file."""
-    return {name: table_csv(name, frame) for name, frame in results.tables().items()}
+def tables_csv(results: Results, written: dict[int, bytes] | None = None) -> dict[str, bytes]:
+    """Every table of ``results`` as the bytes of its CSV file.
+
+    ``written``: the bytes of tables already written, by ``id()`` of frames that outlive this call (the whole
+    results, whose frames a page's slice may share). An empty table is its header, whatever its rows were.
+    """
+    out = {}
+    for name, frame in results.tables().items():
+        known = written.get(id(frame)) if written is not None else None
+        if known is None and frame.empty:
+            known = _EMPTY.get(name) or _EMPTY.setdefault(name, table_csv(name, frame))
+        out[name] = known if known is not None else table_csv(name, frame)
+    return out
+
+
+_EMPTY: dict[str, bytes] = {}  # each table's header: its columns are its schema's (checked when written)
 
 
 def digest(results: Results | dict[str, bytes]) -> str:
