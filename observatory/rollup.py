@@ -60,7 +60,7 @@ def roll_up(observations: pd.DataFrame, territories: pd.DataFrame, indicators: p
     coalition, coalitions_seen = pd.factorize(known["coalition"].fillna(""))
     date, dates_seen = pd.factorize(known["date"])
     dataset, datasets_seen = pd.factorize(known["dataset"])
-    file, files_seen = pd.factorize(known["file"].str.removesuffix(ROLLED_UP))
+    file, files_seen = _factorize_files(known["file"])
     how = aggregation.reindex(indicators_seen).to_numpy(dtype=object)
     work = {"territory": ids.get_indexer(known["territory"]), "indicator": indicator, "coalition": coalition,
             "date": date, "value": known["value"].to_numpy(dtype="float64"), "dataset": dataset, "file": file,
@@ -88,6 +88,14 @@ def roll_up(observations: pd.DataFrame, territories: pd.DataFrame, indicators: p
         "demonstration": out["demonstration"]})
     frame["row"] = frame.groupby("file").cumcount() + 1
     return frame[list(observations.columns)]
+
+
+def _factorize_files(files: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """The parts' files as codes, a computed row's file named as its parts' (the suffix off): the suffix is
+    taken off each distinct name, not each of millions of rows (6 s on 8.75 M rows)."""
+    codes, names = pd.factorize(files)
+    plain, plain_seen = pd.factorize(pd.Series(names, dtype=object).str.removesuffix(ROLLED_UP))
+    return plain[codes], pd.Index(plain_seen)
 
 
 def _one_level(work: dict, parent: np.ndarray, population: np.ndarray, complete: np.ndarray, how: np.ndarray,
