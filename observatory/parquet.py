@@ -24,9 +24,6 @@ import pandas as pd
 
 from observatory.errors import Described, Problem
 
-# Python's str.strip() whitespace: a CSV cell is stripped of it, so a Parquet cell is too.
-_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
-
 _INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
              "UBIGINT", "UHUGEINT"}
 _FLOATS = {"FLOAT", "DOUBLE"}
@@ -146,16 +143,18 @@ def parquet_rows(path: Path, name: str, header: list[str], types: dict[str, str]
     except duckdb.Error as error:
         problems.append(_unreadable(name, path, error))
         return None
-    frame = pd.DataFrame(dict(zip(header, (column[~blank] for column in columns))), columns=header)
+    if blank.any():
+        columns, rows = [column[~blank] for column in columns], rows[~blank]
+    frame = pd.DataFrame(dict(zip(header, columns)), columns=header)
     frame["file"] = name
-    frame["row"] = rows[~blank]
+    frame["row"] = rows
     if len(frame) > 1 and not (np.diff(frame["row"].to_numpy()) > 0).all():  # DuckDB keeps the file's order
         frame = frame.sort_values("row", kind="stable").reset_index(drop=True)
     frame.attrs["header"] = header
     return frame
 
 
-CHUNK_VECTORS = 100  # DuckDB's vectors (2,048 rows) fetched at a time: 200,000 rows
+CHUNK_VECTORS = 500  # DuckDB's vectors (2,048 rows) fetched at a time: a million rows
 
 
 def _texts(cursor, width: int) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
@@ -163,7 +162,6 @@ def _texts(cursor, width: int) -> tuple[list[np.ndarray], np.ndarray, np.ndarray
     empty as None, and which rows are blank. Each distinct text of a chunk is stripped once and kept once:
     a national file repeats a few thousand texts millions of times (one Python string per cell would take
     gigabytes; pandas' CSV parser shares them the same way)."""
-    kept: dict[str, str] = {}
     parts: list[list[np.ndarray]] = [[] for _ in range(width)]
     rows, blanks = [], []
     while True:
@@ -173,11 +171,10 @@ def _texts(cursor, width: int) -> tuple[list[np.ndarray], np.ndarray, np.ndarray
         blank = np.ones(len(chunk), dtype=bool)
         for position in range(width):
             codes, distinct = pd.factorize(chunk.iloc[:, position])
-            cells = [None if text is None else kept.setdefault(str(text).strip(), str(text).strip()) or None
-                     for text in distinct]
+            cells = [text.strip() or None for text in np.asarray(distinct, dtype=object).tolist()]
             table = np.array([*cells, None], dtype=object)  # code -1 (NULL) takes the last: None
             parts[position].append(table[codes])
-            blank &= np.array([cell is None for cell in table])[codes]
+            blank &= np.array([cell is None for cell in cells] + [True])[codes]
         rows.append(chunk.iloc[:, width].to_numpy(dtype="int64"))
         blanks.append(blank)
     if not rows:
