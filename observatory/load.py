@@ -494,7 +494,10 @@ def _as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Text columns as Python strings or None, whatever pandas guessed (an all-empty column reads as float)."""
     for column in columns:
         values = frame[column].astype("object")
-        frame[column] = values.where(values.notna(), None)
+        missing = values.isna().to_numpy()
+        if missing.any() and any(value is not None for value in values.to_numpy()[missing]):
+            values = values.where(~missing, None)  # NaN (an all-empty column, a reindexed one) to None
+        frame[column] = values
     return frame
 
 
