@@ -220,3 +220,15 @@ def test_a_parquet_root_builds_a_valid_data_package(root_copy, tmp_path):
     described = json.loads(package.read_text(encoding="utf-8"))
     assert any(r["name"] == "observations" for r in described["resources"])
     assert "figures.parquet" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_watch_sees_parquet_files(root_copy):
+    """`build --watch` rebuilds on a saved Parquet file as on a CSV one."""
+    from observatory import watch
+
+    path = to_parquet(root_copy)
+    assert watch._visible(None, str(path))
+    before = watch._snapshot(watch.watched_folders(root_copy))
+    write_parquet(path, {"indicator": ["people-trained"], "territory": ["rennes"], "date": ["2021-12-31"],
+                         "value": ["1"]})
+    assert (None, str(path)) in watch._changed_since(before, watch.watched_folders(root_copy))
