@@ -232,3 +232,20 @@ def test_watch_sees_parquet_files(root_copy):
     write_parquet(path, {"indicator": ["people-trained"], "territory": ["rennes"], "date": ["2021-12-31"],
                          "value": ["1"]})
     assert (None, str(path)) in watch._changed_since(before, watch.watched_folders(root_copy))
+
+
+def test_the_cache_key_follows_duckdbs_version(monkeypatch):
+    """DuckDB reads the Parquet files: another version of it may read them otherwise, so the root is checked again."""
+    import importlib.metadata
+
+    from observatory import cache
+
+    real = importlib.metadata.version
+    cache.code_digest.cache_clear()
+    before = cache.code_digest()
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.0.1" if name == "duckdb" else real(name))
+    cache.code_digest.cache_clear()
+    try:
+        assert cache.code_digest() != before
+    finally:
+        cache.code_digest.cache_clear()
