@@ -47,7 +47,7 @@ READ_FOLDERS = (layout.INDICATORS, layout.DATA)  # everything load_root and the 
 # Written by commands that hold the root's lock; never read as data (see observatory/locking.py).
 IGNORED = {layout.ROOT_LOCK, layout.ROOT_LOCK + ".holder"}
 RECOVERY_MARKS = (".import-journal.json", ".import-tmp")  # an interrupted import: load_root will finish it
-LIBRARIES = ("pandas", "numpy", "PyYAML", "great_expectations")
+LIBRARIES = ("pandas", "numpy", "PyYAML", "great_expectations", "duckdb")  # duckdb: it reads Parquet files
 STALE_TEMP_SECONDS = 3600  # a writer killed mid-write leaves its temporary file
 STALE_ENTRY_SECONDS = 30 * 86400  # a root moved or deleted leaves its entry; a live one costs a check a month
 

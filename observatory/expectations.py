@@ -30,6 +30,8 @@ NUMBER_EXPECTED = "a number written with a decimal point and no thousands separa
 # differences of such values would overflow (1e308 - -1e308 = inf).
 MAX_MAGNITUDE = 1e15
 MAGNITUDE_EXPECTED = "a value between -1e15 and 1e15"
+# What makes two observations the same figure (observatory.validate.observation_frame writes these columns).
+OBSERVATION_KEY = ("indicator", "territory", "coalition_key", "date_key")
 
 
 def _magnitude(column: str):
@@ -109,11 +111,12 @@ def _unknown_id(kind: str, known: Iterable[str], where: str, column: str) -> Cal
     return expected
 
 
-def could_fail(expectation, frame: pd.DataFrame) -> pd.Series:
+def could_fail(expectation, frame: pd.DataFrame, known: dict[tuple, pd.Series] | None = None) -> pd.Series:
     """The rows an expectation could find wrong, by vectorised checks at least as strict as its own (a row it
     finds wrong is always among them; a type not known here: every row). Great Expectations then runs on these
     rows only, and words each problem: on millions of clean rows it has nothing to do, and every message is
-    the same as if it had read them all (tests/test_columnar.py compares)."""
+    the same as if it had read them all (tests/test_columnar.py compares). ``known``: for a key (a tuple of
+    columns), the rows whose key repeats, where the frame's maker already found them (seconds on millions)."""
     kind, get = expectation.kind, lambda key: getattr(expectation, key, None)
     everything = pd.Series(True, index=frame.index)
     if kind == "ExpectColumnValuesToNotBeNull":
@@ -142,7 +145,10 @@ def could_fail(expectation, frame: pd.DataFrame) -> pd.Series:
         greater = a >= b if get("or_equal") else a > b
         return ~greater & a.notna() & b.notna() if get("ignore_row_if") == "either_value_is_missing" else ~greater
     if kind == "ExpectCompoundColumnsToBeUnique":
-        return frame.duplicated(list(get("column_list")), keep=False)
+        columns = list(get("column_list"))
+        if tuple(columns) in (known or {}):
+            return known[tuple(columns)]  # the rows whose key repeats, as the frame's maker found them
+        return frame.duplicated(columns, keep=False)
     if kind == "ExpectColumnValuesToBeUnique":
         return frame.duplicated([get("column")], keep=False)
     return everything
@@ -151,12 +157,13 @@ def could_fail(expectation, frame: pd.DataFrame) -> pd.Series:
 PREFILTER = True  # tests turn it off to compare: the same problems with and without
 
 
-def run_rules(name: str, frame: pd.DataFrame, rules: list[Rule], locate: Callable[[pd.Series, str], dict]) -> list[Problem]:
+def run_rules(name: str, frame: pd.DataFrame, rules: list[Rule], locate: Callable[[pd.Series, str], dict],
+              known: dict[tuple, pd.Series] | None = None) -> list[Problem]:
     """Validate ``frame`` with the rules' expectations; one problem per failing row and rule."""
     if PREFILTER and not frame.empty:
         suspect = pd.Series(False, index=frame.index)
         for rule in rules:
-            suspect |= could_fail(rule.expectation, frame).fillna(True).astype(bool)
+            suspect |= could_fail(rule.expectation, frame, known).fillna(True).astype(bool)
         frame = frame[suspect]
     if frame.empty:
         return []
@@ -196,7 +203,7 @@ def _indicator_and_territory_rules(indicators: Iterable[str], territories: Itera
     territories = list(territories)
     # The known ids the rows name, not all of them: the same outcome, and Great Expectations copies its value set
     # many times (with France's 36,000 communes, 100 s of 120). "\0" is no id: the set is never empty.
-    named = sorted(set(territories) & set(frame["territory"].dropna())) or ["\0"]
+    named = sorted(set(territories) & set(frame["territory"].dropna().unique())) or ["\0"]
     return [
         Rule(E.ExpectColumnValuesToNotBeNull(column="indicator"), "indicator", "indicator", "an indicator id"),
         Rule(E.ExpectColumnValuesToBeInSet(column="indicator", value_set=sorted(set(indicators))), "indicator",
@@ -232,7 +239,7 @@ def observation_problems(frame: pd.DataFrame, indicators: Iterable[str], territo
         Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="value", column_B="limit_lower", or_equal=True,
                                                         ignore_row_if="either_value_is_missing"),
              "value", "value_text", lambda row: f"a value of at least {row['limit_lower']:g}, the indicator's limit"),
-        Rule(E.ExpectCompoundColumnsToBeUnique(column_list=["indicator", "territory", "coalition_key", "date_key"]),
+        Rule(E.ExpectCompoundColumnsToBeUnique(column_list=list(OBSERVATION_KEY)),
              "date", "date_text", lambda row: "one figure per indicator, territory, coalition and date; "
              f"this one repeats {row['first_of_key']}", skip=_is_first_of_key),
     ]
@@ -240,7 +247,9 @@ def observation_problems(frame: pd.DataFrame, indicators: Iterable[str], territo
     def locate(row: pd.Series, column: str) -> dict:
         return {"file": row["file"], "row": int(row["row"]), "column": column}
 
-    return run_rules("observations", frame, rules, locate)
+    # observation_frame found the rows whose key repeats (to name the first of each): the same rows.
+    repeated = {tuple(OBSERVATION_KEY): frame["key_repeats"]} if "key_repeats" in frame else None
+    return run_rules("observations", frame, rules, locate, repeated)
 
 
 def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories: Iterable[str]) -> list[Problem]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from observatory import journal, layout, locking, model, selfdata
+from observatory import journal, layout, locking, model, parquet, selfdata
 from observatory.dates import normalise_date_text
 from observatory.errors import Described, ObservatoryError, Problem
 
@@ -494,7 +494,10 @@ def _as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Text columns as Python strings or None, whatever pandas guessed (an all-empty column reads as float)."""
     for column in columns:
         values = frame[column].astype("object")
-        frame[column] = values.where(values.notna(), None)
+        missing = values.isna().to_numpy()
+        if missing.any() and any(value is not None for value in values.to_numpy()[missing]):
+            values = values.where(~missing, None)  # NaN (an all-empty column, a reindexed one) to None
+        frame[column] = values
     return frame
 
 
@@ -625,6 +628,8 @@ def _observation_table(path: Path, root: Path, problems: list[Problem]) -> pd.Da
     does not read as a plain table (a row with more cells than the header, a decimal comma…) goes through the
     row-by-row reader, which words each such row's problem. Both give the same rows and the same messages."""
     name = rel(path, root)
+    if path.suffix == ".parquet":
+        return _parquet_table(path, name, problems)
     frame = _columnar_rows(path, name)
     if frame is not None:
         header = frame.attrs["header"]
@@ -637,6 +642,21 @@ def _observation_table(path: Path, root: Path, problems: list[Problem]) -> pd.Da
         return None
     if frame is None:
         frame = pd.DataFrame(_records_to_rows(name, header, body, problems))
+    return frame.rename(columns={"date": "date_text", "value": "value_text"})
+
+
+def _parquet_table(path: Path, name: str, problems: list[Problem]) -> pd.DataFrame | None:
+    """A Parquet observation file's records as a CSV file's rows (:mod:`observatory.parquet`: the same texts,
+    a record named by its spreadsheet row), None if it can't be read: the same checks and messages follow."""
+    read = parquet.parquet_header(path, name, problems)
+    if read is None:
+        return None
+    header, types = read
+    if not _check_header(name, header, model.OBSERVATION_REQUIRED, model.OBSERVATION_OPTIONAL, problems):
+        return None
+    frame = parquet.parquet_rows(path, name, header, types, problems)
+    if frame is None:
+        return None
     return frame.rename(columns={"date": "date_text", "value": "value_text"})
 
 
@@ -711,13 +731,21 @@ def load_observations(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame
         name = rel(path, root)
         if path.name.endswith((".meta.yml", ".meta.yaml")):
             stem = path.name.rsplit(".meta.", 1)[0]
-            if not (folder / f"{stem}.csv").exists():
-                problems.append(Problem(name, value=path.name, expected=f"a data file {stem}.csv beside it"))
+            if not any((folder / f"{stem}{suffix}").exists() for suffix in layout.OBSERVATION_SUFFIXES):
+                problems.append(Problem(name, value=path.name,
+                                        expected=f"a data file {stem}.csv or {stem}.parquet beside it"))
             continue
-        if path.suffix != ".csv":
+        if path.suffix not in layout.OBSERVATION_SUFFIXES:
             problems.append(Problem(name, value=path.name,
-                                    expected="only .csv observation files (and their .meta.yml) in "
+                                    expected="only .csv or .parquet observation files (and their .meta.yml) in "
                                     f"{layout.OBSERVATIONS}/"))
+            continue
+        twins = [other for other in layout.OBSERVATION_SUFFIXES
+                 if other != path.suffix and (folder / f"{path.stem}{other}").exists()]
+        if twins and path.suffix != layout.OBSERVATION_SUFFIXES[0]:  # said once, on the second of the two
+            problems.append(Problem(name, value=path.name,
+                                    expected=f"one data file named '{path.stem}' ({path.stem}{twins[0]} is there "
+                                    f"too: both would be the dataset '{path.stem}')"))
             continue
         meta = {}
         meta_path = path.with_name(path.stem + ".meta.yml")

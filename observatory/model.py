@@ -67,7 +67,7 @@ TERRITORY_OPTIONAL_COLUMNS = ("name_en", "population")
 # of its geography (COG) and of its populations.
 TERRITORY_META_KEYS = ("title", "description", "license", "source", "version", "cog_year", "population_year")
 
-# data/observations/*.csv
+# data/observations/*.csv (or *.parquet: observatory.parquet)
 OBSERVATION_REQUIRED = ("indicator", "territory", "date", "value")
 OBSERVATION_OPTIONAL = ("coalition", "source", "comment")
 # A value as the files hold it: a decimal point, no thousands separator, an optional exponent.

@@ -51,7 +51,8 @@ def roll_up(observations: pd.DataFrame, territories: pd.DataFrame, indicators: p
                               minlength=len(ids))
     unknown = np.bincount(parent[has_parent], weights=np.isnan(population[has_parent]), minlength=len(ids)) > 0
     complete = (parts_total > 0) & (parts_total == population) & ~unknown
-    known = observations[observations["indicator"].isin(aggregation.index)]
+    rolled = observations["indicator"].isin(aggregation.index).to_numpy()
+    known = observations if rolled.all() else observations[rolled]  # no copy of millions of rows for nothing
     if not complete.any() or known.empty:
         return observations.iloc[0:0]
 
@@ -60,7 +61,7 @@ def roll_up(observations: pd.DataFrame, territories: pd.DataFrame, indicators: p
     coalition, coalitions_seen = pd.factorize(known["coalition"].fillna(""))
     date, dates_seen = pd.factorize(known["date"])
     dataset, datasets_seen = pd.factorize(known["dataset"])
-    file, files_seen = pd.factorize(known["file"].str.removesuffix(ROLLED_UP))
+    file, files_seen = _factorize_files(known["file"])
     how = aggregation.reindex(indicators_seen).to_numpy(dtype=object)
     work = {"territory": ids.get_indexer(known["territory"]), "indicator": indicator, "coalition": coalition,
             "date": date, "value": known["value"].to_numpy(dtype="float64"), "dataset": dataset, "file": file,
@@ -90,6 +91,14 @@ def roll_up(observations: pd.DataFrame, territories: pd.DataFrame, indicators: p
     return frame[list(observations.columns)]
 
 
+def _factorize_files(files: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """The parts' files as codes, a computed row's file named as its parts' (the suffix off): the suffix is
+    taken off each distinct name, not each of millions of rows (6 s on 8.75 M rows)."""
+    codes, names = pd.factorize(files)
+    plain, plain_seen = pd.factorize(pd.Series(names, dtype=object).str.removesuffix(ROLLED_UP))
+    return plain[codes], pd.Index(plain_seen)
+
+
 def _one_level(work: dict, parent: np.ndarray, population: np.ndarray, complete: np.ndarray, how: np.ndarray,
                sizes: tuple[int, int, int]) -> dict | None:
     """The wholes' figures computed from the parts' figures in ``work`` (codes), None when there are none."""
@@ -117,7 +126,9 @@ def _one_level(work: dict, parent: np.ndarray, population: np.ndarray, complete:
     frame = pd.DataFrame({"key": wanted, "part": part, "people": people, "value": value, "weighted": value * people,
                           "dataset": work["dataset"][rolls], "file": work["file"][rolls],
                           "demonstration": work["demonstration"][rolls], "at": rolls})
-    frame["twice"] = frame.duplicated(["key", "part"])  # one figure per part: a part counted twice is no whole
+    # One figure per part: a part counted twice is no whole. A part's own key says (whole's key, part) in one
+    # integer (the whole is the part's parent): one column to hash, not two (seconds on millions of rows).
+    frame["twice"] = pd.Series(key(part, rolls)).duplicated().to_numpy()
     table = frame.groupby("key", sort=True).agg(
         at=("at", "first"), people=("people", "sum"), parts=("part", "size"), twice=("twice", "any"),
         total=("value", "sum"), mean=("value", "mean"), low=("value", "min"), high=("value", "max"),

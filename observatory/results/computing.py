@@ -71,7 +71,9 @@ def compute(root: ValidRoot) -> Results:
     progress = compute_progress(root)
     observations = root.observations.drop(columns=["date_text"]).copy()
     observations["submitted"] = _provenance(root, observations)
-    where = observations.set_index(["file", "row"])["submitted"]
+    # Looked up for the targets' latest figures only: indexing the rows of their files, not millions of others.
+    cited = observations["file"].isin(set(progress["latest_file"].dropna()))
+    where = observations[cited].set_index(["file", "row"])["submitted"]
     where = where[~where.index.duplicated()]
     progress["latest_submitted"] = [where.get((f, r)) if isinstance(f, str) else None
                                     for f, r in zip(progress["latest_file"], progress["latest_row"])]
