@@ -7,12 +7,14 @@ A territory gets a computed figure for an (indicator, coalition, date) when
 - it has no figure of its own for that key: a measured figure is never replaced by a computed one;
 - its parts that have the figure make up its whole population, as ``data/territories.csv`` says. A table
   without populations, or whose parts don't add up to the whole (a hand-written table listing three communes
-  of a département, an EPCI spread over two départements), rolls nothing up: a sum of three communes is no
-  département's figure;
+  of a département), rolls nothing up: a sum of three communes is no département's figure;
 - its parts' figures come from one dataset (one licence, one kind of source).
 
 Roll-ups go level by level until nothing new comes: a département's figure may come from its EPCIs' computed
-ones. A computed row says so: its file is the parts' file followed by `` (roll-up)``, its source says how and
+ones. A commune's parent is its EPCI, and an EPCI's is one département, yet some EPCI spread over two: such
+a département's parts don't make up its population. So the communes of an EPCI also roll up a second way,
+straight to their département (found from their INSEE code), then to its région and France, wherever the
+first way gave nothing. A computed row says so: its file is the parts' file followed by `` (roll-up)``, its source says how and
 from how many parts, and it is a demonstration value if any part is one. Vectorised (pandas groupby), so
 35,000 communes cost a few passes over the table, not a loop per territory.
 """
@@ -45,12 +47,60 @@ def roll_up(observations: pd.DataFrame, territories: pd.DataFrame, indicators: p
     parent = ids.get_indexer(territories["parent"].fillna("\0"))
     if aggregation.empty or np.isnan(population).all() or (parent < 0).all():
         return observations.iloc[0:0]
-    # A whole is complete when its parts, all of them with a known population, add up to its population.
+    computed = _along(observations, parent, ids, population, aggregation)
+    straight = _departement_parents(territories, parent)
+    if straight is not None:  # communes → département → région → France, where the first way gave nothing
+        # Only the communes of the départements the first way could not complete, and what lies above them.
+        where = ids.get_indexer(observations["territory"])
+        moved = straight != parent
+        needed = ~moved[where] | ~_complete(parent, population)[np.maximum(straight[where], 0)]
+        rows = observations[needed & (where >= 0)]
+        more = _along(pd.concat([rows, computed], ignore_index=True), straight, ids, population, aggregation)
+        computed = pd.concat([computed, more], ignore_index=True)
+    computed["row"] = computed.groupby("file").cumcount() + 1  # the package's key (file, row) stays unique
+    return computed
+
+
+def _complete(parent: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """Is each territory complete: its parts, all of them with a known population, add up to its population?"""
     has_parent = parent >= 0
     parts_total = np.bincount(parent[has_parent], weights=np.nan_to_num(population[has_parent]),
-                              minlength=len(ids))
-    unknown = np.bincount(parent[has_parent], weights=np.isnan(population[has_parent]), minlength=len(ids)) > 0
-    complete = (parts_total > 0) & (parts_total == population) & ~unknown
+                              minlength=len(parent))
+    unknown = np.bincount(parent[has_parent], weights=np.isnan(population[has_parent]), minlength=len(parent)) > 0
+    return (parts_total > 0) & (parts_total == population) & ~unknown
+
+
+def _departement_parents(territories: pd.DataFrame, parent: np.ndarray) -> np.ndarray | None:
+    """Parents for the second way: a commune of an EPCI has its département (the INSEE code's first two
+    characters, three for overseas), an EPCI none (its figures are not counted twice); None when no commune
+    of an EPCI has a known département."""
+    if "code_insee" not in territories or "level" not in territories:
+        return None
+    level = territories["level"].to_numpy(dtype=object)
+    code = territories["code_insee"].fillna("").astype(str).str.strip()
+    parent_level = np.where(parent >= 0, level[np.maximum(parent, 0)], None)
+    in_epci = (level == "commune") & (parent_level == "epci") & (code.str.len() == 5).to_numpy()
+    if not in_epci.any():
+        return None
+    codes = code.to_numpy(dtype=object)
+    at = np.flatnonzero(level == "departement")
+    by_code = pd.Series(at, index=codes[at])
+    by_code = by_code[~by_code.index.duplicated(keep=False) & (by_code.index != "")]
+    prefix = pd.Series([c[:3] if c.startswith(("97", "98")) else c[:2] for c in codes], dtype=object)
+    found = prefix.map(by_code).to_numpy(dtype="float64")
+    straight = parent.copy()
+    straight[level == "epci"] = -1
+    moved = in_epci & ~np.isnan(found)
+    if not moved.any():
+        return None
+    straight[moved] = found[moved].astype(np.int64)
+    return straight
+
+
+def _along(observations: pd.DataFrame, parent: np.ndarray, ids: pd.Index, population: np.ndarray,
+           aggregation: pd.Series) -> pd.DataFrame:
+    """The rows computed along one tree of parents (row numbers not yet given)."""
+    complete = _complete(parent, population)
     rolled = observations["indicator"].isin(aggregation.index).to_numpy()
     known = observations if rolled.all() else observations[rolled]  # no copy of millions of rows for nothing
     if not complete.any() or known.empty:
@@ -87,7 +137,6 @@ def roll_up(observations: pd.DataFrame, territories: pd.DataFrame, indicators: p
         "comment": "chiffre calculé (agrégation des territoires qui le composent)",
         "file": files_seen[out["file"]] + ROLLED_UP, "row": 0, "dataset": datasets_seen[out["dataset"]],
         "demonstration": out["demonstration"]})
-    frame["row"] = frame.groupby("file").cumcount() + 1
     return frame[list(observations.columns)]
 
 

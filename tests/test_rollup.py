@@ -88,6 +88,29 @@ def test_coalitions_roll_up_apart_and_demonstration_values_stay_flagged():
     assert epci.loc["-", "value"] == 60 and epci.loc["-", "demonstration"]
 
 
+def test_an_epci_over_two_departements_leaves_no_departement_without_its_figure():
+    """An EPCI's parent is one département, yet its communes may lie in two: each département then gets the sum of
+    its own communes (found by their INSEE code), and the région and France get theirs."""
+    territories = pd.DataFrame([
+        ("fr", "country", None, "", "500"), ("r", "region", "fr", "", "500"),
+        ("d1", "departement", "r", "01", "300"), ("d2", "departement", "r", "02", "200"),
+        ("e", "epci", "d1", "", "200"),  # its communes: one in d1, one in d2
+        ("c1", "commune", "e", "01001", "100"), ("c2", "commune", "e", "02001", "100"),
+        ("c3", "commune", "d1", "01002", "200"), ("c4", "commune", "d2", "02002", "100"),
+    ], columns=["id", "level", "parent", "code_insee", "population"])
+    frame = observations(("trained", "c1", 10), ("trained", "c2", 20), ("trained", "c3", 30), ("trained", "c4", 40),
+                         ("rate", "c1", 10), ("rate", "c2", 20), ("rate", "c3", 30), ("rate", "c4", 40))
+    figures = computed(frame, territories)
+    assert {t: v for (i, t), v in figures.items() if i == "trained"} == \
+        {"e": 30, "d1": 40, "d2": 60, "r": 100, "fr": 100}
+    assert figures[("rate", "d1")] == pytest.approx((10 * 100 + 30 * 200) / 300)
+    assert figures[("rate", "fr")] == pytest.approx((10 * 100 + 20 * 100 + 30 * 200 + 40 * 100) / 500)
+    out = roll_up(frame, territories, INDICATORS)
+    assert sorted(out["row"]) == list(range(1, len(out) + 1))  # one file, rows numbered once
+    # Without the INSEE codes nothing says where the communes lie: no département gets a figure.
+    assert {t for (i, t) in computed(frame, territories.drop(columns="code_insee"))} == {"e"}
+
+
 def test_a_rolled_up_figure_reaches_the_territorys_page(root_copy):
     """End to end: populations in territories.csv, communes' figures in a file; the EPCI's page shows the sum,
     and says it was computed."""
