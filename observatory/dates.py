@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as _dt
 
-import numpy as np
 import pandas as pd
+
+from observatory.distinct import per_distinct
 
 DATE_PARTS = r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$"
 DATE_PATTERN = r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$"  # the same, without groups, for expectations
@@ -56,20 +57,15 @@ def parse_period_end(texts: pd.Series) -> pd.Series:
     """Dates (end of period) of a column of date texts; NaT where the text isn't a real date.
 
     Each distinct text is parsed once: a national file repeats a few dozen dates over millions of rows."""
-    codes, distinct = pd.factorize(texts)
-    parsed = _parse_distinct(pd.Series(distinct, dtype=object))
-    return pd.Series(parsed.array.take(codes, allow_fill=True), index=texts.index)
+    return per_distinct(texts, _parse_distinct)
 
 
 def date_keys(dates: pd.Series, texts: pd.Series) -> pd.Series:
     """Each row's date as YYYY-MM-DD, its text where it has no date: what makes two figures the same figure.
     Written once per distinct date."""
-    codes, distinct = pd.factorize(dates)
-    if not len(distinct):
-        return texts.fillna("").astype(object)
-    written = pd.DatetimeIndex(distinct).strftime("%Y-%m-%d").to_numpy(dtype=object)
-    keys = pd.Series(np.where(codes >= 0, written[np.maximum(codes, 0)], None), index=dates.index, dtype=object)
-    return keys.where(keys.notna(), texts.fillna(""))
+    keys = per_distinct(dates, lambda distinct: pd.Series(pd.DatetimeIndex(distinct).strftime("%Y-%m-%d"),
+                                                          dtype=object))
+    return keys.where(keys.notna(), texts.fillna("")).astype(object)
 
 
 def _parse_distinct(texts: pd.Series) -> pd.Series:

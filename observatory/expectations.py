@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
 import pandas as pd
 
 from observatory import layout
+from observatory.distinct import per_distinct
 from observatory.dates import DATE_EXPECTED, DATE_PATTERN, window_expected
 from observatory.errors import Problem
 from observatory.model import NUMBER_PATTERN
@@ -126,11 +126,8 @@ def could_fail(expectation, frame: pd.DataFrame, known: dict[tuple, pd.Series] |
         column = frame[get("column")]
         return column.notna() & ~column.isin(list(get("value_set")))
     if kind == "ExpectColumnValuesToMatchRegex":  # each distinct text once (dates repeat over millions of rows)
-        codes, distinct = pd.factorize(frame[get("column")])
-        if not len(distinct):  # every cell empty
-            return pd.Series(False, index=frame.index)
-        matches = pd.Series(distinct, dtype=object).astype(str).str.fullmatch(get("regex")).to_numpy(dtype=bool)
-        return pd.Series((codes >= 0) & ~matches[np.maximum(codes, 0)], index=frame.index)
+        wrong = per_distinct(frame[get("column")], lambda texts: ~texts.astype(str).str.fullmatch(get("regex")))
+        return wrong.fillna(False).astype(bool)  # an empty cell: the not-null rule's
     if kind == "ExpectColumnValuesToBeBetween":
         values = pd.to_numeric(frame[get("column")], errors="coerce")
         low, high = get("min_value"), get("max_value")

@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from observatory import expectations, layout, model, selfdata
+from observatory.distinct import per_distinct
 from observatory.dates import date_keys, parse_period_end, plausible, plausible_window
 from observatory.model import NUMBER_PATTERN
 from observatory.errors import InvalidDataRoot, Problem
@@ -55,11 +55,7 @@ class ValidRoot:
 def _numbers(texts: pd.Series) -> pd.Series:
     """Each text's number (NaN where it is none). Each distinct text is read once: a national file of
     millions of figures holds far fewer distinct texts (a regex per row cost 10 s on 8.75 M rows)."""
-    codes, distinct = pd.factorize(texts)
-    numbers = _distinct_numbers(pd.Series(distinct, dtype=object)).to_numpy(dtype="float64")
-    if not len(numbers):
-        return pd.Series(float("nan"), index=texts.index, dtype="float64")
-    return pd.Series(np.where(codes >= 0, numbers[np.maximum(codes, 0)], np.nan), index=texts.index)
+    return per_distinct(texts, _distinct_numbers).astype("float64")
 
 
 def _distinct_numbers(texts: pd.Series) -> pd.Series:
@@ -72,15 +68,11 @@ def _distinct_numbers(texts: pd.Series) -> pd.Series:
 def _limits(frame: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
     """The bound each row's values can't pass: the limit, on the side the indicator improves towards."""
     info = indicators.drop_duplicates("id").set_index("id")[["direction", "limit"]]
-    # Looked up once per distinct indicator, then spread by code: two maps over millions of texts cost seconds.
-    codes, seen = pd.factorize(frame["indicator"])
-    known = info.reindex(seen)
-    found = codes >= 0
-    direction = pd.Series(np.where(found, known["direction"].to_numpy(dtype=object)[np.maximum(codes, 0)], np.nan)
-                          if len(seen) else np.full(len(frame), np.nan, dtype=object), index=frame.index,
-                          dtype=object)
-    limit = pd.Series(np.where(found, known["limit"].to_numpy(dtype="float64")[np.maximum(codes, 0)], np.nan)
-                      if len(seen) else np.full(len(frame), np.nan), index=frame.index, dtype="float64")
+    # Looked up once per distinct indicator: two maps over millions of texts cost seconds.
+    found = per_distinct(frame["indicator"], lambda ids: pd.DataFrame({
+        "direction": info["direction"].reindex(ids).to_numpy(dtype=object),
+        "limit": info["limit"].reindex(ids).to_numpy(dtype="float64")}))
+    direction, limit = found["direction"].astype(object), found["limit"].astype("float64")
     frame["direction"] = direction
     frame["limit_upper"] = limit.where(direction == "increase")
     frame["limit_lower"] = limit.where(direction == "decrease")
