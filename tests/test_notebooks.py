@@ -22,7 +22,7 @@ def test_notebook_sources_are_render_only(path):
         source = "".join(cell["source"])
         assert cell["outputs"] == [] and cell["execution_count"] is None, "no outputs committed"
         # no business logic: no data loading, no definitions, only calls into observatory
-        for forbidden in ("import pandas", "read_csv", "def ", "class ", "groupby", "lambda"):
+        for forbidden in ("import pandas", "read_csv", "def ", "class ", "groupby", "lambda", "if ", "for "):
             assert forbidden not in source, f"{path.name}: {forbidden!r} belongs in the observatory package"
 
 

@@ -96,6 +96,10 @@ class SelfDataPage(Page):
         return [self.chart(figures.difficulty_bars(pd.DataFrame(rows), self.lang, self.t("difficulty_over_time"))),
                 self.chart(figures.shares_over_time(shares, names, self.lang))]
 
+    def coalition_progress(self) -> list:
+        """The coalition's compass and targets, when the data has the Self Data coalition; nothing otherwise."""
+        return [self.coalition.compass(), self.coalition.targets_table()] if self.coalition else []
+
     def services_table(self) -> Fragment:
         """Every service with its latest assessment, searchable in the page (no server needed)."""
         state = self.state()
