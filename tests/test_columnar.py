@@ -83,3 +83,16 @@ def test_great_expectations_on_the_suspect_rows_only_says_what_it_says_on_all(ro
     everything = [str(p) for p in check_root(loaded)[0]]
     assert fast == everything
     assert len(fast) > 50 and any("repeats" in p for p in fast) and any("limit" in p for p in fast)
+
+
+def test_a_value_on_its_limit_or_bound_is_no_suspect():
+    """A rate of 100 with a limit of 100 is valid: the vectorised checks must not send it to Great Expectations
+    (they did, their bounds being strict whatever the expectation said), nor leave out what is beyond."""
+    from observatory.expectations import E, could_fail
+
+    frame = pd.DataFrame({"value": [100.0, 100.5, 1e15, 2e15], "limit_upper": [100.0, 100.0, None, None]})
+    at_most = E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="limit_upper", column_B="value", or_equal=True,
+                                                         ignore_row_if="either_value_is_missing")
+    assert could_fail(at_most, frame).tolist() == [False, True, False, False]
+    between = E.ExpectColumnValuesToBeBetween(column="value", min_value=-1e15, max_value=1e15)
+    assert could_fail(between, frame).tolist() == [False, False, False, True]
