@@ -102,6 +102,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
                  leads_dir=args.leads_dir)
 
 
+def cmd_lab(args: argparse.Namespace) -> int:
+    from observatory.lab import lab
+
+    return lab(args.root, port=args.port, token=args.token, say=_say)
+
+
 def cmd_leads_token(args: argparse.Namespace) -> int:
     from observatory.leads import Leads
     from observatory.load import load_root
@@ -197,6 +203,8 @@ EXAMPLES = {
     "serve": ["observatory serve                                    # http://127.0.0.1:8866/",
               "observatory serve --submissions                      # with the leads' page to submit figures",
               "observatory serve --ip 0.0.0.0 --token SECRET --allow-host observatoire.example.org"],
+    "lab": ["observatory lab                                      # JupyterLab on ./analysis/, with a token",
+            "observatory lab --root ../my-root --port 8890"],
 }
 EXIT_CODES = """exit codes:
   0    done
@@ -285,6 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--leads-dir", metavar="DIR",
                        help="where the leads' secrets are kept (default: $OBSERVATORY_LEADS_DIR, else the user's "
                             "configuration folder; never the data root nor the site)")
+    lab = add("lab", "open JupyterLab on the root's analysis/ folder (made with two starter notebooks if missing)",
+              cmd_lab)
+    lab.add_argument("--port", type=int, default=8888, help="port on 127.0.0.1 (default: 8888)")
+    lab.add_argument("--token", help="the token to open it with (default: a new random one, printed)")
     leads = add("leads", "coalition leads' secrets for the submission page", None)
     leads_commands = leads.add_subparsers(dest="leads_command", metavar="ACTION")
     leads_commands.required = True
