@@ -213,7 +213,8 @@ def routes(farm) -> dict[int, str]:
     found: dict[int, str] = {}
     for n in range(64):
         route = f"visitor{n}"
-        request = urllib.request.Request(farm["proxy"] + LIVE + "healthz", headers={"Cookie": f"observatory_route={route}"})
+        request = urllib.request.Request(farm["proxy"] + LIVE + "healthz",
+                                         headers={"Cookie": f"observatory_route={route}"})
         with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 - localhost
             assert answer.status == 200
         (upstream,) = served_by(farm, route)
