@@ -45,13 +45,14 @@ def envsubst(text: str, values: dict[str, str]) -> str:
                   lambda m: values.get(m.group(1) or m.group(2), m.group(0)), text)
 
 
-def nginx_files(folder: Path, port: int, site: Path, servers: list[int]) -> Path:
+def nginx_files(folder: Path, port: int, site: Path, servers: list[int], path: str = SUB_PATH,
+                listen: str | None = None) -> Path:
     """The shipped site, filled, inside a main nginx.conf of the test's own: the main file to give nginx -c."""
     for temp in ("body", "proxy", "fastcgi", "uwsgi", "scgi", "logs"):
         (folder / temp).mkdir(parents=True, exist_ok=True)
     (folder / "servers.conf").write_text("".join(f"server 127.0.0.1:{p};\n" for p in servers))
-    values = {"OBSERVATORY_LISTEN": f"127.0.0.1:{port}", "OBSERVATORY_HOST": "127.0.0.1",
-              "OBSERVATORY_PATH": SUB_PATH, "OBSERVATORY_SITE": str(site),
+    values = {"OBSERVATORY_LISTEN": listen or f"127.0.0.1:{port}", "OBSERVATORY_HOST": "127.0.0.1",
+              "OBSERVATORY_PATH": path, "OBSERVATORY_SITE": str(site),
               "OBSERVATORY_SERVERS": str(folder / "servers.conf"), "OBSERVATORY_LOGS": str(folder / "logs")}
     filled = envsubst(SITE_CONF.read_text(encoding="utf-8"), values)
     if shutil.which("envsubst"):  # the README's command gives the same file
@@ -89,16 +90,53 @@ def nginx_command(main: Path, *args: str) -> list[str]:
     return [NGINX, "-p", str(main.parent), "-c", str(main), "-e", str(main.parent / "logs" / "error.log"), *args]
 
 
-def test_the_shipped_nginx_site_passes_nginx_t(tmp_path):
-    main = nginx_files(tmp_path, free_port(), tmp_path / "site", [8866, 8867])
+def nginx_t(main: Path) -> None:
     checked = subprocess.run(nginx_command(main, "-t"), capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr
     assert "test is successful" in checked.stderr
+
+
+@pytest.mark.parametrize("path", ["/", SUB_PATH])
+def test_the_shipped_nginx_site_passes_nginx_t(tmp_path, path):
+    nginx_t(nginx_files(tmp_path, free_port(), tmp_path / "site", [8866, 8867], path))
     site = (tmp_path / "observatory.conf").read_text()
     # what the live pages need from the proxy
     for line in ("proxy_set_header Upgrade $http_upgrade;", "proxy_buffering off;", "proxy_read_timeout 1h;",
-                 "hash $observatory_route consistent;", "# ssl_certificate "):
+                 "hash $observatory_route consistent;", f"location {path}live/ {{"):
         assert line in site, line
+
+
+def test_its_tls_lines_once_uncommented_and_filled_pass_nginx_t(tmp_path):
+    """As the README says: OBSERVATORY_LISTEN="443 ssl" (here a free port), the ssl_* lines uncommented."""
+    certificate, key = self_signed(tmp_path)
+    main = nginx_files(tmp_path, 0, tmp_path / "site", [8866], listen=f"127.0.0.1:{free_port()} ssl")
+    site = tmp_path / "observatory.conf"
+    text = re.sub(r"^(\s*)# ((ssl_|add_header Strict)\S*)", r"\1\2", site.read_text(), flags=re.M)
+    text = text.replace("/etc/letsencrypt/live/127.0.0.1/fullchain.pem", str(certificate))
+    site.write_text(text.replace("/etc/letsencrypt/live/127.0.0.1/privkey.pem", str(key)))
+    assert "\n    ssl_certificate " in site.read_text() and "\n    ssl_protocols " in site.read_text()
+    nginx_t(main)
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key (cryptography: installed with the test tools' dependencies)."""
+    import datetime as dt
+
+    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+                   .sign(key, hashes.SHA256()))
+    (folder / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                       serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()))
+    return folder / "cert.pem", folder / "key.pem"
 
 
 # --- systemd -------------------------------------------------------------------------------------
