@@ -45,16 +45,25 @@ class Health:
         return code, body
 
     async def _check(self) -> tuple[int, dict]:
+        try:
+            return await self._checked()
+        except Exception as error:  # noqa: BLE001 - a health check answers, whatever happened
+            return 503, {"status": "failing", "reason": f"{type(error).__name__}: {error}"}
+
+    async def _checked(self) -> tuple[int, dict]:
         km = self.kernel_manager
         body = {"kernels": len(km.list_kernel_ids())}
         pools = getattr(km, "_pools", None)  # Voilà's preheated pools: {notebook: [task, ...]}
         if pools:
             tasks = [task for pool in pools.values() for task in pool]
-            failed = [task for task in tasks if task.done() and (task.cancelled() or task.exception())]
-            ready = [task for task in tasks if task.done() and task not in failed]
+            failed, ready, reasons = [], [], []
+            for task in (task for task in tasks if task.done()):
+                reason = _reason(task) or await _dead(km, task.result().get("kernel_id"))
+                (failed if reason else ready).append(task)
+                reasons += [reason] if reason else []
             body.update(ready=len(ready), filling=len(tasks) - len(ready) - len(failed), failed=len(failed))
             if failed:
-                body.update(status="failing", reason=_reason(failed[0]))
+                body.update(status="failing", reason=reasons[0])
             elif not ready:
                 body["status"] = "starting"
             else:
@@ -78,7 +87,19 @@ class Health:
 
 
 def _reason(task) -> str:
-    return "cancelled" if task.cancelled() else f"{type(task.exception()).__name__}: {task.exception()}"
+    """Why a pool's finished task holds no kernel ('' if it does)."""
+    if task.cancelled():
+        return "cancelled"
+    error = task.exception()
+    return f"{type(error).__name__}: {error}" if error else ""
+
+
+async def _dead(kernel_manager, kernel_id) -> str:
+    """'' if the pool's kernel is still alive (a kernel killed since it was preheated is no kernel ready)."""
+    if kernel_id not in kernel_manager:
+        return f"kernel {kernel_id} is gone"
+    alive = kernel_manager.get_kernel(kernel_id).is_alive()
+    return "" if (await alive if asyncio.iscoroutine(alive) else alive) else f"kernel {kernel_id} died"
 
 
 async def probe(kernel_manager) -> tuple[bool, str]:

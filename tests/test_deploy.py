@@ -415,24 +415,40 @@ def test_healthz_with_pools_is_ok_once_a_kernel_is_ready():
 
     from observatory.healthz import Health
 
+    class Kernel:
+        def __init__(self, alive):
+            self.alive = alive
+
+        async def is_alive(self):
+            return self.alive
+
     class Pools:  # Voilà's pooled kernel manager, as far as /healthz looks at it
         def __init__(self, pools):
             self._pools = pools
+            self.kernels = {"k1": Kernel(True), "k2": Kernel(False)}
 
         def list_kernel_ids(self):
-            return ["k1", "k2"]
+            return list(self.kernels)
+
+        def __contains__(self, kernel_id):
+            return kernel_id in self.kernels
+
+        def get_kernel(self, kernel_id):
+            return self.kernels[kernel_id]
 
     async def states():
         loop = asyncio.get_running_loop()
-        filling, ready, failed = loop.create_future(), loop.create_future(), loop.create_future()
+        filling, ready, failed, killed = (loop.create_future() for _ in range(4))
         ready.set_result({"kernel_id": "k1"})
-        failed.set_exception(RuntimeError("kernel died"))
+        failed.set_exception(RuntimeError("kernel died before replying"))
+        killed.set_result({"kernel_id": "k2"})  # preheated, then killed (out of memory…)
         return [await Health(Pools(pools)).answer() for pools in
                 ({"a.ipynb": [filling]}, {"a.ipynb": [ready], "b.ipynb": [filling]},
-                 {"a.ipynb": [ready], "b.ipynb": [failed]})]
+                 {"a.ipynb": [ready], "b.ipynb": [failed]}, {"a.ipynb": [killed]})]
 
     with ThreadPoolExecutor(1) as thread:  # a loop of its own (Playwright's may be running in this thread)
-        (starting, ok, failing) = thread.submit(asyncio.run, states()).result()
+        (starting, ok, failing, dead) = thread.submit(asyncio.run, states()).result()
     assert starting[0] == 503 and starting[1]["status"] == "starting"
     assert ok == (200, {"kernels": 2, "ready": 1, "filling": 1, "failed": 0, "status": "ok"})
-    assert failing[0] == 503 and failing[1]["reason"] == "RuntimeError: kernel died"
+    assert failing[0] == 503 and failing[1]["reason"] == "RuntimeError: kernel died before replying"
+    assert dead[0] == 503 and dead[1]["reason"] == "kernel k2 died"
