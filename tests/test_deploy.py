@@ -96,6 +96,14 @@ def nginx_t(main: Path) -> None:
     assert "test is successful" in checked.stderr
 
 
+def test_the_readme_fills_every_variable_of_the_site():
+    used = set(re.findall(r"\$\{(OBSERVATORY_\w+)\}", SITE_CONF.read_text(encoding="utf-8")))
+    assert used == set(VARIABLES)
+    (command,) = [line for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+                  if line.startswith("envsubst '")]
+    assert set(re.findall(r"\$\{(OBSERVATORY_\w+)\}", command)) == used
+
+
 @pytest.mark.parametrize("path", ["/", SUB_PATH])
 def test_the_shipped_nginx_site_passes_nginx_t(tmp_path, path):
     nginx_t(nginx_files(tmp_path, free_port(), tmp_path / "site", [8866, 8867], path))
