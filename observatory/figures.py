@@ -152,6 +152,32 @@ def status_bars(frame: pd.DataFrame, by: str, labels: dict[str, str], lang: str 
     return _figure(bars, layout, title or t("status", lang), height=max(300, 140 + 28 * len(order)), lang=lang)
 
 
+FINAL_COLOURS = {"reached": "#1a7f37", "missed": "#c92a2a", "not_assessable": "#868e96"}
+
+
+def deadline_bars(progress: pd.DataFrame, by: str, labels: dict[str, str], lang: str = "fr",
+                  title: str = "") -> go.Figure:
+    """Targets whose deadline has passed, per ``by``: reached, missed, not assessable at the deadline (counts in
+    words on every bar)."""
+    from observatory.projection import FINAL_STATUSES
+
+    passed = progress[progress["deadline_passed"].astype(bool)]
+    counts = pd.crosstab(passed[by], passed["final_status"]).reindex(columns=list(FINAL_STATUSES), fill_value=0)
+    order = sorted(counts.index, key=lambda v: labels.get(v, v))
+    bars = []
+    for final in FINAL_STATUSES:
+        values = counts.loc[order, final].astype(int) if order else pd.Series(dtype=int)
+        name = t(f"final_statuses.{final}", lang)
+        bars.append({"type": "bar", "orientation": "h", "y": [esc(labels.get(v, v)) for v in order],
+                     "x": list(values), "name": name, "marker": {"color": FINAL_COLOURS[final]},
+                     "text": [str(c) if c else "" for c in values], "textposition": "inside", "textangle": 0,
+                     "insidetextanchor": "middle", "hovertemplate": "%{y} — " + name + " : %{x}<extra></extra>"})
+    layout = {"barmode": "stack", "legend": {"orientation": "h", "yanchor": "top", "y": -0.22, "traceorder": "normal"},
+              "xaxis": {"title": t("number_of_targets", lang)}, "yaxis": {"autorange": "reversed"},
+              "margin": {"b": 110}}
+    return _figure(bars, layout, title, height=max(300, 140 + 28 * len(order)), lang=lang)
+
+
 def ranking(progress: pd.DataFrame, coalition_names: dict[str, str], lang: str = "fr") -> go.Figure:
     """Coalitions ranked by their share of targets achieved or on track."""
     good = progress["status"].isin(["achieved", "on_track"])
@@ -201,6 +227,7 @@ def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Se
             "hovertemplate": "%{x|%Y-%m-%d} : %{y} " + unit + "<extra>" + t("baseline", lang) + " → "
             + t("target", lang) + "</extra>",
         })
+        lines.extend(_projection_traces(target, observations, unit, lang))
         # What plotly's add_vline(annotation_position="top left") makes: a line across the plot's height at
         # the target date, its words at the top, left of it.
         at = target["target_date"].timestamp() * 1000
@@ -213,6 +240,40 @@ def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Se
     if shapes:
         layout.update(shapes=shapes, annotations=annotations)
     return _figure(lines, layout, f"{name} — {territory_name}", height=340, lang=lang)
+
+
+PROJECTION_COLOUR = "#7048e8"
+
+
+def _projection_traces(target: pd.Series, observations: pd.DataFrame, unit: str, lang: str) -> list[dict]:
+    """A target's projection (observatory.projection): the fitted line, dashed, to the target date, and its
+    80 % band shaded; their names say the projected value, the interval and the projected status in words."""
+    from observatory import projection
+
+    if not isinstance(target.get("projected_status"), str):
+        return []
+    points = projection.target_points(pd.DataFrame([target]).reset_index(drop=True), observations)
+    start = target["baseline_date"]
+    days = (points["date"] - start).dt.days.to_numpy(dtype="float64")
+    until = float((target["target_date"] - start).days)
+    xs, ys, lows, highs = projection.band(days, points["value"].to_numpy(dtype="float64"), until)
+    dates = [start + pd.Timedelta(days=float(x)) for x in xs]
+    value = formatting.number(round(float(target["projected_value"]), 1), lang)
+    status = t(f"projected_statuses.{target['projected_status']}", lang)
+    name = t("projection_named", lang, date=formatting.day(target["target_date"], lang), value=value, unit=unit,
+             status=status)
+    traces = []
+    if lows is not None:
+        low = formatting.number(round(float(target["projected_low"]), 1), lang)
+        high = formatting.number(round(float(target["projected_high"]), 1), lang)
+        traces.append({"type": "scatter", "x": dates + dates[::-1], "y": list(highs) + list(lows[::-1]),
+                       "fill": "toself", "fillcolor": "rgba(112, 72, 232, 0.15)", "line": {"width": 0},
+                       "mode": "lines", "hoverinfo": "skip",
+                       "name": t("projection_band_named", lang, low=low, high=high, unit=unit)})
+    traces.append({"type": "scatter", "x": [dates[0], dates[-1]], "y": [float(ys[0]), float(ys[-1])],
+                   "mode": "lines", "line": {"dash": "dash", "color": PROJECTION_COLOUR, "width": 2}, "name": name,
+                   "hovertemplate": "%{x|%Y-%m-%d} : %{y:.1f} " + unit + "<extra>" + status + "</extra>"})
+    return traces
 
 
 DIFFICULTY_COLOURS = {"easy": "#1a7f37", "medium": "#4cae4f", "hard": "#e0a100", "limited": "#e8590c",

@@ -20,10 +20,12 @@ The method (also stated in the README and on every dashboard):
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import numpy as np
 import pandas as pd
 
-from observatory import model
+from observatory import model, projection
 from observatory.csvout import significant
 from observatory.csvout import to_csv  # noqa: F401 - where the commands and the build find it
 from observatory.validate import ValidRoot
@@ -37,7 +39,7 @@ PROGRESS_COLUMNS = [
     "coalition", "indicator", "quality", "territory", "baseline_date", "baseline_value", "target_date",
     "target_value", "latest_date", "latest_value", "progress", "status", "pace_ratio", "expected_value",
     "direction", "unit", "latest_source", "latest_file", "latest_row", "demonstration", "target_file",
-    "target_key", "target_source",
+    "target_key", "target_source", "time_elapsed", *projection.COLUMNS,
 ]
 SUMMARY_COLUMNS = ["scope", "scope_id", "quality", "targets", *model.STATUSES, "mean_progress"]
 
@@ -57,8 +59,9 @@ def latest_observations(targets: pd.DataFrame, observations: pd.DataFrame) -> pd
     return latest.set_index("target_row")
 
 
-def compute_progress(root: ValidRoot) -> pd.DataFrame:
-    """One row per target: its latest figure, progress, pace ratio and status."""
+def compute_progress(root: ValidRoot, today: _dt.date | None = None) -> pd.DataFrame:
+    """One row per target: its latest figure, progress, pace ratio and status; its projection to the target
+    date and, once that date is before ``today``, its value then (:mod:`observatory.projection`)."""
     targets = root.targets.reset_index(drop=True)
     info = root.indicators.set_index("id")
     latest = latest_observations(targets, root.observations)
@@ -97,6 +100,7 @@ def compute_progress(root: ValidRoot) -> pd.DataFrame:
     share_of_time = (elapsed / span).clip(upper=1.0)
     frame["expected_value"] = frame["baseline_value"] + gap * share_of_time
     frame["pace_ratio"] = moved / (frame["expected_value"] - frame["baseline_value"])
+    frame["time_elapsed"] = share_of_time  # at the latest figure's date: the share of the way expected by then
 
     pace = frame["pace_ratio"]
     no_data = frame["latest_value"].isna()
@@ -105,7 +109,11 @@ def compute_progress(root: ValidRoot) -> pd.DataFrame:
         ["no_data", "achieved", "on_track", "moderate", "limited"],
         default="deterioration",
     )
-    for column in ("progress", "pace_ratio", "expected_value"):  # computed: no noise of division in what is shown
+    ahead = projection.projections(targets, root.observations, frame["direction"], today)
+    for column in projection.COLUMNS:
+        frame[column] = ahead[column].to_numpy()
+    for column in ("progress", "pace_ratio", "expected_value", "time_elapsed", "projected_value", "projected_low",
+                   "projected_high", "final_value"):  # computed: no noise of division in what is shown
         frame[column] = significant(frame[column])
     return frame[PROGRESS_COLUMNS]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from observatory import figures, i18n, model
+from observatory.i18n import formatting, status_name
 from observatory import results as results_module
 from observatory.pages import contrast
 from observatory.pages.chart import Chart, chart
@@ -161,7 +162,7 @@ class Page:
         indicators = self.results.indicators.set_index("id")
         places, coalitions = self.territory_names, self.coalition_names
         head = [self.t("indicator"), self.t("territory"), self.t("baseline"), self.t("target"), self.t("latest"),
-                self.t("progress"), self.t("status")]
+                self.t("progress"), self.t("status"), self.t("at_deadline")]
         if show_coalition:
             head.insert(0, self.t("coalition"))
         rows = []
@@ -180,9 +181,99 @@ class Page:
                 "territory_name": places.get(row["territory"], row["territory"]),
                 "coalition_href": self.href("coalition", row["coalition"]),
                 "coalition_name": coalitions.get(row["coalition"], row["coalition"]),
+                "ahead": self._ahead(row, ind), "how": self._how_decided(row, ind),
             })
         return self.render("targets.html.j2", head=head, rows=rows, show_coalition=show_coalition,
                            illustrative=self._illustrative_note(rows))
+
+    def _num(self, value, ind: pd.Series | None = None) -> str:
+        decimals = None if ind is None or pd.isna(ind["decimals"]) else int(ind["decimals"])
+        if decimals is None and isinstance(value, float) and not pd.isna(value):
+            value = round(value, 2)
+        return formatting.number(value, self.lang, decimals)
+
+    def _quality_words(self, row: pd.Series) -> str:
+        if bool(row.get("demonstration")):
+            return self.t("how_quality_demonstration")
+        if isinstance(row.get("latest_file"), str) and row["latest_file"].endswith("(computed)"):
+            return self.t("how_quality_computed")
+        return self.t("how_quality_measured")
+
+    def _ahead(self, row: pd.Series, ind: pd.Series) -> dict:
+        """The target at its deadline (once passed) or its projection to it, in a few words."""
+        unit = unit_of(ind, self.lang)
+        out = {"final": None, "projection": None}
+        if isinstance(row.get("final_status"), str):
+            out["final"] = {"status": row["final_status"], "words": self.t(f"final_statuses.{row['final_status']}"),
+                            "value": None if pd.isna(row["final_value"]) else
+                            f"{self._num(row['final_value'], ind)} {unit}"}
+        if isinstance(row.get("projected_status"), str):
+            interval = (self.t("projection_interval", low=self._num(row["projected_low"], ind),
+                               high=self._num(row["projected_high"], ind))
+                        if not pd.isna(row["projected_low"]) else self.t("projection_two_points"))
+            out["projection"] = {"status": row["projected_status"],
+                                 "words": self.t(f"projected_statuses.{row['projected_status']}"),
+                                 "value": f"{self._num(row['projected_value'], ind)} {unit}", "interval": interval}
+            out["projection"]["cell"] = self.t("projection_cell", value=out["projection"]["value"], interval=interval,
+                                               status=out["projection"]["words"])
+        return out
+
+    def _how_decided(self, row: pd.Series, ind: pd.Series) -> list:
+        """How the status was decided, with the target's own numbers put in (the CSV has the same columns)."""
+        unit, day = unit_of(ind, self.lang), (lambda d: formatting.day(d, self.lang))
+        n = lambda v: self._num(v, ind)  # noqa: E731
+        status = status_name(row["status"], self.lang)
+        source = row.get("target_source") if isinstance(row.get("target_source"), str) else None
+        lines = [self.t("how_baseline", value=n(row["baseline_value"]), unit=unit, date=day(row["baseline_date"])),
+                 self.t("how_target", value=n(row["target_value"]), unit=unit, date=day(row["target_date"]),
+                        who=self.t("how_target_stated", source=source) if source else
+                        self.t("how_target_illustrative"))]
+        if pd.isna(row["latest_value"]):
+            lines.append(self.t("how_latest_none"))
+        else:
+            # The source is a data text, in the data's language: the template marks it so (lang="fr").
+            lines.append({"text": self.t("how_latest", value=n(row["latest_value"]), unit=unit,
+                                         date=day(row["latest_date"]), quality=self._quality_words(row)),
+                          "data": row["latest_source"] if isinstance(row["latest_source"], str) else "—"})
+            numbers = {"latest": n(row["latest_value"]), "baseline": n(row["baseline_value"])}
+            lines.append(self.t("how_progress", target=n(row["target_value"]),
+                                progress=formatting.percent(row["progress"], self.lang), **numbers))
+            if row["status"] == "achieved":
+                lines.append(self.t("how_achieved", status=status))
+            else:
+                lines.append(self.t("how_time", elapsed=formatting.percent(row["time_elapsed"], self.lang),
+                                    expected=n(row["expected_value"]), unit=unit))
+                pace = formatting.number(round(float(row["pace_ratio"]), 2), self.lang)
+                lines.append(self.t("how_pace", expected=n(row["expected_value"]), pace=pace, **numbers))
+                lines.append(self.t("how_threshold", pace=pace, status=status))
+        ahead = self._ahead(row, ind)
+        if ahead["projection"]:
+            p = ahead["projection"]
+            lines.append(self.t("how_projection", date=day(row["target_date"]), value=n(row["projected_value"]), unit=unit,
+                                interval=p["interval"], status=p["words"]))
+        else:
+            lines.append(self.t("projection_none").capitalize() + ".")
+        if ahead["final"]:
+            f = ahead["final"]
+            if f["value"] is None:
+                lines.append(self.t("how_final_none", date=day(row["target_date"]), status=f["words"]))
+            else:
+                method = row["final_method"]
+                words = self.t(f"final_methods.{method}", date=day(row["final_date"]),
+                               **(self._around(row) if method == "interpolated" else {}))
+                lines.append(self.t("how_final", date=day(row["target_date"]), value=n(row["final_value"]),
+                                    unit=unit, method=words, status=f["words"]))
+        return [line if isinstance(line, dict) else {"text": line, "data": None} for line in lines]
+
+    def _around(self, row: pd.Series) -> dict:
+        """The dates of the figures just before and after a target's deadline (an interpolated final value)."""
+        from observatory import projection
+
+        points = projection.target_points(pd.DataFrame([row]).reset_index(drop=True), self.results.observations)
+        dates = points.loc[~points["baseline"], "date"]
+        day = lambda d: formatting.day(d, self.lang)  # noqa: E731
+        return {"before": day(dates[dates < row["target_date"]].max()),
+                "after": day(dates[dates > row["target_date"]].min())}
 
     def _illustrative_note(self, rows: list[dict]) -> str | None:
         """Says how many of the page's targets no source states (None when every target has its source)."""

@@ -41,6 +41,38 @@ class ProgrammePage(Page):
         return self.chart(figures.status_bars(rows, "scope_id", self.coalition_names, self.lang,
                                               self.t("status_by_coalition")))
 
+    def deadlines(self) -> list:
+        """How the targets stand at their deadlines and where the others are heading: counts per quality and per
+        coalition (a table), and the targets whose deadline has passed, per coalition (a chart)."""
+        from observatory.projection import FINAL_STATUSES, PROJECTED_STATUSES
+
+        p = self.results.progress
+        if p.empty:
+            return []
+        groups = [("quality", {q: i18n.quality_name(q, self.lang) for q in model.QUALITIES}),
+                  ("coalition", self.coalition_names)]
+        tables = []
+        for by, labels in groups:
+            rows = []
+            for key, part in sorted(p.groupby(by), key=lambda kv: i18n.sort_key(labels.get(kv[0], kv[0]))):
+                rows.append({"name": labels.get(key, key),
+                             "href": self.href("coalition", key) if by == "coalition" else None,
+                             "targets": len(part),
+                             "final": [int((part["final_status"] == f).sum()) for f in FINAL_STATUSES],
+                             "pending": int((~part["deadline_passed"].astype(bool)).sum()),
+                             "projected": [int((part["projected_status"] == s).sum()) for s in PROJECTED_STATUSES],
+                             "no_projection": int(part["projected_status"].isna().sum())})
+            tables.append({"by": by, "rows": rows,
+                           "caption": self.t("deadlines_by_quality") if by == "quality" else
+                           self.t("deadlines_by_coalition")})
+        passed = p["deadline_passed"].astype(bool)
+        totals = {f: int((p["final_status"] == f).sum()) for f in FINAL_STATUSES}
+        chart = self.chart(figures.deadline_bars(p, "coalition", self.coalition_names, self.lang,
+                                                 self.t("deadline_chart_title")))
+        return [self.render("deadlines.html.j2", tables=tables, totals=totals, passed=int(passed.sum()),
+                            total=len(p), final_statuses=FINAL_STATUSES, projected_statuses=PROJECTED_STATUSES),
+                chart]
+
     def territory_map(self) -> Fragment:
         c = self.results.compass
         return Fragment(france_map(self.results.territories, c[(c["scope"] == "territory") & (c["quality"] == "all")],

@@ -25,6 +25,11 @@ SCHEMA: dict[str, dict[str, str]] = {
         "pace_ratio": N, "expected_value": N, "direction": S, "unit": S, "latest_source": S, "latest_file": S,
         "latest_row": N,  # empty when the target has no figure yet
         "demonstration": B, "target_file": S, "target_key": S, "target_source": S,
+        # observatory.projection: the share of the time elapsed at the latest figure, the straight line to the
+        # target date (80 % interval from 3 points on), and, once the deadline has passed, the value then.
+        "time_elapsed": N, "points": I, "projected_value": N, "projected_low": N, "projected_high": N,
+        "projected_status": S, "deadline_passed": B, "final_value": N, "final_date": D, "final_method": S,
+        "final_status": S,
         "latest_submitted": S,
     },
     # Status counts and mean progress per scope and quality.
