@@ -164,6 +164,34 @@ def _append(root: Path, tmp: str, final: str, size: int) -> None:
     tmp_path.unlink()
 
 
+def read_settled(root: str | Path, relative: str, attempts: int = 3) -> bytes | None:
+    """A file of the root as no commit is changing it (None if there is none): a file appended to in place
+    (the history) must not be read halfway through an append. Read between commits, as the loader reads;
+    if commits keep coming, under the root's lock."""
+    root = Path(root)
+    path = root / relative
+
+    def mark() -> tuple | None:
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            return None
+        return info.st_size, info.st_mtime_ns, info.st_ino
+
+    for _ in range(attempts):
+        if pending(root):
+            recover(root)
+        before = mark()
+        try:
+            content = path.read_bytes()
+        except FileNotFoundError:
+            content = None
+        if not pending(root) and mark() == before:
+            return content
+    with locking.root_lock(root, "observatory (reading the history)"):
+        return path.read_bytes() if path.exists() else None
+
+
 def recover(root: str | Path, say: Callable[[str], None] | None = None, timeout: float | None = None) -> bool:
     """Under the root's lock: complete a committed change, delete what a dead run left aside.
 

@@ -504,7 +504,9 @@ def history(root: str | Path, indicator: str | None = None, territory: str | Non
         obs = obs[obs["indicator"] == indicator]
     if territory:
         obs = obs[obs["territory"] == territory]
-    log = pd.DataFrame(_read_csv_dicts(layout.at(root, layout.HISTORY)), columns=HISTORY_COLUMNS)
+    content = journal.read_settled(root, layout.HISTORY)  # appended to in place: never read mid-append
+    entries = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))) if content else []
+    log = pd.DataFrame([{k: (v if v != "" else None) for k, v in e.items()} for e in entries], columns=HISTORY_COLUMNS)
     undone = set(log.loc[log["action"] == "undone", "submission"].str.split("-undo-").str[-1])
     log = log[(log["action"] != "undone") & ~log["submission"].isin(undone)]  # as if the undone import never was
     obs["key"] = _key(obs) if len(obs) else pd.Series(dtype=str)

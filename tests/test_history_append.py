@@ -53,6 +53,11 @@ def test_an_import_appends_to_the_history_and_rewrites_none_of_it(root_copy, tmp
     after = history.read_bytes()
     assert after.startswith(before) and history.stat().st_ino == inode, "the old entries are not rewritten"
     assert [(h["date"], h["value"]) for h in _history(root_copy)[1000:]] == SENT
+    from observatory import results  # the published tables say which file brought each figure
+
+    observations = results.from_root(root_copy).observations
+    brought = observations.loc[observations["date"].dt.year == 2031, "submitted"]
+    assert len(brought) == 3 and all(label.endswith(" — envoi.csv") for label in brought)
     assert cli("undo", "--coalition", "alpha", "--root", root_copy)[0] == 0
     assert history.read_bytes().startswith(after)
     assert [h["action"] for h in _history(root_copy)[1003:]] == ["undone"] * 3
@@ -130,3 +135,35 @@ def test_an_import_killed_at_any_moment_leaves_the_old_state_or_the_new_one(root
     else:
         assert new == SENT and _figures(root_copy) == set(SENT)
         assert len(_history(root_copy)) == 103
+
+
+def test_the_history_is_never_read_halfway_through_an_append(root_copy):
+    """An append is in place: a reader meeting one under way waits for it, then reads the whole of it (here the
+    build's reader, which reads the history after validating the root, between two commits maybe)."""
+    import threading
+    import time
+
+    from observatory import locking
+    from observatory.results.computing import _provenance
+    from observatory.validate import validated
+
+    history = root_copy / "data" / "history.csv"
+    history.write_text(HISTORY + OLD, encoding="utf-8")
+    valid = validated(root_copy, use_cache=False)
+    line = OLD.replace("nantes", "rennes").replace("old,added", "new,added")
+    seen: list = []
+    with locking.root_lock(root_copy, "test import"):
+        size = history.stat().st_size
+        aside = journal.write_aside(root_copy, {"data/history.csv": line.encode()})
+        plan = {"renames": [], "appends": [[aside[0][0], "data/history.csv", size]]}
+        journal.mark_committed(root_copy, plan)
+        with history.open("ab") as handle:  # halfway through the append
+            handle.write(line.encode()[:20])
+
+        reader = threading.Thread(target=lambda: seen.append(_provenance(valid, valid.observations)))
+        reader.start()
+        time.sleep(1.0)
+        assert not seen  # the reader waits for the change to be complete
+        journal.finish(root_copy, plan)
+    reader.join(30)
+    assert seen and history.read_text(encoding="utf-8") == HISTORY + OLD + line
