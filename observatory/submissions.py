@@ -380,7 +380,8 @@ def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.
                 undo["added"].append({"file": name, "record": dict(zip(header, _record_cells(header, record)))})
         change.table(name, header, kept)
     change.add_records(root, layout.HISTORY, HISTORY_COLUMNS, history)
-    change.files[_undo_record(coalition, submission)] = json.dumps(undo, ensure_ascii=False, indent=1).encode("utf-8")
+    undo_json = json.dumps(undo, ensure_ascii=False, indent=1).encode("utf-8")
+    change.files[_undo_record(coalition, submission)] = undo_json
     change.add_records(root, layout.SUBMISSION_LOG, LOG_COLUMNS, [{
         "submission": submission, "received_at": recorded, "coalition": coalition, "original_name": path.name,
         "stored_as": stored, "sha256": sha, "rows": len(table.rows), "added": report.added,
