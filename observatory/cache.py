@@ -18,7 +18,10 @@ path), replaced when the root changes, so the folder does not grow with edits.
 Entries are pickles of pandas tables and :class:`~observatory.errors.Problem`
 lists: private to this user, only read back by the very same code and library
 versions (both are in the key), and checksummed, so a truncated or foreign file
-is ignored. Each entry is written aside and renamed into place: two commands
+is ignored. The key is written in clear before the pickle and compared first: an
+entry for another key is never unpickled, whatever its checksum. What a caller
+gets back is checked for its shape by the caller (``accept``): anything else is a
+miss. Each entry is written aside and renamed into place: two commands
 validating at once never read half an entry. Anything unreadable is a miss,
 never an error.
 
@@ -36,13 +39,13 @@ import pickle
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from observatory import fingerprint, layout
 
-FORMAT = 1  # bump when the shape of an entry changes
-MAGIC = b"observatory-cache 1\n"
+FORMAT = 2  # bump when the shape of an entry changes
+MAGIC = b"observatory-cache 2\n"  # then: the key, a line end, the checksum of what follows it, the pickle
 READ_FOLDERS = (layout.INDICATORS, layout.DATA)  # everything load_root and the results read lives here
 # Written by commands that hold the root's lock; never read as data (see observatory/locking.py).
 IGNORED = {layout.ROOT_LOCK, layout.ROOT_LOCK + ".holder"}
@@ -147,26 +150,36 @@ def _entry(root: Path, kind: str) -> Path:
     return folder() / f"{kind}-{name}.pickle"
 
 
-def read(root: Path, kind: str, entry_key: str) -> object | None:
-    """The value stored for this key, or None: missing, stale, damaged or unreadable are all a miss."""
+def _head(entry_key: str) -> bytes:
+    return MAGIC + entry_key.encode("utf-8") + b"\n"
+
+
+def read(root: Path, kind: str, entry_key: str, accept: Callable[[object], bool] | None = None) -> object | None:
+    """The value stored for this key, or None: missing, stale, damaged, unreadable, or not of the shape
+    ``accept`` wants, all are a miss. The key is compared before anything is unpickled."""
+    head = _head(entry_key)
     try:
         with open(_entry(root, kind), "rb") as handle:
             if not _private(os.fstat(handle.fileno())):
                 return None
+            if handle.read(len(head)) != head:  # another key, another format: not unpickled
+                return None
             data = handle.read()
     except OSError:
         return None
-    checksum_end = len(MAGIC) + 64
-    if not data.startswith(MAGIC) or len(data) < checksum_end:
-        return None
-    payload = data[checksum_end:]
-    if hashlib.blake2b(payload, digest_size=32).hexdigest().encode() != data[len(MAGIC):checksum_end]:
+    checksum, payload = data[:64], data[64:]
+    if len(checksum) < 64 or hashlib.blake2b(head + payload, digest_size=32).hexdigest().encode() != checksum:
         return None
     try:
         stored_key, value = pickle.loads(payload)
     except Exception:  # noqa: BLE001 - a damaged or foreign entry is a miss, whatever the unpickler says
         return None
-    return value if stored_key == entry_key else None
+    if stored_key != entry_key:
+        return None
+    try:
+        return value if accept is None or accept(value) else None
+    except Exception:  # noqa: BLE001 - a shape the check did not foresee is a miss too
+        return None
 
 
 def _private(info: os.stat_result) -> bool:
@@ -181,14 +194,15 @@ def write(root: Path, kind: str, entry_key: str, value: object) -> None:
     target = _entry(root, kind)
     temporary = None
     try:
+        head = _head(entry_key)
         payload = pickle.dumps((entry_key, value), protocol=pickle.HIGHEST_PROTOCOL)
-        checksum = hashlib.blake2b(payload, digest_size=32).hexdigest().encode()
+        checksum = hashlib.blake2b(head + payload, digest_size=32).hexdigest().encode()
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         _sweep(target.parent)
         with tempfile.NamedTemporaryFile(dir=target.parent, prefix=target.name + ".", suffix=".tmp",
                                          delete=False) as handle:
             temporary = Path(handle.name)
-            handle.write(MAGIC + checksum + payload)
+            handle.write(head + checksum + payload)
         os.replace(temporary, target)  # atomic: a reader opens the old entry or the new one, whole
         temporary = None
     except Exception:  # noqa: BLE001 - a full disk or a read-only home must not fail a validation

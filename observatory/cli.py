@@ -95,7 +95,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from observatory.leads import check_outside
     from observatory.serve import serve
+
+    if args.leads_dir:  # refused before anything starts (issue 20: secrets never in the root nor the site)
+        check_outside(args.root, args.leads_dir)
 
     return serve(args.root, port=args.port, ip=args.ip, pool_size=args.pool_size, token=args.token,
                  base_url=args.base_url, allow_hosts=args.allow_host, say=_say, submissions=args.submissions,

@@ -4,26 +4,32 @@ Numbers: a float is written as the shortest text that reads back as the very sam
 ``repr``, as pandas writes it): 3.7 stays 3.7, 250 is 250.0 as before, and 1e300 or 4e-13 are no longer
 rounded to inf or 0. (Ratios computed by :mod:`observatory.progress` are rounded to 15 significant digits
 where they are computed, which drops the noise of division: 0.7000000000000002 → 0.7.) Texts: a cell a
-spreadsheet would run as a formula (starting with = + - @, a tab or a CR) is prefixed with an apostrophe,
-as in the leads' templates (:func:`observatory.sheets.neutralise`); :func:`restore` undoes exactly that,
-for the programs that read these files back.
+spreadsheet would run as a formula (starting with = + - @, a tab or a CR, or one of their full-width or
+small forms ＝ ＋ － ＠ ﹦ ﹢ ﹣ ﹫, which spreadsheets in East Asian locales take for them) is prefixed with an
+apostrophe, as in the leads' templates (:func:`observatory.sheets.neutralise`); :func:`restore` undoes
+exactly that, for the programs that read these files back.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 
 import numpy as np
 import pandas as pd
 
 from observatory.model import NUMBER_PATTERN
-from observatory.sheets import FORMULA_START, neutralise
+from observatory.sheets import FORMULA_START
 
 # A plain number is not a formula, even when it starts with - or +: -3.5 stays -3.5.
 _NUMBER = re.compile(NUMBER_PATTERN)
+# The full-width (U+FF1D, U+FF0B, U+FF0D, U+FF20) and small (U+FE66, U+FE62, U+FE63, U+FE6B) forms of = + - @:
+# an input method turns them into the plain ones, and spreadsheets may too when they open a file.
+LOOKALIKES = ("\uff1d", "\uff0b", "\uff0d", "\uff20", "\ufe66", "\ufe62", "\ufe63", "\ufe6b")
+FORMULA_STARTS = (*FORMULA_START, *LOOKALIKES)
 # After an apostrophe, these characters mean the apostrophe was added: a text of the data that starts this
 # way gets one more apostrophe, so that restore() gives back every text exactly.
-_AFTER_ADDED = (*FORMULA_START, "'")
+_AFTER_ADDED = (*FORMULA_STARTS, "'")
 
 
 def safe_text(text: str) -> str:
@@ -32,7 +38,7 @@ def safe_text(text: str) -> str:
         return text
     if text.startswith("'") and text[1:2] and text[1] in _AFTER_ADDED:
         return "'" + text
-    return neutralise(text)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def restore(text: str) -> str:
@@ -93,4 +99,13 @@ def to_csv(frame: pd.DataFrame, path) -> None:
         out = frame.copy()
         for position, column in changed.items():
             out.isetitem(position, column)
-    out.to_csv(path, index=False, lineterminator="\n")
+    text = out.to_csv(index=False, lineterminator="\n")
+    if "\r" in text:
+        # A CR inside a cell: pandas (Python's csv) quotes only what holds the line terminator, so a lone CR
+        # would go out bare and end the row for every reader. Quoting every cell keeps each one whole.
+        text = out.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    if hasattr(path, "write"):
+        path.write(text)
+    else:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)

@@ -48,6 +48,16 @@ def folder(root: str | Path) -> Path:
     return config / "reset-observatory" / "leads" / f"{Path(root).resolve().name}-{name}"
 
 
+def check_outside(root: str | Path, where: str | Path) -> None:
+    """Refuse a secrets folder inside the data root: its data/ is committed and shared, its reports/ published."""
+    root_path, where_path = Path(root).resolve(), Path(where).resolve()
+    if where_path == root_path or root_path in where_path.parents:
+        raise ObservatoryError(
+            f"--leads-dir {where}: inside the data root {root_path} (what is in it is committed, shared, and under "
+            "reports/ published: the coalitions' secrets would be too); expected a folder outside it, e.g. the "
+            f"default {folder(root)} (or $OBSERVATORY_LEADS_DIR outside the root); nothing was written")
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
@@ -87,7 +97,9 @@ class Leads:
 
     @classmethod
     def of(cls, root: str | Path, where: str | Path | None = None) -> Leads:
-        return cls(Path(root).resolve(), Path(where) if where else folder(root))
+        where = Path(where) if where else folder(root)
+        check_outside(root, where)
+        return cls(Path(root).resolve(), where)
 
     def _lock(self) -> FileLock:
         self.where.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -88,7 +88,8 @@ def computed(valid, before_computing=lambda: None) -> tuple[results_module.Resul
     # Today's date too: a target's assessment at its deadline appears once the deadline has passed.
     entry_key = cache.key(valid.path, valid.cache_key, "site-data", _dt.date.today().isoformat())
     kept = cache.read(valid.path, "site-data", entry_key)
-    if isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[1], SiteData):
+    if (isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[0], results_module.Results)
+            and isinstance(kept[1], SiteData)):
         return kept
     before_computing()
     results = results_module.compute(valid)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatory import journal, layout, locking, model
+from observatory import csvwrite, journal, layout, locking, model
 from observatory.dates import date_keys, parse_period_end
 from observatory.errors import InvalidDataRoot, ObservatoryError, Problem
 from observatory.load import DataRoot, _read_csv_records, load_root
@@ -63,18 +63,64 @@ def recover(root: str | Path) -> bool:
     return journal.recover(root)
 
 
-def _commit(root: Path, files: dict[str, bytes]) -> None:
-    """All the files, or none of them. The caller holds the root's lock."""
-    journal.commit(root, files)
+@dataclass
+class _Change:
+    """What one import or undo writes: whole files, lines added at the end of logs, and what each must read back as."""
+    files: dict[str, bytes] = field(default_factory=dict)
+    appends: dict[str, bytes] = field(default_factory=dict)
+    tables: dict[str, tuple[list[str], list[list[str]]]] = field(default_factory=dict)
+
+    def table(self, name: str, header: list[str], rows: list[list[str]]) -> None:
+        self.files[name] = csvwrite.table_bytes(header, rows)
+        self.tables[name] = (header, rows)
+
+    def add_records(self, root: Path, relative: str, columns: list[str], records: list[dict]) -> None:
+        """New lines at the end of a log: appended when the file has these very columns (a 300,000-entry history
+        is not rewritten for 5 more), else the file is written whole."""
+        path = layout.at(root, relative)
+        header, newline_ended = _head(path)
+        if header == columns:
+            chunk = csvwrite.records_bytes(columns, records, header=False)
+            csvwrite.check_records(relative, chunk, columns, records, header=False)
+            self.appends[relative] = (b"" if newline_ended else b"\n") + chunk
+            return
+        every = [*(_read_csv_dicts(path) if header is not None else []), *records]
+        content = csvwrite.records_bytes(columns, every)
+        csvwrite.check_records(relative, content, columns, every)
+        self.files[relative] = content
+
+    def commit(self, root: Path) -> None:
+        """All of it, or none of it. The caller holds the root's lock. Each table is read back as the loader
+        reads it before the commit point: one that would not read back as meant is refused, nothing written."""
+
+        def check(written: dict[str, Path]) -> None:
+            for name, (header, rows) in self.tables.items():
+                csvwrite.check_table(root, name, written[name], header, rows)
+
+        journal.commit(root, self.files, self.appends, check)
+
+
+def _head(path: Path) -> tuple[list[str] | None, bool]:
+    """The header of a CSV file (None if it is missing or empty), and whether its last byte is a line end."""
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline()
+            handle.seek(0, io.SEEK_END)
+            if handle.tell() == 0:
+                return None, True
+            handle.seek(-1, io.SEEK_END)
+            last = handle.read(1)
+    except FileNotFoundError:
+        return None, True
+    try:
+        header = next(csv.reader(io.StringIO(first.decode("utf-8-sig"), newline="")), [])
+    except (UnicodeDecodeError, csv.Error):
+        header = []
+    return [cell.strip() for cell in header], last in (b"\n", b"\r")
 
 
 def _csv_bytes(columns: list[str], rows: list[dict]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
-    return buffer.getvalue().encode("utf-8")
+    return csvwrite.records_bytes(columns, rows)
 
 
 def _read_csv_dicts(path: Path) -> list[dict]:
@@ -283,15 +329,6 @@ def _observation_file(root: Path, name: str) -> tuple[list[str], list[tuple[int,
     return read
 
 
-def _table_bytes(header: list[str], rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for cells in rows:
-        writer.writerow([*cells, *[""] * (len(header) - len(cells))][:max(len(header), len(cells))])
-    return buffer.getvalue().encode("utf-8")
-
-
 def _record_cells(header: list[str], record: dict) -> list[str]:
     return ["" if record.get(column) is None else str(record.get(column)) for column in header]
 
@@ -303,14 +340,14 @@ def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     submission = f"{stamp}-{sha[:12]}"
     stored = layout.submission_file(coalition, submission, path.suffix.lower())
-    files: dict[str, bytes] = {stored: content}
+    change = _Change({stored: content})
 
     # Replaced figures leave the file they were in; the history keeps them, the undo record too.
     replaced_rows = {(current.iloc[i]["file"], int(current.iloc[i]["row"])): i for i in replacements}
     target_file = layout.observation_file(coalition)
     touched = {current.iloc[i]["file"] for i in replacements} | {target_file}
     undo: dict[str, list] = {"added": [], "replaced": []}
-    history = _read_csv_dicts(layout.at(root, layout.HISTORY))
+    history = []
     recorded = now.isoformat()
     previous_of = {p: i for i, p in replacements.items()}
     for position in range(len(candidates)):
@@ -341,15 +378,15 @@ def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.
                           "comment": row["comment"]}
                 kept.append(_record_cells(header, record))
                 undo["added"].append({"file": name, "record": dict(zip(header, _record_cells(header, record)))})
-        files[name] = _table_bytes(header, kept)
-    files[layout.HISTORY] = _csv_bytes(HISTORY_COLUMNS, history)
-    files[_undo_record(coalition, submission)] = json.dumps(undo, ensure_ascii=False, indent=1).encode("utf-8")
-    log = _read_csv_dicts(layout.at(root, layout.SUBMISSION_LOG))
-    log.append({"submission": submission, "received_at": recorded, "coalition": coalition,
-                "original_name": path.name, "stored_as": stored, "sha256": sha, "rows": len(table.rows),
-                "added": report.added, "replaced": report.replaced, "unchanged": report.unchanged})
-    files[layout.SUBMISSION_LOG] = _csv_bytes(LOG_COLUMNS, log)
-    _commit(root, files)
+        change.table(name, header, kept)
+    change.add_records(root, layout.HISTORY, HISTORY_COLUMNS, history)
+    undo_json = json.dumps(undo, ensure_ascii=False, indent=1).encode("utf-8")
+    change.files[_undo_record(coalition, submission)] = undo_json
+    change.add_records(root, layout.SUBMISSION_LOG, LOG_COLUMNS, [{
+        "submission": submission, "received_at": recorded, "coalition": coalition, "original_name": path.name,
+        "stored_as": stored, "sha256": sha, "rows": len(table.rows), "added": report.added,
+        "replaced": report.replaced, "unchanged": report.unchanged}])
+    change.commit(root)
     report.submission = submission
     report.stored_as = stored
 
@@ -394,7 +431,7 @@ def undo_last(root: str | Path, coalition: str, now: dt.datetime | None = None, 
                                    f"{last['original_name']} on {last['received_at']} changed; imports made before "
                                    "`observatory undo` existed can't be undone); nothing was written")
         record = json.loads((root / record_path).read_text(encoding="utf-8"))
-        files: dict[str, bytes] = {}
+        change = _Change()
         tables: dict[str, tuple[list[str], list[list[str]]]] = {}
 
         def table_of(name: str) -> tuple[list[str], list[list[str]]]:
@@ -403,7 +440,7 @@ def undo_last(root: str | Path, coalition: str, now: dt.datetime | None = None, 
                 tables[name] = (header, [cells for _, cells in body])
             return tables[name]
 
-        history = _read_csv_dicts(layout.at(root, layout.HISTORY))
+        history = []
         stamp = now.strftime("%Y%m%dT%H%M%SZ")
         submission = f"{stamp}-undo-{last['submission']}"
         restored_by_key = {}
@@ -425,7 +462,7 @@ def undo_last(root: str | Path, coalition: str, now: dt.datetime | None = None, 
             header, rows = table_of(item["file"])
             rows.append(_record_cells(header, item["record"]))
         for name, (header, rows) in tables.items():
-            files[name] = _table_bytes(header, rows)
+            change.table(name, header, rows)
         recorded = now.isoformat()
         for item in record["added"]:
             new = item["record"]
@@ -437,12 +474,12 @@ def undo_last(root: str | Path, coalition: str, now: dt.datetime | None = None, 
                 "previous_value": new.get("value"), "previous_source": new.get("source"),
                 "source": old.get("source") if old else None, "file": last["original_name"], "row": None,
             })
-        files[layout.HISTORY] = _csv_bytes(HISTORY_COLUMNS, history)
-        log.append({"submission": submission, "received_at": recorded, "coalition": coalition,
-                    "original_name": last["original_name"], "stored_as": last["stored_as"], "sha256": last["sha256"],
-                    "rows": 0, "added": 0, "replaced": 0, "unchanged": 0, "undoes": last["submission"]})
-        files[layout.SUBMISSION_LOG] = _csv_bytes(LOG_COLUMNS, log)
-        _commit(root, files)
+        change.add_records(root, layout.HISTORY, HISTORY_COLUMNS, history)
+        change.add_records(root, layout.SUBMISSION_LOG, LOG_COLUMNS, [{
+            "submission": submission, "received_at": recorded, "coalition": coalition,
+            "original_name": last["original_name"], "stored_as": last["stored_as"], "sha256": last["sha256"],
+            "rows": 0, "added": 0, "replaced": 0, "unchanged": 0, "undoes": last["submission"]}])
+        change.commit(root)
         removed = len(record["added"]) - len(record["replaced"])
         return UndoReport(last["submission"], last["original_name"], last["received_at"], removed,
                           len(record["replaced"]), submission)
@@ -468,7 +505,9 @@ def history(root: str | Path, indicator: str | None = None, territory: str | Non
         obs = obs[obs["indicator"] == indicator]
     if territory:
         obs = obs[obs["territory"] == territory]
-    log = pd.DataFrame(_read_csv_dicts(layout.at(root, layout.HISTORY)), columns=HISTORY_COLUMNS)
+    content = journal.read_settled(root, layout.HISTORY)  # appended to in place: never read mid-append
+    entries = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))) if content else []
+    log = pd.DataFrame([{k: (v if v != "" else None) for k, v in e.items()} for e in entries], columns=HISTORY_COLUMNS)
     undone = set(log.loc[log["action"] == "undone", "submission"].str.split("-undo-").str[-1])
     log = log[(log["action"] != "undone") & ~log["submission"].isin(undone)]  # as if the undone import never was
     obs["key"] = _key(obs) if len(obs) else pd.Series(dtype=str)

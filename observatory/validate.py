@@ -284,7 +284,7 @@ def validated(path: str | Path, use_cache: bool = True) -> ValidRoot:
         return _validated_now(path)
     # Dates are plausible up to some years ahead of today: the outcome also depends on the year.
     key = cache.key(folder, before, plausible_window())
-    outcome = cache.read(folder, "validated", key)
+    outcome = cache.read(folder, "validated", key, _an_outcome)
     if outcome is None:
         try:
             outcome = ("valid", _validated_now(path))
@@ -300,6 +300,17 @@ def validated(path: str | Path, use_cache: bool = True) -> ValidRoot:
     if kind == "invalid":
         raise InvalidDataRoot(value)
     return replace(value, path=folder, cache_key=key)
+
+
+def _an_outcome(value: object) -> bool:
+    """What the cache keeps for a validation: ("valid", the tables) or ("invalid", the problems)."""
+    if not (isinstance(value, tuple) and len(value) == 2):
+        return False
+    kind, found = value
+    if kind == "valid":
+        tables = ("indicators", "territories", "coalitions", "targets", "observations", "datasets")
+        return isinstance(found, ValidRoot) and all(isinstance(getattr(found, t), pd.DataFrame) for t in tables)
+    return kind == "invalid" and isinstance(found, list) and all(isinstance(p, Problem) for p in found)
 
 
 def _validated_now(path: str | Path) -> ValidRoot:

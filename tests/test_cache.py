@@ -312,3 +312,35 @@ def test_a_clean_root_is_checked_without_importing_great_expectations(root_copy,
     code, heavy, err = probe(root_copy, "--no-cache")
     assert code == 1 and "checked" in heavy and "great_expectations" in heavy, (heavy, err)
     assert "column 'value': found '25O', expected a number" in err, err
+
+
+class _RunsCode:
+    """What a forged entry could hold: unpickling it creates a file (it could do anything)."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return Path.touch, (self.marker,)
+
+
+def test_an_entry_for_another_key_is_never_unpickled(root_copy, cached, tmp_path, cli):
+    """Issue 20: an entry forged with its checksum recomputed was unpickled before its key was compared."""
+    marker = tmp_path / "code-ran"
+    cache.write(root_copy, "validated", "another key", _RunsCode(marker))  # the checksum is right
+    code, _, err = cli("validate", "--root", root_copy)
+    assert code == 0 and "OK" in err, err
+    assert not marker.exists(), "the entry was unpickled"
+
+
+@pytest.mark.parametrize("shape", ["a text", ("valid", 3), ("invalid", [1, 2]), ("valid",), None,
+                                   ("unknown", []), ("valid", "a root")], ids=repr)
+def test_an_entry_of_the_wrong_shape_is_a_miss(root_copy, cached, cli, shape):
+    """Issue 20: the right key with a value of another shape crashed validate (exit 3)."""
+    from observatory.validate import plausible_window
+
+    entry_key = cache.key(root_copy, cache.root_digest(root_copy), plausible_window())
+    cache.write(root_copy, "validated", entry_key, shape)
+    code, _, err = cli("validate", "--root", root_copy)
+    assert code == 0 and "OK" in err, err
+    assert cache.read(root_copy, "validated", entry_key) != shape, "the entry is written again, right"

@@ -8,11 +8,12 @@ tables. Contact details (leads' emails) never enter the results.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
 
-from observatory import layout, selfdata
+from observatory import journal, layout, selfdata
 from observatory.dates import parse_period_end
 from observatory.derive import with_derived_figures
 from observatory.progress import compute_progress, summarise
@@ -37,11 +38,13 @@ def _public_coalitions(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _provenance(root: ValidRoot, observations: pd.DataFrame) -> pd.Series:
     """For each figure brought by an import: "<date> — <file as sent>" (from the history of imports), else empty."""
-    path = layout.at(root.path, layout.HISTORY)
     empty = pd.Series([None] * len(observations), index=observations.index, dtype=object)
-    if not path.exists() or observations.empty:
+    if observations.empty:
         return empty
-    history = pd.read_csv(path, dtype=str, keep_default_na=False)
+    content = journal.read_settled(root.path, layout.HISTORY)  # appended to in place: never read mid-append
+    if not content:
+        return empty
+    history = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
     if "action" in history:  # an import taken back by `observatory undo` no longer says where a figure came from
         undone = set(history.loc[history["action"] == "undone", "submission"].str.split("-undo-").str[-1])
         history = history[(history["action"] != "undone") & ~history["submission"].isin(undone)]
