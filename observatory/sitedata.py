@@ -75,7 +75,7 @@ def site_data(results: results_module.Results, pages: list[site.PageSpec]) -> Si
 
 def computed(valid, before_computing=lambda: None) -> tuple[results_module.Results, SiteData]:
     """The results and the site's data, from the cache when the root and the code are unchanged: both
-    depend on nothing else (the cache's key holds every byte of the root and of the package).
+    depend on nothing else but the date (the cache's key holds every byte of the root and of the package, and today).
 
     ``before_computing`` is called when they must be computed (the build starts its workers then: pages will
     run, and their kernels start while this process computes)."""
