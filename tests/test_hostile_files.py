@@ -1,0 +1,134 @@
+"""Small files that expand: limits count what a file holds, not what it shows (issue 20, items 4-6).
+
+Each hostile file is made here, small on disk, at a size just past a limit; the same kinds at the issue's
+sizes (gigabytes once read by the old code) are measured by bench/fault_injection.py (peak memory, time)."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+HEADER = ["indicator", "territory", "date", "value", "source", "comment"]
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+SHEET_START = f'<?xml version="1.0"?><worksheet xmlns="{MAIN}">'.encode()
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and not p.name.startswith(".observatory.lock")}
+
+
+def workbook(path: Path, sheet_xml: bytes, shared_strings: bytes | None = None) -> Path:
+    """A minimal workbook around one sheet's XML (and a shared strings part, referenced as Excel does)."""
+    ns_rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    ns_ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    overrides = (f'<Override PartName="/xl/workbook.xml" ContentType="{ns_ct}.sheet.main+xml"/>'
+                 f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ns_ct}.worksheet+xml"/>')
+    relations = f'<Relationship Id="rId1" Type="{ns_rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+    if shared_strings is not None:
+        overrides += f'<Override PartName="/xl/sharedStrings.xml" ContentType="{ns_ct}.sharedStrings+xml"/>'
+        relations += f'<Relationship Id="rId2" Type="{ns_rel}/sharedStrings" Target="sharedStrings.xml"/>'
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            f'<Default Extension="xml" ContentType="application/xml"/>{overrides}</Types>').encode(),
+        "_rels/.rels": (
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+            f'relationships"><Relationship Id="rId1" Type="{ns_rel}/officeDocument" Target="xl/workbook.xml"/>'
+            '</Relationships>').encode(),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0"?><workbook xmlns="{MAIN}" xmlns:r="{ns_rel}"><sheets>'
+            '<sheet name="Saisie" sheetId="1" r:id="rId1"/></sheets></workbook>').encode(),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+            f'relationships">{relations}</Relationships>').encode(),
+        "xl/worksheets/sheet1.xml": sheet_xml,
+    }
+    if shared_strings is not None:
+        parts["xl/sharedStrings.xml"] = shared_strings
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return path
+
+
+def inline_row(number: int, values: list[str]) -> bytes:
+    cells = b"".join(f'<c r="{chr(65 + i)}{number}" t="inlineStr"><is><t>{v}</t></is></c>'.encode()
+                     for i, v in enumerate(values))
+    return f'<row r="{number}">'.encode() + cells + b"</row>"
+
+
+GOOD_ROWS = inline_row(1, HEADER) + inline_row(2, ["people-trained", "rennes", "2021-12-31", "300", "R", ""])
+
+
+def sheet(body: bytes) -> bytes:
+    return SHEET_START + b"<sheetData>" + body + b"</sheetData></worksheet>"
+
+
+def hostile_workbooks(folder: Path, scale: int = 1) -> dict[str, tuple[Path, str]]:
+    """Workbooks whose XML holds more than a limit allows, with nothing in what a spreadsheet shows: empty
+    cells, empty rows, empty shared strings. ``scale`` = 1: just past each limit (the tests); the bench
+    passes the issue's sizes. Each with the words its refusal must hold."""
+    from observatory import sheets
+
+    cells = max(sheets.MAX_ROW_CELLS + 1, 8_000_000 * scale // 100) if scale > 1 else sheets.MAX_ROW_CELLS + 1
+    rows = 33_000_000 * scale // 100 if scale > 1 else sheets.MAX_SHEET_ROWS + 1
+    many = 49_000_000 * scale // 100 if scale > 1 else sheets.MAX_CELLS + 1
+    strings = 30_000_000 * scale // 100 if scale > 1 else sheets.MAX_SHARED_STRINGS + 1
+    per_row = 10_000
+    files = {
+        "empty cells in one row": (workbook(folder / "cellules.xlsx", sheet(
+            inline_row(1, HEADER)[:-6] + b"<c/>" * cells + b"</row>" + GOOD_ROWS[GOOD_ROWS.index(b'<row r="2"'):])),
+            f"at most {sheets.MAX_ROW_CELLS:,} cells in a row"),
+        "empty rows": (workbook(folder / "lignes.xlsx", sheet(GOOD_ROWS + b"<row/>" * rows)),
+                       f"at most {sheets.MAX_SHEET_ROWS:,} rows in a sheet"),
+        "empty cells in many rows": (workbook(folder / "plein.xlsx", sheet(
+            GOOD_ROWS + (b"<row>" + b"<c/>" * per_row + b"</row>") * (many // per_row + 1))),
+            f"at most {sheets.MAX_CELLS:,} cells in the workbook"),
+        "empty shared strings": (workbook(
+            folder / "textes.xlsx", sheet(GOOD_ROWS),
+            f'<?xml version="1.0"?><sst xmlns="{MAIN}">'.encode() + b"<si/>" * strings + b"</sst>"),
+            f"at most {sheets.MAX_SHARED_STRINGS:,} shared strings"),
+    }
+    return files
+
+
+@pytest.fixture(scope="module")
+def workbooks(tmp_path_factory):
+    return hostile_workbooks(tmp_path_factory.mktemp("workbooks"))
+
+
+@pytest.mark.parametrize("case", ["empty cells in one row", "empty rows", "empty cells in many rows",
+                                  "empty shared strings"])
+def test_a_workbook_that_expands_is_refused_naming_the_file_and_the_limit(root_copy, cli, workbooks, case):
+    path, says = workbooks[case]
+    assert path.stat().st_size < 200_000  # far under the submission page's 5 MB
+    before = snapshot(root_copy)
+    code, _, err = cli("import", path, "--coalition", "alpha", "--root", root_copy)
+    assert code == 1, err
+    assert path.name in err and says in err, err
+    assert "Traceback" not in err and "unexpected error" not in err
+    assert snapshot(root_copy) == before
+
+
+def test_a_workbook_within_the_limits_still_imports(root_copy, cli, tmp_path):
+    from observatory import sheets
+
+    # Empty cells and rows up to the limits are what spreadsheets write for formatted cells: not refused.
+    body = (inline_row(1, HEADER)[:-6] + b"<c/>" * (sheets.MAX_ROW_CELLS - 6) + b"</row>"
+            + inline_row(2, ["people-trained", "rennes", "2021-12-31", "300", "R", ""]) + b"<row/>" * 1000)
+    path = workbook(tmp_path / "formate.xlsx", sheet(body))
+    code, _, err = cli("import", path, "--coalition", "alpha", "--root", root_copy)
+    assert code == 0 and "1 added" in err, err
+
+
+def test_a_workbook_declaring_entities_is_refused(root_copy, cli, tmp_path):
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;">]>'
+              + SHEET_START[len(b'<?xml version="1.0"?>'):] + b"<sheetData>" + GOOD_ROWS + b"</sheetData></worksheet>")
+    path = workbook(tmp_path / "entites.xlsx", laughs)
+    code, _, err = cli("import", path, "--coalition", "alpha", "--root", root_copy)
+    assert code == 1 and "entites.xlsx" in err and "document type declaration" in err, err
