@@ -132,3 +132,88 @@ def test_a_workbook_declaring_entities_is_refused(root_copy, cli, tmp_path):
     path = workbook(tmp_path / "entites.xlsx", laughs)
     code, _, err = cli("import", path, "--coalition", "alpha", "--root", root_copy)
     assert code == 1 and "entites.xlsx" in err and "document type declaration" in err, err
+
+
+# --- crafted packages for import-source decoupage-administratif ---------------------------------------------
+
+SOURCE = "decoupage-administratif"
+PACKAGE = Path(__file__).parent / "fixtures" / "decoupage" / "package"
+
+
+def package_tgz(path: Path, replace: dict[str, bytes | tuple[str, str]]) -> Path:
+    """The fixture package as a .tgz, some members replaced: by bytes, or by ("symlink"|"hardlink", target)."""
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w:gz", compresslevel=1) as archive:
+        for file in sorted(PACKAGE.rglob("*")):
+            if not file.is_file():
+                continue
+            name = "package/" + file.relative_to(PACKAGE).as_posix()
+            content = replace.get(name, file.read_bytes())
+            info = tarfile.TarInfo(name)
+            if isinstance(content, tuple):
+                kind, target = content
+                info.type = tarfile.SYMTYPE if kind == "symlink" else tarfile.LNKTYPE
+                info.linkname = target
+                archive.addfile(info)
+                continue
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    return path
+
+
+def hostile_packages(folder: Path, member_bytes: int | None = None) -> dict[str, tuple[Path, str]]:
+    """Crafted packages, each with the words its refusal must hold. The oversized member is the real
+    communes.json padded with spaces (valid JSON: the old code imported it), ``member_bytes`` long."""
+    from observatory.sources import decoupage
+
+    communes = (PACKAGE / "data" / "communes.json").read_bytes()
+    size = member_bytes or decoupage.MAX_MEMBER_BYTES + 1
+    return {
+        "an oversized member": (package_tgz(folder / "gros.tgz", {
+            "package/data/communes.json": communes + b" " * (size - len(communes))}),
+            f"package/data/communes.json declares {size:,} bytes"),
+        "a symbolic link": (package_tgz(folder / "lien.tgz", {
+            "package/data/communes.json": ("symlink", "../../../etc/passwd")}),
+            "package/data/communes.json is a symbolic link (to ../../../etc/passwd)"),
+        "a symbolic link loop": (package_tgz(folder / "boucle.tgz", {
+            "package/data/communes.json": ("symlink", "epci.json"),
+            "package/data/epci.json": ("symlink", "communes.json")}),
+            "is a symbolic link"),
+        "a hard link": (package_tgz(folder / "dur.tgz", {
+            "package/data/communes.json": ("hardlink", "package/package.json")}),
+            "package/data/communes.json is a hard link (to package/package.json)"),
+        "JSON 200,000 deep": (package_tgz(folder / "profond.tgz", {
+            "package/data/communes.json": b"[" * 200_000 + b"]" * 200_000}),
+            f"data/communes.json: JSON nested 200,000 levels deep, expected at most {decoupage.MAX_JSON_DEPTH}"),
+    }
+
+
+@pytest.fixture(scope="module")
+def packages(tmp_path_factory):
+    return hostile_packages(tmp_path_factory.mktemp("packages"))
+
+
+@pytest.mark.parametrize("case", ["an oversized member", "a symbolic link", "a symbolic link loop", "a hard link",
+                                  "JSON 200,000 deep"])
+def test_a_crafted_package_is_refused_in_one_line_naming_the_member_and_the_limit(root_copy, cli, packages, case):
+    path, says = packages[case]
+    assert path.stat().st_size < 1_000_000
+    before = snapshot(root_copy)
+    code, _, err = cli("import-source", SOURCE, path, "--root", root_copy)
+    assert code == 1, err
+    assert len(err.strip().splitlines()) == 1 and err.startswith(f"error: {path}"), err
+    assert says in err, err
+    assert snapshot(root_copy) == before
+
+
+def test_a_symbolic_link_in_an_unpacked_package_is_refused(root_copy, cli, tmp_path):
+    import shutil
+
+    folder = tmp_path / "paquet"
+    shutil.copytree(PACKAGE, folder / "package")
+    (folder / "package" / "data" / "communes.json").unlink()
+    (folder / "package" / "data" / "communes.json").symlink_to("communes.json")  # a loop
+    code, _, err = cli("import-source", SOURCE, folder, "--root", root_copy)
+    assert code == 1 and "data/communes.json is a symbolic link" in err, err
