@@ -217,3 +217,78 @@ def test_a_symbolic_link_in_an_unpacked_package_is_refused(root_copy, cli, tmp_p
     (folder / "package" / "data" / "communes.json").symlink_to("communes.json")  # a loop
     code, _, err = cli("import-source", SOURCE, folder, "--root", root_copy)
     assert code == 1 and "data/communes.json is a symbolic link" in err, err
+
+
+# --- Parquet: rows counted from the footer, never a glob -----------------------------------------------------
+
+FIGURES_CSV = Path("data") / "observations" / "figures.csv"
+
+
+def parquet_of(path: Path, select: str, options: str = "") -> Path:
+    import duckdb
+
+    with duckdb.connect() as con:
+        con.execute("SET enable_progress_bar = false")
+        con.execute(f"COPY ({select}) TO '{path}' (FORMAT parquet{options})")
+    return path
+
+
+def repeated_rows(path: Path, rows: int) -> Path:
+    """``rows`` identical figures, in about 1 kB of Parquet (one row group, zstd): the issue's file."""
+    return parquet_of(path, "SELECT 'people-trained' AS indicator, 'rennes' AS territory, '2021-12-31' AS date, "
+                            f"'1' AS value FROM range({rows})", ", COMPRESSION zstd, ROW_GROUP_SIZE 100000000")
+
+
+def test_a_parquet_file_of_repeated_rows_is_refused_from_its_footer_in_one_message(root_copy, cli):
+    from observatory.load import load_root
+    from observatory.validate import check_root
+
+    path = repeated_rows(root_copy / "data" / "observations" / "memes.parquet", 100_000)
+    assert path.stat().st_size < 2_000
+    problems = [str(p) for p in check_root(load_root(root_copy))[0]]
+    assert problems == [
+        f"data/observations/memes.parquet: found a file of {path.stat().st_size:,} bytes holding 100,000 rows, "
+        "expected at most 25 rows per byte of file (the limit against files that expand; distinct figures take "
+        "more room: a file of millions of repeated rows?)"]
+    code, _, err = cli("validate", "--root", root_copy, "--no-cache")
+    assert code == 1 and len(err.strip().splitlines()) < 5, err
+
+
+def test_a_parquet_file_of_more_rows_than_the_limit_is_refused_before_it_is_read(root_copy, monkeypatch):
+    from observatory import parquet
+    from observatory.load import load_root
+
+    monkeypatch.setattr(parquet, "MAX_ROWS", 3)  # the real limit, 20 M rows, is the bench's
+    parquet_of(root_copy / "data" / "observations" / "quatre.parquet",
+               f"SELECT * FROM read_csv('{root_copy / FIGURES_CSV}', all_varchar = true) LIMIT 4")
+    (root_copy / FIGURES_CSV).unlink()
+    (root_copy / FIGURES_CSV.with_suffix(".meta.yml")).unlink()
+    loaded = load_root(root_copy)
+    assert [str(p) for p in loaded.problems] == [
+        "data/observations/quatre.parquet: found a file of 4 rows, expected at most 3 rows in one Parquet file "
+        "(the limit of a file; split it, e.g. by indicator)"]
+
+
+@pytest.mark.parametrize("name", ["obs*.parquet", "obs?.parquet", "obs[B].parquet", "obs{B,C}.parquet"])
+def test_a_parquet_file_named_like_a_glob_is_read_alone(root_copy, cli, name):
+    """obs*.parquet beside obsB.parquet: each file's rows, under its own name (DuckDB would read both)."""
+    import duckdb
+
+    from observatory.load import load_root
+
+    source = root_copy / FIGURES_CSV
+    with duckdb.connect() as con:
+        count = con.execute(f"SELECT count(*) FROM read_csv('{source}', all_varchar = true)").fetchone()[0]
+    half = count // 2
+    select = f"SELECT * FROM read_csv('{source}', all_varchar = true)"
+    folder = source.parent
+    parquet_of(folder / name, f"{select} LIMIT {half}")
+    parquet_of(folder / "obsB.parquet", f"{select} OFFSET {half}")
+    source.unlink()
+    (folder / "figures.meta.yml").unlink()
+    loaded = load_root(root_copy)
+    assert [str(p) for p in loaded.problems] == []
+    by_file = loaded.observations["file"].value_counts().to_dict()
+    assert by_file == {f"data/observations/{name}": half, "data/observations/obsB.parquet": count - half}
+    code, _, err = cli("validate", "--root", root_copy, "--no-cache")
+    assert code == 0, err
