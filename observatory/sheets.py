@@ -43,9 +43,9 @@ MAX_BYTES = 200 * 1024 * 1024  # a CSV file, or an .xlsx workbook once uncompres
 # What a workbook's XML may hold, empty elements included (openpyxl would build each one in memory).
 MAX_SHEET_ROWS = 1_048_576  # <row> elements in a sheet: a spreadsheet's own maximum
 MAX_ROW_CELLS = 16_384  # <c> elements in one row: a spreadsheet's own maximum of columns
-MAX_CELLS = 2_000_000  # <c> elements in the workbook: 50,000 rows of 40 cells
-MAX_SHARED_STRINGS = 2_000_000  # <si> elements: no more texts than cells
-MAX_ELEMENTS = 8_000_000  # elements of every kind in all the workbook's XML parts
+MAX_CELLS = 1_000_000  # <c> elements in the workbook: 50,000 rows of 20 cells
+MAX_SHARED_STRINGS = 1_000_000  # <si> elements: no more texts than cells
+MAX_ELEMENTS = 4_000_000  # elements of every kind in all the workbook's XML parts
 
 
 def _too_big(name: str, found: str, limit: str) -> ObservatoryError:
@@ -173,52 +173,53 @@ def _count_elements(path: Path, parts, name: str) -> None:
     import zlib
     from xml.parsers import expat
 
-    counts = {"elements": 0, "cells": 0}
-
-    def limit(found: str, expected: str) -> _Refused:
-        return _Refused(_too_big(name, found, expected))
-
+    elements = cells = 0
     with zipfile.ZipFile(path) as archive:
         for part in parts:
             if not part.filename.endswith((".xml", ".rels")) or part.is_dir():
                 continue
             where = part.filename
             in_sheet = where.startswith("xl/worksheets/")
-            state = {"rows": 0, "row_cells": 0, "strings": 0}
-            parser = expat.ParserCreate(namespace_separator=" ")
+            rows = row_cells = strings = 0
 
-            def start(tag: str, _attributes, where=where, in_sheet=in_sheet, state=state) -> None:
-                counts["elements"] += 1
-                if counts["elements"] > MAX_ELEMENTS:
-                    raise limit(f"more than {MAX_ELEMENTS:,} XML elements (in {where})",
-                                f"at most {MAX_ELEMENTS:,} elements in the workbook")
-                local = tag.rpartition(" ")[2]
-                if in_sheet and local == "c":
-                    counts["cells"] += 1
-                    state["row_cells"] += 1
-                    if state["row_cells"] > MAX_ROW_CELLS:
-                        raise limit(f"more than {MAX_ROW_CELLS:,} cells in row element {state['rows']:,} of "
-                                    f"{where} (empty cells included)", f"at most {MAX_ROW_CELLS:,} cells in a row")
-                    if counts["cells"] > MAX_CELLS:
-                        raise limit(f"more than {MAX_CELLS:,} cells (empty cells included)",
-                                    f"at most {MAX_CELLS:,} cells in the workbook")
-                elif in_sheet and local == "row":
-                    state["rows"] += 1
-                    state["row_cells"] = 0
-                    if state["rows"] > MAX_SHEET_ROWS:
-                        raise limit(f"more than {MAX_SHEET_ROWS:,} rows in {where} (empty rows included)",
-                                    f"at most {MAX_SHEET_ROWS:,} rows in a sheet")
+            # One call per element: kept small (ints in closures, no namespaces, attributes as a list).
+            def start(tag: str, _attributes) -> None:
+                nonlocal elements, cells, rows, row_cells, strings
+                elements += 1
+                local = tag[tag.find(":") + 1:]
+                if local == "c" and in_sheet:
+                    cells += 1
+                    row_cells += 1
+                    if row_cells > MAX_ROW_CELLS or cells > MAX_CELLS:
+                        raise _Refused(_too_big(name, f"more than {MAX_ROW_CELLS:,} cells in row element {rows:,} "
+                                                f"of {where} (empty cells included)",
+                                                f"at most {MAX_ROW_CELLS:,} cells in a row")
+                                       if row_cells > MAX_ROW_CELLS else
+                                       _too_big(name, f"more than {MAX_CELLS:,} cells (empty cells included)",
+                                                f"at most {MAX_CELLS:,} cells in the workbook"))
+                elif local == "row" and in_sheet:
+                    rows += 1
+                    row_cells = 0
+                    if rows > MAX_SHEET_ROWS:
+                        raise _Refused(_too_big(name, f"more than {MAX_SHEET_ROWS:,} rows in {where} (empty rows "
+                                                "included)", f"at most {MAX_SHEET_ROWS:,} rows in a sheet"))
                 elif local == "si":
-                    state["strings"] += 1
-                    if state["strings"] > MAX_SHARED_STRINGS:
-                        raise limit(f"more than {MAX_SHARED_STRINGS:,} shared strings in {where} (empty ones "
-                                    "included)", f"at most {MAX_SHARED_STRINGS:,} shared strings")
+                    strings += 1
+                    if strings > MAX_SHARED_STRINGS:
+                        raise _Refused(_too_big(name, f"more than {MAX_SHARED_STRINGS:,} shared strings in {where} "
+                                                "(empty ones included)",
+                                                f"at most {MAX_SHARED_STRINGS:,} shared strings"))
+                if elements > MAX_ELEMENTS:
+                    raise _Refused(_too_big(name, f"more than {MAX_ELEMENTS:,} XML elements (in {where})",
+                                            f"at most {MAX_ELEMENTS:,} elements in the workbook"))
 
             def doctype(*_args) -> None:  # no part of a workbook declares one: entities are a way to expand
                 raise _Refused(ObservatoryError(str(Problem(
                     name, value=f"a document type declaration in {where}",
                     expected="an .xlsx workbook (Excel or LibreOffice)"))))
 
+            parser = expat.ParserCreate()
+            parser.ordered_attributes = True
             parser.StartElementHandler = start
             parser.StartDoctypeDeclHandler = doctype
             try:
