@@ -229,10 +229,11 @@ def parquet_of(path: Path, select: str, options: str = "") -> Path:
     return path
 
 
-def repeated_rows(path: Path, rows: int) -> Path:
-    """``rows`` identical figures, in about 1 kB of Parquet (one row group, zstd): the issue's file."""
+def repeated_rows(path: Path, rows: int, group: int = 1_000_000) -> Path:
+    """``rows`` identical figures, in about 1 kB of Parquet per row group of ``group`` rows (zstd): the issue's
+    file. (DuckDB holds a row group in memory while writing it: 64 bytes a row.)"""
     return parquet_of(path, "SELECT 'people-trained' AS indicator, 'rennes' AS territory, '2021-12-31' AS date, "
-                            f"'1' AS value FROM range({rows})", ", COMPRESSION zstd, ROW_GROUP_SIZE 100000000")
+                            f"'1' AS value FROM range({rows})", f", COMPRESSION zstd, ROW_GROUP_SIZE {group}")
 
 
 def test_a_parquet_file_of_repeated_rows_is_refused_from_its_footer_in_one_message(root_copy, cli):
@@ -288,3 +289,31 @@ def test_a_parquet_file_named_like_a_glob_is_read_alone(root_copy, cli, name):
     assert by_file == {f"data/observations/{name}": half, "data/observations/obsB.parquet": count - half}
     code, _, err = cli("validate", "--root", root_copy, "--no-cache")
     assert code == 0, err
+
+
+def test_a_file_of_repeated_rows_within_the_limits_lists_some_and_counts_the_rest(root_copy, monkeypatch):
+    """Padded to stay under the rows-per-byte limit, repeated rows are read; their messages are bounded: at most
+    MAX_LISTED (1,000; 5 here, for speed) per file and rule, then one line counting the rest."""
+    from observatory import expectations
+    from observatory.load import load_root
+    from observatory.validate import check_root
+
+    monkeypatch.setattr(expectations, "MAX_LISTED", 5)
+    observations = root_copy / "data" / "observations"
+    first = (observations / "figures.csv").read_text(encoding="utf-8").splitlines()[1]
+    # the fixture's first figure, 12 times more in another file; and 8 identical rows naming an unknown territory
+    (observations / "suite.csv").write_text(
+        "indicator,territory,date,value,coalition,source,comment\n" + (first + "\n") * 12
+        + "people-trained,atlantis,2021-12-31,1,alpha,R,\n" * 8, encoding="utf-8")
+    problems = [str(p) for p in check_root(load_root(root_copy))[0]]
+    repeats = [p for p in problems if "this one repeats data/observations/figures.csv, row 2" in p]
+    unknown = [p for p in problems if "column 'territory': found 'atlantis'" in p]
+    assert len(repeats) == len(unknown) == 5
+    # 12 + 7 rows repeat a key (the atlantis rows too): 5 listed, 14 counted
+    assert "data/observations/suite.csv, column 'date': found 14 more rows with the same problem as the 5 " \
+           "listed (at most 5 listed per file and rule), expected what the rows listed are told" in problems
+    assert "data/observations/suite.csv, column 'territory': found 3 more rows with the same problem as the " \
+           "5 listed (at most 5 listed per file and rule), expected what the rows listed are told" in problems
+    assert len(problems) == 12
+    monkeypatch.setattr(expectations, "MAX_LISTED", 1_000)  # under the limit: every row listed, as before
+    assert len(check_root(load_root(root_copy))[0]) == 12 + 7 + 8
