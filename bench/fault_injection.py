@@ -415,22 +415,20 @@ def section_expanding(args) -> list[tuple[str, str]]:
                                    "--root", str(root)], capture_output=True, text=True, cwd=REPO)
             seconds = time.monotonic() - started
             code, cpu, peak_kb = (float(x) for x in done.stdout.split())
-            err, peak = done.stderr, int(peak_kb) * 1024
-
-            class process:  # noqa: N801 - what the lines below read
-                returncode = int(code)
+            returncode, err, peak = int(code), done.stderr, int(peak_kb) * 1024
             unchanged = snapshot(root) == before
             if says is None:
-                ok = process.returncode == 0
+                ok = returncode == 0
             else:
-                ok = process.returncode == 1 and says in err and "Traceback" not in err and unchanged
+                ok = returncode == 1 and says in err and "Traceback" not in err and unchanged
             ok = ok and cpu < 10 and peak < 500 * 2**20
             within += ok
             first = err.strip().splitlines()[0] if err.strip() else "(nothing said)"
-            rows.append((f"  {what}", f"{size / 1024:,.0f} kB; {'ok' if ok else 'FAILED'}: exit {process.returncode}, "
+            rows.append((f"  {what}", f"{size / 1024:,.0f} kB; {'ok' if ok else 'FAILED'}: exit {returncode}, "
                          f"CPU {cpu:.1f} s (wall {seconds:.1f} s), peak {peak // 2**20} MB, root "
                          f"{'unchanged' if unchanged else 'CHANGED'} — {first.replace(str(folder), '…')[:150]}"))
-        rows.append(("  CPU under 10 s and peak under 500 MB, refused or read right / tried", f"{within} / {len(files)}"))
+        rows.append(("  CPU under 10 s and peak under 500 MB, refused or read right / tried",
+                     f"{within} / {len(files)}"))
     return rows
 
 
