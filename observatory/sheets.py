@@ -157,6 +157,10 @@ def _open_xlsx(path: Path, name: str):
         _count_elements(path, parts, name)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         return None, refuse(f"not an .xlsx workbook: the file is truncated or damaged ({exc})")
+    except RuntimeError:  # zipfile: "File ... is encrypted, password required for extraction"
+        return None, refuse("a workbook protected by a password: save it without one")
+    except NotImplementedError as exc:  # a compression method zipfile lacks
+        return None, refuse(f"a workbook compressed in a way this reader lacks ({exc})")
     return parts, None
 
 

@@ -317,3 +317,20 @@ def test_a_file_of_repeated_rows_within_the_limits_lists_some_and_counts_the_res
     assert len(problems) == 12
     monkeypatch.setattr(expectations, "MAX_LISTED", 1_000)  # under the limit: every row listed, as before
     assert len(check_root(load_root(root_copy))[0]) == 12 + 7 + 8
+
+
+def test_a_workbook_part_with_a_password_is_refused_in_words(root_copy, cli, tmp_path):
+    """The part's 'encrypted' flag set (as a zip with a password has it): one line, no exit 3."""
+    path = workbook(tmp_path / "secret.xlsx", sheet(GOOD_ROWS))
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        data[archive.getinfo("xl/worksheets/sheet1.xml").header_offset + 6] |= 1  # local header's flags
+    central = data.find(b"PK\x01\x02")
+    while central >= 0:
+        length = int.from_bytes(data[central + 28:central + 30], "little")
+        if data[central + 46:central + 46 + length] == b"xl/worksheets/sheet1.xml":
+            data[central + 8] |= 1  # central directory's flags
+        central = data.find(b"PK\x01\x02", central + 4)
+    path.write_bytes(bytes(data))
+    code, _, err = cli("import", path, "--coalition", "alpha", "--root", root_copy)
+    assert code == 1 and "secret.xlsx" in err and "protected by a password" in err, err
