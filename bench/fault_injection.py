@@ -2,6 +2,9 @@
 
     python bench/fault_injection.py [--rounds N] [--kills N] [--history-rows N] [--only SECTION]
 
+``--only expanding``: small files that expand in memory (spreadsheets of millions of empty cells, rows or
+shared strings, Parquet files of millions of identical rows, crafted .tgz packages), at the sizes of issue 20.
+
 Each section is one function ``section_<name>(args) -> list[tuple[str, str]]`` returning rows of the
 table printed at the end; add a section (e.g. a build under fire) by writing one more function and
 naming it in SECTIONS.
@@ -259,8 +262,178 @@ def section_build(args) -> list[tuple[str, str]]:
     return rows
 
 
+# --- files that expand (issue 20, items 4-6): each at the issue's size, small on disk ---------------------------
+
+def _streamed_workbook(path: Path, sheet: tuple[bytes, bytes, int, bytes], strings: int = 0) -> Path:
+    """A workbook whose sheet is ``head + unit * count + tail`` (and ``strings`` empty shared strings), written
+    to the zip in slices: tens of millions of elements without holding them in memory."""
+    import zipfile
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from test_hostile_files import workbook
+
+    head, unit, count, tail = sheet
+    workbook(path, b"", b"" if strings else None)  # the parts around the sheet, then the big ones again
+    with zipfile.ZipFile(path) as small:
+        parts = {info.filename: small.read(info) for info in small.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, content in parts.items():
+            if name == "xl/worksheets/sheet1.xml":
+                big = [(head, unit, count, tail)]
+            elif name == "xl/sharedStrings.xml":
+                big = [(b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                        b'main">', b"<si/>", strings, b"</sst>")]
+            else:
+                archive.writestr(name, content)
+                continue
+            with archive.open(name, "w", force_zip64=True) as out:
+                for start, repeated, times, end in big:
+                    out.write(start)
+                    per_slice = max(1, 2**20 // max(len(repeated), 1))  # about 1 MB a write
+                    slice_ = repeated * per_slice
+                    for _ in range(times // per_slice):
+                        out.write(slice_)
+                    out.write(repeated * (times % per_slice))
+                    out.write(end)
+    return path
+
+
+def _member_tgz(path: Path, member_bytes: int) -> Path:
+    """The fixture package with a communes.json padded with spaces to ``member_bytes`` (valid JSON: the old
+    code read it whole), compressed in slices."""
+    import gzip
+    import tarfile
+
+    package = REPO / "tests" / "fixtures" / "decoupage" / "package"
+    with gzip.open(path, "wb", compresslevel=9) as zipped:
+        for file in sorted(package.rglob("*")):
+            if not file.is_file():
+                continue
+            name = "package/" + file.relative_to(package).as_posix()
+            content = file.read_bytes()
+            info = tarfile.TarInfo(name)
+            info.size = member_bytes if name.endswith("communes.json") else len(content)
+            zipped.write(info.tobuf(format=tarfile.GNU_FORMAT))
+            if name.endswith("communes.json"):
+                zipped.write(content)
+                spaces = b" " * 2**20
+                left = member_bytes - len(content)
+                while left > 0:
+                    zipped.write(spaces[:left])
+                    left -= len(spaces)
+            else:
+                zipped.write(content)
+            zipped.write(b"\0" * (-info.size % 512))
+        zipped.write(b"\0" * 1024)
+    return path
+
+
+def _expanding_files(folder: Path) -> list[tuple[str, list[str], Path, str | None]]:
+    """(what, command, the file, words the refusal must hold; None: must succeed)."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from test_hostile_files import GOOD_ROWS, HEADER as COLUMNS, SHEET_START, hostile_packages, inline_row, \
+        repeated_rows
+
+    start = SHEET_START + b"<sheetData>"
+    end = b"</sheetData></worksheet>"
+    files = []
+    for what, path, sheet, strings, says in [
+        ("xlsx: one row of 8 M empty cells", folder / "cellules.xlsx",
+         (start + inline_row(1, COLUMNS)[:-6], b"<c/>", 8_000_000, b"</row>" + end), 0, "cells in a row"),
+        ("xlsx: 49 M empty cells, 10,000 a row", folder / "plein.xlsx",
+         (start + GOOD_ROWS, b"<row>" + b"<c/>" * 10_000 + b"</row>", 4_900, end), 0, "cells in the workbook"),
+        ("xlsx: 33 M empty rows", folder / "lignes.xlsx", (start + GOOD_ROWS, b"<row/>", 33_000_000, end), 0,
+         "rows in a sheet"),
+        ("xlsx: 30 M empty shared strings", folder / "textes.xlsx", (start + GOOD_ROWS, b"", 0, end), 30_000_000,
+         "shared strings"),
+    ]:
+        _streamed_workbook(path, sheet, strings)
+        files.append((what, ["import", str(path), "--coalition", "alpha"], path, says))
+    for rows in (50_000_000, 5_000_000):
+        root_files = folder / f"parquet-{rows}"
+        root_files.mkdir()
+        path = repeated_rows(root_files / "memes.parquet", rows, group=5_000_000)
+        files.append((f"Parquet: {rows // 1_000_000} M identical rows", ["validate", "--no-cache"], path,
+                      "rows in one Parquet file" if rows > 20_000_000 else "rows per byte"))
+    glob_files = folder / "parquet-glob"
+    glob_files.mkdir()
+    files.append(("Parquet: obs*.parquet beside obsB.parquet", ["validate", "--no-cache"], glob_files / "obs*.parquet",
+                  None))
+    for size in (4 * 2**30, 2**30):
+        path = _member_tgz(folder / f"membre-{size >> 30}G.tgz", size)
+        files.append((f"decoupage .tgz: a {size >> 30} GB member", ["import-source", "decoupage-administratif",
+                                                                    str(path)], path, "the import's limit"))
+    crafted = hostile_packages(folder)
+    for what in ("a symbolic link", "a symbolic link loop", "a hard link", "JSON 200,000 deep"):
+        path, says = crafted[what]
+        files.append((f"decoupage .tgz: {what}", ["import-source", "decoupage-administratif", str(path)], path, says))
+    return files
+
+
+# Runs a command, then prints its exit code, CPU seconds and peak resident memory (kB), as the kernel counted
+# them for this launcher's children; the command's stderr passes through.
+_LAUNCHER = """import resource, subprocess, sys
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(code, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+"""
+
+
+def section_expanding(args) -> list[tuple[str, str]]:
+    """Small files that expand: each refused (or, for the glob name, read right) by a CLI process; its CPU and
+    wall time and peak resident memory (the kernel's ru_maxrss, from wait4); the goal: under 500 MB and 10 s."""
+    rows = [("files that expand", "on disk; exit, time, peak memory of the process, root unchanged — message")]
+    within = 0
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        files = _expanding_files(folder)
+        for what, command, path, says in files:
+            root = fresh_root(folder, 0)
+            if command[0] == "validate":  # the file goes in the root's observations
+                observations = root / "data" / "observations"
+                if says is None:  # the glob case: the fixture's figures in two files, obs*.parquet and obsB.parquet
+                    sys.path.insert(0, str(REPO / "tests"))
+                    from test_hostile_files import parquet_of
+
+                    source = observations / "figures.csv"
+                    select = f"SELECT * FROM read_csv('{source}', all_varchar = true)"
+                    parquet_of(observations / "obs*.parquet", f"{select} LIMIT 5")
+                    parquet_of(observations / "obsB.parquet", f"{select} OFFSET 5")
+                    source.unlink()
+                    (observations / "figures.meta.yml").unlink()
+                    size = (observations / "obs*.parquet").stat().st_size
+                else:
+                    shutil.copy(path, observations / path.name)
+                    size = path.stat().st_size
+            else:
+                size = path.stat().st_size
+            before = snapshot(root)
+            started = time.monotonic()
+            # Through a small launcher: a child's ru_maxrss starts from its parent's size at fork (this bench's,
+            # which made the files), the launcher's children from the launcher's few MB.
+            done = subprocess.run([sys.executable, "-c", _LAUNCHER, sys.executable, "-m", "observatory", *command,
+                                   "--root", str(root)], capture_output=True, text=True, cwd=REPO)
+            seconds = time.monotonic() - started
+            code, cpu, peak_kb = (float(x) for x in done.stdout.split())
+            returncode, err, peak = int(code), done.stderr, int(peak_kb) * 1024
+            unchanged = snapshot(root) == before
+            if says is None:
+                ok = returncode == 0
+            else:
+                ok = returncode == 1 and says in err and "Traceback" not in err and unchanged
+            ok = ok and cpu < 10 and peak < 500 * 2**20
+            within += ok
+            first = err.strip().splitlines()[0] if err.strip() else "(nothing said)"
+            rows.append((f"  {what}", f"{size / 1024:,.0f} kB; {'ok' if ok else 'FAILED'}: exit {returncode}, "
+                         f"CPU {cpu:.1f} s (wall {seconds:.1f} s), peak {peak // 2**20} MB, root "
+                         f"{'unchanged' if unchanged else 'CHANGED'} — {first.replace(str(folder), '…')[:150]}"))
+        rows.append(("  CPU under 10 s and peak under 500 MB, refused or read right / tried",
+                     f"{within} / {len(files)}"))
+    return rows
+
+
 SECTIONS = {"concurrent": section_concurrent, "kill": section_kill, "hostile": section_hostile,
-            "build": section_build}
+            "expanding": section_expanding, "build": section_build}
 
 
 def main() -> None:

@@ -13,10 +13,23 @@ without time zone (its date when at midnight, else date and time, which the date
 a whole number (a year); ``value`` may also be any integer, decimal or floating-point number (written as the
 shortest text that reads back as the same number, e.g. 3.7, 1e+16, nan). A column of another type, holding
 any value, is refused with its file, column, type found and types expected; so is a file DuckDB can't read.
+
+**Size.** Rows are counted from the file's metadata before anything is read: a file of more than ``MAX_ROWS``
+rows (twice France's communes × 25 indicators × 10 years), or of more than ``MAX_ROWS_PER_BYTE`` rows per byte
+of file, is refused by name. The second is a decompression-bomb guard, as Apache POI's minimum inflate ratio
+for spreadsheets: 5 million identical rows fit in 1 kB of Parquet and took 7 GB; the most compressible
+national file of distinct figures (constant values, zstd) takes 1.9 MB for 8.75 M rows, 4.6 rows a byte.
+
+**Names.** DuckDB reads a path holding ``*``, ``?``, ``[`` or ``{`` as a glob: such a file is read through a
+link of a plain name in a private temporary folder, never by pattern (``obs*.parquet`` would take in
+``obsB.parquet``'s rows).
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +41,10 @@ _INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", 
              "UBIGINT", "UHUGEINT"}
 _FLOATS = {"FLOAT", "DOUBLE"}
 _TIMESTAMPS = {"TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATETIME"}
+
+MAX_ROWS = 20_000_000
+MAX_ROWS_PER_BYTE = 25  # 5 times the most compressible national file of distinct figures (4.6)
+GLOB_CHARACTERS = "*?[{"
 
 TEXT_EXPECTED = "a column of text (Parquet type STRING)"
 DATE_TYPES_EXPECTED = "a column of dates (DATE), of text YYYY-MM-DD, or of whole years"
@@ -83,10 +100,24 @@ def _expected_type(column: str) -> str:
     return {"date": DATE_TYPES_EXPECTED, "value": VALUE_TYPES_EXPECTED}.get(column, TEXT_EXPECTED)
 
 
+@contextlib.contextmanager
+def _plain_path(path: Path):
+    """A path to the file that DuckDB can't read as a glob: the path itself when it has no glob character, else
+    a link to it, of a plain name, in a private temporary folder (gone afterwards)."""
+    if not any(c in str(path) for c in GLOB_CHARACTERS):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="observatory-parquet-") as folder:
+        link = Path(folder) / "file.parquet"
+        link.symlink_to(path.resolve())
+        yield link
+
+
 def _unreadable(name: str, path: Path, error: Exception) -> Problem:
     """A file DuckDB can't read, with its reason in a line (the full path is the root's business, not the user's)."""
     reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     reason = reason.replace(str(path.resolve()), name).replace(str(path), name)
+    reason = re.sub(r"\S*observatory-parquet-[^/\s]*/file\.parquet", name, reason)
     if len(reason) > 160:
         reason = reason[:157] + "..."
     return Problem(name, value=Described(f"a file that can't be read as Parquet ({reason})"),
@@ -103,12 +134,33 @@ def parquet_header(path: Path, name: str, problems: list[Problem]) -> tuple[list
     import duckdb  # here, not at the top: only roots with Parquet files need it
 
     try:
-        with duckdb.connect() as con:
-            described = con.execute(f"DESCRIBE SELECT * FROM {_source(path, False)}").fetchall()
+        with _plain_path(path) as plain, duckdb.connect() as con:
+            # Rows counted from the footer, before a row is read (see the module's docstring, "Size").
+            rows = con.execute(f"SELECT sum(num_rows) FROM parquet_file_metadata({_literal(str(plain))})").fetchone()[0]
+            size = path.stat().st_size
+            if _too_many(name, int(rows or 0), size, problems):
+                return None
+            described = con.execute(f"DESCRIBE SELECT * FROM {_source(plain, False)}").fetchall()
     except duckdb.Error as error:
         problems.append(_unreadable(name, path, error))
         return None
     return [str(column) for column, *_ in described], {str(column): str(kind) for column, kind, *_ in described}
+
+
+def _too_many(name: str, rows: int, size: int, problems: list[Problem]) -> bool:
+    """Note a file of more rows than the limits allow (its footer says how many); True if so."""
+    if rows > MAX_ROWS:
+        problems.append(Problem(name, value=Described(f"a file of {rows:,} rows"),
+                                expected=f"at most {MAX_ROWS:,} rows in one Parquet file (the limit of a file; "
+                                "split it, e.g. by indicator)"))
+        return True
+    if rows > MAX_ROWS_PER_BYTE * max(size, 1):
+        problems.append(Problem(name, value=Described(f"a file of {size:,} bytes holding {rows:,} rows"),
+                                expected=f"at most {MAX_ROWS_PER_BYTE} rows per byte of file (the limit against "
+                                "files that expand; distinct figures take more room: a file of millions of "
+                                "repeated rows?)"))
+        return True
+    return False
 
 
 def parquet_rows(path: Path, name: str, header: list[str], types: dict[str, str],
@@ -118,9 +170,9 @@ def parquet_rows(path: Path, name: str, header: list[str], types: dict[str, str]
     problems noted, where a column's type is refused or the file can't be read."""
     import duckdb
 
-    source = _source(path, True)
     try:
-        with duckdb.connect() as con:
+        with _plain_path(path) as plain, duckdb.connect() as con:
+            source = _source(plain, True)
             expressions, refused = [], []
             for column in header:
                 sql = _as_text(column, types[column])

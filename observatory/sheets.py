@@ -9,8 +9,14 @@ with ``=``, ``+``, ``-`` or ``@`` is a formula to Excel and LibreOffice.
 
 What a file may hold is capped (``MAX_ROWS``, ``MAX_COLUMNS``, ``MAX_BYTES``) and
 checked before the file is read whole: an .xlsx is a zip archive whose central
-directory gives each part's uncompressed size, its declared dimension is not
-trusted, and reading stops at the first cell past a limit.
+directory gives each part's uncompressed size (a part is never read past it), its
+declared dimension is not trusted, and reading stops at the first cell past a limit.
+Limits count what a workbook holds, not what it shows: before openpyxl reads it,
+every XML part is streamed once and its rows, cells (empty ones included) and
+shared strings are counted as they are parsed, keeping nothing (``MAX_SHEET_ROWS``,
+``MAX_ROW_CELLS``, ``MAX_CELLS``, ``MAX_SHARED_STRINGS``, ``MAX_ELEMENTS``): a
+33 kB workbook of 8 million empty cells is refused in a fraction of a second
+instead of taking gigabytes.
 """
 
 from __future__ import annotations
@@ -34,6 +40,12 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 50_000  # rows of the sheet, the header included
 MAX_COLUMNS = 200
 MAX_BYTES = 200 * 1024 * 1024  # a CSV file, or an .xlsx workbook once uncompressed
+# What a workbook's XML may hold, empty elements included (openpyxl would build each one in memory).
+MAX_SHEET_ROWS = 1_048_576  # <row> elements in a sheet: a spreadsheet's own maximum
+MAX_ROW_CELLS = 16_384  # <c> elements in one row: a spreadsheet's own maximum of columns
+MAX_CELLS = 1_000_000  # <c> elements in the workbook: 50,000 rows of 20 cells
+MAX_SHARED_STRINGS = 1_000_000  # <si> elements: no more texts than cells
+MAX_ELEMENTS = 4_000_000  # elements of every kind in all the workbook's XML parts
 
 
 def _too_big(name: str, found: str, limit: str) -> ObservatoryError:
@@ -141,7 +153,91 @@ def _open_xlsx(path: Path, name: str):
     if total > MAX_BYTES:
         raise _too_big(name, f"{total:,} bytes once uncompressed",
                        f"at most {MAX_BYTES:,} bytes ({MAX_BYTES // 2**20} MB) uncompressed")
+    try:
+        _count_elements(path, parts, name)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        return None, refuse(f"not an .xlsx workbook: the file is truncated or damaged ({exc})")
+    except RuntimeError:  # zipfile: "File ... is encrypted, password required for extraction"
+        return None, refuse("a workbook protected by a password: save it without one")
+    except NotImplementedError as exc:  # a compression method zipfile lacks
+        return None, refuse(f"a workbook compressed in a way this reader lacks ({exc})")
     return parts, None
+
+
+class _Refused(Exception):
+    """Raised from inside the XML parser's callbacks: a limit is passed, stop reading."""
+
+
+def _count_elements(path: Path, parts, name: str) -> None:
+    """Stream every XML part of the workbook once, keeping nothing, and refuse it at the first element past a
+    limit: rows, cells (empty ones included) and shared strings count as they are parsed, so that what
+    openpyxl then builds in memory is bounded whatever the file. A part is read no further than the size the
+    archive declares for it (zipfile stops there), which MAX_BYTES already bounds."""
+    import zipfile
+    import zlib
+    from xml.parsers import expat
+
+    elements = cells = 0
+    with zipfile.ZipFile(path) as archive:
+        for part in parts:
+            if not part.filename.endswith((".xml", ".rels")) or part.is_dir():
+                continue
+            where = part.filename
+            in_sheet = where.startswith("xl/worksheets/")
+            rows = row_cells = strings = 0
+
+            # One call per element: kept small (ints in closures, no namespaces, attributes as a list).
+            def start(tag: str, _attributes) -> None:
+                nonlocal elements, cells, rows, row_cells, strings
+                elements += 1
+                local = tag[tag.find(":") + 1:]
+                if local == "c" and in_sheet:
+                    cells += 1
+                    row_cells += 1
+                    if row_cells > MAX_ROW_CELLS or cells > MAX_CELLS:
+                        raise _Refused(_too_big(name, f"more than {MAX_ROW_CELLS:,} cells in row element {rows:,} "
+                                                f"of {where} (empty cells included)",
+                                                f"at most {MAX_ROW_CELLS:,} cells in a row")
+                                       if row_cells > MAX_ROW_CELLS else
+                                       _too_big(name, f"more than {MAX_CELLS:,} cells (empty cells included)",
+                                                f"at most {MAX_CELLS:,} cells in the workbook"))
+                elif local == "row" and in_sheet:
+                    rows += 1
+                    row_cells = 0
+                    if rows > MAX_SHEET_ROWS:
+                        raise _Refused(_too_big(name, f"more than {MAX_SHEET_ROWS:,} rows in {where} (empty rows "
+                                                "included)", f"at most {MAX_SHEET_ROWS:,} rows in a sheet"))
+                elif local == "si":
+                    strings += 1
+                    if strings > MAX_SHARED_STRINGS:
+                        raise _Refused(_too_big(name, f"more than {MAX_SHARED_STRINGS:,} shared strings in {where} "
+                                                "(empty ones included)",
+                                                f"at most {MAX_SHARED_STRINGS:,} shared strings"))
+                if elements > MAX_ELEMENTS:
+                    raise _Refused(_too_big(name, f"more than {MAX_ELEMENTS:,} XML elements (in {where})",
+                                            f"at most {MAX_ELEMENTS:,} elements in the workbook"))
+
+            def doctype(*_args) -> None:  # no part of a workbook declares one: entities are a way to expand
+                raise _Refused(ObservatoryError(str(Problem(
+                    name, value=f"a document type declaration in {where}",
+                    expected="an .xlsx workbook (Excel or LibreOffice)"))))
+
+            parser = expat.ParserCreate()
+            parser.ordered_attributes = True
+            parser.StartElementHandler = start
+            parser.StartDoctypeDeclHandler = doctype
+            try:
+                with archive.open(part) as stream:
+                    while chunk := stream.read(1 << 20):
+                        parser.Parse(chunk, False)
+                    parser.Parse(b"", True)
+            except _Refused as refused:
+                raise refused.args[0] from None
+            except expat.ExpatError as exc:
+                raise ObservatoryError(str(Problem(name, value=f"a damaged workbook ({where}: {exc})",
+                                                   expected="an .xlsx workbook (Excel or LibreOffice)"))) from None
+            except zlib.error as exc:
+                raise zipfile.BadZipFile(f"{where}: {exc}") from None
 
 
 def _xlsx_records(sheet, name: str):

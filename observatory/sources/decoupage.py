@@ -40,6 +40,7 @@ import io
 import json
 import re
 import tarfile
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,38 +82,95 @@ class Package:
 # --- reading the package -------------------------------------------------------------------------------------
 
 
+# What the package may hold: its largest file, data/communes.json, is 8.6 MB in 6.0.0. A member past these is
+# refused before it is read (a 4 MB .tgz may declare a 4 GB member); JSON is parsed into objects many times
+# its size, hence the bounds on its nesting and its number of lists and objects.
+MAX_MEMBER_BYTES = 32 * 1024 * 1024
+MAX_ARCHIVE_BYTES = 256 * 1024 * 1024  # all the members' declared sizes together
+MAX_MEMBERS = 10_000
+MAX_JSON_DEPTH = 32  # the package nests 4 deep (epci.json: list, EPCI, members, member)
+MAX_JSON_CONTAINERS = 1_000_000  # lists and objects in one file (communes.json of 6.0.0: 75,267)
+WANTED = ("package.json", "README.md", *(f"data/{file}" for file in FILES.values()))
+
+
+def _size(number: int) -> str:
+    return f"{number:,} bytes ({number / 2**20:.1f} MB)"
+
+
 def read_package(path: Path) -> Package:
-    """The package's four tables and its version; a missing or garbled file is one line, naming it."""
+    """The package's four tables and its version; a missing, garbled or oversized file is one line, naming it."""
     shown = str(path)
     if path.is_dir():
         base = path / "package" if (path / "package" / "package.json").is_file() else path
 
         def read(relative: str) -> bytes | None:
             file = base / relative
-            return file.read_bytes() if file.is_file() else None
+            if file.is_symlink():
+                raise ObservatoryError(f"{shown}: {relative} is a symbolic link; expected a regular file ({WHAT})")
+            if not file.is_file():
+                return None
+            size = file.stat().st_size
+            if size > MAX_MEMBER_BYTES:
+                raise ObservatoryError(f"{shown}: {relative} holds {_size(size)}, expected at most "
+                                       f"{_size(MAX_MEMBER_BYTES)} (the import's limit; {WHAT})")
+            with file.open("rb") as handle:
+                return _bounded_read(shown, relative, handle)
 
         return _parse(shown, read)
+    members = _read_members(path, shown)
+    return _parse(shown, members.get)
+
+
+def _bounded_read(shown: str, relative: str, handle) -> bytes:
+    """A member's bytes, never more than MAX_MEMBER_BYTES whatever its header said."""
+    content = handle.read(MAX_MEMBER_BYTES + 1)
+    if len(content) > MAX_MEMBER_BYTES:
+        raise ObservatoryError(f"{shown}: {relative} holds more than {_size(MAX_MEMBER_BYTES)} (the import's "
+                               f"limit); expected {WHAT}")
+    return content
+
+
+def _read_members(path: Path, shown: str) -> dict[str, bytes]:
+    """The files of the .tgz that the import reads, streamed in one pass (no seeking back through gigabytes):
+    each member's declared size is checked before its bytes are read, and the bytes read are bounded too; a
+    symbolic or hard link where a file is expected is refused by name, never followed."""
+    found: dict[str, bytes] = {}
     try:
-        archive = tarfile.open(path, "r:gz")
+        archive = tarfile.open(path, "r|gz")
     except (tarfile.TarError, OSError, EOFError) as exc:
         why = " ".join(str(exc).split())  # one line: tarfile's messages may hold several
         raise ObservatoryError(f"{shown}: not a readable .tgz ({why}); expected {WHAT}") from None
-    with archive:
-        def read(relative: str) -> bytes | None:
-            try:
-                member = archive.getmember(f"package/{relative}")
-            except KeyError:
-                return None
-            handle = archive.extractfile(member)
-            try:
-                return handle.read() if handle is not None else None
-            except (tarfile.TarError, OSError, EOFError) as exc:
-                raise ObservatoryError(f"{shown}: package/{relative} cannot be read ({exc}); expected {WHAT}") \
-                    from None
-        try:
-            return _parse(shown, read)
-        except (tarfile.TarError, EOFError, OSError) as exc:
-            raise ObservatoryError(f"{shown}: a damaged archive ({exc}); expected {WHAT}") from None
+    total = 0
+    try:
+        with archive:
+            for number, member in enumerate(archive, start=1):
+                if number > MAX_MEMBERS:
+                    raise ObservatoryError(f"{shown}: more than {MAX_MEMBERS:,} members, expected at most "
+                                           f"{MAX_MEMBERS:,} (the import's limit; {WHAT})")
+                relative = member.name[len("package/"):] if member.name.startswith("package/") else None
+                if member.issym() or member.islnk():
+                    if relative in WANTED:
+                        kind = "a symbolic link" if member.issym() else "a hard link"
+                        raise ObservatoryError(f"{shown}: {member.name} is {kind} (to {member.linkname}); "
+                                               f"expected a regular file ({WHAT})")
+                    continue  # never followed
+                if not member.isfile():
+                    continue
+                total += member.size
+                if member.size > MAX_MEMBER_BYTES or total > MAX_ARCHIVE_BYTES:
+                    what = (f"{member.name} declares {_size(member.size)}, expected at most {_size(MAX_MEMBER_BYTES)}"
+                            if member.size > MAX_MEMBER_BYTES else
+                            f"its members declare more than {_size(MAX_ARCHIVE_BYTES)} in all, expected at most "
+                            f"{_size(MAX_ARCHIVE_BYTES)}")
+                    raise ObservatoryError(f"{shown}: {what} (the import's limit; {WHAT})")
+                if relative in WANTED:
+                    handle = archive.extractfile(member)
+                    if handle is not None:
+                        found[relative] = _bounded_read(shown, member.name, handle)
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+        why = " ".join(str(exc).split())
+        raise ObservatoryError(f"{shown}: a damaged archive ({why}); expected {WHAT}") from None
+    return found
 
 
 def _parse(shown: str, read) -> Package:
@@ -139,7 +197,11 @@ def _json(shown: str, relative: str, read, kind: type):
     if content is None:
         raise ObservatoryError(f"{shown}: no {relative} in it; expected {WHAT}")
     try:
+        _check_nesting(shown, relative, content)
         data = json.loads(content.decode("utf-8"))
+    except RecursionError:  # not reached past _check_nesting; kept so that no file ends in a traceback
+        raise ObservatoryError(f"{shown}, {relative}: JSON nested too deep, expected at most {MAX_JSON_DEPTH} "
+                               "levels") from None
     except UnicodeDecodeError as exc:
         raise ObservatoryError(f"{shown}, {relative}: byte 0x{content[exc.start]:02x} at offset {exc.start}, "
                                "expected UTF-8 JSON") from None
@@ -150,6 +212,32 @@ def _json(shown: str, relative: str, read, kind: type):
         raise ObservatoryError(f"{shown}, {relative}: found a JSON {type(data).__name__}, expected a JSON "
                                f"{'object' if kind is dict else 'list'}")
     return data
+
+
+def _check_nesting(shown: str, relative: str, content: bytes) -> None:
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH or holding more than MAX_JSON_CONTAINERS lists and objects,
+    before it is parsed: brackets are counted outside strings, vectorised (a fraction of a second on 32 MB)."""
+    import numpy as np
+
+    # Strings out first (a bracket inside one is text). Every match from a quote succeeds, an unterminated
+    # string running to the end: no retry from each quote, so the time stays linear whatever the bytes.
+    bare = re.sub(rb'"(?:[^"\\]|\\.?)*(?:"|\Z)', b'""', content, flags=re.DOTALL)
+    codes = np.frombuffer(bare, dtype=np.uint8)
+    containers, depth, level = 0, 0, 0
+    for start in range(0, len(codes), 1 << 22):  # by slices of 4 MB: the counts take little memory
+        chunk = codes[start:start + (1 << 22)]
+        opening = (chunk == ord("[")) | (chunk == ord("{"))
+        steps = opening.astype(np.int32) - ((chunk == ord("]")) | (chunk == ord("}"))).astype(np.int32)
+        levels = np.cumsum(steps) + level
+        containers += int(opening.sum())
+        if len(levels):
+            depth, level = max(depth, int(levels.max())), int(levels[-1])
+    if containers > MAX_JSON_CONTAINERS:
+        raise ObservatoryError(f"{shown}, {relative}: {containers:,} JSON lists and objects, expected at most "
+                               f"{MAX_JSON_CONTAINERS:,} (the import's limit)")
+    if depth > MAX_JSON_DEPTH:
+        raise ObservatoryError(f"{shown}, {relative}: JSON nested {depth:,} levels deep, expected at most "
+                               f"{MAX_JSON_DEPTH} (the import's limit)")
 
 
 def _cog_year(readme: str, version: str) -> int | None:
