@@ -14,9 +14,9 @@ The folder holds:
   ``audit.csv.1`` (the previous one dropped), so the two weigh at most about twice that.
 
 **Guessing hurts the guesser, not the lead.** A *source* is one page of the submission desk (one kernel; the
-command line passes none). After its n-th wrong secret in a row for a coalition, a source waits 2^(n-1) s
-(1, 2, 4 … at most :data:`MAX_DELAY`) before its next secret for that coalition is even looked at: a lead who
-mistypes waits a second, a page that guesses soon waits minutes, and other pages (the lead's) are untouched.
+command line passes none). After its n-th wrong secret in a row for a coalition (n ≥ 2), a source waits
+2^(n-2) s (1, 2, 4 … at most :data:`MAX_DELAY`) before its next secret for that coalition is even looked at: a
+lead who mistypes once does not wait, a page that guesses soon waits minutes, and other pages (the lead's) are untouched.
 All sources together get at most :data:`COALITION_BUDGET` wrong secrets per coalition per minute (pages are
 cheap to open); past it, secrets for that coalition are refused until the minute has room again, so the right
 secret works again within a minute of an attack stopping, and an attack slower than that never refuses it.
@@ -182,7 +182,9 @@ class Leads:
                 return
             if entry:  # nothing to guess without a secret: nothing to count
                 failures = (mine or {}).get("failures", 0) + 1
-                delay = min(MAX_DELAY, dt.timedelta(seconds=2 ** min(failures - 1, 20)))
+                # a first mistype costs nothing; then 1, 2, 4 … s
+                delay = min(MAX_DELAY, dt.timedelta(seconds=2 ** min(failures - 2, 20))) if failures > 1 \
+                    else dt.timedelta(0)
                 state["sources"][source] = {"failures": failures, "last": now.isoformat(),
                                             "next": (now + delay).isoformat()}
                 state["wrong"].append(now.isoformat())
@@ -192,6 +194,9 @@ class Leads:
             raise SecretRefused(
                 f"la coalition « {coalition} » n'a pas encore de code : demandez-le à l'équipe de l'observatoire. — "
                 f"coalition '{coalition}' has no secret yet: ask the observatory's team for one")
+        if not delay:
+            raise SecretRefused(f"code incorrect pour la coalition « {coalition} ». — wrong secret for coalition "
+                                f"'{coalition}'")
         wait = _minutes_or_seconds(delay)
         raise SecretRefused(
             f"code incorrect pour la coalition « {coalition} » (prochain essai depuis cette page dans {wait[0]}). — "
