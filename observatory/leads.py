@@ -16,7 +16,8 @@ The folder holds:
 **Guessing hurts the guesser, not the lead.** A *source* is one page of the submission desk (one kernel; the
 command line passes none). After its n-th wrong secret in a row for a coalition (n ≥ 2), a source waits
 2^(n-2) s (1, 2, 4 … at most :data:`MAX_DELAY`) before its next secret for that coalition is even looked at: a
-lead who mistypes once does not wait, a page that guesses soon waits minutes, and other pages (the lead's) are untouched.
+lead who mistypes once does not wait, a page that guesses soon waits minutes, and other pages (the lead's)
+are untouched.
 All sources together get at most :data:`COALITION_BUDGET` wrong secrets per coalition per minute (pages are
 cheap to open); past it, secrets for that coalition are refused until the minute has room again, so the right
 secret works again within a minute of an attack stopping, and an attack slower than that never refuses it.

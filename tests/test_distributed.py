@@ -141,7 +141,8 @@ def _build_at(scheduler: str, out: Path) -> tuple[int, str]:
 
     done = subprocess.run([sys.executable, "-m", "observatory", "build", "--root", str(FIXTURE_ROOT), "--out", str(out),
                            "--only", "programme", "--scheduler", scheduler], capture_output=True, text=True,
-                          timeout=90, stdin=subprocess.DEVNULL, env={**os.environ, "OBSERVATORY_SCHEDULER_TIMEOUT": "2"})
+                          timeout=90, stdin=subprocess.DEVNULL,
+                          env={**os.environ, "OBSERVATORY_SCHEDULER_TIMEOUT": "2"})
     return done.returncode, done.stderr
 
 
