@@ -294,6 +294,7 @@ def build(root: str | Path = ".", out: str | Path = "reports", jobs: int | None 
     """
     if engine is not None and engine not in execute.ENGINES:
         raise ValueError(f"engine {engine!r}: expected one of {', '.join(execute.ENGINES)}")
+    _check_scheduler(scheduler)
     started = time.perf_counter()
     root, out = Path(root).resolve(), Path(out).resolve()
     valid = validated(root)  # an invalid root writes nothing, not even the lock
@@ -335,6 +336,19 @@ def _nothing() -> None:
 
 def _scheduler(scheduler: str | None) -> str | None:
     return scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+
+
+def _check_scheduler(scheduler: str | None) -> None:
+    """A scheduler address of the wrong form is refused before anything is validated or computed."""
+    from observatory.dask_address import parse
+    from observatory.errors import ObservatoryError
+
+    address = _scheduler(scheduler)
+    if address:
+        try:
+            parse(address)
+        except ValueError as exc:
+            raise ObservatoryError(f"{'--scheduler' if scheduler else 'DASK_SCHEDULER_ADDRESS'}: {exc}") from None
 
 
 def _build_pages(results, data, workers: _Workers, root: Path, out: Path, only: list[str] | None,

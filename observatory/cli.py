@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from observatory import __version__
+from observatory import __version__, dask_address
 from observatory.errors import InvalidDataRoot, ObservatoryError
 
 # jsonschema (under Great Expectations, nbformat, papermill, nbconvert) imports rfc3987-syntax when it is
@@ -261,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--engine", choices=("warm", "default"), default=None,
                        help="warm: kernels reused from page to page (default); default: papermill's engine, a new "
                             "kernel per page (also: OBSERVATORY_ENGINE)")
-    build.add_argument("--scheduler", metavar="tcp://HOST:8786",
+    build.add_argument("--scheduler", metavar="tcp://HOST:8786", type=dask_address.argument,
                        help="run the pages on the workers of this Dask scheduler (also: DASK_SCHEDULER_ADDRESS); "
                             "default: worker processes on this machine")
     build.add_argument("--watch", action="store_true",

@@ -22,8 +22,11 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import socket
+import struct
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -36,6 +39,10 @@ from observatory.errors import ObservatoryError
 PLUGIN_NAME = "observatory-pages"
 # How long to wait for the scheduler to answer (seconds).
 CONNECT_TIMEOUT = float(os.environ.get("OBSERVATORY_SCHEDULER_TIMEOUT", "10"))
+# A scheduler's first message (its handshake) is about 60 bytes; Dask reads any length a peer announces and
+# allocates it (garbage read as a length asked for 3 EiB): the probe refuses more than this.
+HANDSHAKE_MAX = 64 * 1024
+EXPECTED = "expected the address of a running `dask scheduler`, e.g. tcp://HOST:8786"
 
 
 class PageWorker(WorkerPlugin):
@@ -119,11 +126,11 @@ def run_pages(address: str, jobs: list[execute.PageJob], tables: dict[str, bytes
 
     The page and the executed notebook are written by this process (atomically) before it yields.
     """
+    probe(address)
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError) as exc:
-        raise ObservatoryError(f"--scheduler {address}: no Dask scheduler answered ({exc}); expected the address "
-                               f"of a running `dask scheduler`, e.g. tcp://HOST:8786") from exc
+        raise ObservatoryError(f"--scheduler {address}: no Dask scheduler answered ({exc}); {EXPECTED}") from exc
     try:
         workers = client.scheduler_info().get("workers", {})
         say(f"Dask scheduler {address}: {len(workers)} worker(s)")
@@ -143,6 +150,79 @@ def run_pages(address: str, jobs: list[execute.PageJob], tables: dict[str, bytes
             yield job, outcome
     finally:
         client.close()
+
+
+def probe(address: str, timeout: float | None = None) -> None:
+    """Make sure a Dask scheduler listens at ``address`` before Dask's client connects to it.
+
+    Dask's client waits without limit for a peer that accepts and says nothing, and allocates whatever length
+    a peer's first bytes announce. Here, within ``timeout`` (CONNECT_TIMEOUT) seconds: connect (a refused
+    connection is retried, the scheduler may be starting), read the scheduler's handshake (a length, then at
+    most HANDSHAKE_MAX bytes that decode as Dask's handshake) and answer it in kind, so the scheduler sees a
+    well-behaved peer that leaves. ObservatoryError, naming the address, otherwise.
+    """
+    from observatory.dask_address import parse
+
+    try:
+        host, port = parse(address)
+    except ValueError as exc:
+        raise ObservatoryError(f"--scheduler: {exc}") from None
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            connection = socket.create_connection((host, port), timeout=max(0.1, deadline - time.monotonic()))
+            break
+        except ConnectionRefusedError as exc:
+            if time.monotonic() + 0.5 >= deadline:
+                raise ObservatoryError(f"--scheduler {address}: no Dask scheduler answered ({exc}, for "
+                                       f"{timeout:g} s); {EXPECTED}") from None
+            time.sleep(0.5)
+        except OSError as exc:  # unknown host, unreachable network, timed out
+            raise ObservatoryError(f"--scheduler {address}: no Dask scheduler answered ({exc or 'timed out'}, "
+                                   f"within {timeout:g} s); {EXPECTED}") from None
+    with connection:
+        try:
+            header = _read_exactly(connection, 8, deadline)
+            (length,) = struct.unpack("Q", header)  # as Dask reads it (native order)
+            if not 16 <= length <= HANDSHAKE_MAX:
+                raise ValueError(f"its first bytes {header!r} announce {length:,} bytes")
+            payload = _read_exactly(connection, length, deadline)
+            _check_handshake(payload)
+            connection.sendall(header + payload)  # the same versions: a handshake the scheduler accepts
+        except TimeoutError:
+            raise ObservatoryError(f"--scheduler {address}: the connection was accepted but no Dask scheduler "
+                                   f"answered within {timeout:g} s (set OBSERVATORY_SCHEDULER_TIMEOUT to wait "
+                                   f"longer); {EXPECTED}") from None
+        except (OSError, ValueError) as exc:
+            raise ObservatoryError(f"--scheduler {address}: what answered is not a Dask scheduler ({exc}); "
+                                   f"{EXPECTED}") from None
+
+
+def _read_exactly(connection: socket.socket, count: int, deadline: float) -> bytes:
+    data = bytearray()
+    while len(data) < count:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        connection.settimeout(left)
+        chunk = connection.recv(count - len(data))
+        if not chunk:
+            raise ValueError(f"it closed the connection after {bytes(data[:16])!r}")
+        data += chunk
+    return bytes(data)
+
+
+def _check_handshake(payload: bytes) -> None:
+    from distributed.protocol.core import loads
+    from distributed.protocol.utils import unpack_frames
+
+    try:
+        message = loads(unpack_frames(payload), deserialize=False)
+    except Exception as exc:  # noqa: BLE001 - any garbage: described below
+        raise ValueError(f"its first message does not decode: {type(exc).__name__}") from None
+    if not isinstance(message, dict) or "python" not in message:
+        raise ValueError(f"its first message is {str(message)[:60]!r}, not a Dask handshake")
 
 
 def _write(job: execute.PageJob, outcome: execute.PageOutcome, page: bytes, notebook: bytes) -> execute.PageOutcome:

@@ -16,8 +16,10 @@ import base64
 import contextlib
 import hashlib
 import html
+import json
 import os
 import re
+import secrets
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +34,9 @@ from observatory.submissions import InvalidRootBeforeImport
 # The upload travels in one websocket message: Voilà's limit is raised above this (see observatory.serve).
 MAX_UPLOAD = 5 * 2**20
 SUFFIXES = (".xlsx", ".csv")
+# Who asks, for the secrets' delays (observatory.leads): this page. Each page of the desk runs in a kernel of its
+# own, so a kernel is a page; one that guesses waits longer and longer, the lead's page not at all.
+PAGE = secrets.token_hex(6)
 
 
 @dataclass
@@ -56,7 +61,8 @@ class Desk:
     """The submission desk of one data root."""
 
     def __init__(self, root: str | Path, results_dir: str | Path | None = None, leads_dir: str | Path | None = None,
-                 lang: str = "fr"):
+                 lang: str = "fr", source: str = PAGE):
+        self.source = source
         self.root = Path(root).resolve()
         self.results_dir = Path(results_dir) if results_dir else None
         self.leads = Leads.of(self.root, leads_dir)
@@ -141,7 +147,7 @@ class Desk:
         from observatory.submissions import undo_last
 
         try:
-            self.leads.check(coalition, secret)
+            self.leads.check(coalition, secret, source=self.source)
         except SecretRefused as exc:
             return Outcome(False, str(exc))
         before = self._digests()
@@ -159,7 +165,7 @@ class Desk:
     def _refuse(self, coalition: str, secret: str, name: str, content: bytes) -> Outcome | None:
         """The secret first (nothing about the file is told to whoever lacks it), then the file's kind and size."""
         try:
-            self.leads.check(coalition, secret)
+            self.leads.check(coalition, secret, source=self.source)
         except SecretRefused as exc:
             return Outcome(False, str(exc))
         shown = safe_name(name)
@@ -318,6 +324,11 @@ def form(desk: Desk):
     upload = widgets.FileUpload(accept=",".join(SUFFIXES), multiple=False, description=t("submit.choose", lang),
                                 tooltip=t("submit.choose", lang), layout=widgets.Layout(width="auto"))
     upload.add_class("submit-upload")
+    upload.add_class(f"submit-max-{MAX_UPLOAD}")  # the limit the page's script checks before anything is sent
+    # What the page's script tells the kernel about a choice before the file itself (see observatory/jupyter/
+    # voila/templates/observatory/index.html.j2): a file chosen, or refused there (too large, unreadable).
+    notice = widgets.Text(layout=widgets.Layout(display="none"))
+    notice.add_class("submit-upload-notice")
     chosen = widgets.HTML(f"<p>{html.escape(t('submit.no_file', lang))}</p>")
     replace = widgets.Checkbox(value=False, description=t("submit.replace", lang), indent=False)
     # Dark fills, white text: Jupyter's "primary" and "success" colours fail WCAG's contrast (3.1:1, 2.8:1).
@@ -357,6 +368,25 @@ def form(desk: Desk):
         chosen.value = f"<p>{html.escape(t('submit.file', lang, name=safe_name(got[0]), size=len(got[1])))}</p>" \
             if got else f"<p>{html.escape(t('submit.no_file', lang))}</p>"
 
+    def on_notice(change):
+        """A new choice drops the previous file at once, before the new one arrives (a file too large for the
+        websocket never would: the previous one was then checked and sent); a refused one says why."""
+        try:
+            said = json.loads(change["new"])
+            name, size = safe_name(str(said["name"])), int(said.get("size") or 0)
+        except (ValueError, TypeError, KeyError):
+            return
+        forget()
+        upload.value = ()  # on_upload: "no file chosen"
+        chosen.value = f"<p>{html.escape(t('submit.no_file', lang))}</p>"
+        if said.get("kind") == "choosing":
+            chosen.value = f"<p>{html.escape(t('submit.receiving', lang, name=name))}</p>"
+        elif said.get("kind") == "too-large":
+            show(Outcome(False, t("submit.too_large", lang, name=name, size=f"{size:,}",
+                                  limit=MAX_UPLOAD // 2**20)))
+        else:
+            show(Outcome(False, t("submit.unreadable", lang, name=name)))
+
     def on_check(_):
         forget()
         got = uploaded()
@@ -386,6 +416,7 @@ def form(desk: Desk):
 
     coalition.observe(on_coalition, names="value")
     upload.observe(on_upload, names="value")
+    notice.observe(on_notice, names="value")
     replace.observe(forget, names="value")
     secret.observe(forget, names="value")
     check.on_click(on_check)
@@ -396,5 +427,7 @@ def form(desk: Desk):
     heading = widgets.HTML(f"<h2>{html.escape(t('submit.title', lang))}</h2><p>{html.escape(t('submit.intro', lang))}"
                            f"</p><ol>{steps}</ol>")
     undo_hint = widgets.HTML(f"<p>{html.escape(t('submit.undo_hint', lang))}</p>")
-    return widgets.VBox([heading, coalition, secret, template, widgets.HBox([upload, chosen]), replace,
+    page = widgets.VBox([heading, coalition, secret, template, widgets.HBox([upload, chosen, notice]), replace,
                          widgets.HBox([check, confirm]), result, undo_hint, undo])
+    page.add_class("submit-form")
+    return page

@@ -98,3 +98,82 @@ def test_a_scheduler_that_does_not_answer_is_named(cli, tmp_path, monkeypatch):
     assert code == 1
     assert "error: --scheduler tcp://127.0.0.1:9: no Dask scheduler answered" in err
     assert "expected the address of a running `dask scheduler`" in err and "Traceback" not in err
+
+
+# --- something that is not a Dask scheduler: a message naming the address, a documented exit code, no hang ---
+
+@pytest.fixture
+def impostor():
+    """A server on 127.0.0.1 that is not a Dask scheduler: "silent" accepts and says nothing, "garbage" answers
+    as a web server would. Yields a function starting one; every socket is closed at the end."""
+    import socket
+
+    sockets: list[socket.socket] = []
+
+    def start(kind: str) -> str:
+        server = socket.create_server(("127.0.0.1", 0))
+        sockets.append(server)
+
+        def serve() -> None:
+            while True:
+                try:
+                    connection, _ = server.accept()
+                except OSError:
+                    return
+                sockets.append(connection)
+                if kind == "garbage":
+                    try:
+                        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" * 4)
+                    except OSError:
+                        pass
+
+        threading.Thread(target=serve, daemon=True).start()
+        return f"tcp://127.0.0.1:{server.getsockname()[1]}"
+
+    yield start
+    for each in sockets:
+        each.close()
+
+
+def _build_at(scheduler: str, out: Path) -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "observatory", "build", "--root", str(FIXTURE_ROOT), "--out", str(out),
+                           "--only", "programme", "--scheduler", scheduler], capture_output=True, text=True,
+                          timeout=90, stdin=subprocess.DEVNULL,
+                          env={**os.environ, "OBSERVATORY_SCHEDULER_TIMEOUT": "2"})
+    return done.returncode, done.stderr
+
+
+def test_a_port_that_accepts_and_says_nothing_is_named_within_the_timeout(impostor, tmp_path):
+    address = impostor("silent")
+    code, err = _build_at(address, tmp_path / "site")  # Dask's client alone waited without end
+    assert code == 1, err
+    assert f"error: --scheduler {address}: the connection was accepted but no Dask scheduler answered within 2 s" \
+        in err and "Traceback" not in err
+
+
+def test_a_port_that_answers_garbage_is_named(impostor, tmp_path):
+    address = impostor("garbage")
+    code, err = _build_at(address, tmp_path / "site")  # Dask's client tried to allocate 3.07 EiB: exit 3
+    assert code == 1, err
+    assert f"error: --scheduler {address}: what answered is not a Dask scheduler" in err
+    assert "MemoryError" not in err and "Traceback" not in err
+
+
+def test_an_address_of_the_wrong_form_is_a_usage_error(capsys, tmp_path, monkeypatch):
+    from observatory.cli import main
+
+    code, err = _build_at("notaurl", tmp_path / "site")  # was exit 3 and tracebacks
+    assert code == 2 and "argument --scheduler: found 'notaurl', expected an address of the form tcp://HOST:PORT" \
+        in err and "Traceback" not in err
+    for wrong in ("tcp://host", "tcp://host:99999", "http://127.0.0.1:8786", "tcp://:8786", "tcp://a b:1"):
+        with pytest.raises(SystemExit) as exited:
+            main(["build", "--root", str(FIXTURE_ROOT), "--out", str(tmp_path / "site"), "--scheduler", wrong])
+        assert exited.value.code == 2 and f"found '{wrong}'" in capsys.readouterr().err
+    assert not (tmp_path / "site").exists()
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "notaurl")  # the variable: refused as well, before any work
+    with pytest.raises(Exception, match="DASK_SCHEDULER_ADDRESS: found 'notaurl'"):
+        build(FIXTURE_ROOT, tmp_path / "site")
+    assert not (tmp_path / "site").exists()
