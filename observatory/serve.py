@@ -215,6 +215,19 @@ def voila_env(work: Path) -> dict:
     return {"TMPDIR": str(temp), "JUPYTER_RUNTIME_DIR": str(runtime)}
 
 
+def live_kernel_spec(work: Path) -> Path:
+    """A Jupyter data folder holding the ``python3`` kernel spec the notebooks name, run as
+    observatory.live_kernel (the kernel without its debugger)."""
+    folder = work / "jupyter"
+    spec = folder / "kernels" / "python3"
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "observatory.live_kernel", "-f", "{connection_file}"],
+        "display_name": "Python 3 (observatory live page)", "language": "python",
+        "metadata": {"debugger": False}}, indent=1), encoding="utf-8")
+    return folder
+
+
 def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, say, submissions=False,
            leads_dir=None, limits: Limits | None = None) -> int:
     limits = limits or Limits(max_kernels=0)
@@ -227,8 +240,10 @@ def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, 
     startup = work / "ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True)
     (startup / "00-observatory.py").write_text(KERNEL_STARTUP, encoding="utf-8")
-    # Our Voilà template (observatory/jupyter/voila/templates/observatory) is found through JUPYTER_PATH.
-    jupyter_path = os.pathsep.join(filter(None, [str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH")]))
+    # Our Voilà template (observatory/jupyter/voila/templates/observatory) and the live pages' kernel spec are
+    # found through JUPYTER_PATH.
+    jupyter_path = os.pathsep.join(filter(None, [str(live_kernel_spec(work)), str(JUPYTER_DATA),
+                                                 os.environ.get("JUPYTER_PATH")]))
     env = {**os.environ, "OBSERVATORY_RESULTS": str(results_dir), "OBSERVATORY_ROOT": str(Path(root).resolve()),
            "JUPYTER_PATH": jupyter_path, "IPYTHONDIR": str(work / "ipython"), **voila_env(work),
            # Pages are live: a chart's words go beside it (Voilà draws the plotly output, not the HTML one).

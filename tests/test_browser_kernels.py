@@ -71,7 +71,7 @@ def kernels(process: subprocess.Popen) -> int:
     count = 0
     for proc in tree:
         try:
-            count += "ipykernel_launcher" in " ".join(proc.cmdline()) and proc.status() != psutil.STATUS_ZOMBIE
+            count += "observatory.live_kernel" in proc.cmdline() and proc.status() != psutil.STATUS_ZOMBIE
         except psutil.NoSuchProcess:
             pass
     return count

@@ -112,7 +112,7 @@ def test_stopping_serve_stops_voila_and_its_kernels(sig, root_copy, tmp_path):
         assert len(before) >= 3, [p.cmdline() for p in before]
         # Kernels talk to Voilà over socket files (their connection file says so): no TCP ports drawn for five
         # channels, which two starting kernels drew twice with ten pools filling, and another local user reaches.
-        kernels = [p.cmdline() for p in started_by(root_copy) if "ipykernel" in " ".join(p.cmdline())]
+        kernels = [p.cmdline() for p in started_by(root_copy) if "observatory.live_kernel" in p.cmdline()]
         assert kernels
         for command in kernels:
             connection = json.loads(Path(command[command.index("-f") + 1]).read_text())
