@@ -89,12 +89,27 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         await super().get(path)
 
 
+_SOCKETS: dict[str, set] = {}  # kernel id: its open WebSocket handlers
+
+
+def close_sockets(kernel_id: str) -> None:
+    """Close the pages' WebSockets to a kernel that ended: Jupyter server leaves them open, and a page would
+    not know (our Voilà template then says so and offers to reload)."""
+    for handler in list(_SOCKETS.pop(kernel_id, ())):
+        handler.close(1001, "kernel ended")
+
+
 class LeavingAwareWebsocketHandler(VoilaKernelWebsocketHandler):
     """Voilà's kernel WebSocket: when the last one of a kernel closes, the kernel ends unless a page
     reconnects within the grace period."""
 
+    async def open(self, kernel_id):
+        await super().open(kernel_id)
+        _SOCKETS.setdefault(kernel_id, set()).add(self)
+
     def on_close(self):
         kernel_id = getattr(self, "kernel_id", None)
+        _SOCKETS.get(kernel_id, set()).discard(self)
         super().on_close()
         if kernel_id:
             grace = self.settings.get("observatory_gone_grace", 5.0)
@@ -113,11 +128,18 @@ async def end_if_gone(manager, kernel_id: str, log) -> None:
         log.info("observatory: kernel %s ended: its visitor left", kernel_id)
 
 
-def handing_out_counts_as_activity(manager_class: type) -> type:
-    """Voilà's pooling kernel manager, where a kernel handed to a visitor is active from that moment
-    (otherwise a kernel preheated long ago could be culled while its page is loading)."""
+def observatory_manager(manager_class: type) -> type:
+    """Voilà's kernel manager, where a kernel that ends closes its pages' WebSockets and, with preheating, a
+    kernel handed to a visitor is active from that moment (otherwise a kernel preheated long ago could be
+    culled while its page is loading)."""
 
     class ObservatoryKernelManager(manager_class):
+        async def shutdown_kernel(self, kernel_id: str, *args, **kwargs):
+            try:
+                return await super().shutdown_kernel(kernel_id, *args, **kwargs)
+            finally:
+                close_sockets(kernel_id)
+
         async def get_rendered_notebook(self, *args, **kwargs):
             from jupyter_server._tz import utcnow
 
@@ -138,8 +160,8 @@ class ObservatoryVoila(Voila):
 
     def init_settings(self):
         settings = super().init_settings()
-        if hasattr(self.kernel_manager, "get_rendered_notebook"):
-            self.kernel_manager.__class__ = handing_out_counts_as_activity(type(self.kernel_manager))
+        # (Voilà builds its manager's class from a factory: the instance is given our subclass of it.)
+        self.kernel_manager.__class__ = observatory_manager(type(self.kernel_manager))
         settings.update(observatory_max_kernels=self.max_kernels, observatory_static_url=self.static_url,
                         observatory_gone_grace=self.gone_grace)
         return settings

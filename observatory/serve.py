@@ -141,6 +141,8 @@ def in_language(nb: dict, kind: str, lang: str) -> dict:
             cell["source"] = source.replace('lang = "fr"', f'lang = "{lang}"', 1)
     nb["metadata"]["language_code"] = lang
     nb["metadata"]["title"] = f"{i18n.t('live.' + kind, lang)} — {i18n.t('site_title', lang)}"
+    # What the page says when its kernel has ended (our Voilà template shows it): see observatory.kernels.
+    nb["metadata"]["observatory_ended"] = {"text": i18n.t("live_ended", lang), "reload": i18n.t("live_reload", lang)}
     return nb
 
 

@@ -110,6 +110,9 @@ def test_over_the_cap_the_busy_page_then_the_idle_kernel_ends(capped_server, bro
         # The first visitor leaves the page open but does nothing: their kernel ends after the idle time...
         wait_for_kernels(process, 0, IDLE + 30)
         assert "Culling 'idle' kernel" in log.read_text()
+        # ... and their page says so, instead of menus that no longer answer.
+        first.wait_for_selector("#observatory-ended", timeout=15000)
+        assert first.inner_text("#observatory-ended").startswith("Cette page s'est arrêtée après un moment")
         # ... and the next visitor gets the explorer.
         open_live(second, base + "/voila/render/explorer.ipynb")
         assert second.evaluate("document.title").startswith("Explorateur")
