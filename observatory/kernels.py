@@ -103,6 +103,12 @@ class LeavingAwareWebsocketHandler(VoilaKernelWebsocketHandler):
     """Voilà's kernel WebSocket: when the last one of a kernel closes, the kernel ends unless a page
     reconnects within the grace period."""
 
+    def write_error(self, status_code: int, **kwargs) -> None:
+        # A page reconnecting to a kernel that ended gets 404: Jupyter server's HTML error page needs a setting
+        # Voilà lacks, and each such request logged a traceback. A short text is all a WebSocket client reads.
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.finish(f"{status_code} {self._reason}")
+
     async def open(self, kernel_id):
         await super().open(kernel_id)
         _SOCKETS.setdefault(kernel_id, set()).add(self)
@@ -139,6 +145,14 @@ def observatory_manager(manager_class: type) -> type:
                 return await super().shutdown_kernel(kernel_id, *args, **kwargs)
             finally:
                 close_sockets(kernel_id)
+
+        async def cull_kernel_if_idle(self, kernel_id: str):
+            # A kernel still starting has no last activity yet, and Jupyter server's culler then logged a
+            # traceback (a TraitError its hasattr() does not catch): nothing to cull yet anyway.
+            kernel = self._kernels.get(kernel_id)
+            if kernel is None or "last_activity" not in kernel._trait_values:
+                return
+            return await super().cull_kernel_if_idle(kernel_id)
 
         async def get_rendered_notebook(self, *args, **kwargs):
             from jupyter_server._tz import utcnow
