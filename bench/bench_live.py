@@ -267,7 +267,8 @@ def main() -> int:
             print(json.dumps(figures), flush=True)
         if args.visits:
             t0 = time.perf_counter()
-            results = asyncio.run(_in_a_row(base, args.page, args.visits, args.row_dwell, args.timeout))
+            results = asyncio.run(_in_a_row(base, args.page, args.visits, args.row_dwell, args.timeout,
+                                            process.pid))
             charts = [t for status, t in results if status == "ok"]
             report["in_a_row"] = {
                 "visits": args.visits, "seconds": round(time.perf_counter() - t0),
@@ -299,10 +300,14 @@ def main() -> int:
     return 0
 
 
-async def _in_a_row(base, page, visits, dwell, timeout):
-    results = []
-    for _ in range(visits):
+async def _in_a_row(base, page, visits, dwell, timeout, pid=None):
+    results, started = [], time.perf_counter()
+    for number in range(1, visits + 1):
         results.append(await visit(base, page, dwell, timeout))
+        if pid and number % 50 == 0:  # progress, and the memory along the way
+            rss, pss, kernels = await asyncio.to_thread(memory, pid)
+            print(f"{number} visits in {time.perf_counter() - started:.0f} s: {rss:.0f} MB RSS, {pss:.0f} MB PSS, "
+                  f"{kernels} kernels, {sum(s.startswith('error') for s, _ in results)} errors", flush=True)
     return results
 
 

@@ -20,6 +20,7 @@ counted in the cap nor culled.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from html import escape
 from pathlib import PurePosixPath
 
@@ -37,13 +38,30 @@ STATIC_PAGES = {"self_data": "self-data.html"}  # every other live page: the sta
 
 
 def pooled_kernels(manager) -> int:
-    """Kernels in Voilà's preheated pools, ready or starting (0 without preheating)."""
-    return sum(len(pool) for pool in getattr(manager, "_pools", {}).values())
+    """Kernels waiting in Voilà's preheated pools (0 without preheating); a pool's entry still starting has
+    no kernel yet, or for an instant only."""
+    return sum(entry.done() for pool in getattr(manager, "_pools", {}).values() for entry in pool)
 
 
 def visitors_kernels(manager) -> int:
     """Kernels serving a visitor (or being rendered for one): all kernels but the preheated ones."""
     return max(0, len(manager.list_kernel_ids()) - pooled_kernels(manager))
+
+
+class Visit:
+    """A page being served; ``has_kernel`` once its kernel is counted among the manager's (see below)."""
+
+    has_kernel = False
+
+
+# The visit a handler is serving, seen by the kernel manager's methods it awaits (same task, same context):
+# a crowd arriving at once must count before their kernels exist, or all of them pass the cap.
+CURRENT_VISIT: contextvars.ContextVar[Visit | None] = contextvars.ContextVar("observatory_visit", default=None)
+
+
+def kernel_given(manager_visit: Visit | None) -> None:
+    if manager_visit is not None:
+        manager_visit.has_kernel = True
 
 
 def static_page(static_url: str, notebook: str) -> str:
@@ -75,7 +93,9 @@ class CappedVoilaHandler(TornadoVoilaHandler):
     @tornado.web.authenticated
     async def get(self, path=None):
         cap = self.settings.get("observatory_max_kernels", 0)
-        if cap > 0 and visitors_kernels(self.kernel_manager) >= cap:
+        visits = self.settings.setdefault("observatory_visits", set())
+        arriving = sum(not visit.has_kernel for visit in visits)  # admitted, their kernels not started yet
+        if cap > 0 and visitors_kernels(self.kernel_manager) + arriving >= cap:
             self.log.warning("observatory: %d visitors' kernels (the cap): busy page for %s", cap, path)
             self.set_status(503)
             self.set_header("Retry-After", "60")
@@ -86,7 +106,13 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         # Sets the _xsrf cookie: Voilà's page reads it to ask for its kernel's shutdown when it is left
         # (beforeunload); without it that request was refused (403) and the kernel lived on.
         self.xsrf_token  # noqa: B018
-        await super().get(path)
+        visit = Visit()
+        visits.add(visit)
+        CURRENT_VISIT.set(visit)
+        try:
+            await super().get(path)
+        finally:
+            visits.discard(visit)
 
 
 _SOCKETS: dict[str, set] = {}  # kernel id: its open WebSocket handlers
@@ -146,6 +172,12 @@ def observatory_manager(manager_class: type) -> type:
             finally:
                 close_sockets(kernel_id)
 
+        async def start_kernel(self, *args, **kwargs):
+            # (Voilà's pool starts its kernels past this method: only a visitor's own kernel comes here.)
+            kernel_id = await super().start_kernel(*args, **kwargs)
+            kernel_given(CURRENT_VISIT.get())
+            return kernel_id
+
         async def cull_kernel_if_idle(self, kernel_id: str):
             # A kernel still starting has no last activity yet, and Jupyter server's culler then logged a
             # traceback (a TraitError its hasattr() does not catch): nothing to cull yet anyway.
@@ -158,6 +190,7 @@ def observatory_manager(manager_class: type) -> type:
             from jupyter_server._tz import utcnow
 
             render_task, rendered_cache, kernel_id = await super().get_rendered_notebook(*args, **kwargs)
+            kernel_given(CURRENT_VISIT.get())
             self.get_kernel(kernel_id).last_activity = utcnow()
             return render_task, rendered_cache, kernel_id
 

@@ -17,7 +17,7 @@ from tests.test_browser_live import free_port, open_live
 
 pytestmark = pytest.mark.browser
 
-IDLE = 6  # seconds: --idle-timeout of the capped server
+IDLE = 20  # seconds: --idle-timeout of the capped server
 STATIC = "https://observatoire.example/"
 
 
