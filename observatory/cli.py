@@ -103,7 +103,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     return serve(args.root, port=args.port, ip=args.ip, pool_size=args.pool_size, token=args.token,
                  base_url=args.base_url, allow_hosts=args.allow_host, say=_say, submissions=args.submissions,
-                 leads_dir=args.leads_dir)
+                 leads_dir=args.leads_dir, idle_timeout=args.idle_timeout, max_kernels=args.max_kernels,
+                 static_url=args.static_url)
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
@@ -206,7 +207,8 @@ EXAMPLES = {
     "leads": ["observatory leads token --coalition equite-scolaire   # a new secret for the coalition's leads"],
     "serve": ["observatory serve                                    # http://127.0.0.1:8866/",
               "observatory serve --submissions                      # with the leads' page to submit figures",
-              "observatory serve --ip 0.0.0.0 --token SECRET --allow-host observatoire.example.org"],
+              "observatory serve --ip 0.0.0.0 --token SECRET --allow-host observatoire.example.org",
+              "observatory serve --max-kernels 40 --idle-timeout 300 --static-url https://observatoire.example.org/"],
     "lab": ["observatory lab                                      # JupyterLab on ./analysis/, with a token",
             "observatory lab --root ../my-root --port 8890"],
 }
@@ -217,6 +219,16 @@ EXIT_CODES = """exit codes:
   3    unexpected failure (run again with --debug, and please report it)
   130  interrupted"""
 UNEXPECTED = 3
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"found {text!r}, expected a whole number of at least 1")
+    return value
 
 
 def _epilog(*examples: str) -> str:
@@ -297,6 +309,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--leads-dir", metavar="DIR",
                        help="where the leads' secrets are kept (default: $OBSERVATORY_LEADS_DIR, else the user's "
                             "configuration folder; never the data root nor the site)")
+    serve.add_argument("--idle-timeout", type=_positive, default=120, metavar="SECONDS",
+                       help="a visitor's kernel ends after this long without activity (default: 120); it also "
+                            "ends a few seconds after its visitor leaves the page")
+    serve.add_argument("--max-kernels", type=_positive, metavar="N",
+                       help="visitors' kernels alive at most; the next visitors get a short 'busy' page (default: "
+                            "as many as fit in 60%% of the memory available at start-up, at 160 MB each)")
+    serve.add_argument("--static-url", metavar="URL",
+                       help="the static site's address (observatory build), linked from the 'busy' page")
     lab = add("lab", "open JupyterLab on the root's analysis/ folder (made with two starter notebooks if missing)",
               cmd_lab)
     lab.add_argument("--port", type=int, default=8888, help="port on 127.0.0.1 (default: 8888)")

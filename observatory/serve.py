@@ -8,15 +8,22 @@ the visit, so pages answer at once instead of after a kernel start.
 
 What ``serve`` starts, it stops: Voilà dies with ``serve`` (even ``kill -9``,
 through the kernel's parent-death signal) and every kernel dies with Voilà; on
-SIGTERM, SIGHUP or Ctrl-C, ``serve`` stops Voilà and kills whatever is left.
+SIGTERM, SIGHUP or Ctrl-C, ``serve`` stops Voilà and kills whatever is left. Voilà's own temporary files
+(kernel sockets and keys) live in serve's work folder, so they go with it, even after a kill -9 (the next
+``serve`` sweeps the folder).
+
+Kernels end when their visitor leaves or idles, and their number is capped (observatory.kernel_limits,
+observatory.kernels). A port already taken is refused (exit 2), never served on the next one.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +32,7 @@ from pathlib import Path
 import psutil
 
 from observatory import bundled, kernel_guard
+from observatory.kernel_limits import Limits, default_max_kernels
 from observatory import results as results_module
 from observatory.validate import validated
 
@@ -43,6 +51,8 @@ def voila_command(port: int, ip: str = "127.0.0.1", pool_size: int = 1, token: s
         sys.executable, "-m", "observatory.voila_app", str(notebooks or bundled.notebooks()),
         "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
         "--show_tracebacks=False", "--theme=light", "--template=observatory",
+        # A port taken is an error (see port_taken), not a reason to serve on another one.
+        "--Voila.port_retries=0",
     ]
     if config_dir:  # voila.json: allowed hosts, kernel client (see voila_config)
         command.append(f"--Voila.config_file_paths={config_dir}")
@@ -55,7 +65,8 @@ def voila_command(port: int, ip: str = "127.0.0.1", pool_size: int = 1, token: s
     return command
 
 
-def voila_config(allow_hosts: list[str] | tuple[str, ...] = (), submissions: bool = False) -> dict:
+def voila_config(allow_hosts: list[str] | tuple[str, ...] = (), submissions: bool = False,
+                 limits: Limits | None = None) -> dict:
     """Voilà's configuration beyond its command line.
 
     Voilà answers any ``Host`` header by default, so a page of another site
@@ -72,6 +83,7 @@ def voila_config(allow_hosts: list[str] | tuple[str, ...] = (), submissions: boo
 
         tornado["websocket_max_message_size"] = 2 * MAX_UPLOAD + 2**20
     return {
+        **(limits or Limits(max_kernels=0)).voila_config(),
         "Voila": {"tornado_settings": tornado},
         # The live pages are in French: <html lang="fr"> (Voilà's template says "en" otherwise; WCAG 3.1.1).
         "HTMLExporter": {"language_code": "fr"},
@@ -129,6 +141,8 @@ def in_language(nb: dict, kind: str, lang: str) -> dict:
             cell["source"] = source.replace('lang = "fr"', f'lang = "{lang}"', 1)
     nb["metadata"]["language_code"] = lang
     nb["metadata"]["title"] = f"{i18n.t('live.' + kind, lang)} — {i18n.t('site_title', lang)}"
+    # What the page says when its kernel has ended (our Voilà template shows it): see observatory.kernels.
+    nb["metadata"]["observatory_ended"] = {"text": i18n.t("live_ended", lang), "reload": i18n.t("live_reload", lang)}
     return nb
 
 
@@ -153,38 +167,97 @@ def sweep_orphans(temp: str | Path | None = None) -> list[Path]:
     return removed
 
 
+PORT_TAKEN = 2  # exit code: the --port given cannot be used (observatory.cli's "wrong command line")
+VOILA_FAILED = 3  # exit code: Voilà stopped by itself (killed, crashed): "unexpected failure"
+
+
+def port_taken(ip: str, port: int) -> bool:
+    """Whether another program listens on ``ip:port`` (bound as Tornado binds, so what Voilà could not use)."""
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((ip if ip != "localhost" else "127.0.0.1", port))
+        except OSError as error:
+            return error.errno in (errno.EADDRINUSE, errno.EACCES)
+    return False
+
+
 def serve(root: str | Path = ".", port: int = 8866, ip: str = "127.0.0.1", pool_size: int = 1,
           token: str | None = None, base_url: str | None = None, allow_hosts: list[str] | tuple[str, ...] = (),
-          say=print, submissions: bool = False, leads_dir: str | Path | None = None) -> int:
+          say=print, submissions: bool = False, leads_dir: str | Path | None = None,
+          idle_timeout: int | None = None, max_kernels: int | None = None, static_url: str | None = None) -> int:
+    if port_taken(ip, port):
+        say(f"error: port {port} on {ip} is already in use (another observatory serve?): stop that program or "
+            f"choose another port with --port; nothing was started")
+        return PORT_TAKEN
     sweep_orphans()
+    preheated = max(pool_size, 0) * len(live_notebooks(submissions))
+    limits = Limits(idle_timeout=idle_timeout or Limits.idle_timeout, static_url=static_url,
+                    max_kernels=max_kernels if max_kernels is not None else default_max_kernels(preheated))
     with tempfile.TemporaryDirectory(prefix=WORK_PREFIX) as work:
         me = psutil.Process()
         (Path(work) / OWNER).write_text(f"{me.pid} {me.create_time()}")
         return _serve(root, Path(work), port, ip, pool_size, token, base_url, list(allow_hosts or ()), say,
-                      submissions, leads_dir)
+                      submissions, leads_dir, limits)
+
+
+def live_notebooks(submissions: bool) -> list[str]:
+    """The notebooks served, each in both languages except the submission page."""
+    names = [nb.name for nb in bundled.notebooks().glob("*.ipynb") if nb.name != SUBMIT_NOTEBOOK]
+    return [*names, *(f"{ENGLISH}/{name}" for name in names), *([SUBMIT_NOTEBOOK] if submissions else [])]
+
+
+def voila_env(work: Path) -> dict:
+    """Where Voilà and its kernels keep their temporary files: in serve's work folder, so they go with it
+    (Voilà's ``voila_*`` folder of sockets and keys stayed in /tmp when Voilà was killed)."""
+    temp, runtime = work / "tmp", work / "runtime"
+    temp.mkdir(exist_ok=True)
+    runtime.mkdir(exist_ok=True)
+    return {"TMPDIR": str(temp), "JUPYTER_RUNTIME_DIR": str(runtime)}
+
+
+def live_kernel_spec(work: Path) -> Path:
+    """A Jupyter data folder holding the ``python3`` kernel spec the notebooks name, run as
+    observatory.live_kernel (the kernel without its debugger)."""
+    folder = work / "jupyter"
+    spec = folder / "kernels" / "python3"
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "observatory.live_kernel", "-f", "{connection_file}"],
+        "display_name": "Python 3 (observatory live page)", "language": "python",
+        "metadata": {"debugger": False}}, indent=1), encoding="utf-8")
+    return folder
 
 
 def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, say, submissions=False,
-           leads_dir=None) -> int:
+           leads_dir=None, limits: Limits | None = None) -> int:
+    limits = limits or Limits(max_kernels=0)
     results_dir = prepare(root, work / "results")
     config_dir = work / "config"
     config_dir.mkdir()
-    (config_dir / "voila.json").write_text(json.dumps(voila_config(allow_hosts, submissions), indent=1),
+    (config_dir / "voila.json").write_text(json.dumps(voila_config(allow_hosts, submissions, limits), indent=1),
                                            encoding="utf-8")
     notebooks = notebooks_served(work / "notebooks", submissions)
     startup = work / "ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True)
     (startup / "00-observatory.py").write_text(KERNEL_STARTUP, encoding="utf-8")
-    # Our Voilà template (observatory/jupyter/voila/templates/observatory) is found through JUPYTER_PATH.
-    jupyter_path = os.pathsep.join(filter(None, [str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH")]))
+    # Our Voilà template (observatory/jupyter/voila/templates/observatory) and the live pages' kernel spec are
+    # found through JUPYTER_PATH.
+    jupyter_path = os.pathsep.join(filter(None, [str(live_kernel_spec(work)), str(JUPYTER_DATA),
+                                                 os.environ.get("JUPYTER_PATH")]))
     env = {**os.environ, "OBSERVATORY_RESULTS": str(results_dir), "OBSERVATORY_ROOT": str(Path(root).resolve()),
-           "JUPYTER_PATH": jupyter_path, "IPYTHONDIR": str(work / "ipython"),
+           "JUPYTER_PATH": jupyter_path, "IPYTHONDIR": str(work / "ipython"), **voila_env(work),
            # Pages are live: a chart's words go beside it (Voilà draws the plotly output, not the HTML one).
            "OBSERVATORY_LIVE": "1"}
     command = voila_command(port, ip, pool_size, token, base_url, config_dir, notebooks)
     say(f"serving the dashboards of {Path(root).resolve()} at http://{ip}:{port}/ "
         f"(explorer: http://{ip}:{port}/voila/render/explorer.ipynb, in English: "
         f"http://{ip}:{port}/voila/render/{ENGLISH}/explorer.ipynb); Ctrl-C stops")
+    say(f"kernels: each ends when its visitor leaves or after {limits.idle_timeout} s idle; at most "
+        f"{limits.max_kernels or 'unlimited'} visitors' kernels at once (beyond: a 'busy' page"
+        f"{' linking to ' + limits.static_url if limits.static_url else ''}), besides "
+        f"{max(pool_size, 0)} preheated per page")
     if submissions:
         from observatory.leads import Leads
 
@@ -204,7 +277,7 @@ def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, 
     if "*" in allow_hosts and not token:
         say("warning: --allow-host '*' without --token: a page of any site could reach this server "
             "through DNS rebinding")
-    return run(command, env)
+    return run(command, env, say)
 
 
 class _Stop(Exception):
@@ -217,14 +290,14 @@ def _raise_stop(signum, _frame):
     raise _Stop(signum)
 
 
-def run(command: list[str], env: dict) -> int:
+def run(command: list[str], env: dict, say=print) -> int:
     """Run Voilà until it exits or ``serve`` is told to stop; either way nothing it started survives."""
     previous = {sig: signal.signal(sig, _raise_stop) for sig in STOP_SIGNALS}
     process = None
     try:
         # SIGTERM to Voilà if serve dies, even by kill -9: Voilà then shuts its kernels down.
         process = subprocess.Popen(command, env=env, preexec_fn=lambda: kernel_guard.die_with_parent(signal.SIGTERM))
-        return process.wait()
+        return voila_ended(process.wait(), say)
     except _Stop:
         return 0
     finally:
@@ -234,6 +307,18 @@ def run(command: list[str], env: dict) -> int:
             stop(process)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def voila_ended(code: int, say=print) -> int:
+    """serve's exit code when Voilà stopped by itself: nobody asked it to, so it is a failure, said in words
+    (Voilà killed by a signal used to make serve exit 247, undocumented, silently)."""
+    if code == 0:
+        return 0
+    cause = (f"was killed by signal {signal.Signals(-code).name}" if code < 0 and -code in signal.valid_signals()
+             else f"stopped with exit code {code} (its messages are above)")
+    say(f"error: Voilà {cause}; the live pages are no longer served. Its kernels and temporary files are "
+        "removed; start `observatory serve` again.")
+    return VOILA_FAILED
 
 
 def stop(process: subprocess.Popen, grace: float = GRACE) -> None:

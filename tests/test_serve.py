@@ -112,7 +112,7 @@ def test_stopping_serve_stops_voila_and_its_kernels(sig, root_copy, tmp_path):
         assert len(before) >= 3, [p.cmdline() for p in before]
         # Kernels talk to Voilà over socket files (their connection file says so): no TCP ports drawn for five
         # channels, which two starting kernels drew twice with ten pools filling, and another local user reaches.
-        kernels = [p.cmdline() for p in started_by(root_copy) if "ipykernel" in " ".join(p.cmdline())]
+        kernels = [p.cmdline() for p in started_by(root_copy) if "observatory.live_kernel" in p.cmdline()]
         assert kernels
         for command in kernels:
             connection = json.loads(Path(command[command.index("-f") + 1]).read_text())
@@ -250,3 +250,51 @@ def test_a_killed_serves_work_folder_is_removed_by_the_next(tmp_path):
     (live / OWNER).write_text(f"{me.pid} {me.create_time()}")
     assert sweep_orphans(tmp_path) == [orphan]
     assert not orphan.exists() and live.exists() and foreign.exists()
+
+
+def test_a_second_serve_on_a_taken_port_says_so_and_exits_2(tmp_path):
+    """Voilà used to move silently to the next port while serve announced the one asked for: visitors and leads
+    reached another root than they meant to. Now the port must be free, or serve says it is taken and exits 2."""
+    with socket.socket() as first:  # what the first serve holds
+        first.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        first.bind(("127.0.0.1", 0))
+        first.listen()
+        port = first.getsockname()[1]
+        try:
+            second = subprocess.run([sys.executable, "-m", "observatory", "serve", "--root", str(FIXTURE_ROOT),
+                                     "--port", str(port), "--pool-size", "0"],
+                                    capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired as hung:
+            pytest.fail(f"the second serve kept running on another port: {hung.stderr}")
+    assert second.returncode == 2, second.stderr
+    assert f"port {port} on 127.0.0.1 is already in use" in second.stderr
+    assert "Traceback" not in second.stderr and "serving the dashboards" not in second.stderr
+    assert not any(port_open(port + i) for i in range(1, 5))
+
+
+def test_voila_never_moves_to_another_port():
+    from observatory.serve import voila_command
+
+    assert "--Voila.port_retries=0" in voila_command(8866)  # even if the port is taken between check and start
+
+
+def test_voila_killed_serve_says_so_exits_3_and_leaves_no_temp_files(root_copy, tmp_path):
+    """Voilà killed under serve: serve used to exit 247 (undocumented) without a word, leaving Voilà's voila_*
+    folder of socket and key files in the system's temp folder, which no later serve swept."""
+    port, log = free_port(), tmp_path / "serve.log"
+    process = start(root_copy, port, log, "--pool-size", "0")
+    try:
+        wait_until_answering(process, port, log)
+        assert get(f"http://127.0.0.1:{port}/voila/render/explorer.ipynb", timeout=120)[0] == 200  # a kernel
+        connections = Path(re.search(r"Storing connection files in (\S+)\.\n", log.read_text()).group(1))
+        assert connections.exists() and any(connections.iterdir())
+        voila = [p for p in psutil.Process(process.pid).children() if "observatory.voila_app" in p.cmdline()]
+        assert len(voila) == 1
+        voila[0].kill()
+        assert process.wait(30) == 3
+        said = log.read_text()
+        assert "error: Voilà was killed by signal SIGKILL" in said and "Traceback" not in said
+        assert not connections.exists(), f"{connections} left behind"
+        assert started_by(root_copy) == []
+    finally:
+        kill_all(process, root_copy)
