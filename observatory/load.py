@@ -771,16 +771,19 @@ def _columnar_rows(path: Path, name: str, problems: list[Problem] | None = None)
     # Whitespace at a cell's edge (line ends aside): without it, no cell needs stripping.
     padded = _has_padded_cell(text)
     out = {}
+    blank = ~long  # rows of empty cells only (the long ones are judged below)
     for position, column in enumerate(header):
         cells = body[position]
         if padded and _needs_strip(cells):
             cells = cells.str.strip()
-        out[column] = cells.where(cells != "", None)
+        filled = (cells != "").to_numpy()
+        blank &= ~filled
+        out[column] = cells.to_numpy().copy()
+        out[column][~filled] = None
     numbers = body.index.to_numpy()
-    del body
-    frame = pd.DataFrame(out, columns=header)
+    del body, cells
+    frame = _frame_of(out, len(numbers))
     del out
-    blank = frame.isna().all(axis=1).to_numpy() & ~long
     if long.any():
         # Those rows as the row-by-row reader reads them: the csv module's cells, its messages, in order.
         at = np.flatnonzero(long)
@@ -791,10 +794,20 @@ def _columnar_rows(path: Path, name: str, problems: list[Problem] | None = None)
         worded = _records_to_rows(name, header, [(numbers[k] + 1, records[numbers[k]]) for k in at], problems)
         if len(at):
             frame.iloc[at, :] = pd.DataFrame(worded, columns=header).to_numpy(dtype=object)
-    frame = frame[~blank].reset_index(drop=True)
+    if blank.any():
+        frame = frame[~blank].reset_index(drop=True)
     frame["file"] = name
     frame["row"] = numbers[~blank] + 1  # the header is row 1, as a spreadsheet shows it
     frame.attrs["header"] = header
+    return frame
+
+
+def _frame_of(columns: dict[str, np.ndarray], length: int) -> pd.DataFrame:
+    """Text columns as a frame, each its own block, not copied: pandas' constructor would copy them all into
+    one block (millions of cells, and the memory twice for a moment)."""
+    frame = pd.DataFrame(index=pd.RangeIndex(length))
+    for name, values in columns.items():
+        frame[name] = pd.Series(values, dtype=values.dtype, index=frame.index, copy=False)
     return frame
 
 
@@ -861,9 +874,9 @@ def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
         parts = [frame.pop(column).to_numpy(dtype="int64" if column == "row" else object) for frame in frames]
         joined = parts[0] if len(parts) == 1 else np.concatenate(parts)
         del parts
-        columns[column] = pd.Series(joined, dtype="int64" if column == "row" else object, copy=False)
+        columns[column] = joined
     frames.clear()
-    return pd.DataFrame(columns, columns=OBSERVATION_ROW_COLUMNS)
+    return _frame_of(columns, len(columns["row"]))
 
 
 def load_root(path: str | Path) -> DataRoot:
