@@ -1,6 +1,7 @@
 """National scale: France's communes × 25 indicators × 10 years, loaded, validated, computed and rolled up.
 
     python bench/bench_national.py [--communes 35000] [--indicators 25] [--years 10] [--bad 10] [--parquet]
+                                    [--realistic] [--commands]
 
 Writes a data root in a temporary folder: a geography shaped like France's (communes in 1,250 EPCI,
 101 départements, 18 régions, France, with populations that add up), 25 indicators (sums, rates weighted by
@@ -156,6 +157,8 @@ def to_parquet(csv_path: Path, typed: bool) -> Path:
     path = csv_path.with_suffix(".parquet")
     columns = ("indicator, territory, CAST(date AS DATE) AS date, CAST(value AS DOUBLE) AS value" if typed
                else "indicator, territory, date, value")
+    if csv_path.read_bytes()[:200].split(b"\n", 1)[0].rstrip().endswith(b",comment"):  # --realistic: kept
+        columns += ", comment"
     with duckdb.connect() as con:
         con.execute(f"COPY (SELECT {columns} FROM read_csv('{csv_path}', all_varchar = true, header = true)) "
                     f"TO '{path}' (FORMAT parquet)")
