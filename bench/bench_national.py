@@ -1,6 +1,7 @@
 """National scale: France's communes × 25 indicators × 10 years, loaded, validated, computed and rolled up.
 
     python bench/bench_national.py [--communes 35000] [--indicators 25] [--years 10] [--bad 10] [--parquet]
+                                    [--realistic] [--commands]
 
 Writes a data root in a temporary folder: a geography shaped like France's (communes in 1,250 EPCI,
 101 départements, 18 régions, France, with populations that add up), 25 indicators (sums, rates weighted by
@@ -11,12 +12,22 @@ and with ``--bad 0`` compute the results (roll-ups included). Prints each step's
 ``--parquet``: the observation file as Parquet instead (``communes.parquet``, written by DuckDB from the CSV:
 dates as DATE and values as DOUBLE, as an export would type them; every column as text with ``--bad``, whose
 wrong cells no typed column could hold). Its messages are the CSV's, file name aside.
+
+``--realistic``: the figures in five files (five indicators each) shaped like real exports: a ``comment``
+column, filled on a few per cent of rows with quoted texts holding commas (one holding a decimal comma),
+quoted numbers on a few per cent of rows, CRLF line ends in one file, a BOM in another; with ``--bad``, the
+faults are spread over the five files, plus two with quotes (a quoted decimal comma, an unquoted one in a row
+with a quoted comment). ``--commands`` then also runs ``observatory validate --no-cache`` and ``observatory
+progress --no-cache`` on the root, each in its own process, and reports each one's CPU time and peak memory
+(the goals of issue 23: under 60 s of CPU and 4 GB each).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -68,6 +79,77 @@ def make_root(folder: Path, communes: int, indicators: int, years: int, bad: int
     return rows + bad
 
 
+# The faults of realistic files: those of make_root, at a date no other figure has (else the figure of that
+# date would be named too, as repeating the fault), but the last, which repeats the first figure of i0.
+WRONG = ["i0,atlantis,2026-06-30,1", "i1,c1,2021-13-01,1", "i2,c2,2026-06-30,abc", "nope,c3,2021,1",
+         "i3,c4,31/12/2021,1", "i4,c5,2026-06-30,1e16", "i5,c6,1850,1", "i6,c7,2026-06-30,",
+         "i7,,2026-06-30,3", "i0,c0,2015-12-31,7"]
+# Two more, with quotes: a quoted decimal comma (not a number), and an unquoted one that splits the value in
+# two cells, in a row whose comment is quoted.
+WRONG_QUOTED = ['i8,c8,2026-06-30,"3,7",', 'i9,c9,2026-06-30,4,2,"estimation, à revoir"']
+COMMENTS = ['"relevé partiel, à confirmer"', '"source : enquête 2021, redressée"', '"écart de 3,7 % avec N-1"',
+            '"saisie ""manuelle"", vérifiée"']
+FILES = 5
+
+
+def make_realistic_root(folder: Path, communes: int, indicators: int, years: int, bad: int) -> tuple[int, list]:
+    """The root of --realistic: five files, quoted comments and numbers, CRLF in one, a BOM in another; the
+    faults (file, row) planted."""
+    territories = geography(communes)
+    (folder / "data" / "observations").mkdir(parents=True)
+    (folder / "data" / "coalitions").mkdir()
+    territories.assign(name=territories["id"], code_insee="", siren="", iso_3166="")[
+        ["id", "name", "level", "parent", "code_insee", "siren", "iso_3166", "population"]].to_csv(
+        folder / "data" / "territories.csv", index=False)
+    quality = folder / "indicators" / "inclusif"
+    quality.mkdir(parents=True)
+    for i in range(indicators):
+        (quality / f"i{i}.yml").write_text(
+            f"id: i{i}\nname: {{fr: Indicateur {i}, en: Indicator {i}}}\nquality: inclusif\nunit: '%'\n"
+            f"direction: increase\ndescription: bench\nmethod: bench\nsource: {{name: bench}}\n"
+            f"aggregation: {AGGREGATIONS[i % 4]}\n", encoding="utf-8")
+    ids = territories[territories["level"] == "commune"]["id"].to_numpy().astype(object)
+    rng = np.random.default_rng(2)
+    wrong = [WRONG[n % len(WRONG)] + "," for n in range(bad)] + (WRONG_QUOTED if bad else [])
+
+    def file_of(fault: str) -> int:
+        indicator = fault.split(",", 1)[0][1:]
+        return min(int(indicator) if indicator.isdigit() else 0, indicators - 1) * FILES // indicators
+
+    rows, planted = 0, []
+    for k in range(FILES):  # one file at a time: 8.75 M lines are not all held at once
+        lines = ["indicator,territory,date,value,comment"]
+        for i in (i for i in range(indicators) if i * FILES // indicators == k):
+            for year in range(2015, 2015 + years):
+                values = np.round(rng.random(len(ids)) * 100, 2).astype(str).astype(object)
+                quoted = rng.random(len(ids)) < 0.03
+                values[quoted] = '"' + values[quoted] + '"'
+                comments = np.full(len(ids), "", dtype=object)
+                commented = np.flatnonzero(rng.random(len(ids)) < 0.03)
+                comments[commented] = np.array(COMMENTS, dtype=object)[commented % len(COMMENTS)]
+                lines.extend(f"i{i},{c},{year}-12-31,{v},{m}" for c, v, m in zip(ids, values, comments))
+                rows += len(ids)
+        mine = [fault for fault in wrong if file_of(fault) == k]
+        for n, fault in enumerate(mine):
+            lines.insert(1 + (n + 1) * (len(lines) - 1) // (len(mine) + 1), fault)
+        planted += [(f"communes-{k + 1}.csv", fault) for fault in mine]
+        end = "\r\n" if k == 1 else "\n"  # CRLF in the second file
+        text = ("\ufeff" if k == 2 else "") + end.join(lines) + end  # a BOM in the third
+        del lines
+        (folder / "data" / "observations" / f"communes-{k + 1}.csv").write_text(text, encoding="utf-8", newline="")
+    return rows + len(wrong), planted
+
+
+def run_command(*args: str) -> tuple[int, float, float, str]:
+    """One command in its own process: exit code, CPU seconds (user + system), peak resident MB, stderr."""
+    process = subprocess.Popen([sys.executable, "-m", "observatory", *args], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, env={**os.environ, "OBSERVATORY_NO_CACHE": "1"})
+    err = process.stderr.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, err
+
+
 def to_parquet(csv_path: Path, typed: bool) -> Path:
     """The observation file as Parquet beside it (the CSV removed): what a large export would be."""
     import duckdb
@@ -75,6 +157,8 @@ def to_parquet(csv_path: Path, typed: bool) -> Path:
     path = csv_path.with_suffix(".parquet")
     columns = ("indicator, territory, CAST(date AS DATE) AS date, CAST(value AS DOUBLE) AS value" if typed
                else "indicator, territory, date, value")
+    if csv_path.read_bytes()[:200].split(b"\n", 1)[0].rstrip().endswith(b",comment"):  # --realistic: kept
+        columns += ", comment"
     with duckdb.connect() as con:
         con.execute(f"COPY (SELECT {columns} FROM read_csv('{csv_path}', all_varchar = true, header = true)) "
                     f"TO '{path}' (FORMAT parquet)")
@@ -98,17 +182,33 @@ def main() -> None:
     parser.add_argument("--indicators", type=int, default=25)
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--bad", type=int, default=0)
-    parser.add_argument("--parquet", action="store_true", help="the observation file as Parquet")
+    parser.add_argument("--parquet", action="store_true", help="the observation file(s) as Parquet")
+    parser.add_argument("--realistic", action="store_true", help="five files with quotes, CRLF, a BOM")
+    parser.add_argument("--commands", action="store_true",
+                        help="also run validate --no-cache and progress --no-cache, each in its own process")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         started = time.perf_counter()
-        rows = make_root(root, args.communes, args.indicators, args.years, args.bad)
-        observations = root / "data" / "observations" / "communes.csv"
+        if args.realistic:
+            rows, _ = make_realistic_root(root, args.communes, args.indicators, args.years, args.bad)
+            files = sorted((root / "data" / "observations").glob("*.csv"))
+        else:
+            rows = make_root(root, args.communes, args.indicators, args.years, args.bad)
+            files = [root / "data" / "observations" / "communes.csv"]
         if args.parquet:
-            observations = to_parquet(observations, typed=not args.bad)
-        size = observations.stat().st_size / 2**20
-        print(f"{rows:,} observations ({size:.0f} MB), written in {time.perf_counter() - started:.0f} s")
+            files = [to_parquet(file, typed=not args.bad) for file in files]
+        size = sum(file.stat().st_size for file in files) / 2**20
+        print(f"{rows:,} observations in {len(files)} file(s) ({size:.0f} MB), written in "
+              f"{time.perf_counter() - started:.0f} s")
+        if args.commands:
+            for command in (["validate"], ["progress", "--out", str(Path(tmp) / "progress.csv")]):
+                code, cpu, peak, err = run_command(*command, "--no-cache", "--root", str(root))
+                lines = err.strip().splitlines()
+                print(f"observatory {command[0]} --no-cache: exit {code} | CPU {cpu:.1f} s | peak {peak:,.0f} MB | "
+                      f"{len(lines)} line(s) on stderr")
+                for line in lines[:16]:
+                    print("  ", line)
         import observatory.expectations  # noqa: F401  (Great Expectations' import, apart: ~5 s)
         from observatory.errors import InvalidDataRoot
         from observatory.load import load_root
@@ -117,13 +217,14 @@ def main() -> None:
 
         before = peak_mb()
         t0 = time.perf_counter()
+        c0 = cpu_s()
         loaded = load_root(root)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), cpu_s()
         problems, _, _ = check_root(loaded)
-        t2 = time.perf_counter()
-        print(f"load {t1 - t0:.1f} s | checks {t2 - t1:.1f} s | {len(problems)} problems | peak {peak_mb():,.0f} MB "
-              f"(before the root: {before:,.0f} MB)")
-        for problem in problems[:12]:
+        t2, c2 = time.perf_counter(), cpu_s()
+        print(f"load {t1 - t0:.1f} s (CPU {c1 - c0:.1f} s) | checks {t2 - t1:.1f} s (CPU {c2 - c1:.1f} s) | "
+              f"{len(problems)} problems | peak {peak_mb():,.0f} MB (before the root: {before:,.0f} MB)")
+        for problem in problems[:16]:
             print("  ", problem)
         if problems:
             return

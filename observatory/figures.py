@@ -197,6 +197,31 @@ def ranking(progress: pd.DataFrame, coalition_names: dict[str, str], lang: str =
     return _figure([bars], layout, t("ranking", lang), height=max(240, 60 + 34 * len(table)), lang=lang)
 
 
+DAY_MS = 86_400_000  # plotly's dtick of a date axis is in milliseconds
+FEW_DAYS = 7  # below this span plotly would tick hours, or less
+
+
+def date_axis(*dates) -> dict:
+    """An x axis of dates that ticks nothing finer than a day.
+
+    Left to itself, plotly zooms on a single date until its ticks are fractions of a millisecond
+    ("23:59:59.9995"): a series of one date shows that date alone, a fortnight wide, and a span of a few
+    days ticks each day.
+    """
+    days = pd.to_datetime(pd.concat([pd.Series(d, dtype=object) for d in dates], ignore_index=True),
+                          errors="coerce").dropna()
+    if days.empty:
+        return {}
+    first, last = days.min().normalize(), days.max().normalize()
+    if first == last:
+        return {"type": "date", "range": [f"{first - pd.Timedelta(days=7):%Y-%m-%d}",
+                                          f"{first + pd.Timedelta(days=7):%Y-%m-%d}"],
+                "tickmode": "array", "tickvals": [f"{first:%Y-%m-%d}"], "ticktext": [f"{first:%Y-%m-%d}"]}
+    if (last - first).days < FEW_DAYS:
+        return {"type": "date", "tick0": f"{first:%Y-%m-%d}", "dtick": DAY_MS, "tickformat": "%Y-%m-%d"}
+    return {}
+
+
 def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Series, territory_name: str,
              lang: str = "fr", coalition_names: dict[str, str] | None = None) -> go.Figure:
     """One indicator on one territory over time: the figures, each target's baseline, path and date."""
@@ -236,7 +261,8 @@ def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Se
         annotations.append({"text": f"{t('target_date', lang)} {target['target_date']:%Y-%m-%d}", "font": {"size": 10},
                             "showarrow": False, "x": at, "xanchor": "right", "xref": "x", "y": 1, "yanchor": "top",
                             "yref": "y domain"})
-    layout = {"yaxis": {"title": unit}, "legend": {"orientation": "h", "y": -0.2}, "hovermode": "closest"}
+    layout = {"xaxis": date_axis(obs["date"], targets.get("baseline_date"), targets.get("target_date")),
+              "yaxis": {"title": unit}, "legend": {"orientation": "h", "y": -0.2}, "hovermode": "closest"}
     if shapes:
         layout.update(shapes=shapes, annotations=annotations)
     return _figure(lines, layout, f"{name} — {territory_name}", height=340, lang=lang)
@@ -315,5 +341,6 @@ def shares_over_time(shares: pd.DataFrame, names: dict[str, str], lang: str = "f
               "customdata": list(zip(group["count"], group["assessed"])),
               "hovertemplate": "%{x|%Y-%m-%d} : %{y:.1f} % (%{customdata[0]} / %{customdata[1]})<extra></extra>"}
              for indicator, group in shares.groupby("indicator", sort=True)]
-    layout = {"yaxis": {"range": [0, 105], "ticksuffix": _PERCENT_SUFFIX[lang]}, "legend": {"orientation": "h", "y": -0.25}}
+    layout = {"xaxis": date_axis(shares["date"]), "yaxis": {"range": [0, 105], "ticksuffix": _PERCENT_SUFFIX[lang]},
+              "legend": {"orientation": "h", "y": -0.25}}
     return _figure(lines, layout, t("change_between_assessments", lang), height=380, lang=lang)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -624,13 +625,15 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
 
 def _observation_table(path: Path, root: Path, problems: list[Problem]) -> pd.DataFrame | None:
     """An observation file's rows as text (``date_text``, ``value_text``…, ``file``, ``row``), None if it can't be
-    read. Columnar first (pandas' C parser: a national file of millions of rows in seconds); a file the parser
-    does not read as a plain table (a row with more cells than the header, a decimal comma…) goes through the
-    row-by-row reader, which words each such row's problem. Both give the same rows and the same messages."""
+    read. Columnar (pandas' C parser, quoted cells included: a national file of millions of rows in seconds),
+    only the rows that may have more cells than the header (a decimal comma…) read again one by one for the
+    row-by-row reader's messages; a file that is not a table at all (bytes that are not UTF-8, a quote left
+    open, a bad header…) goes wholly through the row-by-row reader. Both give the same rows and messages."""
     name = rel(path, root)
     if path.suffix == ".parquet":
         return _parquet_table(path, name, problems)
-    frame = _columnar_rows(path, name)
+    rows_problems: list[Problem] = []  # the long rows' messages, said after the header's, as row by row
+    frame = _columnar_rows(path, name, rows_problems)
     if frame is not None:
         header = frame.attrs["header"]
     else:  # the row-by-row reader, and its messages
@@ -640,6 +643,7 @@ def _observation_table(path: Path, root: Path, problems: list[Problem]) -> pd.Da
         header, body = read
     if not _check_header(name, header, model.OBSERVATION_REQUIRED, model.OBSERVATION_OPTIONAL, problems):
         return None
+    problems.extend(rows_problems)
     if frame is None:
         frame = pd.DataFrame(_records_to_rows(name, header, body, problems))
     return frame.rename(columns={"date": "date_text", "value": "value_text"})
@@ -666,57 +670,144 @@ _OTHER_SPACES = [c for c in map(chr, range(0x3001)) if c.isspace() and c not in 
 
 def _has_padded_cell(text: str) -> bool:
     """Could a cell begin or end with whitespace? (substring searches: a regex costs 0.6 s on 288,000 rows)"""
-    return (text[:1] == " " or text[-1:] == " " or any(s in text for s in (", ", " ,", "\n ", " \n", " \r"))
+    edges = (", ", " ,", "\n ", " \n", " \r")
+    if '"' in text:  # a quoted cell's own edges: " x ", a line end inside quotes
+        edges += ('" ', ' "', '"\n', '\n"', '"\r', '\r"')
+    return (text[:1] == " " or text[-1:] == " " or any(s in text for s in edges)
             or any(c in text for c in _OTHER_SPACES))
 
 
-def _columnar_rows(path: Path, name: str) -> pd.DataFrame | None:
+_TOO_MANY = re.compile(r"Expected \d+ fields in line \d+, saw (\d+)")
+_SPARE = 2  # columns read past the header's: a row longer than the header shows there
+_TRIES = 3  # a row longer still makes the parser stop: read again as wide, a few times at most
+
+
+def _parsed(text: str, width: int) -> pd.DataFrame | None:
+    """Every record of the file as ``width`` text columns or more (pandas' C parser, the csv module's quoting
+    rules: quoted cells, "" inside quotes, line ends in quotes), missing cells empty; None if it can't."""
+    for _ in range(_TRIES):
+        try:
+            return pd.read_csv(io.StringIO(text, newline=""), header=None, names=range(width), dtype=object,
+                               na_filter=False, skip_blank_lines=False, engine="c", quotechar='"', doublequote=True)
+        except pd.errors.ParserError as exc:
+            wider = _TOO_MANY.search(str(exc))
+            if wider is None:
+                return None  # a quote left open…: the row-by-row reader words it
+            width = int(wider.group(1)) + _SPARE
+        except (ValueError, pd.errors.EmptyDataError):
+            return None
+    return None
+
+
+def _maybe_long(body: pd.DataFrame, header: list[str]) -> np.ndarray:
+    """The rows that may hold more cells than the header: a cell past it, or — a missing cell and an empty
+    one reading alike — a row the row-by-row reader could take for a decimal comma that split a value in two
+    (an integer value, digits in the next column), were empty cells to follow. Those rows are read again one
+    by one; the others are plain."""
+    width = len(header)
+    long = np.zeros(len(body), dtype=bool)
+    for position in range(width, body.shape[1]):
+        long |= (body[position] != "").to_numpy()
+    if "value" in header and header.index("value") + 1 < width:
+        i = header.index("value")
+        # The next column's distinct texts first (a source, a comment: few), then those rows' values only.
+        digits = [text for text in pd.unique(body[i + 1]) if _DIGITS.match(text.strip())]
+        if digits:
+            at = np.flatnonzero(body[i + 1].isin(digits).to_numpy())
+            values = body[i].to_numpy()[at]
+            long[at[[bool(_INTEGER.match(text.strip())) for text in values]]] = True
+    return long
+
+
+def _needs_strip(cells: pd.Series) -> bool:
+    """Does a cell of the column begin or end with whitespace? Each distinct text once: a comment such as
+    "relevé partiel, à confirmer" makes the whole file look padded, yet most columns need no stripping."""
+    return any(text != text.strip() for text in pd.unique(cells))
+
+
+def _records_at(text: str, numbers: set[int]) -> dict[int, list[str]]:
+    """The csv module's cells of the records at these indices (0: the header), for the row-by-row reader."""
+    found = {}
+    for index, cells in enumerate(csv.reader(io.StringIO(text, newline=""))):
+        if index in numbers:
+            found[index] = cells
+            if len(found) == len(numbers):
+                break
+    return found
+
+
+def _columnar_rows(path: Path, name: str, problems: list[Problem] | None = None) -> pd.DataFrame | None:
     """The file read as columns, exactly as the row-by-row reader reads it (cells stripped, empty cells None,
-    blank rows skipped but counted), or None where that reader must speak: undecodable bytes, a NUL byte, no
-    header, a row longer than the header (a decimal comma…), a header cell that is empty or repeated.
-    Without a quote in the file, pandas' C parser reads it (no quoting rule to differ on); with quotes, the
-    csv module's own parser does, then the table is built column-wise."""
+    blank rows skipped but counted, the same messages), or None where that reader must speak for the whole
+    file: undecodable bytes, a NUL byte, no header, a quote left open, a header cell that is empty or repeated.
+
+    pandas' C parser reads every record, quoted cells included, into text columns; only the rows that may be
+    longer than the header (a decimal comma that split a value in two…) are read again by the csv module and
+    worded by the row-by-row reader, their problems added to ``problems`` (without it, such a file gives None).
+    """
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return None
     if "\0" in text:
         return None
-    # Whitespace at a cell's edge (line ends aside): without it, and without quotes, no cell needs stripping.
-    padded = True
-    if '"' not in text:
-        padded = _has_padded_cell(text)
-        try:
-            table = pd.read_csv(io.StringIO(text, newline=""), header=None, dtype=object, na_filter=False,
-                                skip_blank_lines=False, engine="c")
-        except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
-            return None
-    else:
-        try:
-            records = list(csv.reader(io.StringIO(text, newline="")))
-        except csv.Error:
-            return None
-        if not records or any(len(record) > len(records[0]) for record in records):
-            return None
-        width = len(records[0])
-        table = pd.DataFrame([record + [""] * (width - len(record)) if len(record) < width else record
-                              for record in records], dtype=object)
-    if table.empty:
+    try:
+        first = next(csv.reader(io.StringIO(text, newline="")), None)
+    except csv.Error:
         return None
-    header = [str(cell).strip() for cell in table.iloc[0]]
+    if not first:
+        return None
+    header = [cell.strip() for cell in first]
     if "" in header or len(set(header)) != len(header):
         return None
+    table = _parsed(text, len(header) + _SPARE)
+    if table is None or table.empty:
+        return None
     body = table.iloc[1:]
+    del table
+    long = _maybe_long(body, header)
+    if long.any() and problems is None:
+        return None
+    # Whitespace at a cell's edge (line ends aside): without it, no cell needs stripping.
+    padded = _has_padded_cell(text)
     out = {}
+    blank = ~long  # rows of empty cells only (the long ones are judged below)
     for position, column in enumerate(header):
-        cells = body[position].str.strip() if padded else body[position]
-        out[column] = cells.where(cells != "", None)
-    frame = pd.DataFrame(out, columns=header)
-    blank = frame.isna().all(axis=1).to_numpy()
-    frame = frame[~blank].reset_index(drop=True)
+        cells = body[position]
+        if padded and _needs_strip(cells):
+            cells = cells.str.strip()
+        filled = (cells != "").to_numpy()
+        blank &= ~filled
+        out[column] = cells.to_numpy().copy()
+        out[column][~filled] = None
+    numbers = body.index.to_numpy()
+    del body, cells
+    frame = _frame_of(out, len(numbers))
+    del out
+    if long.any():
+        # Those rows as the row-by-row reader reads them: the csv module's cells, its messages, in order.
+        at = np.flatnonzero(long)
+        records = _records_at(text, set(numbers[at].tolist()))
+        kept = np.array([any(cell.strip() for cell in records[numbers[k]]) for k in at], dtype=bool)
+        blank[at[~kept]] = True  # cells of spaces only: a blank row
+        at = at[kept]
+        worded = _records_to_rows(name, header, [(numbers[k] + 1, records[numbers[k]]) for k in at], problems)
+        if len(at):
+            frame.iloc[at, :] = pd.DataFrame(worded, columns=header).to_numpy(dtype=object)
+    if blank.any():
+        frame = frame[~blank].reset_index(drop=True)
     frame["file"] = name
-    frame["row"] = body.index.to_numpy()[~blank] + 1  # the header is row 1, as a spreadsheet shows it
+    frame["row"] = numbers[~blank] + 1  # the header is row 1, as a spreadsheet shows it
     frame.attrs["header"] = header
+    return frame
+
+
+def _frame_of(columns: dict[str, np.ndarray], length: int) -> pd.DataFrame:
+    """Text columns as a frame, each its own block, not copied: pandas' constructor would copy them all into
+    one block (millions of cells, and the memory twice for a moment)."""
+    frame = pd.DataFrame(index=pd.RangeIndex(length))
+    for name, values in columns.items():
+        frame[name] = pd.Series(values, dtype=values.dtype, index=frame.index, copy=False)
     return frame
 
 
@@ -769,10 +860,23 @@ def load_observations(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame
             continue
         frame["dataset"] = path.stem
         frames.append(frame.reindex(columns=OBSERVATION_ROW_COLUMNS))
-    observations = (pd.concat(frames, ignore_index=True) if frames
-                    else pd.DataFrame(columns=OBSERVATION_ROW_COLUMNS))
+    observations = _stacked(frames) if frames else pd.DataFrame(columns=OBSERVATION_ROW_COLUMNS)
     observations = _as_text(observations, [c for c in OBSERVATION_ROW_COLUMNS if c != "row"])
     return observations, pd.DataFrame(datasets, columns=DATASET_COLUMNS)
+
+
+def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The files' rows one under the other, built column by column, each file's column let go once copied:
+    the peak is the whole table and one column more, not twice the table (pd.concat holds every file's
+    frame and the result at once). Cells are shared, not copied: the same text objects."""
+    columns = {}
+    for column in OBSERVATION_ROW_COLUMNS:
+        parts = [frame.pop(column).to_numpy(dtype="int64" if column == "row" else object) for frame in frames]
+        joined = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        del parts
+        columns[column] = joined
+    frames.clear()
+    return _frame_of(columns, len(columns["row"]))
 
 
 def load_root(path: str | Path) -> DataRoot:

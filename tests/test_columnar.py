@@ -11,8 +11,12 @@ from observatory import load, model
 
 CELLS = ["fibre", " x ", "", "12,5", '"a,b"', '"q""x"', "2021-12-31", "1e3", "\t", "é", '"multi\nline"', "  ",
          'bad"q', "3", "\u00a0y", "a b", "\x00"]
+# What real files hold: quoted comments with commas, quoted numbers, a quoted decimal comma, quotes at odd places.
+QUOTED = ['"relevé partiel, à confirmer"', '"12.5"', '"3,7"', '" 7 "', '"a"b"c"', '""', '"  "', '"x\r\ny"', "7",
+          "-3", '"source: INSEE, 2021"', '"""cité"""', '"\n"']
 HEADERS = ["indicator,territory,date,value", "indicator,territory,date,value,comment",
-           " indicator , territory,date,value,source", "indicator,territory,date,value,value", "indicator,,date,value"]
+           " indicator , territory,date,value,source", "indicator,territory,date,value,value", "indicator,,date,value",
+           '"indicator","territory","date","value","comment"', "indicator,territory,date,value,source,comment"]
 
 
 def row_by_row(path, root):
@@ -43,18 +47,43 @@ def test_the_columnar_reader_reads_every_file_as_the_row_by_row_reader(tmp_path,
     rng = random.Random(seed)
     path = tmp_path / "data" / "observations" / "x.csv"
     path.parent.mkdir(parents=True)
-    columnar = 0
-    for _ in range(200):
-        lines = [rng.choice(HEADERS)] + [",".join(rng.choice(CELLS) for _ in range(rng.randint(0, 6)))
-                                         for _ in range(rng.randint(0, 6))]
-        path.write_text(rng.choice(["\n", "\r\n"]).join(lines) + rng.choice(["", "\n"]), encoding="utf-8", newline="")
+    columnar = quoted = 0
+    for _ in range(250):
+        cells = CELLS + QUOTED * rng.randint(0, 2)  # a third of the files without the real files' quotes
+        lines = [rng.choice(HEADERS)] + [",".join(rng.choice(cells) for _ in range(rng.randint(0, 7)))
+                                         for _ in range(rng.randint(0, 8))]
+        bom = "\ufeff" if rng.random() < 0.2 else ""
+        path.write_text(bom + rng.choice(["\n", "\r\n"]).join(lines) + rng.choice(["", "\n", "\r\n"]),
+                        encoding="utf-8", newline="")
         problems = []
         got = load._observation_table(path, tmp_path, problems)
         expected, expected_problems = row_by_row(path, tmp_path)
         assert as_records(got) == as_records(expected), path.read_text(encoding="utf-8")
-        assert [str(p) for p in problems] == [str(p) for p in expected_problems]
-        columnar += load._columnar_rows(path, "x.csv") is not None
-    assert columnar > 40  # most files took the columnar path: the comparison is not of the fallback with itself
+        assert [str(p) for p in problems] == [str(p) for p in expected_problems], path.read_text(encoding="utf-8")
+        read = load._columnar_rows(path, "x.csv", []) is not None
+        columnar += read
+        quoted += read and '"' in path.read_text(encoding="utf-8")
+    # Most files took the columnar path, quoted ones included: the comparison is not of the fallback with itself.
+    assert columnar > 70 and quoted > 40, (columnar, quoted)
+
+
+def test_a_quoted_file_with_a_long_row_is_read_as_columns_and_only_that_row_is_worded(tmp_path):
+    """Quoted comments with commas, quoted numbers, a BOM and CRLF: columns; a decimal comma that splits a
+    value in two makes one message, for its row, and the other rows are read as they are."""
+    path = tmp_path / "data" / "observations" / "x.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("\ufeffindicator,territory,date,value,comment\r\n"
+                    'people-trained,rennes,2021-12-31,"12.5","relevé partiel, à confirmer"\r\n'
+                    "people-trained,brest,2021-12-31,3,7,\r\n"
+                    'people-trained,lille,2021-12-31,"3,7",\r\n', encoding="utf-8", newline="")
+    problems = []
+    frame = load._columnar_rows(path, "x.csv", problems)
+    assert frame is not None
+    assert [str(p) for p in problems] == [
+        "x.csv, row 3, column 'value': found '3,7', expected no more cells than the 5 columns of the header (a "
+        "decimal comma? write 3.7 or quote the cell)"]
+    assert frame[["value", "comment", "row"]].to_numpy().tolist() == [
+        ["12.5", "relevé partiel, à confirmer", 2], ["3,7", None, 3], ["3,7", None, 4]]
 
 
 BAD = {"indicator": ["illectronism-rate", "people-trained", "nope", "", "device-lifetime"], "territory": ["rennes", "bretagne", "atlantis", ""],

@@ -13,9 +13,10 @@ import pytest
 import yaml
 
 from observatory import results, sources
-from tests.conftest import TESTS
+from tests.conftest import FIXTURE_ROOT, TESTS
 
 PACKAGE = TESTS / "fixtures" / "decoupage" / "package"
+OVERSEAS = TESTS / "fixtures" / "decoupage-overseas" / "package"  # whole régions, as in the whole package
 SOURCE = "decoupage-administratif"
 TABLE = "data/territories.csv"
 
@@ -139,6 +140,43 @@ def test_the_metadata_and_the_data_package_give_the_packages_licence_source_and_
         "path": "https://www.npmjs.com/package/@etalab/decoupage-administratif/v/6.0.0"}]
     assert "etalab-2.0" in [lic["name"] for lic in package["licenses"]]
     assert "etalab-2.0" not in [lic["name"] for lic in resources["observations"].get("licenses", [])]
+
+
+def test_france_is_the_sum_of_its_regions_and_a_figure_for_every_commune_rolls_up_to_it(tmp_path, cli):
+    """A cut of the real package's shape (the five overseas régions whole: régions, départements, EPCI,
+    communes) into a root that has only France: France gets the sum of its régions' populations, and a figure
+    for every commune rolls up to each région and to France, as summed by hand; the data package says so."""
+    root = tmp_path / "root"
+    shutil.copytree(FIXTURE_ROOT / "indicators", root / "indicators")
+    (root / "data" / "coalitions").mkdir(parents=True)
+    (root / "data" / "observations").mkdir()
+    (root / TABLE).write_text("id,name,level,parent,code_insee,siren,iso_3166\nfr,France,country,,,,FR\n",
+                              encoding="utf-8")
+    code, _, err = cli("import-source", SOURCE, OVERSEAS, "--root", root)
+    assert code == 0, err
+    communes = [c for c in json.loads((OVERSEAS / "data" / "communes.json").read_text(encoding="utf-8"))
+                if c["zone"] == "drom" and c["type"] == "commune-actuelle"]
+    assert len(communes) == 129
+    by_id = rows(root)
+    assert by_id["fr"]["population"] == str(sum(c["population"] for c in communes)) == "2184983"
+    assert by_id["region-04"]["parent"] == "fr"
+    # A figure for every commune (people-trained adds up: aggregation sum), summed by hand.
+    figure = {c["code"]: 1 + (number * 37) % 1000 for number, c in enumerate(communes)}
+    (root / "data" / "observations" / "communes.csv").write_text(
+        "indicator,territory,date,value,source\n" + "".join(
+            f"people-trained,commune-{code.lower()},2025-12-31,{value},relevé\n" for code, value in figure.items()),
+        encoding="utf-8")
+    everything = results.from_root(root)
+    computed = everything.observations[everything.observations["file"] == "data/observations/communes.csv (roll-up)"]
+    by_territory = computed.set_index("territory")["value"]
+    assert by_territory["fr"] == sum(figure.values())
+    for region in ("01", "02", "03", "04", "06"):
+        assert by_territory[f"region-{region}"] == sum(v for c, v in figure.items() if c.startswith(f"97{region[1]}"))
+    package = results.datapackage(everything, {name: f"{name}.csv" for name in everything.tables()}, "")
+    resources = {r["name"]: r for r in package["resources"]}
+    assert "Rows whose file ends with ' (roll-up)' are computed" in resources["observations"]["description"]
+    assert "France : somme de ses régions" in resources["territories"]["description"]
+    assert "France: the sum of its régions'" in resources["territories"]["description"]
 
 
 BAD_POPULATIONS = [

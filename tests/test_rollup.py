@@ -111,11 +111,8 @@ def test_an_epci_over_two_departements_leaves_no_departement_without_its_figure(
     assert {t for (i, t) in computed(frame, territories.drop(columns="code_insee"))} == {"e"}
 
 
-def test_a_rolled_up_figure_reaches_the_territorys_page(root_copy):
-    """End to end: populations in territories.csv, communes' figures in a file; the EPCI's page shows the sum,
-    and says it was computed."""
-    from observatory import dashboard
-
+def _rolled_up_root(root_copy):
+    """The fixture root with populations, and two communes' figures that roll up to Rennes Métropole."""
     data = root_copy / "data"
     territories = (data / "territories.csv").read_text(encoding="utf-8").splitlines()
     territories[0] += ",population"
@@ -127,8 +124,54 @@ def test_a_rolled_up_figure_reaches_the_territorys_page(root_copy):
         "indicator,territory,date,value,source\n"
         "people-trained,rennes,2021-12-31,30,relevé\npeople-trained,cesson,2021-12-31,12,relevé\n", encoding="utf-8")
     assert "aggregation: sum" in (FIXTURE_ROOT / "indicators" / "capacitant" / "people-trained.yml").read_text()
-    page = dashboard.territory_page("rennes-metropole", "fr", root=str(root_copy))
+    return root_copy
+
+
+def test_a_rolled_up_figure_reaches_the_territorys_page(root_copy):
+    """End to end: populations in territories.csv, communes' figures in a file; the EPCI's page shows the sum,
+    and says it was computed."""
+    from observatory import dashboard
+
+    page = dashboard.territory_page("rennes-metropole", "fr", root=str(_rolled_up_root(root_copy)))
     rows = page.results.observations
     rolled = rows[rows["file"] == "data/observations/communes.csv (roll-up)"]
     assert list(rolled["value"]) == [42] and list(rolled["territory"]) == ["rennes-metropole"]
     assert "somme de 2 territoires" in "".join(str(chart) for chart in page.territory_wide())
+
+
+DAY_MS = 86_400_000
+
+
+def finest_tick_ms(xaxis: dict) -> float:
+    """The smallest step between two ticks of a plotly date axis as the figure sets it (infinite for one
+    tick); an axis left to plotly's autorange may tick anything, down to fractions of a millisecond."""
+    if xaxis.get("tickmode") == "array":
+        ticks = sorted(pd.Timestamp(v) for v in xaxis["tickvals"])
+        assert all(tick == tick.normalize() for tick in ticks)  # each tick a day, at midnight
+        steps = [(b - a).total_seconds() * 1000 for a, b in zip(ticks, ticks[1:])]
+        return min(steps, default=float("inf"))
+    assert "dtick" in xaxis, f"ticks left to plotly: {xaxis}"
+    return float(xaxis["dtick"])
+
+
+def test_a_page_with_one_rolled_up_figure_ticks_its_date_and_nothing_finer_than_a_day(root_copy):
+    """A territory with a single figure (one date): plotly, left to itself, ticked "23:59:59.9995"."""
+    from observatory import dashboard, figures
+
+    page = dashboard.territory_page("rennes-metropole", "fr", root=str(_rolled_up_root(root_copy)))
+    [chart] = [part for part in page.territory_wide() if hasattr(part, "spec")]
+    xaxis = chart.spec["layout"]["xaxis"]
+    assert xaxis["tickvals"] == ["2021-12-31"] and xaxis["ticktext"] == ["2021-12-31"]
+    assert finest_tick_ms(xaxis) >= DAY_MS
+    first, last = (pd.Timestamp(v) for v in xaxis["range"])
+    assert first < pd.Timestamp("2021-12-31") < last and last - first >= pd.Timedelta(days=2)
+    # Two dates two days apart: a tick a day, not hours.
+    frame = observations(("trained", "a", 1), ("trained", "a", 2), date="2021-12-29")
+    frame.loc[1, "date"] = pd.Timestamp("2021-12-31")
+    indicator = pd.Series({"unit": "personnes", "name_fr": "Formés", "name_en": "Trained"})
+    near = figures.timeline(frame, frame.iloc[0:0], indicator, "A").to_plotly_json()["layout"]["xaxis"]
+    assert finest_tick_ms(near) == DAY_MS and near["tickformat"] == "%Y-%m-%d"
+    # Years apart: plotly's own ticks (months or years) are kept.
+    frame.loc[1, "date"] = pd.Timestamp("2024-12-31")
+    assert "dtick" not in figures.timeline(frame, frame.iloc[0:0], indicator, "A").to_plotly_json()["layout"].get(
+        "xaxis", {})

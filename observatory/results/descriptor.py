@@ -7,8 +7,9 @@ import json
 import pandas as pd
 
 from observatory import __version__
-from observatory.layout import TERRITORIES_DATASET
+from observatory.layout import TERRITORIES, TERRITORIES_DATASET
 from observatory.results.schema import LIST_DESCRIPTION, SCHEMA, Results
+from observatory.rollup import ROLLED_UP
 
 
 def table_schema(name: str) -> dict:
@@ -67,6 +68,16 @@ LICENCES = {
 }
 
 
+# What a reader must know of the computed rows of observations (observatory/rollup.py), in both languages.
+ROLLED_UP_DESCRIPTION = (
+    f"Les lignes dont le fichier (colonne file) finit par « {ROLLED_UP.strip()} » sont calculées, non mesurées : "
+    "la somme, la moyenne… (colonne source) des chiffres des territoires qui composent le territoire (communes, "
+    "EPCI, départements, régions, pays), là où ces territoires font toute sa population d'après "
+    f"{TERRITORIES}. — Rows whose file ends with '{ROLLED_UP}' are computed, not measured: the sum, "
+    "mean… (column source) of the figures of the territories that make up the territory (communes, EPCI, "
+    f"départements, régions, country), where their populations add up to the whole's in {TERRITORIES}.")
+
+
 def licence(name: str) -> dict:
     return {"name": name, **LICENCES.get(name, {})}
 
@@ -94,6 +105,14 @@ def _provenance(results: Results, name: str) -> dict:
                and row.source.startswith("http") else {"title": str(row.title_en or row.dataset)}
                for row in datasets.itertuples() if not row.dataset.startswith("self-data")]
     described = {}
+    if name == "territories":  # where a source wrote it: how the populations, hence the roll-ups, are made
+        texts = [text for row in datasets.itertuples() for text in (row.description_fr, row.description_en)
+                 if isinstance(text, str) and text]
+        if texts:
+            described["description"] = " — ".join(texts)
+    # Each distinct file once, not each of millions of rows.
+    if name == "observations" and any(str(f).endswith(ROLLED_UP) for f in pd.unique(results.observations["file"])):
+        described["description"] = ROLLED_UP_DESCRIPTION
     if licences:
         described["licenses"] = [licence(lic) for lic in licences]
     if sources:

@@ -28,7 +28,8 @@ Rules (also in the README):
   level up that is imported or that the root already has.
 - **populations**: communes.json's ``population`` (INSEE's population municipale); an EPCI's,
   a département's and a région's are the sums of their communes' (epci.json's own figures come from the
-  DGCL and another vintage: Bonneville 13,320 there, 13,335 in communes.json).
+  DGCL and another vintage: Bonneville 13,320 there, 13,335 in communes.json); the country's (``fr``) is the
+  sum of its régions' (none if one has none), so that its régions make it up and figures roll up to France.
 - ``--only-departements 35,59`` keeps the communes of those départements; the EPCI they belong to, and
   the départements and régions above them, come too.
 """
@@ -59,6 +60,7 @@ LEVELS = ("region", "departement", "epci", "commune")
 FILES = {"region": "regions.json", "departement": "departements.json", "epci": "epci.json",
          "commune": "communes.json"}
 ZONES = ("metro", "drom")  # not "com": the collectivités d'outre-mer
+COUNTRY = ("country", "FR")  # the country row's key among the officials (found by its iso_3166)
 COMMUNE_TYPES = ("commune-actuelle",)
 # The COG year of each version, from the package's README table (used when the README does not say).
 COG_YEARS = {"6.0.0": 2026, "5.3.0": 2025, "4.1.0": 2024, "3.1.1": 2023, "2.3.1": 2022, "1.1.1": 2021}
@@ -312,7 +314,11 @@ def officials(package: Package, levels: tuple[str, ...], only: tuple[str, ...] |
     def people(key: tuple[str, str]) -> int | None:
         return population[key] if key in counted else None
 
-    out: list[Official] = []
+    # The country: the sum of its régions (all of them, whatever is written), none if one has no population —
+    # the package gives none, and without it the régions never make up France and nothing rolls up to it.
+    by_region = [people(("region", code)) for code in regions]
+    country = sum(by_region) if by_region and None not in by_region else None
+    out: list[Official] = [Official(COUNTRY, "fr", "France", [], country)]
     if "region" in levels:
         out += [Official(("region", code), f"region-{code.lower()}", regions[code]["nom"], [],
                          people(("region", code))) for code in sorted(chosen_regions)]
@@ -364,8 +370,11 @@ def merge(text: str, found: list[Official]) -> tuple[str, dict]:
         added_rows.append(country)
     # Every official territory's id, whether the root has it or it comes now: parents are found among them.
     ids = {key: row["id"] for key, row in by_key.items()}
-    ids.update({o.key: o.new_id for o in found if o.key not in by_key})
+    ids.update({o.key: o.new_id for o in found if o.key not in by_key and o.key != COUNTRY})
     for official in found:
+        if official.key == COUNTRY:  # the root's own row (or the one added above): its id and names kept
+            country["population"] = "" if official.population is None else str(official.population)
+            continue
         row = by_key.get(official.key)
         parent = next((ids[key] for key in official.parents if key in ids), country["id"])
         level, code = official.key
@@ -396,11 +405,13 @@ def meta(package: Package) -> dict:
             "fr": f"Régions, départements, EPCI à fiscalité propre et communes importés de {PACKAGE} "
                   f"{package.version} (Etalab : Code officiel géographique de l'INSEE, EPCI de la DGCL), "
                   "avec leurs populations municipales (INSEE ; EPCI, départements et régions : sommes de leurs "
-                  "communes). Les autres lignes du tableau ont été écrites à la main.",
+                  "communes ; France : somme de ses régions, hors collectivités d'outre-mer). Les autres lignes "
+                  "du tableau ont été écrites à la main.",
             "en": f"Régions, départements, EPCI and communes imported from {PACKAGE} {package.version} (Etalab: "
                   "INSEE's Code officiel géographique, the DGCL's list of EPCI), with their populations "
-                  "(INSEE's population municipale; EPCI, départements and régions: sums of their communes'). "
-                  "The table's other rows were written by hand."},
+                  "(INSEE's population municipale; EPCI, départements and régions: sums of their communes'; France: "
+                  "the sum of its régions', without the collectivités d'outre-mer). The table's other rows were "
+                  "written by hand."},
         "license": LICENSE,
         # A link (the data package gives it as the source's path): the exact version on the npm registry.
         "source": f"https://www.npmjs.com/package/{PACKAGE}/v/{package.version}",
