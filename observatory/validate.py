@@ -237,6 +237,9 @@ def check_root(root: DataRoot) -> tuple[list[Problem], pd.DataFrame, pd.DataFram
     problems += indicator_problems(root)
     problems += territory_problems(root)
     problems += coalition_problems(root)
+    from observatory.reporting import programme_problems  # issue 26: data/programme.yml, the reporting cycle
+
+    problems += programme_problems(root.path)
     observations = observation_frame(root)
     targets = target_frame(root)
     # A file that could not be parsed is reported once, not again by every row that names it.
