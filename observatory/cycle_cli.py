@@ -24,7 +24,8 @@ def add_arguments(add) -> None:
                                                            "serve)")
     review = add("review", "submissions awaiting the team's review (programme file: review: true, or a closed "
                            "period): list, approve, return", cli.cmd_review)
-    review.add_argument("action", choices=("list", "approve", "return"), help="what to do")
+    review.add_argument("action", choices=("list", "approve", "return", "token"),
+                        help="what to do; token: a new secret for the team's review page (serve --submissions)")
     review.add_argument("submission", nargs="?", help="the submission's id (approve, return)")
     review.add_argument("--comment", help="return: what the lead should correct (shown on the submission page)")
     review.add_argument("--leads-dir", metavar="DIR", help="where the leads' audit log is kept (default: as for "
@@ -80,6 +81,17 @@ def review(args: argparse.Namespace, say) -> int:
     from observatory import review as reviewing
     from observatory.errors import ObservatoryError
 
+    if args.action == "token":
+        from observatory.leads import Leads
+        from observatory.review_page import TEAM
+
+        leads = Leads.of(args.root, args.leads_dir)
+        replaced = leads.has_secret(TEAM)
+        secret = leads.create(TEAM)
+        print(secret, flush=True)  # alone on stdout, as `observatory leads token` does
+        say(f"the secret of the team's review page is above; it is shown only now (kept hashed in {leads.where})"
+            + ("; the previous secret no longer works" if replaced else ""))
+        return 0
     if args.action == "list":
         found = reviewing.every(args.root)
         waiting = [p for p in found if p.state == "submitted"]
