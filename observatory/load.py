@@ -32,7 +32,7 @@ COALITION_COLUMNS = [
 ]
 TARGET_COLUMNS = [
     "coalition", "indicator", "territory", "baseline_date_text", "baseline_value_text",
-    "target_date_text", "target_value_text", "source", "file", "key",
+    "target_date_text", "target_value_text", "source", "file", "key", "reporting",
 ]
 TERRITORY_COLUMNS = [*model.TERRITORY_COLUMNS, *model.TERRITORY_CODE_COLUMNS, *model.TERRITORY_OPTIONAL_COLUMNS,
                      "file", "row"]
@@ -604,7 +604,8 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
             sub.check_keys(model.TARGET_KEYS, model.TARGET_OPTIONAL_KEYS)
             # source: who states the target (a plan, a law, a published programme); none: an illustrative target
             row = {"coalition": ident, "indicator": sub.text("indicator"), "territory": sub.text("territory"),
-                   "source": sub.text("source", False), "file": name, "key": key}
+                   "source": sub.text("source", False), "file": name, "key": key,
+                   "reporting": sub.choice("reporting", model.TARGET_REPORTING)}
             for point in ("baseline", "target"):
                 value = target.get(point)
                 row[f"{point}_date_text"] = None

@@ -266,7 +266,7 @@ def figures(root, programme: Programme) -> pd.DataFrame:
     (on_time, late, missing) and when it was received."""
     rows = []
     for target in root.targets.itertuples(index=False):
-        if pd.isna(target.baseline_date) or pd.isna(target.target_date):
+        if pd.isna(target.baseline_date) or pd.isna(target.target_date) or target.reporting == "none":
             continue
         for period in programme.periods_between(target.baseline_date.date(), target.target_date.date()):
             # after: the baseline's date; the baseline's own figure is not a period's report

@@ -93,3 +93,19 @@ def test_the_pages_show_the_table(root_copy):
     coalition = dashboard.coalition_page("alpha", "fr", root=str(root_copy))
     html = coalition.reporting()._repr_html_()
     assert "Déclarations par période" in html and "Manquants" in html and "Bêta" not in html
+
+
+def test_a_target_says_whether_it_expects_figures_each_period(root_copy, cli):
+    alpha = root_copy / "data" / "coalitions" / "alpha.yml"
+    text = alpha.read_text(encoding="utf-8")
+    # the territory-wide rate comes from Insee: nothing to ask the coalition for
+    alpha.write_text(text.replace("  - indicator: illectronism-rate\n    territory: bretagne\n",
+                                  "  - indicator: illectronism-rate\n    territory: bretagne\n    reporting: none\n"),
+                     encoding="utf-8")
+    row = reporting.status(root_copy, "2022")[0].set_index("coalition").loc["alpha"]
+    assert (row.expected, row.missing) == (5, 3)
+    alpha.write_text(text.replace("    territory: rennes\n", "    territory: rennes\n    reporting: sometimes\n", 1),
+                     encoding="utf-8")
+    code, _, err = cli("validate", "--root", root_copy, "--no-cache")
+    assert code == 1 and "data/coalitions/alpha.yml, key 'targets[0].reporting': found 'sometimes', expected " \
+                         "one of each-period, none" in err
