@@ -65,11 +65,11 @@ def hold(root: str | Path, path: str | Path, coalition: str, replace: bool = Fal
     """Keep the submission for review when the programme wants it reviewed; None when it is to be imported
     at once (review off and no closed period). Checked as an import would be: a bad file raises its problems."""
     from observatory import reporting
-    from observatory.submissions import _Change, preview_file
+    from observatory.submissions import preview_file
 
     root, path, now = Path(root), Path(path), now or _now()
+    plan = preview_file(root, path, coalition, replace)  # first: a wrong root (the programme file too) is named so
     programme = reporting.load_programme(root)
-    plan = preview_file(root, path, coalition, replace)
     if expected_root is not None and plan.root_digest != expected_root:
         raise ObservatoryError(
             "les données ont changé depuis la vérification (un autre dépôt ?) : rien n'a été écrit, vérifiez "
