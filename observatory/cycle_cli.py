@@ -6,7 +6,6 @@ Kept apart from ``cli.py`` so that it stays a list of thin layers; heavy imports
 from __future__ import annotations
 
 import argparse
-import sys
 
 PERIOD_HELP = "the period: a year (2025) or a half-year (2025-S1) as the programme file's frequency says"
 
@@ -114,7 +113,3 @@ def review(args: argparse.Namespace, say) -> int:
     pending = reviewing.send_back(args.root, args.submission, args.comment, args.leads_dir)
     say(f"returned {pending.id} to coalition {pending.coalition}'s leads with the comment; nothing of it applied")
     return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit("run `observatory status|remind|review`")
