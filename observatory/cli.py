@@ -187,6 +187,26 @@ def cmd_import_source(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- the reporting cycle (issue 26): status, remind, review -------------------------------------------
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from observatory.cycle_cli import status
+
+    return status(args, _say)
+
+
+def cmd_remind(args: argparse.Namespace) -> int:
+    from observatory.cycle_cli import remind
+
+    return remind(args, _say)
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from observatory.cycle_cli import review
+
+    return review(args, _say)
+
+
 # What each command's --help shows under "examples".
 EXAMPLES = {
     "validate": ["observatory validate --root ."],
@@ -209,6 +229,12 @@ EXAMPLES = {
               "observatory serve --submissions                      # with the leads' page to submit figures",
               "observatory serve --ip 0.0.0.0 --token SECRET --allow-host observatoire.example.org",
               "observatory serve --max-kernels 40 --idle-timeout 300 --static-url https://observatoire.example.org/"],
+    "status": ["observatory status --period 2025         # expected, received, on time, late, missing"],
+    "remind": ["observatory remind --period 2025 --dry-run   # print the reminders instead of sending them",
+               "OBSERVATORY_SMTP_PASSWORD=… observatory remind --period 2025"],
+    "review": ["observatory review token                # the secret of the review page of serve --submissions",
+               "observatory review list", "observatory review approve 20260301T101500Z-0123456789ab",
+               "observatory review return 20260301T101500Z-0123456789ab --comment \"La ligne 3 est en euros.\""],
     "lab": ["observatory lab                                      # JupyterLab on ./analysis/, with a token",
             "observatory lab --root ../my-root --port 8890"],
 }
@@ -321,6 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
               cmd_lab)
     lab.add_argument("--port", type=int, default=8888, help="port on 127.0.0.1 (default: 8888)")
     lab.add_argument("--token", help="the token to open it with (default: a new random one, printed)")
+    from observatory.cycle_cli import add_arguments  # issue 26: status, remind, review
+
+    add_arguments(add)
     leads = add("leads", "coalition leads' secrets for the submission page", None)
     leads_commands = leads.add_subparsers(dest="leads_command", metavar="ACTION")
     leads_commands.required = True

@@ -22,7 +22,7 @@ from observatory import bundled
 ANALYSIS = "analysis"  # in the data root; kept out of git by the repository's .gitignore
 DASHBOARDS = "dashboards"
 STARTERS = Path(__file__).parent / "starters"
-SKIPPED = ("submit.ipynb",)  # the submission page is a server page, not an analysis
+SKIPPED = ("submit.ipynb", "review.ipynb")  # the submission and review pages are server pages, not analyses
 
 
 def starter_notebooks() -> list[Path]:

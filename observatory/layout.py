@@ -25,6 +25,11 @@ HISTORY = "data/history.csv"  # every figure an import added or replaced
 SUBMISSIONS = "data/submissions"  # data/submissions/<coalition>/<submission>.<ext>: the files as sent
 SUBMISSION_LOG = "data/submissions/log.csv"
 UNDO_RECORDS = "data/submissions/undo-records"  # <coalition>/<submission>.json
+# The reporting cycle (issue 26): the programme's periods and settings; submissions awaiting the team's review
+# (<submission>.json and the file as sent), and each review step (sent, returned, approved).
+PROGRAMME = "data/programme.yml"
+PENDING = "data/submissions/pending"
+REVIEW_LOG = "data/submissions/reviews.csv"
 JOURNAL = "data/.import-journal.json"  # a commit in progress (observatory.journal)
 ROOT_LOCK = "data/.observatory.lock"  # one writer at a time (observatory.locking)
 # Folders a commit may write into.

@@ -33,7 +33,7 @@ COALITION_COLUMNS = [
 ]
 TARGET_COLUMNS = [
     "coalition", "indicator", "territory", "baseline_date_text", "baseline_value_text",
-    "target_date_text", "target_value_text", "source", "file", "key",
+    "target_date_text", "target_value_text", "source", "file", "key", "reporting",
 ]
 TERRITORY_COLUMNS = [*model.TERRITORY_COLUMNS, *model.TERRITORY_CODE_COLUMNS, *model.TERRITORY_OPTIONAL_COLUMNS,
                      "file", "row"]
@@ -565,17 +565,18 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
         leads = []
         raw_leads = data.get("leads")
         if raw_leads is not None and not isinstance(raw_leads, list):
-            f.fault("leads", raw_leads, "a list of names or {name, organisation, email} mappings")
+            f.fault("leads", raw_leads, "a list of names or {name, organisation, email, lang} mappings")
         for i, lead in enumerate(raw_leads if isinstance(raw_leads, list) else []):
             if isinstance(lead, dict):
                 sub = _Fields(lead, name, problems, f"leads[{i}].")
-                sub.check_keys(("name",), ("organisation", "email"))
+                sub.check_keys(("name",), ("organisation", "email", "lang"))
+                # lang: the language the lead is written to in (reminders, issue 26): fr (default) or en
                 leads.append({"name": sub.text("name"), "organisation": sub.text("organisation", False),
-                              "email": sub.text("email", False)})
+                              "email": sub.text("email", False), "lang": sub.choice("lang", ("fr", "en"))})
             elif isinstance(lead, str) and lead.strip():
-                leads.append({"name": lead.strip(), "organisation": None, "email": None})
+                leads.append({"name": lead.strip(), "organisation": None, "email": None, "lang": None})
             else:
-                f.fault(f"leads[{i}]", lead, "a name or a {name, organisation, email} mapping")
+                f.fault(f"leads[{i}]", lead, "a name or a {name, organisation, email, lang} mapping")
         coalitions.append({
             "id": ident,
             "name_fr": name_fr,
@@ -604,7 +605,8 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
             sub.check_keys(model.TARGET_KEYS, model.TARGET_OPTIONAL_KEYS)
             # source: who states the target (a plan, a law, a published programme); none: an illustrative target
             row = {"coalition": ident, "indicator": sub.text("indicator"), "territory": sub.text("territory"),
-                   "source": sub.text("source", False), "file": name, "key": key}
+                   "source": sub.text("source", False), "file": name, "key": key,
+                   "reporting": sub.choice("reporting", model.TARGET_REPORTING)}
             for point in ("baseline", "target"):
                 value = target.get(point)
                 row[f"{point}_date_text"] = None

@@ -53,7 +53,10 @@ INDICATOR_OPTIONAL = ("limit", "aggregation", "lever", "decimals", "frequency", 
 COALITION_REQUIRED = ("id", "name", "axes", "maturity", "levers", "leads", "partners", "territories", "intention", "targets")
 COALITION_OPTIONAL = ()
 TARGET_KEYS = ("indicator", "territory", "baseline", "target")
-TARGET_OPTIONAL_KEYS = ("source",)  # who states the target; without it the target is illustrative
+TARGET_OPTIONAL_KEYS = ("source", "reporting")  # source: who states the target; without it, illustrative
+# reporting: which figures the target expects from its coalition each period (observatory.reporting, issue 26):
+# each-period (the default: one per period between baseline and deadline), or none (e.g. a public source's).
+TARGET_REPORTING = ("each-period", "none")
 TARGET_POINT_KEYS = ("date", "value")
 
 # data/territories.csv

@@ -107,6 +107,7 @@ def prepare(root: str | Path, folder: str | Path | None = None) -> Path:
 
 
 SUBMIT_NOTEBOOK = "submit.ipynb"
+REVIEW_NOTEBOOK = "review.ipynb"  # the programme team's review page (observatory.review_page), with --submissions
 ENGLISH = "en"  # the folder of the English live pages: /voila/render/en/explorer.ipynb
 
 
@@ -117,7 +118,7 @@ def notebooks_served(folder: Path, submissions: bool) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / ENGLISH).mkdir(exist_ok=True)
     for notebook in sorted(bundled.notebooks().glob("*.ipynb")):
-        if notebook.name == SUBMIT_NOTEBOOK:
+        if notebook.name in (SUBMIT_NOTEBOOK, REVIEW_NOTEBOOK):  # the leads' page, and the team's (issue 26)
             if submissions:
                 shutil.copyfile(notebook, folder / notebook.name)
             continue

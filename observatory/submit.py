@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from observatory import site
+from observatory import review, site
 from observatory.errors import InvalidDataRoot, ObservatoryError
 from observatory.i18n import place_name, sort_key, t
 from observatory.leads import Leads, SecretRefused
@@ -48,6 +48,7 @@ class Outcome:
     changes: list = field(default_factory=list)  # submissions.Change
     pages: list[str] = field(default_factory=list)  # page keys whose content changed
     token: tuple | None = None  # what a confirmation must match: (coalition, file digest, replace, root digest)
+    notes: list[str] = field(default_factory=list)  # the coalition's submissions under review (issue 26)
 
 
 def safe_name(name: str) -> str:
@@ -133,6 +134,10 @@ class Desk:
         before = self._digests()
         with _uploaded_file(name, content) as path:
             try:
+                # issue 26: under review (or late entry), the submission waits for the team instead
+                held = review.hold(self.root, path, coalition, replace, expected_root=token[3])
+                if held is not None:
+                    return self._held(held)
                 report = import_file(self.root, path, coalition, replace, expected_root=token[3])
             except Exception as exc:  # noqa: BLE001
                 return self._failure(coalition, "submit-refused", exc)
@@ -159,6 +164,31 @@ class Desk:
                                               f"{report.restored} restored")
         return Outcome(True, t("submit.undone", self.lang, name=report.original_name, at=report.received_at,
                                removed=report.removed, restored=report.restored), pages=self._changed_pages(before))
+
+    # --- the reporting cycle (issue 26) -------------------------------------------------------------
+
+    def _held(self, held) -> Outcome:
+        self.leads.audit(held.coalition, "submitted-for-review", f"{held.id}: {len(held.changes)} figure(s)"
+                         + (" (late)" if held.late else ""))
+        key = "cycle.held_late" if held.late else "cycle.held"
+        return Outcome(True, t(key, self.lang, figures=len(held.changes), submission=held.id))
+
+    def mine(self, coalition: str, secret: str) -> Outcome:
+        """The coalition's submissions kept for review: awaiting, returned (with the team's comment), approved."""
+        try:
+            self.leads.check(coalition, secret)
+        except SecretRefused as exc:
+            return Outcome(False, str(exc))
+        found = review.every(self.root, coalition)
+        if not found:
+            return Outcome(True, t("cycle.mine_none", self.lang))
+        notes = []
+        for p in found:
+            line = f"{p.id} — {p.original_name} — {t('cycle.state_' + p.state, self.lang)}"
+            if p.comment:
+                line += f" — {t('cycle.comment', self.lang)}{t('colon', self.lang)} {p.comment}"
+            notes.append(line)
+        return Outcome(True, t("cycle.mine_title", self.lang), notes=notes)
 
     # --- helpers ----------------------------------------------------------------------------------
 
@@ -259,6 +289,8 @@ def outcome_html(outcome: Outcome, desk: Desk, sequence: int = 0) -> str:
     if outcome.problems:
         parts.append("<ul class='problems'>" + "".join(f"<li><code>{esc(p)}</code></li>" for p in outcome.problems)
                      + "</ul>")
+    if outcome.notes:  # issue 26: submissions under review, returned ones with the team's comment
+        parts.append("<ul class='review-notes'>" + "".join(f"<li>{esc(n)}</li>" for n in outcome.notes) + "</ul>")
     if outcome.changes:
         head = "".join(f'<th scope="col">{esc(t(k, lang))}</th>' for k in
                        ("submit.row", "indicator", "territory", "submit.date", "submit.before", "submit.after"))
@@ -289,6 +321,22 @@ def template_links(desk: Desk, coalition: str, lang: str) -> str:
         links.append(f'<a download="{html.escape(coalition)}{suffix}" href="data:{types[suffix]};base64,{data}">'
                      f"{html.escape(t('submit.template_' + suffix[1:], lang))}</a>")
     return f"<p>{html.escape(t('submit.template', lang))} " + " · ".join(links) + "</p>"
+
+
+def reporting_html(desk: Desk, coalition: str) -> str:
+    """The coalition's completeness and timeliness per period (issue 26), as its page shows it."""
+    try:
+        from observatory.pages.base import Page
+        from observatory.pages.reporting import reporting_table
+        from observatory.sitedata import computed
+        from observatory.validate import validated
+        from observatory import results as results_module
+
+        results, _ = computed(validated(desk.root))
+        page = Page(results_module.slice_for(results, "coalition", coalition), desk.lang)
+        return str(reporting_table(page, by_coalition=False))
+    except Exception:  # noqa: BLE001 - a root that can't be computed: the form still works, without the table
+        return ""
 
 
 def app(lang: str = "fr", root: str | None = None, results_dir: str | None = None,
@@ -337,6 +385,7 @@ def form(desk: Desk):
     confirm = widgets.Button(description=t("submit.confirm", lang), disabled=True, tooltip=t("submit.confirm", lang),
                              style={"button_color": "#1b5e20", "text_color": "white"})
     undo = widgets.Button(description=t("submit.undo", lang), tooltip=t("submit.undo", lang))
+    mine = widgets.Button(description=t("cycle.mine", lang), tooltip=t("cycle.mine", lang))  # issue 26
     result = widgets.HTML()
     state: dict = {"token": None, "sequence": 0}
 
@@ -360,7 +409,8 @@ def form(desk: Desk):
 
     def on_coalition(*_):
         forget()
-        template.value = template_links(desk, coalition.value, lang) if coalition.value else ""
+        template.value = (template_links(desk, coalition.value, lang) + reporting_html(desk, coalition.value)
+                          if coalition.value else "")
 
     def on_upload(*_):
         forget()
@@ -414,6 +464,11 @@ def form(desk: Desk):
         busy(t("submit.undoing", lang))
         show(desk.undo(coalition.value, secret.value))
 
+    def on_mine(_):
+        forget()
+        show(desk.mine(coalition.value, secret.value))
+
+    mine.on_click(on_mine)
     coalition.observe(on_coalition, names="value")
     upload.observe(on_upload, names="value")
     notice.observe(on_notice, names="value")
@@ -428,6 +483,6 @@ def form(desk: Desk):
                            f"</p><ol>{steps}</ol>")
     undo_hint = widgets.HTML(f"<p>{html.escape(t('submit.undo_hint', lang))}</p>")
     page = widgets.VBox([heading, coalition, secret, template, widgets.HBox([upload, chosen, notice]), replace,
-                         widgets.HBox([check, confirm]), result, undo_hint, undo])
+                         widgets.HBox([check, confirm, mine]), result, undo_hint, undo])
     page.add_class("submit-form")
     return page

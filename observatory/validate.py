@@ -237,6 +237,9 @@ def check_root(root: DataRoot) -> tuple[list[Problem], pd.DataFrame, pd.DataFram
     problems += indicator_problems(root)
     problems += territory_problems(root)
     problems += coalition_problems(root)
+    from observatory.reporting import programme_problems  # issue 26: data/programme.yml, the reporting cycle
+
+    problems += programme_problems(root.path)
     observations = observation_frame(root)
     targets = target_frame(root)
     # A file that could not be parsed is reported once, not again by every row that names it.
@@ -321,7 +324,7 @@ def _validated_now(path: str | Path) -> ValidRoot:
     keep_obs = ["indicator", "territory", "coalition", "date_text", "date", "value", "source", "comment",
                 "file", "row", "dataset", "demonstration"]
     keep_targets = ["coalition", "indicator", "territory", "baseline_date", "baseline_value", "target_date",
-                    "target_value", "source", "file", "key"]
+                    "target_value", "source", "file", "key", "reporting"]
     services = root.services if root.services is not None else pd.DataFrame(columns=["id"])
     assessments = register_frame(root) if root.assessments is not None else pd.DataFrame()
     # The register's shares are not computed here: see observatory.derive (the compute step).

@@ -13,6 +13,12 @@ class CoalitionPage(ProfilePage):
     def title(self) -> str:
         return self.name(self.profile)
 
+    def reporting(self):
+        """Completeness and timeliness of this coalition per period (issue 26)."""
+        from observatory.pages.reporting import reporting_table
+
+        return reporting_table(self, by_coalition=False)
+
     def facts(self) -> list[dict]:
         p, lang = self.profile, self.lang
         places = self.territory_names

@@ -88,6 +88,12 @@ class ProgrammePage(Page):
         without = [names.get(c, c) for c in sorted(set(self.results.coalitions["id"]) - set(p["coalition"]))]
         return self.render("coverage.html.j2", rows=rows, without=without)
 
+    def reporting(self) -> Fragment:
+        """Completeness and timeliness per period and coalition (issue 26)."""
+        from observatory.pages.reporting import reporting_table
+
+        return reporting_table(self, by_coalition=True)
+
     def directory(self) -> Fragment:
         """Every coalition (by maturity) and every territory with data, linked to its page."""
         coalitions = self.results.coalitions

@@ -94,7 +94,16 @@ def compute(root: ValidRoot) -> Results:
                      else pd.DataFrame(columns=list(selfdata.ASSESSMENT_COLUMNS)))
         .reindex(columns=list(selfdata.ASSESSMENT_COLUMNS))
         .sort_values(["date", "service"]).reset_index(drop=True),
+        reporting=_reporting(root),
     )
+
+
+def _reporting(root: ValidRoot) -> pd.DataFrame:
+    """Completeness and timeliness per coalition and period (observatory.reporting; issue 26)."""
+    from observatory import reporting
+
+    programme = reporting.load_programme(root.path)
+    return reporting.summary(reporting.figures(root, programme), programme)
 
 
 def from_root(path: str | Path) -> Results:

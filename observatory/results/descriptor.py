@@ -33,6 +33,7 @@ PRIMARY_KEYS = {
     "territories": ["id"],
     "datasets": ["dataset"],
     "services": ["id"],
+    "reporting": ["coalition", "period"],
 }
 FOREIGN_KEYS = {
     "progress": [("indicator", "indicators", "id"), ("territory", "territories", "id"),
@@ -42,6 +43,7 @@ FOREIGN_KEYS = {
     "indicators": [],
     "territories": [],
     "assessments": [("service", "services", "id")],
+    "reporting": [("coalition", "coalitions", "id")],
 }
 # Where the Self Data register comes from, when imported from JustGetMyData (observatory/sources/jgmd.py).
 JGMD = {"title": "JustGetMyData — sites.json", "path": "https://github.com/daattali/jgmd", "license": "MIT"}

@@ -62,6 +62,10 @@ SCHEMA: dict[str, dict[str, str]] = {
     # The Self Data register (empty in the slices of pages that don't show it).
     "services": {column: S for column in selfdata.SERVICE_COLUMNS},
     "assessments": {column: (D if column == "date" else S) for column in selfdata.ASSESSMENT_COLUMNS},
+    # The reporting cycle (observatory.reporting): per coalition and period, the figures expected, received
+    # (on time: imported on or before the due date; late) and missing.
+    "reporting": {"coalition": S, "period": S, "start": D, "end": D, "due": D, "closes": D, "expected": I,
+                  "received": I, "on_time": I, "late": I, "missing": I},
 }
 
 LIST_DESCRIPTION = 'a list, written as a JSON array of texts, e.g. ["Fing", "Région Bretagne"]'
@@ -89,6 +93,7 @@ class Results:
     datasets: pd.DataFrame
     services: pd.DataFrame
     assessments: pd.DataFrame
+    reporting: pd.DataFrame
 
     @property
     def demonstration(self) -> bool:

@@ -28,6 +28,8 @@ def _limit_to(results: Results, progress: pd.DataFrame, observations: pd.DataFra
         # Only the Self Data page shows the register: other pages don't change when it does.
         services=results.services.iloc[0:0],
         assessments=results.assessments.iloc[0:0],
+        reporting=results.reporting[results.reporting["coalition"].isin(set(coalitions["id"]))]
+        .reset_index(drop=True),
     )
 
 
@@ -76,7 +78,8 @@ def for_territory(results: Results, territory: str) -> Results:
     if parent is not None:
         wanted.add(parent)
     territories = results.territories[results.territories["id"].isin(wanted)]
-    return _limit_to(results, progress, observations, compass, coalitions, territories)
+    part = _limit_to(results, progress, observations, compass, coalitions, territories)
+    return replace(part, reporting=part.reporting.iloc[0:0])  # a territory's page does not show it
 
 
 def for_programme(results: Results) -> Results:

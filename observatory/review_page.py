@@ -1,0 +1,166 @@
+"""« Valider les dépôts / Review submissions »: the programme team's page of ``observatory serve --submissions``
+(``notebooks/review.ipynb``; issue 26).
+
+The team sees each submission awaiting review with its preview (old → new values) and approves it or returns
+it with a comment — what ``observatory review approve|return`` do, through the same code
+(:mod:`observatory.review`). Only the team's own secret (``observatory review token``) opens it: hashed like
+the leads', kept with theirs outside the root (:mod:`observatory.leads`), wrong attempts limited and audited.
+
+:class:`ReviewDesk` holds the logic, tested without a kernel; :func:`app` lays it out in ipywidgets.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from observatory.i18n import t
+from observatory.leads import Leads, SecretRefused
+
+# The key of the team's secret among the leads' (no coalition id can take it: ids are [a-z0-9-]).
+TEAM = "@review"
+
+
+@dataclass
+class Said:
+    ok: bool
+    message: str
+    problems: list[str] = field(default_factory=list)
+
+
+class ReviewDesk:
+    def __init__(self, root: str | Path, leads_dir: str | Path | None = None, lang: str = "fr"):
+        self.root = Path(root).resolve()
+        self.leads = Leads.of(self.root, leads_dir)
+        self.leads_dir = self.leads.where
+        self.lang = lang
+
+    def pending(self, secret: str):
+        """The submissions awaiting review (None when the secret is refused, with the reason)."""
+        from observatory import review
+
+        try:
+            self.leads.check(TEAM, secret)
+        except SecretRefused as exc:
+            return None, str(exc)
+        return [p for p in review.every(self.root) if p.state == "submitted"], ""
+
+    def approve(self, secret: str, ident: str) -> Said:
+        from observatory import review
+
+        try:
+            self.leads.check(TEAM, secret)
+            pending, report = review.approve(self.root, ident, self.leads_dir, by="team (page)")
+        except SecretRefused as exc:
+            return Said(False, str(exc))
+        except Exception as exc:  # noqa: BLE001 - the team gets a message, never a traceback
+            return _failure(exc, self.lang)
+        return Said(True, t("review.approved", self.lang, submission=pending.id, added=report.added,
+                            replaced=report.replaced))
+
+    def send_back(self, secret: str, ident: str, comment: str) -> Said:
+        from observatory import review
+
+        try:
+            self.leads.check(TEAM, secret)
+            pending = review.send_back(self.root, ident, comment, self.leads_dir, by="team (page)")
+        except SecretRefused as exc:
+            return Said(False, str(exc))
+        except Exception as exc:  # noqa: BLE001
+            return _failure(exc, self.lang)
+        return Said(True, t("review.returned", self.lang, submission=pending.id))
+
+
+def _failure(exc: Exception, lang: str) -> Said:
+    from observatory.errors import InvalidDataRoot, ObservatoryError
+
+    if isinstance(exc, InvalidDataRoot):
+        return Said(False, t("submit.problems", lang, count=len(exc.problems)), [str(p) for p in exc.problems])
+    if isinstance(exc, ObservatoryError):
+        return Said(False, t("submit.refused", lang), [str(exc)])
+    return Said(False, t("submit.unexpected", lang))
+
+
+def pending_html(found: list, lang: str) -> str:
+    """Each pending submission: coalition, when, file, late or not, and its preview table (escaped)."""
+    esc = html.escape
+    if not found:
+        return f"<p class='review-empty'>{esc(t('review.none', lang))}</p>"
+    parts = []
+    for p in found:
+        late = f" — <strong>{esc(t('review.late', lang))}</strong>" if p.late else ""
+        head = "".join(f'<th scope="col">{esc(t(k, lang))}</th>' for k in
+                       ("submit.row", "indicator", "territory", "submit.date", "submit.before", "submit.after"))
+        rows = "".join(
+            f"<tr><td>{c['row']}</td><td>{esc(c['indicator'])}</td><td>{esc(c['territory'])}</td>"
+            f"<td>{esc(c['date'])}</td><td>{esc(c['previous_value']) if c['previous_value'] is not None else '—'}"
+            f"</td><td>{esc(c['value'])}</td></tr>" for c in p.changes)
+        parts.append(f"<section class='review-item' data-submission='{esc(p.id)}'><h3>{esc(p.coalition)} — "
+                     f"<code>{esc(p.id)}</code></h3><p>{esc(p.original_name)}, {esc(p.received_at)}{late}</p>"
+                     f"<table class='preview'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></section>")
+    return "".join(parts)
+
+
+def app(lang: str = "fr", root: str | None = None, leads_dir: str | None = None):
+    import ipywidgets as widgets
+
+    root = root or os.environ.get("OBSERVATORY_ROOT") or str(Path(__file__).resolve().parent.parent)
+    leads_dir = leads_dir or os.environ.get("OBSERVATORY_LEADS_DIR")
+    desk = ReviewDesk(root, leads_dir, lang)
+    labelled = {"description_width": "initial"}
+    secret = widgets.Password(description=t("review.secret", lang), style=labelled)
+    show = widgets.Button(description=t("review.show", lang), tooltip=t("review.show", lang),
+                          style={"button_color": "#0b4f8a", "text_color": "white"})
+    listing = widgets.HTML()
+    choice = widgets.Dropdown(options=[], description=t("review.submission", lang), style=labelled,
+                              layout=widgets.Layout(width="40em"))
+    comment = widgets.Textarea(description=t("review.comment", lang), style=labelled,
+                               layout=widgets.Layout(width="40em"))
+    approve = widgets.Button(description=t("review.approve", lang), tooltip=t("review.approve", lang),
+                             style={"button_color": "#1b5e20", "text_color": "white"})
+    send_back = widgets.Button(description=t("review.return", lang), tooltip=t("review.return", lang))
+    result = widgets.HTML()
+    state = {"sequence": 0}
+
+    def say(said: Said) -> None:
+        state["sequence"] += 1
+        problems = "".join(f"<li><code>{html.escape(p)}</code></li>" for p in said.problems)
+        result.value = (f'<div class="review-outcome {"ok" if said.ok else "refused"}" '
+                        f'role="{"status" if said.ok else "alert"}" data-sequence="{state["sequence"]}">'
+                        f"<p><strong>{html.escape(said.message)}</strong></p>"
+                        + (f"<ul>{problems}</ul>" if problems else "") + "</div>")
+
+    def refresh(*_):
+        found, refused = desk.pending(secret.value)
+        if found is None:
+            listing.value, choice.options = "", []
+            say(Said(False, refused))
+            return
+        listing.value = pending_html(found, lang)
+        choice.options = [(f"{p.coalition} — {p.id}", p.id) for p in found]
+        choice.value = found[0].id if found else None  # a Dropdown given options chooses none of them
+        say(Said(True, t("review.count", lang, count=len(found))))
+
+    def on_approve(_):
+        if choice.value:
+            said = desk.approve(secret.value, choice.value)
+            refresh()
+            say(said)
+
+    def on_return(_):
+        if choice.value:
+            said = desk.send_back(secret.value, choice.value, comment.value)
+            if said.ok:
+                comment.value = ""
+                refresh()
+            say(said)
+
+    show.on_click(refresh)
+    approve.on_click(on_approve)
+    send_back.on_click(on_return)
+    heading = widgets.HTML(f"<h2>{html.escape(t('review.title', lang))}</h2>"
+                           f"<p>{html.escape(t('review.intro', lang))}</p>")
+    return widgets.VBox([heading, secret, show, listing, choice, comment, widgets.HBox([approve, send_back]),
+                         result])
