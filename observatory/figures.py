@@ -91,7 +91,8 @@ def compass(compass_rows: pd.DataFrame, lang: str = "fr", title: str | None = No
     """The compass of the seven qualities: mean progress per quality, as a polar bar chart.
 
     ``compass_rows`` holds the rows of one scope (one coalition, one territory, or the
-    programme). Qualities without targets are drawn empty and say so on hover.
+    programme). A quality without targets, or whose targets have no figure yet, has no bar (never a bar
+    of 0): its label says "no target" or "no data", and the chart's words say so too.
     """
     by_quality = compass_rows.set_index("quality")
     names, values, hovers, colours, labels = [], [], [], [], []
@@ -101,21 +102,23 @@ def compass(compass_rows: pd.DataFrame, lang: str = "fr", title: str | None = No
         if quality in by_quality.index and by_quality.loc[quality, "targets"] > 0:
             row = by_quality.loc[quality]
             mean = row["mean_progress"]
-            value = 0.0 if mean is None or (isinstance(mean, float) and math.isnan(mean)) else float(mean) * 100
-            values.append(value)
+            empty = mean is None or (isinstance(mean, float) and math.isnan(mean)) or \
+                row.get("no_data", 0) == row["targets"]
+            values.append(None if empty else float(mean) * 100)
             counts = _status_counts_text(row, lang)
-            empty = value == 0 and row.get("no_data", 0) == row["targets"]
-            shown = "—" if empty else formatting.percent(value / 100, lang)
-            labels.append(f"{names[-1]} : {shown}")
+            shown = status_name("no_data", lang).lower() if empty else formatting.percent(float(mean), lang)
+            labels.append(f"{names[-1]} : {shown}" if lang == "fr" else f"{names[-1]}: {shown}")
             hovers.append(f"<b>{names[-1]}</b><br>{t('mean_progress', lang)} : {shown}<br>"
                           f"{t('number_of_targets', lang)} : {int(row['targets'])}<br>{counts}")
         else:
-            values.append(0.0)
-            labels.append(f"{names[-1]} : {t('no_target_here', lang)}")
+            values.append(None)
+            labels.append(f"{names[-1]} : {t('no_target_here', lang)}" if lang == "fr"
+                          else f"{names[-1]}: {t('no_target_here', lang)}")
             hovers.append(f"<b>{names[-1]}</b><br>{t('no_target_here', lang)}")
     bars = {"type": "barpolar", "r": values, "theta": names,
             "marker": {"color": colours, "line": {"color": "white", "width": 1}},
-            "hovertext": hovers, "hoverinfo": "text", "text": labels, "name": t("mean_progress", lang)}
+            "hovertext": hovers, "hoverinfo": "text", "text": labels, "name": t("mean_progress", lang),
+            "meta": {"describe": "text"}}  # its words: each quality's label, "no target" included
     layout = {
         # The radial scale runs along the border between the first two qualities, not through the first one's
         # name at the top (they overlapped): half a sector clockwise from the top.
@@ -179,21 +182,29 @@ def deadline_bars(progress: pd.DataFrame, by: str, labels: dict[str, str], lang:
 
 
 def ranking(progress: pd.DataFrame, coalition_names: dict[str, str], lang: str = "fr") -> go.Figure:
-    """Coalitions ranked by their share of targets achieved or on track."""
+    """Coalitions ranked by their share of targets achieved or on track; a coalition none of whose targets has a
+    figure yet has no bar and says "no data" (a 0 % would read as failure)."""
     good = progress["status"].isin(["achieved", "on_track"])
-    table = (progress.assign(good=good).groupby("coalition")
-             .agg(targets=("status", "size"), good=("good", "sum")).reset_index())
-    table["share"] = table["good"] / table["targets"] * 100
-    table = table.sort_values(["share", "targets"], ascending=[False, False])
+    with_data = progress["status"] != "no_data"
+    table = (progress.assign(good=good, with_data=with_data).groupby("coalition")
+             .agg(targets=("status", "size"), good=("good", "sum"), with_data=("with_data", "sum")).reset_index())
+    table["share"] = (table["good"] / table["targets"] * 100).where(table["with_data"] > 0)
+    table = table.sort_values(["share", "targets"], ascending=[False, False], na_position="last")
+    no_data = status_name("no_data", lang).lower()
+    names = [esc(coalition_names.get(c, c)) for c in table["coalition"]]
+    texts = [f"{formatting.percent(s / 100, lang)} ({g}/{n})" if not pd.isna(s) else f"{no_data} (0/{n})"
+             for s, g, n in zip(table["share"], table["good"], table["targets"])]
     bars = {
-        "type": "bar", "y": [esc(coalition_names.get(c, c)) for c in table["coalition"]], "x": table["share"],
+        "type": "bar", "y": names, "x": [None if pd.isna(s) else float(s) for s in table["share"]],
         "orientation": "h", "marker": {"color": STATUS_COLOURS["on_track"]},
-        "text": [f"{formatting.percent(s / 100, lang)} ({g}/{n})"
-                 for s, g, n in zip(table["share"], table["good"], table["targets"])],
-        "textposition": "auto", "hovertemplate": "%{y}<br>%{text}<extra></extra>",
+        "text": texts, "textposition": "auto", "hovertemplate": "%{y}<br>%{text}<extra></extra>",
+        "meta": {"describe": "text"}, "name": t("share_on_track", lang),
     }
+    # "No data" written where a bar would start (a bar of no length shows no text).
+    annotations = [{"x": 0, "y": name, "text": text, "xanchor": "left", "showarrow": False, "font": {"size": 11}}
+                   for name, text, s in zip(names, texts, table["share"]) if pd.isna(s)]
     layout = {"xaxis": {"range": [0, 100], "ticksuffix": _PERCENT_SUFFIX[lang], "title": t("share_on_track", lang)},
-              "yaxis": {"autorange": "reversed"}}
+              "yaxis": {"autorange": "reversed"}, "annotations": annotations}
     return _figure([bars], layout, t("ranking", lang), height=max(240, 60 + 34 * len(table)), lang=lang)
 
 

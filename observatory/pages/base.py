@@ -92,9 +92,22 @@ class Page:
             return None
         return f"{self.links}{FOLDERS[kind]}/{ident}.html"
 
-    def chart(self, fig) -> Chart:
+    def chart(self, fig, note: str = "") -> Chart:
         self._charts += 1
-        return chart(fig, f"{self.kind}-chart-{self._charts}", self.lang)
+        return chart(fig, f"{self.kind}-chart-{self._charts}", self.lang, note)
+
+    def provenance(self, progress: pd.DataFrame | None = None) -> str:
+        """What a summary of targets (compass, ranking, map) is computed from, said under it: how many of its
+        targets have a demonstration latest value, how many no source states ("" when neither)."""
+        progress = self.results.progress if progress is None else progress
+        if progress.empty:
+            return ""
+        demo = int(progress["demonstration"].astype(bool).sum())
+        sources = progress["target_source"] if "target_source" in progress else pd.Series([None] * len(progress))
+        illustrative = int(sum(1 for s in sources if not (isinstance(s, str) and s.strip())))
+        if not demo and not illustrative:
+            return ""
+        return self.t("provenance", targets=len(progress), demo=demo, illustrative=illustrative)
 
     def compass_rows(self, scope: str, scope_id: str) -> pd.DataFrame:
         c = self.results.compass
@@ -343,8 +356,13 @@ class ProfilePage(Page):
         return self.render("profile_header.html.j2", kicker=self.t(self.kind), title=self.title(),
                            show_intention=self.kind == "coalition", intention=intention, facts=self.facts())
 
-    def compass(self) -> Chart:
-        return self.chart(figures.compass(self.compass_rows(self.kind, self.ident), self.lang))
+    def compass(self) -> Chart | Fragment:
+        """The compass, or a sentence where the coalition or territory has no target (an empty compass reads as
+        zero progress)."""
+        if self.results.progress.empty:
+            text = self.t("no_targets_coalition") if self.kind == "coalition" else self.t("no_targets_territory")
+            return self.render("note.html.j2", title=self.t("compass"), text=text)
+        return self.chart(figures.compass(self.compass_rows(self.kind, self.ident), self.lang), self.provenance())
 
     @staticmethod
     def fact(label: str, items: list, sep: str = ", ") -> dict:
