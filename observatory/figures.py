@@ -218,11 +218,21 @@ def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Se
     territory_name = esc(territory_name)
     lines, shapes, annotations = [], [], []
     obs = observations.sort_values("date")
-    for coalition, group in obs.groupby(obs["coalition"].fillna(""), sort=True):
+    demo = obs["demonstration"].astype(bool) if "demonstration" in obs else pd.Series(False, index=obs.index)
+    for (coalition, fictitious), group in obs.groupby([obs["coalition"].fillna(""), demo], sort=True):
         label = esc(coalition_names.get(coalition, coalition)) if coalition else t("territory_figures", lang)
-        sources = group["source"].fillna("—").map(esc)
+        # Demonstration (made-up) figures: a trace of their own, open markers on a dotted line, named so in the
+        # legend and in the chart's words (diamond: the path's baseline is an open circle); their source is the
+        # catalogue's label, in the page's language.
+        if fictitious:
+            label = f"{label} — {t('demonstration_series', lang)}"
+            sources = pd.Series([t("demonstration_source", lang)] * len(group), index=group.index)
+        else:
+            sources = group["source"].fillna("—").map(esc)
         lines.append({
             "type": "scatter", "x": group["date"], "y": group["value"], "mode": "lines+markers", "name": label,
+            **({"line": {"dash": "dot"}, "marker": {"symbol": "diamond-open", "size": 10, "line": {"width": 2}}}
+               if fictitious else {}),
             "customdata": list(zip(sources, group["date"].dt.strftime("%Y-%m-%d"))),
             "hovertemplate": "%{customdata[1]} : %{y} " + unit + "<br>" + t("source", lang)
             + " : %{customdata[0]}<extra>" + label + "</extra>",

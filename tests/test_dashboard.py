@@ -417,3 +417,29 @@ def test_the_map_legend_explains_every_mark_and_its_classes_stay_apart_for_every
         # The mark's dark outline or its white halo: one of them stands out from the fill at 3:1 or more.
         assert max(contrast.ratio(fill, france_map.OUTLINE), contrast.ratio(fill, france_map.HALO)) >= 3, fill
     assert contrast.ratio(france_map.OUTLINE, "#ffffff") >= 3
+
+
+@pytest.mark.parametrize("lang, words, label", [("fr", "démonstration (valeurs fictives)", "Démonstration (valeur fictive)"),
+                                                ("en", "demonstration (fictitious values)",
+                                                 "Demonstration (fictitious value)")])
+def test_a_demonstration_figure_shows_without_the_banner(lang, words, label):
+    """A made-up figure is drawn so a reader sees it: its own marker and dotted line, a legend entry and the words
+    of the chart's text alternative; the targets table says it beside the value, in the page's language; the
+    method table says the named source did not give it; the compass says how much of it is demonstration."""
+    page = dashboard.territory_page("bretagne", lang, root=str(FIXTURE_ROOT))
+    charts = page.timelines()[1:]
+    demo = [trace for c in charts for trace in c.spec["data"] if words in (trace.get("name") or "")]
+    assert demo and all(t["marker"]["symbol"] == "diamond-open" and t["line"]["dash"] == "dot" for t in demo)
+    real = [trace for c in charts for trace in c.spec["data"] if trace.get("mode") == "lines+markers"
+            and words not in trace["name"] and "(" not in trace["name"]]
+    assert all((trace.get("marker") or {}).get("symbol") != "diamond-open" for trace in real)
+    assert any(words in c.summary for c in charts)
+    table = str(page.targets_table(show_coalition=True))
+    assert f"<strong class='small demo-value'>{label}</strong>" in table
+    if lang == "en":
+        assert "Démonstration (valeur fictive)" not in table
+    method = str(page.method())
+    assert page.t("source_not_used_all") in method or page.t("source_not_used_some") in method
+    assert page.compass().note == page.t("provenance", targets=len(page.results.progress),
+                                         demo=int(page.results.progress["demonstration"].sum()),
+                                         illustrative=len(page.results.progress))

@@ -147,11 +147,19 @@ class Page:
 
     def method(self) -> Fragment:
         lang = self.lang
+        # An indicator whose figures on this page are demonstration values: its named source says they were not
+        # taken from it (all of them, or some).
+        obs = self.results.observations
+        flags = obs.groupby("indicator")["demonstration"].agg(lambda s: (bool(s.astype(bool).all()),
+                                                                         bool(s.astype(bool).any())))
+        demo = {ident: self.t("source_not_used_all") if every else self.t("source_not_used_some")
+                for ident, (every, some) in flags.items() if some}
         indicators = [
             {"name": self.name(ind), "name_lang": self.name_lang(ind), "quality": ind["quality"],
              "unit": unit_of(ind, lang), "unit_lang": unit_lang(ind, lang),
              "method": ind.get(f"method_{lang}") or ind.get("method_fr"), "method_lang": self.name_lang(ind, "method"),
-             "source": ind["source_name"], "url": safe_url(ind["source_url"])}
+             "source": ind["source_name"], "url": safe_url(ind["source_url"]),
+             "demonstration": demo.get(ind["id"], "")}
             for _, ind in self.results.indicators.sort_values(["quality", "id"]).iterrows()]
         datasets = [
             {"title": ds.get(f"title_{lang}") or ds.get("title_fr") or ds["dataset"],
@@ -186,6 +194,7 @@ class Page:
                 **{k: row[k] for k in ("quality", "baseline_value", "baseline_date", "target_value", "target_date",
                                        "latest_value", "latest_date", "latest_source", "progress", "status")},
                 "latest_submitted": row.get("latest_submitted"),
+                "demonstration": bool(row.get("demonstration")),
                 "target_source": row.get("target_source") if isinstance(row.get("target_source"), str) else None,
                 "indicator": self.name(ind), "indicator_lang": self.name_lang(ind),
                 "unit": unit_of(ind, self.lang), "unit_lang": unit_lang(ind, self.lang),
@@ -245,9 +254,13 @@ class Page:
             lines.append(self.t("how_latest_none"))
         else:
             # The source is a data text, in the data's language: the template marks it so (lang="fr").
+            demo = bool(row.get("demonstration"))
             lines.append({"text": self.t("how_latest", value=n(row["latest_value"]), unit=unit,
                                          date=day(row["latest_date"]), quality=self._quality_words(row)),
-                          "data": row["latest_source"] if isinstance(row["latest_source"], str) else "—"})
+                          # a demonstration value's source: the catalogue's label, in the page's language
+                          "data": self.t("demonstration_source") if demo else
+                          row["latest_source"] if isinstance(row["latest_source"], str) else "—",
+                          "data_lang": self.lang if demo else "fr"})
             numbers = {"latest": n(row["latest_value"]), "baseline": n(row["baseline_value"])}
             lines.append(self.t("how_progress", target=n(row["target_value"]),
                                 progress=formatting.percent(row["progress"], self.lang), **numbers))
