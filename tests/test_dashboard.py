@@ -443,3 +443,17 @@ def test_a_demonstration_figure_shows_without_the_banner(lang, words, label):
     assert page.compass().note == page.t("provenance", targets=len(page.results.progress),
                                          demo=int(page.results.progress["demonstration"].sum()),
                                          illustrative=len(page.results.progress))
+
+
+def test_no_heading_over_nothing_and_no_maintainer_instruction_on_public_pages(root_copy):
+    """A page without targets has no 'Missing data' heading over nothing; the Self Data page without sectors says
+    so to the public, without telling them which file to edit."""
+    territory = dashboard.territory_page("fr", "en", root=str(FIXTURE_ROOT))
+    if territory.results.progress.empty:
+        assert "Missing data" not in str(territory.missing())
+    empty = dashboard.Page(territory.results.__class__(**{
+        **territory.results.__dict__, "progress": territory.results.progress.iloc[0:0]}), "en")
+    assert str(empty.missing()).strip() == ""
+    for lang in ("fr", "en"):
+        text = dashboard.Page(territory.results, lang).t("sectors_missing")
+        assert "services.csv" not in text and "data/" not in text
