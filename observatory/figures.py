@@ -138,11 +138,16 @@ def status_bars(frame: pd.DataFrame, by: str, labels: dict[str, str], lang: str 
     ``frame`` has one row per group with a column per status (a compass table slice).
     """
     order = list(frame[by])
+    # A group without targets has no bar and says so: its counts are no target, not 0 targets in each status.
+    empty = (frame[list(model.STATUSES)].astype(int).sum(axis=1) == 0).to_list()
+    names = [esc(labels.get(v, v)) + (f" ({t('no_target_here', lang)})" if none else "")
+             for v, none in zip(order, empty)]
     bars = []
     for status in model.STATUSES:
         counts = frame[status].astype(int)
         bars.append({
-            "type": "bar", "y": [esc(labels.get(v, v)) for v in order], "x": counts, "orientation": "h",
+            "type": "bar", "y": names, "x": [None if none else int(c) for c, none in zip(counts, empty)],
+            "orientation": "h",
             "name": status_name(status, lang), "marker": {"color": STATUS_COLOURS[status]},
             "text": [str(c) if c else "" for c in counts],
             "textposition": "inside", "textangle": 0, "insidetextanchor": "middle",
@@ -152,7 +157,11 @@ def status_bars(frame: pd.DataFrame, by: str, labels: dict[str, str], lang: str 
               "xaxis": {"title": t("number_of_targets", lang),
                         "dtick": 1 if frame[list(model.STATUSES)].sum(axis=1).max() <= 10 else None},
               "yaxis": {"autorange": "reversed"}, "margin": {"b": 110}}
-    return _figure(bars, layout, title or t("status", lang), height=max(300, 140 + 28 * len(order)), lang=lang)
+    title = title or t("status", lang)
+    if any(empty):  # said in the title too, so the chart's words name them
+        without = ", ".join(esc(labels.get(v, v)) for v, none in zip(order, empty) if none)
+        title = f"{title}<br><sup>{t('no_target_here', lang).capitalize()}{t('colon', lang)} {without}</sup>"
+    return _figure(bars, layout, title, height=max(300, 140 + 28 * len(order)), lang=lang)
 
 
 FINAL_COLOURS = {"reached": "#1a7f37", "missed": "#c92a2a", "not_assessable": "#868e96"}

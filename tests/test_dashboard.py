@@ -457,3 +457,16 @@ def test_no_heading_over_nothing_and_no_maintainer_instruction_on_public_pages(r
     for lang in ("fr", "en"):
         text = dashboard.Page(territory.results, lang).t("sectors_missing")
         assert "services.csv" not in text and "data/" not in text
+
+
+def test_an_english_page_shows_the_coalitions_english_intention():
+    """A coalition's intention_en is its English page's intention (not the French one marked lang="fr"); every
+    shipped coalition has one."""
+    from tests.conftest import REPO
+
+    everything = results.from_root(REPO)
+    assert everything.coalitions["intention_en"].notna().all()
+    page = dashboard.coalition_page("self-data", "en", root=str(REPO))
+    header = str(page.header())
+    assert "Take Self Data out of its experts" in header and 'lang="fr"' not in header
+    assert "Faire sortir le Self Data" in str(dashboard.coalition_page("self-data", "fr", root=str(REPO)).header())

@@ -365,9 +365,13 @@ class ProfilePage(Page):
         raise NotImplementedError
 
     def header(self) -> Fragment:
-        intention = self.profile.get("intention")
+        # The intention in the page's language where the data give it (intention_en), else in French, marked so.
+        english = self.profile.get("intention_en") if self.lang == "en" else None
+        has_english = isinstance(english, str) and bool(english.strip())
+        intention = english if has_english else self.profile.get("intention")
         return self.render("profile_header.html.j2", kicker=self.t(self.kind), title=self.title(),
-                           show_intention=self.kind == "coalition", intention=intention, facts=self.facts())
+                           show_intention=self.kind == "coalition", intention=intention,
+                           intention_lang="en" if has_english else "fr", facts=self.facts())
 
     def compass(self) -> Chart | Fragment:
         """The compass, or a sentence where the coalition or territory has no target (an empty compass reads as
