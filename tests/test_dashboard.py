@@ -470,3 +470,13 @@ def test_an_english_page_shows_the_coalitions_english_intention():
     header = str(page.header())
     assert "Take Self Data out of its experts" in header and 'lang="fr"' not in header
     assert "Faire sortir le Self Data" in str(dashboard.coalition_page("self-data", "fr", root=str(REPO)).header())
+
+
+def test_the_self_data_headline_says_it_is_its_targets_baseline():
+    """The Self Data page's headline figure is the baseline of the coalition's own targets: the page says so, and
+    a target without a figure after its baseline says that, not just a dash beside "No data"."""
+    from tests.conftest import REPO
+
+    page = dashboard.self_data_page("en", root=str(REPO))
+    assert "also the baseline of the coalition's targets" in str(page.key_numbers()).replace("&#x27;", "'")
+    assert "no figure after the baseline (10 Nov 2025)" in str(page.coalition.targets_table())
