@@ -168,7 +168,8 @@ def _write_assets(results: results_module.Results, out: Path, pages: list[site.P
     site.write_if_changed(assets / "favicon.svg", bundled.asset("favicon.svg"))
     # plotly.js's French locale (months, days, the mode bar's words): French pages' charts say « janv. 2020 ».
     site.write_if_changed(assets / PLOTLY_LOCALE_FR, bundled.asset(PLOTLY_LOCALE_FR))
-    site.write_if_changed(out / "sitemap.xml", site.sitemap_xml(pages).encode("utf-8"))
+    statements = [site.PageSpec("accessibility", None, lang) for lang in langs]
+    site.write_if_changed(out / "sitemap.xml", site.sitemap_xml(pages + statements).encode("utf-8"))
 
 
 def _update_other_menus(results: results_module.Results, out: Path, langs: tuple[str, ...], state: dict) -> None:
