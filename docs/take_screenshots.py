@@ -5,7 +5,7 @@ Usage (after `observatory build`, from the repository's root):
     .venv/bin/python docs/take_screenshots.py [--site reports] [--out docs/screenshots] [--live]
 
 The top of each page (the first screenful, 1200×900) of the static site in both languages (programme, map, a coalition, a territory, the Self Data
-page); with --live, `observatory serve` is started for the explorer, in both languages.
+page, the accessibility statement), and a territory's chart with demonstration figures; with --live, `observatory serve` is started for the explorer, in both languages.
 """
 
 from __future__ import annotations
@@ -64,6 +64,20 @@ def main() -> int:
             for name, path in PAGES.items():
                 shoot(page, (site / prefix / path).as_uri(), out / f"{name}-{lang}.png")
             shoot(page, (site / prefix / "index.html").as_uri(), out / f"map-{lang}.png", ".territory-map")
+            # A territory's chart of demonstration figures (open diamonds, dotted line), with its words.
+            page.goto((site / prefix / "territories/occitanie.html").as_uri())
+            page.wait_for_timeout(800)
+            index = page.evaluate("""() => [...document.querySelectorAll('.obs-chart')].findIndex(
+                el => /monstration \\(/.test(el.nextElementSibling.textContent))""")
+            chart = page.locator(".obs-chart").nth(index)
+            box = chart.bounding_box()
+            summary = page.locator(".obs-chart ~ p.chart-summary").nth(index).bounding_box()
+            page.screenshot(path=str(out / f"timeline-demonstration-{lang}.png"), full_page=True,
+                            clip={"x": 0, "y": box["y"] - 10, "width": 1200,
+                                  "height": summary["y"] + summary["height"] - box["y"] + 20})
+            print(f"wrote {out / f'timeline-demonstration-{lang}.png'}")
+            statement = "accessibilite.html" if lang == "fr" else "accessibility.html"
+            shoot(page, (site / prefix / statement).as_uri(), out / f"accessibility-{lang}.png")
         if args.live:
             port = free_port()
             server = subprocess.Popen([sys.executable, "-m", "observatory", "serve", "--port", str(port)],

@@ -151,8 +151,9 @@ def _write_data(results: results_module.Results, out: Path, pages: list[site.Pag
 
 
 def _write_assets(results: results_module.Results, out: Path, pages: list[site.PageSpec],
-                  langs: tuple[str, ...]) -> None:
+                  langs: tuple[str, ...], root: Path) -> None:
     assets = out / "assets"
+    settings = site.site_settings(root)
     source = _plotly_js()
     target = assets / "plotly.min.js"
     if not target.exists() or target.stat().st_size != source.stat().st_size or \
@@ -162,10 +163,13 @@ def _write_assets(results: results_module.Results, out: Path, pages: list[site.P
         site.write_if_changed(assets / f"nav-{lang}.js", site.nav_script(results, pages, lang).encode("utf-8"))
         site.write_if_changed(out / ("404.html" if lang == "fr" else f"{lang}/404.html"),
                               site.not_found_html(lang, langs).encode("utf-8"))
+        statement = site.PageSpec("accessibility", None, lang).html_path()
+        site.write_if_changed(out / statement, site.accessibility_html(lang, langs, settings).encode("utf-8"))
     site.write_if_changed(assets / "favicon.svg", bundled.asset("favicon.svg"))
     # plotly.js's French locale (months, days, the mode bar's words): French pages' charts say « janv. 2020 ».
     site.write_if_changed(assets / PLOTLY_LOCALE_FR, bundled.asset(PLOTLY_LOCALE_FR))
-    site.write_if_changed(out / "sitemap.xml", site.sitemap_xml(pages).encode("utf-8"))
+    statements = [site.PageSpec("accessibility", None, lang) for lang in langs]
+    site.write_if_changed(out / "sitemap.xml", site.sitemap_xml(pages + statements).encode("utf-8"))
 
 
 def _update_other_menus(results: results_module.Results, out: Path, langs: tuple[str, ...], state: dict) -> None:
@@ -360,7 +364,7 @@ def _build_pages(results, data, workers: _Workers, root: Path, out: Path, only: 
     state = _load_state(state_path, say)
     slices = data.slices
     written = _write_data(results, out, site.all_pages(results, LANGS), data)
-    _write_assets(results, out, every_page, langs)
+    _write_assets(results, out, every_page, langs, root)
 
     report = BuildReport(out)
     present = {spec.key for spec in site.all_pages(results, ("fr",))}

@@ -91,7 +91,8 @@ def compass(compass_rows: pd.DataFrame, lang: str = "fr", title: str | None = No
     """The compass of the seven qualities: mean progress per quality, as a polar bar chart.
 
     ``compass_rows`` holds the rows of one scope (one coalition, one territory, or the
-    programme). Qualities without targets are drawn empty and say so on hover.
+    programme). A quality without targets, or whose targets have no figure yet, has no bar (never a bar
+    of 0): its label says "no target" or "no data", and the chart's words say so too.
     """
     by_quality = compass_rows.set_index("quality")
     names, values, hovers, colours, labels = [], [], [], [], []
@@ -101,21 +102,23 @@ def compass(compass_rows: pd.DataFrame, lang: str = "fr", title: str | None = No
         if quality in by_quality.index and by_quality.loc[quality, "targets"] > 0:
             row = by_quality.loc[quality]
             mean = row["mean_progress"]
-            value = 0.0 if mean is None or (isinstance(mean, float) and math.isnan(mean)) else float(mean) * 100
-            values.append(value)
+            empty = mean is None or (isinstance(mean, float) and math.isnan(mean)) or \
+                row.get("no_data", 0) == row["targets"]
+            values.append(None if empty else float(mean) * 100)
             counts = _status_counts_text(row, lang)
-            empty = value == 0 and row.get("no_data", 0) == row["targets"]
-            shown = "—" if empty else formatting.percent(value / 100, lang)
-            labels.append(f"{names[-1]} : {shown}")
+            shown = status_name("no_data", lang).lower() if empty else formatting.percent(float(mean), lang)
+            labels.append(f"{names[-1]} : {shown}" if lang == "fr" else f"{names[-1]}: {shown}")
             hovers.append(f"<b>{names[-1]}</b><br>{t('mean_progress', lang)} : {shown}<br>"
                           f"{t('number_of_targets', lang)} : {int(row['targets'])}<br>{counts}")
         else:
-            values.append(0.0)
-            labels.append(f"{names[-1]} : {t('no_target_here', lang)}")
+            values.append(None)
+            labels.append(f"{names[-1]} : {t('no_target_here', lang)}" if lang == "fr"
+                          else f"{names[-1]}: {t('no_target_here', lang)}")
             hovers.append(f"<b>{names[-1]}</b><br>{t('no_target_here', lang)}")
     bars = {"type": "barpolar", "r": values, "theta": names,
             "marker": {"color": colours, "line": {"color": "white", "width": 1}},
-            "hovertext": hovers, "hoverinfo": "text", "text": labels, "name": t("mean_progress", lang)}
+            "hovertext": hovers, "hoverinfo": "text", "text": labels, "name": t("mean_progress", lang),
+            "meta": {"describe": "text"}}  # its words: each quality's label, "no target" included
     layout = {
         # The radial scale runs along the border between the first two qualities, not through the first one's
         # name at the top (they overlapped): half a sector clockwise from the top.
@@ -135,11 +138,16 @@ def status_bars(frame: pd.DataFrame, by: str, labels: dict[str, str], lang: str 
     ``frame`` has one row per group with a column per status (a compass table slice).
     """
     order = list(frame[by])
+    # A group without targets has no bar and says so: its counts are no target, not 0 targets in each status.
+    empty = (frame[list(model.STATUSES)].astype(int).sum(axis=1) == 0).to_list()
+    names = [esc(labels.get(v, v)) + (f" ({t('no_target_here', lang)})" if none else "")
+             for v, none in zip(order, empty)]
     bars = []
     for status in model.STATUSES:
         counts = frame[status].astype(int)
         bars.append({
-            "type": "bar", "y": [esc(labels.get(v, v)) for v in order], "x": counts, "orientation": "h",
+            "type": "bar", "y": names, "x": [None if none else int(c) for c, none in zip(counts, empty)],
+            "orientation": "h",
             "name": status_name(status, lang), "marker": {"color": STATUS_COLOURS[status]},
             "text": [str(c) if c else "" for c in counts],
             "textposition": "inside", "textangle": 0, "insidetextanchor": "middle",
@@ -149,7 +157,11 @@ def status_bars(frame: pd.DataFrame, by: str, labels: dict[str, str], lang: str 
               "xaxis": {"title": t("number_of_targets", lang),
                         "dtick": 1 if frame[list(model.STATUSES)].sum(axis=1).max() <= 10 else None},
               "yaxis": {"autorange": "reversed"}, "margin": {"b": 110}}
-    return _figure(bars, layout, title or t("status", lang), height=max(300, 140 + 28 * len(order)), lang=lang)
+    title = title or t("status", lang)
+    if any(empty):  # said in the title too, so the chart's words name them
+        without = ", ".join(esc(labels.get(v, v)) for v, none in zip(order, empty) if none)
+        title = f"{title}<br><sup>{t('no_target_here', lang).capitalize()}{t('colon', lang)} {without}</sup>"
+    return _figure(bars, layout, title, height=max(300, 140 + 28 * len(order)), lang=lang)
 
 
 FINAL_COLOURS = {"reached": "#1a7f37", "missed": "#c92a2a", "not_assessable": "#868e96"}
@@ -179,21 +191,29 @@ def deadline_bars(progress: pd.DataFrame, by: str, labels: dict[str, str], lang:
 
 
 def ranking(progress: pd.DataFrame, coalition_names: dict[str, str], lang: str = "fr") -> go.Figure:
-    """Coalitions ranked by their share of targets achieved or on track."""
+    """Coalitions ranked by their share of targets achieved or on track; a coalition none of whose targets has a
+    figure yet has no bar and says "no data" (a 0 % would read as failure)."""
     good = progress["status"].isin(["achieved", "on_track"])
-    table = (progress.assign(good=good).groupby("coalition")
-             .agg(targets=("status", "size"), good=("good", "sum")).reset_index())
-    table["share"] = table["good"] / table["targets"] * 100
-    table = table.sort_values(["share", "targets"], ascending=[False, False])
+    with_data = progress["status"] != "no_data"
+    table = (progress.assign(good=good, with_data=with_data).groupby("coalition")
+             .agg(targets=("status", "size"), good=("good", "sum"), with_data=("with_data", "sum")).reset_index())
+    table["share"] = (table["good"] / table["targets"] * 100).where(table["with_data"] > 0)
+    table = table.sort_values(["share", "targets"], ascending=[False, False], na_position="last")
+    no_data = status_name("no_data", lang).lower()
+    names = [esc(coalition_names.get(c, c)) for c in table["coalition"]]
+    texts = [f"{formatting.percent(s / 100, lang)} ({g}/{n})" if not pd.isna(s) else f"{no_data} (0/{n})"
+             for s, g, n in zip(table["share"], table["good"], table["targets"])]
     bars = {
-        "type": "bar", "y": [esc(coalition_names.get(c, c)) for c in table["coalition"]], "x": table["share"],
+        "type": "bar", "y": names, "x": [None if pd.isna(s) else float(s) for s in table["share"]],
         "orientation": "h", "marker": {"color": STATUS_COLOURS["on_track"]},
-        "text": [f"{formatting.percent(s / 100, lang)} ({g}/{n})"
-                 for s, g, n in zip(table["share"], table["good"], table["targets"])],
-        "textposition": "auto", "hovertemplate": "%{y}<br>%{text}<extra></extra>",
+        "text": texts, "textposition": "auto", "hovertemplate": "%{y}<br>%{text}<extra></extra>",
+        "meta": {"describe": "text"}, "name": t("share_on_track", lang),
     }
+    # "No data" written where a bar would start (a bar of no length shows no text).
+    annotations = [{"x": 0, "y": name, "text": text, "xanchor": "left", "showarrow": False, "font": {"size": 11}}
+                   for name, text, s in zip(names, texts, table["share"]) if pd.isna(s)]
     layout = {"xaxis": {"range": [0, 100], "ticksuffix": _PERCENT_SUFFIX[lang], "title": t("share_on_track", lang)},
-              "yaxis": {"autorange": "reversed"}}
+              "yaxis": {"autorange": "reversed"}, "annotations": annotations}
     return _figure([bars], layout, t("ranking", lang), height=max(240, 60 + 34 * len(table)), lang=lang)
 
 
@@ -232,11 +252,21 @@ def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Se
     territory_name = esc(territory_name)
     lines, shapes, annotations = [], [], []
     obs = observations.sort_values("date")
-    for coalition, group in obs.groupby(obs["coalition"].fillna(""), sort=True):
+    demo = obs["demonstration"].astype(bool) if "demonstration" in obs else pd.Series(False, index=obs.index)
+    for (coalition, fictitious), group in obs.groupby([obs["coalition"].fillna(""), demo], sort=True):
         label = esc(coalition_names.get(coalition, coalition)) if coalition else t("territory_figures", lang)
-        sources = group["source"].fillna("—").map(esc)
+        # Demonstration (made-up) figures: a trace of their own, open markers on a dotted line, named so in the
+        # legend and in the chart's words (diamond: the path's baseline is an open circle); their source is the
+        # catalogue's label, in the page's language.
+        if fictitious:
+            label = f"{label} — {t('demonstration_series', lang)}"
+            sources = pd.Series([t("demonstration_source", lang)] * len(group), index=group.index)
+        else:
+            sources = group["source"].fillna("—").map(esc)
         lines.append({
             "type": "scatter", "x": group["date"], "y": group["value"], "mode": "lines+markers", "name": label,
+            **({"line": {"dash": "dot"}, "marker": {"symbol": "diamond-open", "size": 10, "line": {"width": 2}}}
+               if fictitious else {}),
             "customdata": list(zip(sources, group["date"].dt.strftime("%Y-%m-%d"))),
             "hovertemplate": "%{customdata[1]} : %{y} " + unit + "<br>" + t("source", lang)
             + " : %{customdata[0]}<extra>" + label + "</extra>",

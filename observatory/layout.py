@@ -21,6 +21,7 @@ OBSERVATION_SUFFIXES = (".csv", ".parquet")  # observation files: CSV, or Parque
 SELF_DATA = "data/self-data"  # the Self Data register (observatory.selfdata)
 SERVICES = "data/self-data/services.csv"
 ASSESSMENTS = "data/self-data/assessments.csv"
+SITE_SETTINGS = "data/site.yml"  # optional: the site's own settings (the accessibility statement's contact)
 HISTORY = "data/history.csv"  # every figure an import added or replaced
 SUBMISSIONS = "data/submissions"  # data/submissions/<coalition>/<submission>.<ext>: the files as sent
 SUBMISSION_LOG = "data/submissions/log.csv"

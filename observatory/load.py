@@ -29,7 +29,7 @@ INDICATOR_COLUMNS = [
 ]
 COALITION_COLUMNS = [
     "id", "name_fr", "name_en", "axes", "maturity", "levers", "leads", "partners", "territories",
-    "intention", "file",
+    "intention", "intention_en", "file",
 ]
 TARGET_COLUMNS = [
     "coalition", "indicator", "territory", "baseline_date_text", "baseline_value_text",
@@ -588,6 +588,7 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
             "partners": f.texts("partners"),
             "territories": f.texts("territories"),
             "intention": f.text("intention"),
+            "intention_en": f.text("intention_en", required=False),
             "file": name,
         })
         raw_targets = data.get("targets")

@@ -51,7 +51,7 @@ INDICATOR_OPTIONAL = ("limit", "aggregation", "lever", "decimals", "frequency", 
 
 # Coalition profile keys (data/coalitions/<id>.yml).
 COALITION_REQUIRED = ("id", "name", "axes", "maturity", "levers", "leads", "partners", "territories", "intention", "targets")
-COALITION_OPTIONAL = ()
+COALITION_OPTIONAL = ("intention_en",)  # the intention in English, for the English pages
 TARGET_KEYS = ("indicator", "territory", "baseline", "target")
 TARGET_OPTIONAL_KEYS = ("source", "reporting")  # source: who states the target; without it, illustrative
 # reporting: which figures the target expects from its coalition each period (observatory.reporting, issue 26):

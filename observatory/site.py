@@ -20,6 +20,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from markupsafe import Markup
+
 from observatory import results as results_module
 from observatory.dashboard import esc
 from observatory.errors import ObservatoryError
@@ -52,6 +54,8 @@ class PageSpec:
             return f"{prefix}index.html"
         if self.kind == "self-data":
             return f"{prefix}self-data.html"
+        if self.kind == "accessibility":  # the accessibility statement, written by the site step
+            return "accessibilite.html" if self.lang == "fr" else f"{prefix}accessibility.html"
         return f"{prefix}{KINDS[self.kind]}/{self.ident}.html"
 
     def executed_path(self) -> str:
@@ -133,6 +137,7 @@ def not_found_html(lang: str, langs: tuple[str, ...]) -> str:
     here = "404.html" if lang == "fr" else f"{lang}/404.html"
     home = link(here, PageSpec("programme", None, lang).html_path())
     css = link(here, "assets/favicon.svg")
+    statement = link(here, PageSpec("accessibility", None, lang).html_path())
     return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1.0">'
             f'<title>{esc(t("not_found_title", lang))} — {esc(t("site_title", lang))}</title>'
@@ -140,7 +145,8 @@ def not_found_html(lang: str, langs: tuple[str, ...]) -> str:
             f'<body style="font-family: \'DejaVu Sans\', Arial, sans-serif; max-width: 40rem; margin: 3rem auto; '
             f'padding: 0 1.5rem; color: #212529"><main><h1>{esc(t("not_found_title", lang))}</h1>'
             f'<p>{esc(t("not_found_text", lang))}</p><p><a href="{esc(home)}">{esc(t("site_title", lang))}</a>'
-            f'</p></main></body></html>\n')
+            f'</p></main><footer style="font-size: 0.85rem; color: #495057"><a href="{esc(statement)}" '
+            f'style="color: #1c3d5a">{esc(t("accessibility_link", lang))}</a></footer></body></html>\n')
 
 
 def sitemap_xml(pages: list[PageSpec], base_url: str | None = None) -> str:
@@ -158,7 +164,43 @@ def sitemap_xml(pages: list[PageSpec], base_url: str | None = None) -> str:
 def footer_html(spec: PageSpec) -> str:
     text = t("footer", spec.lang)
     package = link(spec.html_path(), "data/datapackage.json")
-    return f'{esc(text)} <a href="{esc(package)}">datapackage.json</a>'
+    statement = link(spec.html_path(), PageSpec("accessibility", None, spec.lang).html_path())
+    return (f'{esc(text)} <a href="{esc(package)}">datapackage.json</a> · '
+            f'<a href="{esc(statement)}">{esc(t("accessibility_link", spec.lang))}</a>')
+
+
+PLACEHOLDER_CONTACT = "accessibilite@example.org"  # example.org: a reserved domain, never a real inbox
+
+
+def site_settings(root: Path) -> dict:
+    """data/site.yml (optional): the site's own settings; {} where the file is missing or not a mapping."""
+    import yaml
+
+    from observatory import layout
+
+    path = layout.at(root, layout.SITE_SETTINGS)
+    try:
+        settings = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    return settings if isinstance(settings, dict) else {}
+
+
+def accessibility_html(lang: str, langs: tuple[str, ...], settings: dict) -> str:
+    """The accessibility statement (RGAA 4.1's déclaration d'accessibilité) in ``lang``: compliance level, what is
+    not accessible yet, how it was tested, a contact (data/site.yml's ``accessibility_contact``), recourse."""
+    from observatory.i18n import formatting
+    from observatory.pages.render import render
+
+    spec = PageSpec("accessibility", None, lang)
+    contact = str(settings.get("accessibility_contact") or PLACEHOLDER_CONTACT)
+    date = str(settings.get("accessibility_statement_date") or "2026-12-06")
+    page = render("accessibility.html.j2", lang=lang, t=lambda key, **values: t(key, lang, **values),
+                  head=Markup(head_html(spec, t("accessibility.title", lang), langs)),
+                  nav=Markup(nav_html(spec, langs)), skip=Markup(skip_html(lang)),
+                  footer=Markup(footer_html(spec)), contact=contact,
+                  placeholder=contact.endswith("example.org"), date=formatting.day(date, lang))
+    return str(page) + "\n"
 
 
 def nav_script(results: results_module.Results, pages: list[PageSpec], lang: str) -> str:

@@ -108,3 +108,24 @@ def test_the_territory_search_filters_the_directory(page, root_copy):
     page.fill("#territory-search", "")
     assert page.locator(".territory-group li").count() == 43
     assert page.problems == []
+
+
+@pytest.mark.parametrize("path, words", [("territories/bretagne.html", "démonstration (valeurs fictives)"),
+                                         ("en/territories/bretagne.html", "demonstration (fictitious values)")])
+def test_a_territory_page_draws_demonstration_figures_apart(built_site, page, path, words):
+    """On the built territory page, plotly draws demonstration figures with their own marker (open diamonds) and
+    dotted line, names them in the legend and in the chart's words; the compass says 'no target', never 0."""
+    page.goto((built_site / path).as_uri())
+    charts_drawn(page)
+    drawn = page.evaluate("""words => [...document.querySelectorAll('.obs-chart')].flatMap(el =>
+        (el.data || []).filter(t => (t.name || '').includes(words)).map(t => [t.marker.symbol, t.line.dash]))""",
+                          words)
+    assert drawn and all(pair == ["diamond-open", "dot"] for pair in drawn)
+    legend = " ".join(page.locator(".obs-chart .legendtext").all_text_contents())
+    assert words in legend
+    summaries = page.locator("p.chart-summary").all_inner_texts()
+    assert any(words in s for s in summaries)
+    compass = summaries[0]
+    assert ("pas de cible" if path.startswith("territories") else "no target") in compass
+    assert not any(f"{q} : 0;" in compass or f"{q}: 0;" in compass for q in ("Capacitant", "Empowering", "Frugal"))
+    assert page.problems == [] and page.outside_requests == []

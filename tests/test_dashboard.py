@@ -8,6 +8,7 @@ import re
 import pytest
 
 from observatory import dashboard, results
+from observatory.pages import chart as chart_module
 from tests.conftest import FIXTURE_ROOT
 
 HOSTILE = '<img src=x onerror="alert(1)"></script><script>alert(2)</script>'
@@ -152,9 +153,9 @@ def test_the_map_colours_each_territory_by_its_share_of_targets_achieved_or_on_t
         if not isinstance(row.code_insee, str) or row.code_insee not in france_map.outlines()["regions"]:
             continue
         share, targets = shares.get(row.id, (None, 0))
-        shape = re.search(r'<path d="[^"]+" fill="(#[0-9a-f]{6})"[^>]*><title>' + re.escape(row.name) + " — ", html)
+        shape = re.search(r'<path d="[^"]+" fill="([^"]+)"[^>]*><title>' + re.escape(row.name) + " — ", html)
         assert shape, row.name
-        assert shape.group(1) == france_map.fill(share), (row.name, share)
+        assert shape.group(1) == france_map.fill(share, targets), (row.name, share)
         drawn += 1
     assert drawn >= 7
     assert html.count('<rect width="70" height="70"') == 10  # five overseas insets on each of the two maps
@@ -221,14 +222,19 @@ def test_every_chart_says_in_words_what_it_shows_and_its_figures():
     its mean progress, as the chart draws it."""
     page = dashboard.coalition_page("alpha", "fr", root=str(FIXTURE_ROOT))
     compass = page.compass()
-    assert compass.summary.startswith("Boussole des sept qualités. Progression moyenne — Capacitant : 50; ")
-    assert "Frugal : 70" in compass.summary and "Équitable : 0" in compass.summary
+    assert compass.summary.startswith("Boussole des sept qualités. Progression moyenne — Capacitant : 50\u00a0%; ")
+    # A quality without targets has no bar, and its words say so: never a 0 that reads as no progress.
+    assert "Frugal : 70\u00a0%" in compass.summary and "Équitable : pas de cible" in compass.summary
+    assert "Équitable : 0" not in compass.summary
+    bars = dict(zip(compass.spec["data"][0]["theta"], chart_module._values(compass.spec["data"][0]["r"])))
+    assert bars["Équitable"] is None and bars["Frugal"] == 70
     assert '<p class="small chart-summary"><strong>En bref\u00a0:</strong> Boussole des sept qualités.' in compass.html
     heading, timeline = page.timelines()[:2]
     assert "<h2>Chaque cible dans le temps</h2>" in str(heading)  # charts don't follow one another untitled
     assert "31 déc. 2020 : 3,3; 31 déc. 2021 : 3,7" in timeline.summary  # the figures, French-formatted
     english = dashboard.coalition_page("alpha", "en", root=str(FIXTURE_ROOT)).compass()
-    assert "In brief:" in english.html and "Empowering: 50" in english.summary
+    assert "In brief:" in english.html and "Empowering: 50%" in english.summary
+    assert "Fair: no target" in english.summary
 
 
 def test_a_target_no_source_states_is_marked_illustrative(root_copy):
@@ -299,7 +305,7 @@ def test_a_live_chart_shows_its_words_as_an_output_of_its_own(monkeypatch):
     shell.display_formatter.format(dashboard.coalition_page("alpha", "en", root=str(FIXTURE_ROOT)).compass())
     assert [sorted(d) for d in published] == [["application/vnd.plotly.v1+json", "text/plain"],
                                                 ["text/html", "text/plain"]]
-    assert "In brief:</strong> Compass of the seven qualities. Mean progress — Empowering: 50;" in published[1]["text/html"]
+    assert "In brief:</strong> Compass of the seven qualities. Mean progress — Empowering: 50%;" in published[1]["text/html"]
     monkeypatch.delenv("OBSERVATORY_LIVE")
     static = dashboard.coalition_page("alpha", "en", root=str(FIXTURE_ROOT)).compass()
     assert not hasattr(static, "_ipython_display_")  # the static page keeps one output: chart and words together
@@ -378,3 +384,99 @@ def test_every_chart_is_drawn_with_plotlys_own_look_and_weighs_less():
             if key in template["layout"] or any(key.startswith(axis) for axis in ("xaxis", "yaxis", "polar")):
                 assert template["layout"][key] == value, key
         assert len(json.dumps(template)) < len(json.dumps(whole)) / 3
+
+
+def test_the_map_legend_explains_every_mark_and_its_classes_stay_apart_for_every_colour_vision():
+    """Every fill and mark the map draws is drawn in its legend with words; "no target" and "no data" are
+    hatched, never a light class; the classes stay apart (ΔE ≥ 12) under protanopia, deuteranopia and
+    tritanopia (Machado 2009); city marks reach 3:1 (WCAG 1.4.11) against the page and every fill."""
+    import re
+
+    from observatory.pages import colourblind, contrast, france_map
+    from tests.conftest import REPO
+
+    everything = results.from_root(REPO)
+    compass = everything.compass[(everything.compass["scope"] == "territory") & (everything.compass["quality"] == "all")]
+    for lang in ("fr", "en"):
+        html = france_map.france_map(everything.territories, compass, lang, lambda ident: f"t/{ident}.html")
+        legend = html[html.index('<ul class="map-legend"'):]
+        legend = legend[:legend.index("</ul>")]
+        drawn_fills = set(re.findall(r'<path d="[^"]+" fill="([^"]+)"', html))
+        legend_fills = set(re.findall(r'<rect x="2" y="1" width="18" height="16" fill="([^"]+)"', legend))
+        assert drawn_fills <= legend_fills, drawn_fills - legend_fills
+        assert {france_map.NO_TARGET, france_map.NO_DATA} <= legend_fills
+        # Every kind of city mark drawn (coloured dot, coloured ring, dashed ones) is in the legend.
+        kinds = lambda text: {(m.group(1), m.group(2)) for m in re.finditer(  # noqa: E731
+            r'stroke="#212529" stroke-width="([\d.]+)"( stroke-dasharray="[^"]+")?', text)}
+        assert kinds(html) <= kinds(legend), kinds(html) - kinds(legend)
+        assert france_map.i18n.t("map_no_target_legend", lang) in legend
+    colours = [c for _, c in france_map.CLASSES] + ["#ffffff"]  # the hatchings' ground is white
+    worst = colourblind.closest_pair(colours)
+    assert worst[0] >= 12, worst
+    for fill in colours:
+        # The mark's dark outline or its white halo: one of them stands out from the fill at 3:1 or more.
+        assert max(contrast.ratio(fill, france_map.OUTLINE), contrast.ratio(fill, france_map.HALO)) >= 3, fill
+    assert contrast.ratio(france_map.OUTLINE, "#ffffff") >= 3
+
+
+@pytest.mark.parametrize("lang, words, label", [("fr", "démonstration (valeurs fictives)", "Démonstration (valeur fictive)"),
+                                                ("en", "demonstration (fictitious values)",
+                                                 "Demonstration (fictitious value)")])
+def test_a_demonstration_figure_shows_without_the_banner(lang, words, label):
+    """A made-up figure is drawn so a reader sees it: its own marker and dotted line, a legend entry and the words
+    of the chart's text alternative; the targets table says it beside the value, in the page's language; the
+    method table says the named source did not give it; the compass says how much of it is demonstration."""
+    page = dashboard.territory_page("bretagne", lang, root=str(FIXTURE_ROOT))
+    charts = page.timelines()[1:]
+    demo = [trace for c in charts for trace in c.spec["data"] if words in (trace.get("name") or "")]
+    assert demo and all(t["marker"]["symbol"] == "diamond-open" and t["line"]["dash"] == "dot" for t in demo)
+    real = [trace for c in charts for trace in c.spec["data"] if trace.get("mode") == "lines+markers"
+            and words not in trace["name"] and "(" not in trace["name"]]
+    assert all((trace.get("marker") or {}).get("symbol") != "diamond-open" for trace in real)
+    assert any(words in c.summary for c in charts)
+    table = str(page.targets_table(show_coalition=True))
+    assert f"<strong class='small demo-value'>{label}</strong>" in table
+    if lang == "en":
+        assert "Démonstration (valeur fictive)" not in table
+    method = str(page.method())
+    assert page.t("source_not_used_all") in method or page.t("source_not_used_some") in method
+    assert page.compass().note == page.t("provenance", targets=len(page.results.progress),
+                                         demo=int(page.results.progress["demonstration"].sum()),
+                                         illustrative=len(page.results.progress))
+
+
+def test_no_heading_over_nothing_and_no_maintainer_instruction_on_public_pages(root_copy):
+    """A page without targets has no 'Missing data' heading over nothing; the Self Data page without sectors says
+    so to the public, without telling them which file to edit."""
+    territory = dashboard.territory_page("fr", "en", root=str(FIXTURE_ROOT))
+    if territory.results.progress.empty:
+        assert "Missing data" not in str(territory.missing())
+    empty = dashboard.Page(territory.results.__class__(**{
+        **territory.results.__dict__, "progress": territory.results.progress.iloc[0:0]}), "en")
+    assert str(empty.missing()).strip() == ""
+    for lang in ("fr", "en"):
+        text = dashboard.Page(territory.results, lang).t("sectors_missing")
+        assert "services.csv" not in text and "data/" not in text
+
+
+def test_an_english_page_shows_the_coalitions_english_intention():
+    """A coalition's intention_en is its English page's intention (not the French one marked lang="fr"); every
+    shipped coalition has one."""
+    from tests.conftest import REPO
+
+    everything = results.from_root(REPO)
+    assert everything.coalitions["intention_en"].notna().all()
+    page = dashboard.coalition_page("self-data", "en", root=str(REPO))
+    header = str(page.header())
+    assert "Take Self Data out of its experts" in header and 'lang="fr"' not in header
+    assert "Faire sortir le Self Data" in str(dashboard.coalition_page("self-data", "fr", root=str(REPO)).header())
+
+
+def test_the_self_data_headline_says_it_is_its_targets_baseline():
+    """The Self Data page's headline figure is the baseline of the coalition's own targets: the page says so, and
+    a target without a figure after its baseline says that, not just a dash beside "No data"."""
+    from tests.conftest import REPO
+
+    page = dashboard.self_data_page("en", root=str(REPO))
+    assert "also the baseline of the coalition's targets" in str(page.key_numbers()).replace("&#x27;", "'")
+    assert "no figure after the baseline (10 Nov 2025)" in str(page.coalition.targets_table())

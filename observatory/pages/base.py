@@ -92,9 +92,22 @@ class Page:
             return None
         return f"{self.links}{FOLDERS[kind]}/{ident}.html"
 
-    def chart(self, fig) -> Chart:
+    def chart(self, fig, note: str = "") -> Chart:
         self._charts += 1
-        return chart(fig, f"{self.kind}-chart-{self._charts}", self.lang)
+        return chart(fig, f"{self.kind}-chart-{self._charts}", self.lang, note)
+
+    def provenance(self, progress: pd.DataFrame | None = None) -> str:
+        """What a summary of targets (compass, ranking, map) is computed from, said under it: how many of its
+        targets have a demonstration latest value, how many no source states ("" when neither)."""
+        progress = self.results.progress if progress is None else progress
+        if progress.empty:
+            return ""
+        demo = int(progress["demonstration"].astype(bool).sum())
+        sources = progress["target_source"] if "target_source" in progress else pd.Series([None] * len(progress))
+        illustrative = int(sum(1 for s in sources if not (isinstance(s, str) and s.strip())))
+        if not demo and not illustrative:
+            return ""
+        return self.t("provenance", targets=len(progress), demo=demo, illustrative=illustrative)
 
     def compass_rows(self, scope: str, scope_id: str) -> pd.DataFrame:
         c = self.results.compass
@@ -134,11 +147,19 @@ class Page:
 
     def method(self) -> Fragment:
         lang = self.lang
+        # An indicator whose figures on this page are demonstration values: its named source says they were not
+        # taken from it (all of them, or some).
+        obs = self.results.observations
+        flags = obs.groupby("indicator")["demonstration"].agg(lambda s: (bool(s.astype(bool).all()),
+                                                                         bool(s.astype(bool).any())))
+        demo = {ident: self.t("source_not_used_all") if every else self.t("source_not_used_some")
+                for ident, (every, some) in flags.items() if some}
         indicators = [
             {"name": self.name(ind), "name_lang": self.name_lang(ind), "quality": ind["quality"],
              "unit": unit_of(ind, lang), "unit_lang": unit_lang(ind, lang),
              "method": ind.get(f"method_{lang}") or ind.get("method_fr"), "method_lang": self.name_lang(ind, "method"),
-             "source": ind["source_name"], "url": safe_url(ind["source_url"])}
+             "source": ind["source_name"], "url": safe_url(ind["source_url"]),
+             "demonstration": demo.get(ind["id"], "")}
             for _, ind in self.results.indicators.sort_values(["quality", "id"]).iterrows()]
         datasets = [
             {"title": ds.get(f"title_{lang}") or ds.get("title_fr") or ds["dataset"],
@@ -173,6 +194,7 @@ class Page:
                 **{k: row[k] for k in ("quality", "baseline_value", "baseline_date", "target_value", "target_date",
                                        "latest_value", "latest_date", "latest_source", "progress", "status")},
                 "latest_submitted": row.get("latest_submitted"),
+                "demonstration": bool(row.get("demonstration")),
                 "target_source": row.get("target_source") if isinstance(row.get("target_source"), str) else None,
                 "indicator": self.name(ind), "indicator_lang": self.name_lang(ind),
                 "unit": unit_of(ind, self.lang), "unit_lang": unit_lang(ind, self.lang),
@@ -232,9 +254,13 @@ class Page:
             lines.append(self.t("how_latest_none"))
         else:
             # The source is a data text, in the data's language: the template marks it so (lang="fr").
+            demo = bool(row.get("demonstration"))
             lines.append({"text": self.t("how_latest", value=n(row["latest_value"]), unit=unit,
                                          date=day(row["latest_date"]), quality=self._quality_words(row)),
-                          "data": row["latest_source"] if isinstance(row["latest_source"], str) else "—"})
+                          # a demonstration value's source: the catalogue's label, in the page's language
+                          "data": self.t("demonstration_source") if demo else
+                          row["latest_source"] if isinstance(row["latest_source"], str) else "—",
+                          "data_lang": self.lang if demo else "fr"})
             numbers = {"latest": n(row["latest_value"]), "baseline": n(row["baseline_value"])}
             lines.append(self.t("how_progress", target=n(row["target_value"]),
                                 progress=formatting.percent(row["progress"], self.lang), **numbers))
@@ -339,12 +365,21 @@ class ProfilePage(Page):
         raise NotImplementedError
 
     def header(self) -> Fragment:
-        intention = self.profile.get("intention")
+        # The intention in the page's language where the data give it (intention_en), else in French, marked so.
+        english = self.profile.get("intention_en") if self.lang == "en" else None
+        has_english = isinstance(english, str) and bool(english.strip())
+        intention = english if has_english else self.profile.get("intention")
         return self.render("profile_header.html.j2", kicker=self.t(self.kind), title=self.title(),
-                           show_intention=self.kind == "coalition", intention=intention, facts=self.facts())
+                           show_intention=self.kind == "coalition", intention=intention,
+                           intention_lang="en" if has_english else "fr", facts=self.facts())
 
-    def compass(self) -> Chart:
-        return self.chart(figures.compass(self.compass_rows(self.kind, self.ident), self.lang))
+    def compass(self) -> Chart | Fragment:
+        """The compass, or a sentence where the coalition or territory has no target (an empty compass reads as
+        zero progress)."""
+        if self.results.progress.empty:
+            text = self.t("no_targets_coalition") if self.kind == "coalition" else self.t("no_targets_territory")
+            return self.render("note.html.j2", title=self.t("compass"), text=text)
+        return self.chart(figures.compass(self.compass_rows(self.kind, self.ident), self.lang), self.provenance())
 
     @staticmethod
     def fact(label: str, items: list, sep: str = ", ") -> dict:

@@ -31,6 +31,7 @@ class Chart:
     spec: dict
     div_id: str
     lang: str = "fr"
+    note: str = ""  # said right under the chart, after its words (e.g. how much of it is demonstration data)
 
     @property
     def summary(self) -> str:
@@ -43,11 +44,12 @@ class Chart:
                           height=int(self.spec.get("layout", {}).get("height", 400)),
                           spec=Markup(json_for_script(self.spec)),
                           config=Markup(json_for_script({**PLOTLY_CONFIG, "locale": self.lang})),
-                          summary=self.summary, in_brief=i18n.t("in_brief", self.lang)))
+                          summary=self.summary, in_brief=i18n.t("in_brief", self.lang), note=self.note))
 
     @property
     def summary_html(self) -> str:
-        return str(render("chart_summary.html.j2", summary=self.summary, in_brief=i18n.t("in_brief", self.lang)))
+        return str(render("chart_summary.html.j2", summary=self.summary, in_brief=i18n.t("in_brief", self.lang),
+                          note=self.note))
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"application/vnd.plotly.v1+json": {**self.spec, "config": PLOTLY_CONFIG}, "text/html": self.html}
@@ -76,9 +78,9 @@ def live() -> bool:
     return os.environ.get("OBSERVATORY_LIVE") == "1"
 
 
-def chart(fig, div_id: str, lang: str = "fr") -> Chart:
+def chart(fig, div_id: str, lang: str = "fr", note: str = "") -> Chart:
     """A plotly figure as a :class:`Chart` (data texts already escaped by :mod:`observatory.figures`)."""
-    return (LiveChart if live() else Chart)(json.loads(fig.to_json()), div_id, lang)
+    return (LiveChart if live() else Chart)(json.loads(fig.to_json()), div_id, lang, note)
 
 
 def _plain(text) -> str:
@@ -111,6 +113,14 @@ def describe(spec: dict, lang: str, points: int = 12) -> str:
     parts = []
     for trace in spec.get("data", [])[:10]:
         kind, name = trace.get("type"), _plain(trace.get("name"))
+        if (trace.get("meta") or {}).get("describe") == "text" and trace.get("text"):
+            # Each mark's own label: a figure, or why there is none ("no target", "no data"), never a 0.
+            keys = _values(trace.get("theta") or trace.get("y"))
+            labels = "; ".join(_plain(label) if kind == "barpolar" else f"{_plain(key)} : {_plain(label)}"
+                               if lang == "fr" else f"{_plain(key)}: {_plain(label)}"
+                               for key, label in zip(keys, _values(trace.get("text"))))
+            parts.append(f"{name} — {labels}" if name else labels)
+            continue
         if kind in ("barpolar", "scatterpolar"):
             pairs = list(zip(_values(trace.get("theta")), _values(trace.get("r"))))
         elif trace.get("orientation") == "h":

@@ -18,9 +18,23 @@ import pandas as pd
 from observatory import i18n
 from observatory.pages.markup import esc
 
-# Share of targets achieved or on track → fill (ColorBrewer "Blues", 4 classes); no target: light grey.
-CLASSES = ((0.25, "#deebf7"), (0.5, "#9ecae1"), (0.75, "#4292c6"), (1.0001, "#08519c"))
-NO_TARGET = "#f1f3f5"
+# Share of targets achieved or on track → fill (ColorBrewer "Blues", 4 classes, from its 5-class light end on: the
+# lightest class is still clearly blue). Territories with no target, or with targets and no figure yet, are
+# hatched (two different hatchings), so neither can pass for the lowest class, whatever one's colour vision
+# (tests/test_dashboard.py checks the classes with observatory.pages.colourblind).
+CLASSES = ((0.25, "#c6dbef"), (0.5, "#6baed6"), (0.75, "#2171b5"), (1.0001, "#08306b"))
+NO_TARGET, NO_DATA = "url(#map-no-target)", "url(#map-no-data)"
+HATCH = "#adb5bd"
+# City and métropole marks: a dark outline inside a white halo, so they stand out at 3:1 or more on any fill.
+HALO, OUTLINE = "#ffffff", "#212529"
+PATTERNS = (
+    '<svg width="0" height="0" aria-hidden="true" focusable="false" style="position:absolute"><defs>'
+    f'<pattern id="map-no-target" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+    f'<rect width="6" height="6" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="6" stroke="{HATCH}" stroke-width="1.5"/>'
+    '</pattern>'
+    f'<pattern id="map-no-data" width="6" height="6" patternUnits="userSpaceOnUse">'
+    f'<rect width="6" height="6" fill="#ffffff"/><circle cx="3" cy="3" r="1.3" fill="{HATCH}"/></pattern>'
+    '</defs></svg>')
 # City centres (WGS 84), entered by hand to place the programme's cities and métropoles on the map.
 CITY_CENTRES = {  # commune INSEE code → (longitude, latitude)
     "44109": (-1.554, 47.218),  # Nantes
@@ -43,29 +57,38 @@ def outlines() -> dict:
 class Place:
     id: str
     name: str
-    share: float | None  # achieved or on track / targets; None: no target
+    share: float | None  # achieved or on track / targets; None: no target, or no figure for any of them
     targets: int
     href: str | None
 
+    @property
+    def state(self) -> str:
+        """"share", "no_data" (targets, none with a figure yet) or "no_target"."""
+        return "share" if self.share is not None else "no_data" if self.targets else "no_target"
+
 
 def shares(compass_all: pd.DataFrame) -> dict[str, tuple[float | None, int]]:
-    """Per territory: the share of its targets achieved or on track, and its number of targets."""
+    """Per territory: the share of its targets achieved or on track (None when none of them has a figure yet:
+    that is no data, not 0 %), and its number of targets."""
     out = {}
     for row in compass_all.itertuples():
-        targets = int(row.targets)
-        out[row.scope_id] = ((int(row.achieved) + int(row.on_track)) / targets if targets else None, targets)
+        targets, no_data = int(row.targets), int(getattr(row, "no_data", 0))
+        out[row.scope_id] = ((int(row.achieved) + int(row.on_track)) / targets if targets > no_data else None,
+                             targets)
     return out
 
 
-def fill(share: float | None) -> str:
+def fill(share: float | None, targets: int = 0) -> str:
     if share is None:
-        return NO_TARGET
+        return NO_DATA if targets else NO_TARGET
     return next(colour for limit, colour in CLASSES if share < limit)
 
 
 def _label(place: Place, lang: str) -> str:
-    if place.share is None:
+    if place.state == "no_target":
         return f"{place.name} — {i18n.t('map_no_target', lang)}"
+    if place.state == "no_data":
+        return f"{place.name} — {i18n.t('map_no_data', lang, targets=place.targets)}"
     share = round(place.share * 100)
     figure = (i18n.t("map_share_one", lang, share=share, targets=1) if place.targets == 1
               else i18n.t("map_share", lang, share=share, targets=place.targets))
@@ -73,7 +96,7 @@ def _label(place: Place, lang: str) -> str:
 
 
 def _shape(d: str, place: Place | None, name: str, lang: str, transform: str = "") -> str:
-    colour = fill(place.share) if place else NO_TARGET
+    colour = fill(place.share, place.targets) if place else NO_TARGET
     title = _label(place, lang) if place else name
     shape = (f'<path d="{d}" fill="{colour}" stroke="#495057" stroke-width="0.5"{transform}>'
              f'<title>{esc(title)}</title></path>')
@@ -82,15 +105,28 @@ def _shape(d: str, place: Place | None, name: str, lang: str, transform: str = "
     return shape
 
 
+def mark(x: float, y: float, ring: bool, share: float | None, title: str = "") -> str:
+    """A city (dot) or métropole (ring) at (x, y), coloured by its class; dashed and white where it has no share
+    (no target, or no figure yet). The same drawing is the legend's swatch."""
+    colour = None if share is None else fill(share)
+    dash = "" if colour else ' stroke-dasharray="2.5 1.5"'
+    titled = f"<title>{esc(title)}</title>" if title else ""
+    if ring:
+        inner = (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="none" stroke="{colour}" stroke-width="2.5"/>'
+                 if colour else "")
+        return (f'<g>{titled}<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="none" stroke="{HALO}" stroke-width="6"/>'
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="none" stroke="{OUTLINE}" '
+                f'stroke-width="{4.5 if colour else 1.5}"{dash}/>{inner}</g>')
+    return (f'<g>{titled}<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{HALO}"/>'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour or HALO}" stroke="{OUTLINE}" '
+            f'stroke-width="1"{dash}/></g>')
+
+
 def _point(x: float, y: float, place: Place, lang: str, ring: bool) -> str:
-    colour = fill(place.share)
-    outline = colour if ring and place.share is not None else "#212529"
-    mark = (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{7 if ring else 3.5}" fill="{"none" if ring else colour}" '
-            f'stroke="{outline}" stroke-width="{3 if ring else 1}">'
-            f'<title>{esc(_label(place, lang))}</title></circle>')
+    drawn = mark(x, y, ring, place.share, _label(place, lang))
     if place.href:
-        return f'<a href="{esc(place.href)}">{mark}</a>'
-    return mark
+        return f'<a href="{esc(place.href)}">{drawn}</a>'
+    return drawn
 
 
 def _project(lon: float, lat: float) -> tuple[float, float]:
@@ -129,14 +165,24 @@ def _title(level: str, lang: str) -> str:
     return i18n.t("map_regions", lang) if level == "regions" else i18n.t("map_departements", lang)
 
 
+def _swatch(inside: str) -> str:
+    return (f'<svg class="swatch" width="22" height="18" viewBox="0 0 22 18" aria-hidden="true" focusable="false">'
+            f'{inside}</svg>')
+
+
 def legend(lang: str) -> str:
+    """Every mark the maps draw, drawn the same way, with its meaning in words."""
     bounds = [0, 25, 50, 75, 100]
-    items = [(colour, i18n.t("map_class", lang, low=bounds[i], high=bounds[i + 1]))
-             for i, (_, colour) in enumerate(CLASSES)] + [(NO_TARGET, i18n.t("map_no_target", lang))]
-    cells = "".join(f'<li><span class="swatch" style="background:{c}"></span>{esc(text)}</li>' for c, text in items)
-    return (f'<ul class="map-legend" aria-label="{esc(i18n.t("map_legend", lang))}">{cells}'
-            f'<li><span class="swatch dot"></span>{esc(i18n.t("map_city", lang))}</li>'
-            f'<li><span class="swatch ring"></span>{esc(i18n.t("map_metropole", lang))}</li></ul>')
+    box = '<rect x="2" y="1" width="18" height="16" fill="{}" stroke="#495057" stroke-width="1"/>'
+    items = [(_swatch(box.format(colour)), i18n.t("map_class", lang, low=bounds[i], high=bounds[i + 1]))
+             for i, (_, colour) in enumerate(CLASSES)]
+    items += [(_swatch(box.format(NO_DATA)), i18n.t("map_no_data_legend", lang)),
+              (_swatch(box.format(NO_TARGET)), i18n.t("map_no_target_legend", lang)),
+              (_swatch(mark(11, 9, False, 0.6)), i18n.t("map_city", lang)),
+              (_swatch(mark(11, 9, True, 0.6)), i18n.t("map_metropole", lang)),
+              (_swatch(mark(5, 9, False, None) + mark(14, 9, True, None)), i18n.t("map_mark_without", lang))]
+    cells = "".join(f"<li>{swatch}{esc(text)}</li>" for swatch, text in items)
+    return f'<ul class="map-legend" aria-label="{esc(i18n.t("map_legend", lang))}">{cells}</ul>'
 
 
 def places_of(territories: pd.DataFrame, compass_all: pd.DataFrame, href, lang: str = "fr") -> dict[str, Place]:
@@ -145,8 +191,10 @@ def places_of(territories: pd.DataFrame, compass_all: pd.DataFrame, href, lang: 
                              href(row["id"])) for _, row in territories.iterrows()}
 
 
-def france_map(territories: pd.DataFrame, compass_all: pd.DataFrame, lang: str, href) -> str:
-    """Both maps (régions, départements), the legend, the attribution and the figures as text."""
+def france_map(territories: pd.DataFrame, compass_all: pd.DataFrame, lang: str, href, provenance: str = "") -> str:
+    """Both maps (régions, départements), the legend, what they are computed from (``provenance``), the
+    attribution and the figures as text."""
+    note = f'<p class="small provenance" role="note">{esc(provenance)}</p>' if provenance else ""
     places = places_of(territories, compass_all, href, lang)
     french = territories[territories["code_insee"].notna() & (territories["code_insee"] != "")]
     codes = {level: dict(zip(group["id"], group["code_insee"]))
@@ -164,13 +212,13 @@ def france_map(territories: pd.DataFrame, compass_all: pd.DataFrame, lang: str, 
         f'<figure class="map"><figcaption>{esc(_title(level, lang))}</figcaption>'
         f'{svg(level, places, codes.get(level[:-1], {}), points if level == "departements" else [], lang)}</figure>'
         for level in ("regions", "departements"))
-    shown = [p for p in places.values() if p.share is not None and p.id in
+    shown = [p for p in places.values() if p.targets and p.id in
              set(codes.get("region", {})) | set(codes.get("departement", {})) | {p.id for p, _, _ in points}]
     summary = "".join(f"<li>{esc(_label(p, lang))}</li>" for p in sorted(shown, key=lambda p: i18n.sort_key(p.name)))
     return (f'<section class="obs territory-map" aria-labelledby="territory-map-title">'
             f'<h2 id="territory-map-title">{esc(i18n.t("territory_map", lang))}</h2>'
             f'<p class="small">{esc(i18n.t("map_intro", lang))}</p>'
-            f'<div class="maps">{maps}</div>{legend(lang)}'
+            f'{PATTERNS}<div class="maps">{maps}</div>{legend(lang)}{note}'
             f'<details><summary>{esc(i18n.t("map_as_text", lang))}</summary><ul>{summary}</ul></details>'
             f'<p class="small">{esc(outlines()["attribution"][lang])}. '
             f'{esc(i18n.t("map_not_to_scale", lang))}</p></section>')

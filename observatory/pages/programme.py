@@ -24,10 +24,10 @@ class ProgrammePage(Page):
         return self.render("title_intro.html.j2", title=self.t("site_title"), intro=intro)
 
     def compass(self) -> Chart:
-        return self.chart(figures.compass(self.compass_rows("programme", "reset"), self.lang))
+        return self.chart(figures.compass(self.compass_rows("programme", "reset"), self.lang), self.provenance())
 
     def ranking(self) -> Chart:
-        return self.chart(figures.ranking(self.results.progress, self.coalition_names, self.lang))
+        return self.chart(figures.ranking(self.results.progress, self.coalition_names, self.lang), self.provenance())
 
     def status_by_quality(self) -> Chart:
         c = self.results.compass
@@ -76,7 +76,7 @@ class ProgrammePage(Page):
     def territory_map(self) -> Fragment:
         c = self.results.compass
         return Fragment(france_map(self.results.territories, c[(c["scope"] == "territory") & (c["quality"] == "all")],
-                                   self.lang, lambda ident: self.href("territory", ident)))
+                                   self.lang, lambda ident: self.href("territory", ident), self.provenance()))
 
     def coverage(self) -> Fragment:
         p = self.results.progress

@@ -56,8 +56,13 @@ class SelfDataPage(Page):
         state = self.state()
         if state.empty:
             return self.render("note.html.j2", text=self.t("register_empty"), class_="demo")
+        # Where this assessment is the baseline of the coalition's own target, the target cannot show progress
+        # yet: said under the figure, so the "no data" of the target does not contradict it.
+        progress = self.results.progress
+        baseline = bool(len(progress)) and bool(
+            (pd.to_datetime(progress["baseline_date"]) == pd.Timestamp(self.dates[-1])).any())
         return self.render("key_numbers.html.j2", easy=int((state["difficulty"] == "easy").sum()), total=len(state),
-                           date=self.dates[-1])
+                           date=self.dates[-1], baseline=baseline)
 
     def _counts(self, frame: pd.DataFrame, group: pd.Series) -> pd.DataFrame:
         counts = pd.crosstab(group, frame["difficulty"]).reindex(columns=list(selfdata.DIFFICULTIES), fill_value=0)

@@ -50,7 +50,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "coalitions": {
         "id": S, "name_fr": S, "name_en": S, "axes": A, "maturity": S, "levers": A,
         "leads": A,  # "name (organisation)": never an email
-        "partners": A, "territories": A, "intention": S,
+        "partners": A, "territories": A, "intention": S, "intention_en": S,
     },
     "territories": {"id": S, "name": S, "level": S, "parent": S, "code_insee": S, "siren": S, "iso_3166": S,
                     "name_en": S,
