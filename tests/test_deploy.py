@@ -386,12 +386,15 @@ def test_two_servers_behind_nginx_share_the_root_and_stop_whole(farm, browser):
 # --- /healthz ------------------------------------------------------------------------------------
 
 def test_healthz_says_503_when_no_kernel_can_start(tmp_path):
-    broken = tmp_path / "jupyter" / "kernels" / "python3"
-    broken.mkdir(parents=True)
-    (broken / "kernel.json").write_text('{"argv": ["/bin/false", "{connection_file}"], "display_name": "Python 3",'
-                                        ' "language": "python"}')
+    # serve's own kernel spec runs `python -m observatory.live_kernel`: a sitecustomize on the path makes that
+    # process, and only it, exit at once (a kernel that cannot start, as a broken install would give).
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "sitecustomize.py").write_text(
+        "import os, sys\nif 'observatory.live_kernel' in getattr(sys, 'orig_argv', ()):\n    os._exit(1)\n")
+    path = os.pathsep.join(filter(None, [str(broken), os.environ.get("PYTHONPATH")]))
     port, log = free_port(), tmp_path / "serve.log"
-    process = start_serve(FIXTURE_ROOT, port, log, {"JUPYTER_PATH": str(tmp_path / "jupyter")})
+    process = start_serve(FIXTURE_ROOT, port, log, {"PYTHONPATH": path})
     try:
         url = f"http://127.0.0.1:{port}/healthz"
         deadline = time.monotonic() + 120
