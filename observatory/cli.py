@@ -396,7 +396,9 @@ def main(argv: list[str] | None = None) -> int:
             return args.func(args)
     except InvalidDataRoot as exc:
         _say(exc.report())
-        _say(f"{args.root}: {len(exc.problems)} problem(s); nothing was written.")
+        # validate never writes: saying it wrote nothing would suggest it might have
+        written = "" if args.command == "validate" else "; nothing was written"
+        _say(f"{args.root}: {len(exc.problems)} problem(s){written}.")
         return 1
     except ObservatoryError as exc:
         _say(f"error: {exc}")

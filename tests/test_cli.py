@@ -81,3 +81,13 @@ def test_exit_codes_tell_usage_errors_from_data_problems(tmp_path):
                   str(FIXTURE_ROOT))
     assert refused.returncode == 1
     assert refused.stderr == f"error: {tmp_path / 'sites.json'}: no such file\n"
+
+
+def test_validate_which_never_writes_does_not_say_it_wrote_nothing(root_copy, cli):
+    data = root_copy / "data" / "territories.csv"
+    data.write_text(data.read_text(encoding="utf-8") + "bad id!,X,commune,,\n", encoding="utf-8")
+    code, _, err = cli("validate", "--root", root_copy)
+    assert code == 1 and err.rstrip().endswith("problem(s).")
+    assert "nothing was written" not in err
+    code, _, err = cli("progress", "--root", root_copy, "--out", root_copy / "p.csv")
+    assert code == 1 and "problem(s); nothing was written." in err
