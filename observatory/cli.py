@@ -167,7 +167,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     from observatory.submissions import history
 
-    table = history(args.root, args.indicator, args.territory)
+    table = history(args.root, args.indicator, args.territory, args.coalition)
     if table.empty:
         _say("no figure matches")
         return 0
@@ -319,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     hist = add("history", "where each figure came from: file, submission, what it replaced", cmd_history)
     hist.add_argument("--indicator", help="only this indicator")
     hist.add_argument("--territory", help="only this territory")
+    hist.add_argument("--coalition", help="only this coalition's figures")
     serve = add("serve", "serve the dashboards and the explorer live with Voilà", cmd_serve)
     serve.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
     serve.add_argument("--ip", default="127.0.0.1", help="address to listen on (default: localhost only)")

@@ -496,7 +496,8 @@ def _same_key(a: dict, b: dict) -> bool:
 
 # --- history ---------------------------------------------------------------------------------
 
-def history(root: str | Path, indicator: str | None = None, territory: str | None = None) -> pd.DataFrame:
+def history(root: str | Path, indicator: str | None = None, territory: str | None = None,
+            coalition: str | None = None) -> pd.DataFrame:
     """Where each figure came from: the data file and row, the submission that brought it, what it replaced."""
     root = Path(root)
     loaded = load_root(root)  # completes an interrupted import, if any, under the root's lock
@@ -505,6 +506,8 @@ def history(root: str | Path, indicator: str | None = None, territory: str | Non
         obs = obs[obs["indicator"] == indicator]
     if territory:
         obs = obs[obs["territory"] == territory]
+    if coalition:
+        obs = obs[obs["coalition"] == coalition]
     content = journal.read_settled(root, layout.HISTORY)  # appended to in place: never read mid-append
     entries = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))) if content else []
     log = pd.DataFrame([{k: (v if v != "" else None) for k, v in e.items()} for e in entries], columns=HISTORY_COLUMNS)

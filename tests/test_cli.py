@@ -91,3 +91,11 @@ def test_validate_which_never_writes_does_not_say_it_wrote_nothing(root_copy, cl
     assert "nothing was written" not in err
     code, _, err = cli("progress", "--root", root_copy, "--out", root_copy / "p.csv")
     assert code == 1 and "problem(s); nothing was written." in err
+
+
+def test_history_keeps_one_coalitions_figures(cli):
+    code, out, _ = cli("history", "--root", FIXTURE_ROOT, "--coalition", "alpha")
+    rows = [line for line in out.splitlines()[1:] if line.strip()]
+    assert code == 0 and rows and all(" alpha " in f" {line} " for line in rows)
+    code, everything, _ = cli("history", "--root", FIXTURE_ROOT)
+    assert len(everything.splitlines()) > len(out.splitlines())
