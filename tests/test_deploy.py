@@ -263,6 +263,9 @@ def routes(farm) -> dict[int, str]:
                                          headers={"Cookie": f"observatory_route={route}"})
         with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 - localhost
             assert answer.status == 200
+        deadline = time.monotonic() + 10  # nginx writes the log line once it has answered: it may come a bit later
+        while not served_by(farm, route) and time.monotonic() < deadline:
+            time.sleep(0.05)
         (upstream,) = served_by(farm, route)
         found.setdefault(int(upstream.rsplit(":", 1)[1]), route)
         if len(found) == 2:
