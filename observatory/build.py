@@ -165,10 +165,12 @@ def _write_assets(results: results_module.Results, out: Path, pages: list[site.P
                               site.not_found_html(lang, langs).encode("utf-8"))
         statement = site.PageSpec("accessibility", None, lang).html_path()
         site.write_if_changed(out / statement, site.accessibility_html(lang, langs, settings).encode("utf-8"))
+        method = site.PageSpec("method", None, lang).html_path()
+        site.write_if_changed(out / method, site.method_html(lang, langs).encode("utf-8"))
     site.write_if_changed(assets / "favicon.svg", bundled.asset("favicon.svg"))
     # plotly.js's French locale (months, days, the mode bar's words): French pages' charts say « janv. 2020 ».
     site.write_if_changed(assets / PLOTLY_LOCALE_FR, bundled.asset(PLOTLY_LOCALE_FR))
-    statements = [site.PageSpec("accessibility", None, lang) for lang in langs]
+    statements = [site.PageSpec(kind, None, lang) for kind in ("accessibility", "method") for lang in langs]
     site.write_if_changed(out / "sitemap.xml", site.sitemap_xml(pages + statements).encode("utf-8"))
 
 

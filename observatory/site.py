@@ -56,6 +56,8 @@ class PageSpec:
             return f"{prefix}self-data.html"
         if self.kind == "accessibility":  # the accessibility statement, written by the site step
             return "accessibilite.html" if self.lang == "fr" else f"{prefix}accessibility.html"
+        if self.kind == "method":  # how statuses and projections are computed, written by the site step
+            return "methode.html" if self.lang == "fr" else f"{prefix}method.html"
         return f"{prefix}{KINDS[self.kind]}/{self.ident}.html"
 
     def executed_path(self) -> str:
@@ -165,7 +167,9 @@ def footer_html(spec: PageSpec) -> str:
     text = t("footer", spec.lang)
     package = link(spec.html_path(), "data/datapackage.json")
     statement = link(spec.html_path(), PageSpec("accessibility", None, spec.lang).html_path())
+    method = link(spec.html_path(), PageSpec("method", None, spec.lang).html_path())
     return (f'{esc(text)} <a href="{esc(package)}">datapackage.json</a> · '
+            f'<a href="{esc(method)}">{esc(t("method_link", spec.lang))}</a> · '
             f'<a href="{esc(statement)}">{esc(t("accessibility_link", spec.lang))}</a>')
 
 
@@ -196,6 +200,7 @@ def accessibility_html(lang: str, langs: tuple[str, ...], settings: dict) -> str
     contact = str(settings.get("accessibility_contact") or PLACEHOLDER_CONTACT)
     date = str(settings.get("accessibility_statement_date") or "2026-12-06")
     page = render("accessibility.html.j2", lang=lang, t=lambda key, **values: t(key, lang, **values),
+                  title=t("accessibility.title", lang),
                   head=Markup(head_html(spec, t("accessibility.title", lang), langs)),
                   nav=Markup(nav_html(spec, langs)), skip=Markup(skip_html(lang)),
                   footer=Markup(footer_html(spec)), contact=contact,
@@ -323,3 +328,44 @@ def mark_out_of_date(page: Path, lang: str, today: str, as_of: str | None) -> No
     body = re.search(r"<body[^>]*>", html)
     at = body.end() if body else 0
     write_atomic(page, (html[:at] + banner + html[at:]).encode("utf-8"))
+
+
+# The method page's worked example: a baseline and two figures, a target and its date (days after the baseline).
+EXAMPLE = {"baseline": (0, 10.0), "figures": [(100, 14.0), (200, 17.0)], "target": (400, 25.0)}
+
+
+def method_html(lang: str, langs: tuple[str, ...]) -> str:
+    """How a status, a projection and the value at the deadline are computed, with a worked example whose every
+    number comes from :mod:`observatory.projection` itself (so the page cannot disagree with the code)."""
+    import math
+
+    import numpy as np
+
+    from observatory import projection
+    from observatory.i18n import formatting
+    from observatory.pages.render import render
+
+    spec = PageSpec("method", None, lang)
+    points = [EXAMPLE["baseline"], *EXAMPLE["figures"]]
+    days = np.array([d for d, _ in points], dtype="float64")
+    values = np.array([v for _, v in points], dtype="float64")
+    at, target = EXAMPLE["target"]
+    value, low, high = projection.project(days, values, at)
+    mean_x, mean_y = days.mean(), values.mean()
+    sxx = float(((days - mean_x) ** 2).sum())
+    slope = float(((days - mean_x) * (values - mean_y)).sum()) / sxx
+    residuals = values - (mean_y + slope * (days - mean_x))
+    s = math.sqrt(float((residuals ** 2).sum()) / (len(days) - 2))
+    quantile = projection.t_quantile(0.5 + projection.LEVEL / 2, len(days) - 2)
+    status = projection.projected_status(value, low, high, target, "increase")
+    n = lambda x, d=2: formatting.number(round(float(x), d), lang)  # noqa: E731
+    example = {"points": [(int(d), n(v, 1)) for d, v in points], "n": len(points), "at": at, "target": n(target, 1),
+               "mean_x": n(mean_x), "mean_y": n(mean_y), "sxx": n(sxx, 0), "slope": n(slope, 4),
+               "intercept": n(mean_y - slope * mean_x), "value": n(value), "s": n(s, 3), "t": n(quantile, 3),
+               "half": n(value - low), "low": n(low), "high": n(high),
+               "status": t(f"projected_statuses.{status}", lang)}
+    page = render("method_page.html.j2", lang=lang, t=lambda key, **values: t(key, lang, **values),
+                  title=t("method_page.title", lang), head=Markup(head_html(spec, t("method_page.title", lang), langs)),
+                  nav=Markup(nav_html(spec, langs)), skip=Markup(skip_html(lang)), footer=Markup(footer_html(spec)),
+                  example=example)
+    return str(page) + "\n"

@@ -138,7 +138,8 @@ def axe_violations(page) -> list[str]:
 
 
 def dashboard_pages(site: Path) -> list[Path]:
-    """The site's dashboards (each with its executed notebook), relative to it: not its 404 pages nor its
-    accessibility statements (written by the site step, no notebook behind them)."""
+    """The site's dashboards (each with its executed notebook), relative to it: not its 404 pages, accessibility
+    statements nor method pages (written by the site step, no notebook behind them)."""
     return sorted(p.relative_to(site) for p in site.rglob("*.html")
-                  if p.name not in ("404.html", "accessibilite.html", "accessibility.html"))
+                  if p.name not in ("404.html", "accessibilite.html", "accessibility.html", "methode.html",
+                                    "method.html"))

@@ -9,7 +9,8 @@ from tests.conftest import REPO, axe_violations
 
 STATIC = ["index.html", "en/index.html", "coalitions/alpha.html", "en/coalitions/alpha.html",
           "territories/rennes.html", "en/territories/bretagne.html", "404.html", "en/404.html",
-          "accessibilite.html", "en/accessibility.html"]
+          "accessibilite.html", "en/accessibility.html",
+          "methode.html", "en/method.html"]
 
 
 @pytest.fixture(scope="module")

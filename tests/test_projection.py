@@ -141,3 +141,17 @@ def test_the_chart_draws_the_projection_dashed_with_its_band_and_says_it(fixture
     assert dashed[0]["line"]["dash"] == "dash"
     assert any(tr.get("fill") == "toself" and "80 % prediction interval" in tr["name"] for tr in spec.spec["data"])
     assert "Projection to" in spec.summary and "80 % prediction interval" in spec.summary
+
+
+def test_the_method_page_works_its_example_with_the_projections_own_numbers(built_site):
+    """The site's method page (both languages, linked from every page's footer) gives the worked example's
+    numbers as observatory.projection computes them: 10, 14, 17 at days 0, 100, 200 → 24.17 at day 400,
+    80 % interval 21.13 to 27.2 (by hand: see the first test), the target 25 inside it: uncertain."""
+    french = (built_site / "methode.html").read_text(encoding="utf-8")
+    english = (built_site / "en" / "method.html").read_text(encoding="utf-8")
+    assert "ŷ = 24,17" in french and "21,13 à 27,2" in french and "« Incertaine »" in french
+    assert "ŷ = 24.17" in english and "21.13 to 27.2" in english and "“Uncertain”" in english
+    assert 't(0.90; 1) = 3.078' in english
+    dashboard = (built_site / "en" / "coalitions" / "alpha.html").read_text(encoding="utf-8")
+    assert 'href="../method.html">Method</a>' in dashboard
+    assert 'href="methode.html">Méthode</a>' in (built_site / "index.html").read_text(encoding="utf-8")
