@@ -25,6 +25,26 @@ os.environ.pop("OBSERVATORY_NO_CACHE", None)
 os.environ["OBSERVATORY_CACHE_DIR"] = tempfile.mkdtemp(prefix="observatory-test-cache-")
 
 
+OBSERVATIONS = "data/observations/figures.csv"  # the fixture root's observation file
+
+
+def with_texts_in_source_and_comment(root: Path, texts: list[str]) -> Path:
+    """The root with row i of its observation file holding texts[i - 1] as its source and its comment (a
+    spreadsheet's formula, a look-alike of one...), written as CSV quotes what needs it (a CR)."""
+    import csv
+    import io
+
+    rows = list(csv.reader((root / OBSERVATIONS).read_text(encoding="utf-8").splitlines()))
+    assert len(rows) > len(texts)
+    for i, text in enumerate(texts, start=1):
+        rows[i][5] = text
+        rows[i][6] = text
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    (root / OBSERVATIONS).write_text(buffer.getvalue(), encoding="utf-8")
+    return root
+
+
 @pytest.fixture
 def root_copy(tmp_path: Path) -> Path:
     """A copy of the fixture data root that a test may break."""

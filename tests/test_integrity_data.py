@@ -12,7 +12,7 @@ import pytest
 
 from observatory import dashboard, results
 from observatory.load import load_root
-from tests.conftest import FIXTURE_ROOT
+from tests.conftest import FIXTURE_ROOT, with_texts_in_source_and_comment
 from tests.test_validate import ALPHA, OBS, append, assert_validate_names, replace
 
 INDICATOR = "indicators/frugal/device-lifetime.yml"
@@ -163,15 +163,7 @@ FORMULAS = ['=HYPERLINK("http://example.org/x","clic")', "+33 1 23", "-moins", "
 @pytest.fixture
 def formula_root(root_copy):
     """Observations whose source and comment texts a spreadsheet would run as formulas."""
-    lines = (root_copy / OBS).read_text(encoding="utf-8").splitlines()
-    rows = list(csv.reader(lines))
-    for i, text in enumerate(FORMULAS, start=1):
-        rows[i][5] = text
-        rows[i][6] = text
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)  # quotes the cell holding a CR
-    (root_copy / OBS).write_text(buffer.getvalue(), encoding="utf-8")
-    return root_copy
+    return with_texts_in_source_and_comment(root_copy, FORMULAS)
 
 
 def _cells(path: Path) -> list[str]:

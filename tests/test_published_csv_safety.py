@@ -4,13 +4,12 @@ return inside a cell keeps its row whole; notebooks read back every text as it w
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 
 import pytest
 
 from observatory import results
-from tests.test_validate import OBS
+from tests.conftest import OBSERVATIONS as OBS, with_texts_in_source_and_comment
 
 # The full-width ＝ ＋ － ＠ and the small ﹦ ﹢ ﹣ ﹫: an input method makes = + - @ of them.
 LOOKALIKES = ["＝1+1", "＋33 1 23", "－moins", "＠SUM(A1)", "﹦1+1", "﹢1", "﹣moins", "﹫SUM(A1)", "'＝déjà",
@@ -19,16 +18,7 @@ LOOKALIKES = ["＝1+1", "＋33 1 23", "－moins", "＠SUM(A1)", "﹦1+1", "﹢1"
 
 @pytest.fixture
 def lookalike_root(root_copy):
-    lines = (root_copy / OBS).read_text(encoding="utf-8").splitlines()
-    rows = list(csv.reader(lines))
-    assert len(rows) > len(LOOKALIKES)
-    for i, text in enumerate(LOOKALIKES, start=1):
-        rows[i][5] = text
-        rows[i][6] = text
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)  # quotes the cell holding a CR
-    (root_copy / OBS).write_text(buffer.getvalue(), encoding="utf-8")
-    return root_copy
+    return with_texts_in_source_and_comment(root_copy, LOOKALIKES)
 
 
 def _rows(path: Path) -> list[list[str]]:
