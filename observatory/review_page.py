@@ -18,6 +18,7 @@ from pathlib import Path
 
 from observatory.i18n import t
 from observatory.leads import Leads, SecretRefused
+from observatory.submit import preview_table
 
 # The key of the team's secret among the leads' (no coalition id can take it: ids are [a-z0-9-]).
 TEAM = "@review"
@@ -91,15 +92,11 @@ def pending_html(found: list, lang: str) -> str:
     parts = []
     for p in found:
         late = f" — <strong>{esc(t('review.late', lang))}</strong>" if p.late else ""
-        head = "".join(f'<th scope="col">{esc(t(k, lang))}</th>' for k in
-                       ("submit.row", "indicator", "territory", "submit.date", "submit.before", "submit.after"))
-        rows = "".join(
-            f"<tr><td>{c['row']}</td><td>{esc(c['indicator'])}</td><td>{esc(c['territory'])}</td>"
-            f"<td>{esc(c['date'])}</td><td>{esc(c['previous_value']) if c['previous_value'] is not None else '—'}"
-            f"</td><td>{esc(c['value'])}</td></tr>" for c in p.changes)
+        table = preview_table([(c["row"], c["indicator"], c["territory"], c["date"], c["previous_value"], c["value"])
+                               for c in p.changes], lang)
         parts.append(f"<section class='review-item' data-submission='{esc(p.id)}'><h3>{esc(p.coalition)} — "
                      f"<code>{esc(p.id)}</code></h3><p>{esc(p.original_name)}, {esc(p.received_at)}{late}</p>"
-                     f"<table class='preview'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></section>")
+                     f"{table}</section>")
     return "".join(parts)
 
 

@@ -278,6 +278,20 @@ def _digest(content: bytes) -> str:
 
 # --- the page ---------------------------------------------------------------------------------------
 
+def preview_table(changes: list[tuple], lang: str, caption: str | None = None) -> str:
+    """What a submission changes, one row per figure: (row, indicator, territory, date, value before or None,
+    value after), every text escaped; the lead's preview and the team's review page both show it."""
+    esc = html.escape
+    head = "".join(f'<th scope="col">{esc(t(k, lang))}</th>' for k in
+                   ("submit.row", "indicator", "territory", "submit.date", "submit.before", "submit.after"))
+    rows = "".join(
+        f"<tr><td>{row}</td><td>{esc(indicator)}</td><td>{esc(territory)}</td><td>{esc(date)}</td>"
+        f"<td>{esc(before) if before is not None else '—'}</td><td>{esc(after)}</td></tr>"
+        for row, indicator, territory, date, before, after in changes)
+    caption_html = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return f"<table class='preview'>{caption_html}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
 def outcome_html(outcome: Outcome, desk: Desk, sequence: int = 0) -> str:
     """The outcome as HTML (every text escaped): status, problems, preview table, pages that change."""
     esc, lang = html.escape, desk.lang
@@ -292,14 +306,8 @@ def outcome_html(outcome: Outcome, desk: Desk, sequence: int = 0) -> str:
     if outcome.notes:  # issue 26: submissions under review, returned ones with the team's comment
         parts.append("<ul class='review-notes'>" + "".join(f"<li>{esc(n)}</li>" for n in outcome.notes) + "</ul>")
     if outcome.changes:
-        head = "".join(f'<th scope="col">{esc(t(k, lang))}</th>' for k in
-                       ("submit.row", "indicator", "territory", "submit.date", "submit.before", "submit.after"))
-        rows = "".join(
-            f"<tr><td>{c.row}</td><td>{esc(c.indicator)}</td><td>{esc(c.territory)}</td><td>{esc(c.date)}</td>"
-            f"<td>{esc(c.previous_value) if c.previous_value is not None else '—'}</td>"
-            f"<td>{esc(c.value)}</td></tr>" for c in outcome.changes)
-        parts.append(f"<table class='preview'><caption>{esc(t('submit.preview_caption', lang))}</caption>"
-                     f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+        parts.append(preview_table([(c.row, c.indicator, c.territory, c.date, c.previous_value, c.value)
+                                    for c in outcome.changes], lang, t("submit.preview_caption", lang)))
     if outcome.pages:
         parts.append(f"<p>{esc(t('submit.pages_changed', lang, count=len(outcome.pages)))}</p><ul class='pages'>"
                      + "".join(f"<li>{esc(desk.page_title(k))} (<code>{esc(k)}</code>)</li>" for k in outcome.pages)
