@@ -23,14 +23,14 @@ otherwise; *missing* when there is none. Nothing here depends on today's date.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from observatory import journal, layout
+from observatory import layout
 from observatory.errors import InvalidDataRoot, Problem
+from observatory.import_history import live_entries
 
 PROGRAMME = layout.PROGRAMME
 FREQUENCIES = ("yearly", "half-yearly")
@@ -246,19 +246,12 @@ def load_programme(root: str | Path) -> Programme:
 
 def _first_recorded(root: Path) -> dict[str, str]:
     """When each figure was first imported (indicator|territory|coalition|date → recorded_at), undone ones left out."""
-    from observatory.dates import parse_period_end
-
-    content = journal.read_settled(root, layout.HISTORY)
-    if not content:
-        return {}
-    history = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
+    history = live_entries(root)
     if history.empty or "recorded_at" not in history:
         return {}
-    undone = set(history.loc[history["action"] == "undone", "submission"].str.split("-undo-").str[-1])
-    history = history[history["action"].isin(("added", "replaced")) & ~history["submission"].isin(undone)]
-    dates = parse_period_end(history["date"]).dt.strftime("%Y-%m-%d")
-    keys = history["indicator"] + "|" + history["territory"] + "|" + history["coalition"] + "|" + dates
-    return pd.Series(history["recorded_at"].values, index=keys.values).groupby(level=0).min().to_dict()
+    if "action" in history:  # a figure's first import: not its undo nor a line that kept it as it was
+        history = history[history["action"].isin(("added", "replaced"))]
+    return pd.Series(history["recorded_at"].values, index=history["key"].values).groupby(level=0).min().to_dict()
 
 
 def figures(root, programme: Programme) -> pd.DataFrame:

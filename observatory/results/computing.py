@@ -8,14 +8,13 @@ tables. Contact details (leads' emails) never enter the results.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pandas as pd
 
-from observatory import journal, layout, selfdata
-from observatory.dates import parse_period_end
+from observatory import selfdata
 from observatory.derive import with_derived_figures
+from observatory.import_history import figure_key, live_entries
 from observatory.progress import compute_progress, summarise
 from observatory.results.schema import Results
 from observatory.validate import ValidRoot, validated
@@ -41,24 +40,12 @@ def _provenance(root: ValidRoot, observations: pd.DataFrame) -> pd.Series:
     empty = pd.Series([None] * len(observations), index=observations.index, dtype=object)
     if observations.empty:
         return empty
-    content = journal.read_settled(root.path, layout.HISTORY)  # appended to in place: never read mid-append
-    if not content:
-        return empty
-    history = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
-    if "action" in history:  # an import taken back by `observatory undo` no longer says where a figure came from
-        undone = set(history.loc[history["action"] == "undone", "submission"].str.split("-undo-").str[-1])
-        history = history[(history["action"] != "undone") & ~history["submission"].isin(undone)]
+    history = live_entries(root.path)
     if history.empty:
         return empty
-
-    def key(frame: pd.DataFrame, dates: pd.Series) -> pd.Series:
-        return (frame["indicator"] + "|" + frame["territory"] + "|" + frame["coalition"].fillna("") + "|"
-                + dates.dt.strftime("%Y-%m-%d"))
-
-    history["key"] = key(history, parse_period_end(history["date"]))
     last = history.groupby("key").tail(1).set_index("key")
     label = last["recorded_at"].str[:10] + " — " + last["file"]
-    return key(observations, observations["date"]).map(label).astype(object).where(lambda s: s.notna(), None)
+    return figure_key(observations, observations["date"]).map(label).astype(object).where(lambda s: s.notna(), None)
 
 
 def _typed_territories(frame: pd.DataFrame) -> pd.DataFrame:
