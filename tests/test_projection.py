@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -155,3 +156,29 @@ def test_the_method_page_works_its_example_with_the_projections_own_numbers(buil
     dashboard = (built_site / "en" / "coalitions" / "alpha.html").read_text(encoding="utf-8")
     assert 'href="../method.html">Method</a>' in dashboard
     assert 'href="methode.html">Méthode</a>' in (built_site / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_cached_results_are_computed_again_the_day_after(root_copy, tmp_path, monkeypatch):
+    """A target's assessment at its deadline appears once the deadline has passed (by today's date): the results
+    kept in the cache for an unchanged root are not those of another day."""
+    import observatory.projection
+    import observatory.sitedata as sitedata
+    from observatory.validate import validated
+
+    monkeypatch.setenv("OBSERVATORY_CACHE_DIR", str(tmp_path / "cache"))
+
+    def on(day: dt.date):
+        # datetime as the cache key and the projection see it, on a day of our choosing
+        clock = SimpleNamespace(date=SimpleNamespace(today=lambda: day))
+        monkeypatch.setattr(sitedata, "_dt", clock)
+        monkeypatch.setattr(observatory.projection, "_dt", clock)
+        computed = []
+        results, _ = sitedata.computed(validated(root_copy), before_computing=lambda: computed.append(day))
+        return computed, results.progress
+
+    first, before = on(dt.date(2022, 6, 1))
+    again, _ = on(dt.date(2022, 6, 1))
+    later, after = on(dt.date(2030, 1, 1))
+    assert first and not again, "an unchanged root on the same day comes from the cache"
+    assert later, "the next day's results are computed again"
+    assert before["deadline_passed"].sum() < after["deadline_passed"].sum()
