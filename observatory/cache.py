@@ -36,13 +36,13 @@ import hashlib
 import json
 import os
 import pickle
+import secrets
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from observatory import fingerprint, layout
+from observatory import atomic, fingerprint, layout
 
 FORMAT = 2  # bump when the shape of an entry changes
 MAGIC = b"observatory-cache 2\n"  # then: the key, a line end, the checksum of what follows it, the pickle
@@ -192,25 +192,19 @@ def _private(info: os.stat_result) -> bool:
 def write(root: Path, kind: str, entry_key: str, value: object) -> None:
     """Store a value, atomically (written aside, then renamed). Failing to store is not an error."""
     target = _entry(root, kind)
-    temporary = None
     try:
         head = _head(entry_key)
         payload = pickle.dumps((entry_key, value), protocol=pickle.HIGHEST_PROTOCOL)
         checksum = hashlib.blake2b(head + payload, digest_size=32).hexdigest().encode()
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         _sweep(target.parent)
-        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=target.name + ".", suffix=".tmp",
-                                         delete=False) as handle:
-            temporary = Path(handle.name)
-            handle.write(head + checksum + payload)
-        os.replace(temporary, target)  # atomic: a reader opens the old entry or the new one, whole
-        temporary = None
+        # Private (0o600: only such an entry is unpickled), under a name of this writer's own (*.tmp: swept);
+        # not fsynced: a lost entry is only computed again.
+        temporary = target.with_name(f"{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        atomic.replace_with(target, head + checksum + payload, temporary, durable=False, mode=0o600,
+                            folder_mode=0o700)
     except Exception:  # noqa: BLE001 - a full disk or a read-only home must not fail a validation
         pass
-    finally:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
 
 
 def _sweep(where: Path) -> None:

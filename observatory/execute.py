@@ -15,7 +15,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from observatory import bundled
+from observatory import atomic, bundled
 from observatory.site import DISK_FULL, temporary_path
 
 TEMPLATES = bundled.templates()
@@ -162,10 +162,7 @@ def run_page(job: PageJob) -> PageOutcome:
         resources = {"metadata": {"name": job.title}, **job.resources}
         body, _ = _exporter(Path(job.templates)).from_notebook_node(nb, resources=resources)
         writing = page
-        with open(tmp_page, "w", encoding="utf-8") as f:
-            f.write(body)
-            f.flush()
-            os.fsync(f.fileno())
+        atomic.write_file(tmp_page, body.encode("utf-8"))
         tmp_nb.replace(executed)
         tmp_page.replace(page)
         return outcome(ok=True, size=len(body.encode()))

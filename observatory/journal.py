@@ -30,7 +30,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from observatory import layout, locking
+from observatory import atomic, layout, locking
 
 JOURNAL = layout.JOURNAL
 TMP_SUFFIX = ".import-tmp"
@@ -47,19 +47,6 @@ def pending(root: str | Path) -> bool:
     return journal_path(Path(root)).exists()
 
 
-def _fsync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - not every OS opens folders
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
 def write_aside(root: Path, files: dict[str, bytes]) -> list[list[str]]:
     """Write each file under a name unique to this run; return the renames to do. Nothing visible changes."""
     root = Path(root)
@@ -71,10 +58,7 @@ def write_aside(root: Path, files: dict[str, bytes]) -> list[list[str]]:
             final.parent.mkdir(parents=True, exist_ok=True)
             tmp = final.with_name(f".{final.name}.{token}{TMP_SUFFIX}")
             renames.append([tmp.relative_to(root).as_posix(), relative])
-            with open(tmp, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
+            atomic.write_file(tmp, content)
     except BaseException:
         # Interrupted before the commit point: nothing happened.
         for tmp, _ in renames:
@@ -90,12 +74,8 @@ def mark_committed(root: Path, plan: list[list[str]] | dict) -> None:
     """
     journal = journal_path(root)
     tmp = journal.with_name(f".{journal.name}.{os.getpid()}-{secrets.token_hex(4)}{TMP_SUFFIX}")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(plan, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, journal)
-    _fsync_folder(journal.parent)
+    atomic.replace_with(journal, json.dumps(plan).encode("utf-8"), tmp)
+    atomic.fsync_folder(journal.parent)
 
 
 def finish(root: Path, plan: list[list[str]] | dict) -> None:
@@ -112,7 +92,7 @@ def finish(root: Path, plan: list[list[str]] | dict) -> None:
             final_path.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp_path, final_path)
     for folder in {(root / final).parent for _, final in renames}:
-        _fsync_folder(folder)
+        atomic.fsync_folder(folder)
     journal_path(root).unlink(missing_ok=True)
 
 

@@ -41,6 +41,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from observatory import atomic
 from observatory.errors import ObservatoryError
 
 COALITION_BUDGET = 30  # wrong secrets for one coalition, all sources together, within BUDGET_WINDOW
@@ -94,15 +95,8 @@ def _hash(secret: str, salt: bytes) -> str:
 
 
 def _write_private(path: Path, content: bytes, durable: bool = True) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        if durable:
-            os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    atomic.replace_with(path, content, path.with_name(f".{path.name}.{os.getpid()}.tmp"), durable=durable,
+                        mode=0o600, folder_mode=0o700)
 
 
 def _read_json(path: Path) -> dict:

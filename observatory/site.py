@@ -9,11 +9,9 @@ does not make every page change.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import html as html_module
 import json
-import os
 import posixpath
 import re
 import shutil
@@ -22,6 +20,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from observatory import atomic
 from observatory import results as results_module
 from observatory.dashboard import esc
 from observatory.errors import ObservatoryError
@@ -264,34 +263,14 @@ def temporary_path(path: Path) -> Path:
     return path.with_name(f".{path.name}{TMP_SUFFIX}")
 
 
-@contextlib.contextmanager
 def written_aside(path: Path):
-    """Yield a temporary path beside ``path``; rename it over ``path`` once the block has written it all.
-
-    On any error the temporary file is removed and ``path`` is left as it was; an OSError
-    names ``path`` (a full disk raises on write, where the system gives no file name).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temporary_path(path)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise OSError(exc.errno, exc.strerror, str(path)) from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    """Yield a temporary path beside ``path``; rename it over ``path`` once the block has written it all
+    (:func:`observatory.atomic.written_aside`)."""
+    return atomic.written_aside(path, temporary_path(Path(path)))
 
 
 def write_atomic(path: Path, content: bytes) -> None:
-    with written_aside(path) as tmp, open(tmp, "wb") as f:
-        f.write(content)
-        f.flush()
-        os.fsync(f.fileno())
+    atomic.replace_with(path, content, temporary_path(Path(path)))
 
 
 def write_if_changed(path: Path, content: bytes) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from observatory import atomic
 from observatory import results as results_module
 from observatory.errors import ObservatoryError
 from observatory.sheets import neutralise
@@ -176,6 +177,5 @@ def _write_xlsx(rows, indicator_ids, territory_ids, coalition, out: Path) -> Non
         help_sheet.append([line.format(coalition=coalition)])
     help_sheet.column_dimensions["A"].width = 140
     help_sheet["A1"].font = Font(bold=True, size=13)
-    tmp = out.with_name(out.name + ".tmp")
-    book.save(tmp)
-    tmp.replace(out)
+    with atomic.written_aside(out, out.with_name(out.name + ".tmp")) as tmp:
+        book.save(tmp)
