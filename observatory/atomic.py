@@ -12,8 +12,8 @@ import errno
 import os
 from pathlib import Path
 
-# The errors that mean the disk (or the user's quota, or the file size limit) is full: the build stops and
-# says so rather than failing page after page, the command line names the file.
+# A full disk, a full quota, a file too large for the file system: the user can act on these. The build
+# stops and says so rather than failing page after page; the command line names the file.
 DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 

@@ -40,7 +40,7 @@ import plotly
 import psutil
 from tqdm import tqdm
 
-from observatory import bundled, execute, fingerprint, site
+from observatory import atomic, bundled, execute, fingerprint, site
 from observatory import results as results_module
 from observatory.i18n import LANGS
 from observatory.fingerprint import PACKAGE, hash_tree, package_files  # noqa: F401 - package_files: tests
@@ -497,7 +497,7 @@ def _record_all(finished, total: int, out: Path, state: dict, state_path: Path, 
         else:
             report.failed.append(outcome)
             bar.write(f"FAILED {outcome.key}: {outcome.error}", file=sys.stderr)
-            if outcome.errno in site.DISK_FULL:
+            if outcome.errno in atomic.DISK_FULL:
                 disk_full = disk_full or outcome
                 stop()
             entry.update(digest=None, failed=today)  # so that the next build tries it again

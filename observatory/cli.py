@@ -7,12 +7,11 @@ and an unexpected failure is reported in one line (``--debug`` shows more).
 from __future__ import annotations
 
 import argparse
-import errno
 import sys
 import time
 from pathlib import Path
 
-from observatory import __version__, dask_address
+from observatory import __version__, atomic, dask_address
 from observatory.errors import InvalidDataRoot, ObservatoryError
 
 # jsonschema (under Great Expectations, nbformat, papermill, nbconvert) imports rfc3987-syntax when it is
@@ -22,8 +21,6 @@ from observatory.errors import InvalidDataRoot, ObservatoryError
 # imports observatory keeps its modules as they are.)
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
-# A full disk, a full quota, a file too large for the file system: the user can act on these.
-DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 def _say(message: str) -> None:
@@ -408,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         _say("interrupted")
         return 130
     except OSError as exc:
-        if exc.errno not in DISK_FULL or args.debug:
+        if exc.errno not in atomic.DISK_FULL or args.debug:
             return _unexpected(exc, args)
         where = exc.filename or "a file"
         _say(f"error: disk full while writing {where}: free some space and run the command again; "

@@ -13,11 +13,13 @@ exactly that, for the programs that read these files back.
 from __future__ import annotations
 
 import csv
+import io
 import re
 
 import numpy as np
 import pandas as pd
 
+from observatory import csvwrite
 from observatory.model import NUMBER_PATTERN
 from observatory.sheets import FORMULA_START
 
@@ -102,8 +104,11 @@ def to_csv(frame: pd.DataFrame, path) -> None:
     text = out.to_csv(index=False, lineterminator="\n")
     if "\r" in text:
         # A CR inside a cell: pandas (Python's csv) quotes only what holds the line terminator, so a lone CR
-        # would go out bare and end the row for every reader. Quoting every cell keeps each one whole.
-        text = out.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        # would go out bare and end the row for every reader. Without one, pandas quotes exactly as
+        # csvwrite.line does (a comma, a quote, an LF); with one, the cells (read back from a form that keeps
+        # each whole) are written by csvwrite.line, which quotes a CR too: one quoting for every CSV we write.
+        whole = out.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        text = "".join(csvwrite.line(cells) for cells in csv.reader(io.StringIO(whole, newline="")))
     if hasattr(path, "write"):
         path.write(text)
     else:

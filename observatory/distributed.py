@@ -226,7 +226,8 @@ def _check_handshake(payload: bytes) -> None:
 
 
 def _write(job: execute.PageJob, outcome: execute.PageOutcome, page: bytes, notebook: bytes) -> execute.PageOutcome:
-    from observatory.site import DISK_FULL, write_atomic
+    from observatory.atomic import DISK_FULL
+    from observatory.site import write_atomic
 
     for path, content in ((job.executed, notebook), (job.page, page)):
         try:

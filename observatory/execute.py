@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from observatory import atomic, bundled
-from observatory.site import DISK_FULL, temporary_path
+from observatory.site import temporary_path
 
 TEMPLATES = bundled.templates()
 _writing: list[Path] = []  # the current page's temporary files, removed if the worker is killed
@@ -167,7 +167,7 @@ def run_page(job: PageJob) -> PageOutcome:
         tmp_page.replace(page)
         return outcome(ok=True, size=len(body.encode()))
     except Exception as exc:  # noqa: BLE001 - a failed page is reported, the others still publish
-        if isinstance(exc, OSError) and exc.errno in DISK_FULL:  # the build stops and says so
+        if isinstance(exc, OSError) and exc.errno in atomic.DISK_FULL:  # the build stops and says so
             return outcome(ok=False, errno=exc.errno, path=str(writing), error=f"disk full while writing {writing}")
         last = traceback.extract_tb(exc.__traceback__)[-1:] or []
         where = f" ({os.path.basename(last[0].filename)}:{last[0].lineno})" if last else ""

@@ -32,7 +32,6 @@ import csv
 import datetime as dt
 import hashlib
 import hmac
-import io
 import json
 import os
 import secrets
@@ -41,7 +40,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from observatory import atomic
+from observatory import atomic, csvwrite
 from observatory.errors import ObservatoryError
 
 COALITION_BUDGET = 30  # wrong secrets for one coalition, all sources together, within BUDGET_WINDOW
@@ -257,14 +256,10 @@ class Leads:
         with contextlib.suppress(FileNotFoundError):
             if path.stat().st_size >= AUDIT_MAX_BYTES:
                 os.replace(path, path.with_name(path.name + ".1"))
-        line = io.StringIO()
-        writer = csv.writer(line, lineterminator="\n")
-        if not path.exists():
-            writer.writerow(AUDIT_COLUMNS)
-        writer.writerow(row)
+        lines = ("" if path.exists() else csvwrite.line(list(AUDIT_COLUMNS))) + csvwrite.line([str(c) for c in row])
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
-            handle.write(line.getvalue())
+            handle.write(lines)
 
     def audit_lines(self) -> list[dict]:
         """Every line of the audit, the rotated file's first, the refusals not yet written included."""

@@ -9,9 +9,7 @@ does not make every page change.
 
 from __future__ import annotations
 
-import errno
 import html as html_module
-import json
 import posixpath
 import re
 import shutil
@@ -25,6 +23,7 @@ from observatory import results as results_module
 from observatory.dashboard import esc
 from observatory.errors import ObservatoryError
 from observatory.i18n import LANGS, place_name, sort_key, t
+from observatory.pages.markup import json_for_script
 
 KINDS = {"coalition": "coalitions", "territory": "territories"}
 
@@ -219,8 +218,8 @@ def nav_script(results: results_module.Results, pages: list[PageSpec], lang: str
         menus.append({"label": label, "items": items})
     links = [[t("self_data", lang), spec.html_path()] for spec in pages
              if spec.kind == "self-data" and spec.lang == lang]
-    data = json.dumps(menus, ensure_ascii=False).replace("<", "\\u003c")
-    extra = json.dumps(links, ensure_ascii=False).replace("<", "\\u003c")
+    data = json_for_script(menus, separators=(", ", ": "))
+    extra = json_for_script(links, separators=(", ", ": "))
     # Built with DOM calls (textContent), never innerHTML: names from data files stay text.
     return (
         "(function(){var menus=" + data + ";\n"
@@ -255,7 +254,6 @@ def select(pages: list[PageSpec], only: list[str] | None) -> list[PageSpec]:
 
 
 TMP_SUFFIX = ".observatory-tmp"  # files being written; a build sweeps away those a killed build left
-DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 def temporary_path(path: Path) -> Path:

@@ -58,6 +58,7 @@ class ImportReport:
 
 # --- atomic writes ---------------------------------------------------------------------------
 
+
 def recover(root: str | Path) -> bool:
     """Finish an import that was interrupted after its commit point (under the root's lock)."""
     return journal.recover(root)
@@ -117,10 +118,6 @@ def _head(path: Path) -> tuple[list[str] | None, bool]:
     except (UnicodeDecodeError, csv.Error):
         header = []
     return [cell.strip() for cell in header], last in (b"\n", b"\r")
-
-
-def _csv_bytes(columns: list[str], rows: list[dict]) -> bytes:
-    return csvwrite.records_bytes(columns, rows)
 
 
 def _read_csv_dicts(path: Path) -> list[dict]:

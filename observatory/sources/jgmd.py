@@ -11,14 +11,14 @@ import json
 import re
 from pathlib import Path
 
-from observatory import layout
+from observatory import csvwrite, layout
 from observatory.errors import ObservatoryError, Problem
 from observatory.selfdata import DIFFICULTIES
 from observatory.sources import Conversion
 from observatory.sources.barometre import slug
 from observatory import selfdata
 from observatory.dates import parse_period_end
-from observatory.submissions import _csv_bytes, _read_csv_dicts
+from observatory.submissions import _read_csv_dicts
 
 NAME = "jgmd"
 SOURCE = "JustGetMyData (sites.json, MIT)"
@@ -93,8 +93,8 @@ class JustGetMyData:
         kept = [a for a in _read_csv_dicts(register / "assessments.csv")
                 if not (a.get("date") == date and a.get("source") == SOURCE)]
         files = {
-            layout.SERVICES: _csv_bytes(list(selfdata.SERVICE_COLUMNS), services),
-            layout.ASSESSMENTS: _csv_bytes(list(selfdata.ASSESSMENT_COLUMNS), kept + assessments),
+            layout.SERVICES: csvwrite.records_bytes(list(selfdata.SERVICE_COLUMNS), services),
+            layout.ASSESSMENTS: csvwrite.records_bytes(list(selfdata.ASSESSMENT_COLUMNS), kept + assessments),
         }
         return Conversion(files, {"assessed": len(assessments), "date": date})
 
