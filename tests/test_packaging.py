@@ -30,3 +30,37 @@ def test_console_script_is_declared():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert project["scripts"]["observatory"] == "observatory.cli:main"
     assert project["requires-python"] == ">=3.11"
+
+
+def test_every_library_the_package_imports_is_declared_or_required_by_a_declared_one():
+    """A library that arrives only as a dependency of a dependency (babel came through jupyterlab_server) may
+    vanish at any upgrade of the middle one: the install then breaks at the first page it formats."""
+    import ast
+    import sys
+    from importlib import metadata
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = {_normalise(d)[0] for d in project["dependencies"]}
+    guaranteed = set(declared)
+    for name in declared:
+        for requirement in metadata.requires(name) or []:
+            if "extra ==" not in requirement:  # an optional part is not guaranteed
+                guaranteed.add(_normalise(re.split(r"[;\[]", requirement)[0])[0])
+    providers = metadata.packages_distributions()
+    missing = {}
+    for path in (REPO / "observatory").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                if top in sys.stdlib_module_names or top == "observatory":
+                    continue
+                for distribution in providers.get(top, [top]):
+                    if _normalise(distribution)[0] not in guaranteed:
+                        missing.setdefault(_normalise(distribution)[0], path.relative_to(REPO).as_posix())
+    assert missing == {}, f"imported but neither declared in pyproject.toml nor required by what is: {missing}"
