@@ -27,7 +27,6 @@ import pandas as pd
 ROLLED_UP = " (roll-up)"  # after the parts' file: where a computed figure came from
 HOW = {"sum": "somme", "mean": "moyenne", "min": "minimum", "max": "maximum",
        "weighted-mean": "moyenne pondérée par la population"}  # in the data's language, like every source
-KEY = ["indicator", "coalition", "date"]
 MAX_LEVELS = 8  # commune → EPCI → département → région → country, with room to spare; a loop is refused earlier
 
 

@@ -59,11 +59,6 @@ class ImportReport:
 # --- atomic writes ---------------------------------------------------------------------------
 
 
-def recover(root: str | Path) -> bool:
-    """Finish an import that was interrupted after its commit point (under the root's lock)."""
-    return journal.recover(root)
-
-
 @dataclass
 class _Change:
     """What one import or undo writes: whole files, lines added at the end of logs, and what each must read back as."""

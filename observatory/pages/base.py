@@ -41,7 +41,6 @@ class Page:
     """One dashboard's data (a results slice) and the fragments it shows."""
 
     kind = "page"
-    key_label = "page"  # how key_figures names the page
 
     def __init__(self, results: results_module.Results, lang: str = "fr", links: str | None = None,
                  chart_offset: int = 0):
@@ -112,15 +111,6 @@ class Page:
     def compass_rows(self, scope: str, scope_id: str) -> pd.DataFrame:
         c = self.results.compass
         return c[(c["scope"] == scope) & (c["scope_id"] == scope_id) & (c["quality"] != "all")]
-
-    def key_figures(self) -> str:
-        """The page's figures as plain text, for a quick comparison between builds."""
-        counts = self.results.progress["status"].value_counts()
-        parts = [f"{s}={int(counts.get(s, 0))}" for s in model.STATUSES]
-        return f"{self.key_label}: {len(self.results.progress)} targets{self.more_key_figures()}; " + ", ".join(parts)
-
-    def more_key_figures(self) -> str:
-        return ""
 
     # -- fragments shared by every page ----------------------------------------------------
     def style(self) -> Fragment:
@@ -352,10 +342,6 @@ class ProfilePage(Page):
         self.ident = ident
         frame = getattr(results, self.table)
         self.profile = frame[frame["id"] == ident].iloc[0]
-
-    @property
-    def key_label(self) -> str:
-        return self.ident
 
     def title(self) -> str:
         raise NotImplementedError

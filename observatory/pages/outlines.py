@@ -22,7 +22,6 @@ from pathlib import Path
 WIDTH = 400  # the metropolitan map's width in SVG units; its height follows France's shape
 INSET = 70  # the side of an overseas territory's inset box
 TOLERANCE = 0.4  # Douglas–Peucker tolerance, in SVG units
-MEAN_LATITUDE = 46.5
 OVERSEAS = {"01": "971", "02": "972", "03": "973", "04": "974", "06": "976"}  # région → its one département
 ATTRIBUTION = {
     "fr": "Contours : IGN Admin Express COG et INSEE COG 2018, via france-geojson — Licence Ouverte 2.0",

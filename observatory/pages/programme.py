@@ -15,7 +15,6 @@ FOLDED_AFTER = 30  # a group of more territories than this is folded; the direct
 
 class ProgrammePage(Page):
     kind = "programme"
-    key_label = "programme"
 
     def header(self) -> Fragment:
         p = self.results.progress

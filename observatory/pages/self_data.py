@@ -17,7 +17,6 @@ from observatory.pages.render import asset
 
 class SelfDataPage(Page):
     kind = "self-data"
-    key_label = "self-data"
 
     def __init__(self, results: results_module.Results, lang: str = "fr", links: str | None = None):
         super().__init__(results, lang, links)

@@ -19,9 +19,6 @@ class TerritoryPage(ProfilePage):
     def title(self) -> str:
         return i18n.place_name(self.profile, self.lang)
 
-    def more_key_figures(self) -> str:
-        return f", {len(self.results.observations)} figures"
-
     def facts(self) -> list[dict]:
         p = self.profile
         names = self.coalition_names

@@ -52,7 +52,6 @@ from observatory.sources import Conversion, yaml_bytes
 
 NAME = "decoupage-administratif"
 PACKAGE = "@etalab/decoupage-administratif"
-URL = "https://github.com/etalab/decoupage-administratif"
 # The data's licence, as the package's README states it ("Données : Licence Ouverte ; Code : MIT"): the rows
 # come from INSEE and the DGCL; the MIT licence of package.json covers the package's code.
 LICENSE = "etalab-2.0"
