@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import shutil
 import tempfile
@@ -63,6 +65,21 @@ def cli(capsys):
         return code, out, err
 
     return run
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """Start a real `observatory serve` for this test: ``serve(*options, root=FIXTURE_ROOT, env=…, ready=…)``
+    (see tests.helpers.served) returns a running Server; every one started is stopped after the test."""
+    from tests.helpers import served
+
+    with contextlib.ExitStack() as running:
+        def start(*options: str, root: Path = FIXTURE_ROOT, **how):
+            log = tmp_path / f"serve-{next(numbers)}.log"
+            return running.enter_context(served(root, log, *options, **how))
+
+        numbers = itertools.count(1)
+        yield start
 
 
 @pytest.fixture(scope="session")

@@ -3,17 +3,15 @@ the busy page in the page's language, an idle kernel ends, a visitor who leaves 
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 
 import psutil
 import pytest
 
-from tests.conftest import FIXTURE_ROOT, axe_violations
-from tests.test_browser_live import free_port, open_live
+from tests.conftest import axe_violations
+from tests.helpers import open_live
 
 pytestmark = pytest.mark.browser
 
@@ -21,46 +19,23 @@ IDLE = 20  # seconds: --idle-timeout of the capped server
 STATIC = "https://observatoire.example/"
 
 
-def start_serve(tmp_path_factory, *options: str):
-    port = free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "observatory", "serve", "--root", str(FIXTURE_ROOT), "--port", str(port),
-             "--pool-size", "0", *options],  # no preheating: every kernel is a visitor's
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 90
-    while "Voilà is running at" not in log.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            os.killpg(process.pid, signal.SIGKILL)
-            pytest.fail(f"observatory serve did not start: {log.read_text()}")
-        time.sleep(0.3)
-    return f"http://127.0.0.1:{port}", process, log
-
-
-def stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+def started(serve, *options: str):
+    """`observatory serve` without preheating (every kernel is a visitor's), once Voilà says it runs."""
+    server = serve("--pool-size", "0", *options, ready=lambda s: "Voilà is running at" in s.log.read_text(),
+                   seconds=90, what="observatory serve did not start", sig=signal.SIGTERM)
+    return server.base, server.process, server.log
 
 
 @pytest.fixture
-def capped_server(tmp_path_factory):
+def capped_server(serve):
     """Room for one visitor's kernel, which ends after IDLE seconds without activity."""
-    base, process, log = start_serve(tmp_path_factory, "--max-kernels", "1", "--idle-timeout", str(IDLE),
-                                     "--static-url", STATIC)
-    yield base, process, log
-    stop(process)
+    return started(serve, "--max-kernels", "1", "--idle-timeout", str(IDLE), "--static-url", STATIC)
 
 
 @pytest.fixture
-def patient_server(tmp_path_factory):
+def patient_server(serve):
     """Kernels that idle for 2 minutes: any that ends sooner ended because its visitor left."""
-    base, process, log = start_serve(tmp_path_factory, "--idle-timeout", "120")
-    yield base, process, log
-    stop(process)
+    return started(serve, "--idle-timeout", "120")
 
 
 def kernels(process: subprocess.Popen) -> int:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 
 import pytest
 
 from tests.conftest import FIXTURE_ROOT, axe_violations, screenshot
+from tests.helpers import open_live, served
 
 pytestmark = pytest.mark.browser
 
@@ -27,43 +23,13 @@ def compass_title_has(text: str) -> str:
             f"return !!(d && d.layout && d.layout.title.text.includes({text!r})); }}")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def open_live(page, url: str, timeout: float = 60000) -> None:
-    """Open a Voilà page and wait for its first chart (no reload: a page that stalls fails)."""
-    page.goto(url, wait_until="commit", timeout=90000)
-    page.wait_for_selector(".js-plotly-plot svg.main-svg", timeout=timeout)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "observatory", "serve", "--root", str(FIXTURE_ROOT), "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"observatory serve stopped: {log.read_text()}")
-        # Wait for the preheated pools (5 pages in 2 languages), as a visitor arriving after start-up finds them.
-        if log.read_text().count("is filled with") >= 10:
-            break
-        time.sleep(0.5)
-    else:
-        pytest.fail(f"Voilà's kernel pools were not ready in 120 s: {log.read_text()}")
-    yield base, log
-    os.killpg(process.pid, signal.SIGINT)
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+    # Wait for the preheated pools (5 pages in 2 languages), as a visitor arriving after start-up finds them.
+    with served(FIXTURE_ROOT, tmp_path_factory.mktemp("serve") / "serve.log",
+                ready=lambda s: s.log.read_text().count("is filled with") >= 10,
+                what="Voilà's kernel pools were not ready") as running:
+        yield running.base, running.log
 
 
 def test_explorer_compass_follows_the_widgets(server, page):

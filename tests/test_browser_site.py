@@ -97,9 +97,9 @@ def test_the_territory_search_filters_the_directory(page, root_copy):
     """Typing in the directory's search box (case aside) leaves the matching territories and opens their
     folded group; emptying it brings every territory back."""
     from observatory import dashboard
-    from tests.test_dashboard import _many_communes
+    from tests.helpers import many_communes
 
-    _many_communes(root_copy)
+    many_communes(root_copy)
     programme = dashboard.programme_page("fr", root=str(root_copy), links="")
     page.set_content(f"<html lang='fr'><body>{programme.style()}{programme.directory()}</body></html>")
     page.fill("#territory-search", "COMMUNE 07")

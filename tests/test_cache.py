@@ -19,7 +19,8 @@ import pytest
 from observatory import cache
 from observatory.errors import InvalidDataRoot
 from tests.conftest import REPO
-from tests.test_validate import ALPHA, FAULTS, OBS, replace
+from tests.faults import FAULTS
+from tests.helpers import ALPHA, OBS, replace
 
 HEAVY = ("great_expectations", "nbformat", "papermill", "plotly")
 

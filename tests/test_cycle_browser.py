@@ -4,22 +4,13 @@ again; the team approves; the next build shows the figure and the completeness t
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 
 from tests.conftest import FIXTURE_ROOT, axe_violations
-from tests.test_browser_live import free_port
-from tests.test_submit import next_outcome, observatory, open_desk, send
-from tests.test_imports import snapshot
+from tests.helpers import next_outcome, observatory, open_desk, send, served, snapshot
 
 FIRST = "indicator,territory,date,value,source\ndevice-lifetime,bretagne,2022,39,Inventaire\n"
 CORRECTED = "indicator,territory,date,value,source\ndevice-lifetime,bretagne,2022,3.9,Inventaire\n"
@@ -37,33 +28,9 @@ def cycle_server(tmp_path_factory):
     lead = observatory("leads", "token", "--root", str(root), "--coalition", "alpha", env=env)
     team = observatory("review", "token", "--root", str(root), env=env)
     assert lead.returncode == 0 and team.returncode == 0, (lead.stderr, team.stderr)
-    port = free_port()
-    log = work / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "observatory", "serve", "--root", str(root), "--port", str(port), "--submissions",
-             "--pool-size", "0"],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            env={**os.environ, **env})
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"observatory serve stopped: {log.read_text()}")
-        try:
-            urllib.request.urlopen(base + "/voila/static/voila.js", timeout=5)  # noqa: S310 - localhost
-            break
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.5)
-    else:
-        pytest.fail(f"Voilà did not answer in 120 s: {log.read_text()}")
-    yield {"base": base, "root": root, "secret": lead.stdout.strip(), "team": team.stdout.strip(), "env": env,
-           "work": work}
-    os.killpg(process.pid, signal.SIGINT)
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+    with served(root, work / "serve.log", "--submissions", "--pool-size", "0", env=env) as running:
+        yield {"base": running.base, "root": root, "secret": lead.stdout.strip(), "team": team.stdout.strip(),
+               "env": env, "work": work}
 
 
 def review_says(page, text: str) -> str:

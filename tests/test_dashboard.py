@@ -10,6 +10,7 @@ import pytest
 from observatory import dashboard, results
 from observatory.pages import chart as chart_module
 from tests.conftest import FIXTURE_ROOT
+from tests.helpers import many_communes
 
 HOSTILE = '<img src=x onerror="alert(1)"></script><script>alert(2)</script>'
 
@@ -337,20 +338,10 @@ def test_a_territory_is_compared_with_the_siblings_that_have_targets(root_copy):
     assert "<table>" not in alone and "No other territory of the same level has targets" in alone
 
 
-def _many_communes(root, count: int = 40) -> None:
-    """``count`` communes of Rennes Métropole, each with a territory-wide figure."""
-    data = root / "data"
-    with (data / "territories.csv").open("a", encoding="utf-8") as f:
-        f.writelines(f"commune-{i},Commune {i:02d},commune,rennes-metropole,,,\n" for i in range(count))
-    (data / "observations" / "communes.csv").write_text(
-        "indicator,territory,date,value\n" + "".join(f"people-trained,commune-{i},2021-12-31,{i}\n"
-                                                     for i in range(count)), encoding="utf-8")
-
-
 def test_the_directory_groups_territories_by_level_and_folds_a_long_group(root_copy):
     """Hundreds of territories with figures: the programme's directory groups them by level (in the order
     country, régions… communes), folds a group longer than 30, and offers a labelled search box."""
-    _many_communes(root_copy)
+    many_communes(root_copy)
     html = str(dashboard.programme_page("fr", root=str(root_copy), links="").directory())
     titles = re.findall(r"<h3>([^<]+)</h3>|<summary>([^<]+)</summary>", html)
     assert [a or b for a, b in titles][-3:] == ["Pays (1)", "Régions (1)", "Communes (41)"]

@@ -24,8 +24,7 @@ import psutil
 import pytest
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, FIXTURE_ROOT, REPO
-from tests.test_browser_live import free_port, open_live
-from tests.test_submit import next_outcome, observatory, open_desk, send
+from tests.helpers import free_port, next_outcome, observatory, open_desk, open_live, send, start_serve
 
 DEPLOY = REPO / "deploy"
 SITE_CONF = DEPLOY / "nginx" / "observatory.conf"
@@ -190,15 +189,6 @@ def test_the_systemd_units_say_what_they_must(tmp_path):
 
 # --- two servers behind nginx ------------------------------------------------------------------
 
-def start_serve(root: Path, port: int, log: Path, env: dict, *more: str) -> subprocess.Popen:
-    with log.open("w") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "observatory", "serve", "--root", str(root), "--port", str(port),
-             "--pool-size", "0", *more],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            env={**os.environ, **env})
-
-
 def healthy(url: str, process: subprocess.Popen, log: Path, wait: float = 120) -> None:
     from observatory.healthz import wait_healthy
 
@@ -230,7 +220,8 @@ def farm(tmp_path_factory, built_site):
     assert observatory("validate", "--root", str(root)).returncode == 0  # once, in the cache both servers read
     ports = [free_port(), free_port()]
     logs = [work / f"serve-{p}.log" for p in ports]
-    serves = [start_serve(root, p, log, env, "--submissions", "--base-url", LIVE) for p, log in zip(ports, logs)]
+    serves = [start_serve(root, p, log, "--pool-size", "0", "--submissions", "--base-url", LIVE, env=env)
+              for p, log in zip(ports, logs)]
     proxy_port = free_port()
     main = nginx_files(work / "nginx", proxy_port, built_site, ports)
     nginx = subprocess.Popen(nginx_command(main), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -397,7 +388,7 @@ def test_healthz_says_503_when_no_kernel_can_start(tmp_path):
         "import os, sys\nif 'observatory.live_kernel' in getattr(sys, 'orig_argv', ()):\n    os._exit(1)\n")
     path = os.pathsep.join(filter(None, [str(broken), os.environ.get("PYTHONPATH")]))
     port, log = free_port(), tmp_path / "serve.log"
-    process = start_serve(FIXTURE_ROOT, port, log, {"PYTHONPATH": path})
+    process = start_serve(FIXTURE_ROOT, port, log, "--pool-size", "0", env={"PYTHONPATH": path})
     try:
         url = f"http://127.0.0.1:{port}/healthz"
         deadline = time.monotonic() + 120

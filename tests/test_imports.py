@@ -15,24 +15,12 @@ from openpyxl import load_workbook
 
 from observatory import journal
 from tests.conftest import FIXTURE_ROOT
+from tests.helpers import snapshot, write_csv
 
 HEADER = ["indicator", "territory", "date", "value", "source", "comment"]
 # Two new figures for alpha (dates with no figure yet), as a lead would type them.
 ROWS = [["people-trained", "rennes", "2021-12-31", "1234.5", "Registre", "première année"],
         ["device-lifetime", "bretagne", "2022-06-30", "3.9", "Inventaire", "mi-année"]]
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and not p.name.startswith(".observatory.lock")}
-    # (the root's lock file is the OS lock every writer takes: empty, not data)
-
-
-def write_csv(path: Path, rows, separator=",", encoding="utf-8", line_end="\n") -> Path:
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=separator, lineterminator=line_end).writerows(rows)
-    path.write_bytes(buffer.getvalue().encode(encoding))
-    return path
 
 
 def imported_values(root: Path) -> dict[tuple, str]:

@@ -13,7 +13,8 @@ import pytest
 from observatory import dashboard, results
 from observatory.load import load_root
 from tests.conftest import FIXTURE_ROOT, with_texts_in_source_and_comment
-from tests.test_validate import ALPHA, OBS, append, assert_validate_names, replace
+from tests.faults import assert_validate_names
+from tests.helpers import ALPHA, OBS, replace
 
 INDICATOR = "indicators/frugal/device-lifetime.yml"
 BETA = "data/coalitions/beta.yml"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.test_browser_live import free_port
+from tests.helpers import free_port
 
 
 def snapshot(root: Path) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from pathlib import Path
 
 import yaml
 
@@ -26,10 +27,18 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     assert "-e ." in pip_part
 
 
-def test_console_script_is_declared():
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    assert project["scripts"]["observatory"] == "observatory.cli:main"
-    assert project["requires-python"] == ">=3.11"
+def test_the_installed_command_is_this_package_and_runs():
+    """`observatory`, as pip installed it from the entry point, starts this package's command line."""
+    import subprocess
+    import sys
+
+    from observatory import __version__
+
+    command = Path(sys.executable).parent / "observatory"
+    assert command.exists(), "pip install -e . writes no `observatory` command next to python"
+    done = subprocess.run([str(command), "--version"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"observatory {__version__}"
 
 
 def test_every_library_the_package_imports_is_declared_or_required_by_a_declared_one():

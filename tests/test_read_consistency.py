@@ -1,4 +1,9 @@
-"""A command that reads the data root while imports commit never sees half a change."""
+"""A command that reads the data root while imports commit never sees half a change.
+
+A change that lands between the reading of two of its files is forced, rather than hoped for from many
+reloads: once (the loader reads again), on every attempt (it reads under the root's lock), and left
+half-done by a writer that died (it completes it first). Then real writer and reader processes run side by
+side, each reader loading the root again and again."""
 
 from __future__ import annotations
 
@@ -6,10 +11,13 @@ import multiprocessing
 import time
 from pathlib import Path
 
-from observatory import journal, locking
+import pytest
+
+from observatory import journal, load, locking
 from observatory.load import load_root
 
 HEADER = "indicator,territory,date,value,coalition,source,comment\n"
+READS = 4  # by each of the concurrent readers (the interleavings that matter are forced above)
 
 
 def _files(value: int) -> dict[str, bytes]:
@@ -20,32 +28,91 @@ def _files(value: int) -> dict[str, bytes]:
             "data/history.csv": f"value\n{value}\n".encode()}
 
 
+def _read(root: Path) -> tuple[list[str], list[str]]:
+    obs = load_root(root).observations
+    return (obs.loc[obs["dataset"] == "first", "value_text"].tolist(),
+            obs.loc[obs["dataset"] == "second", "value_text"].tolist())
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A data root of the two files only: what is checked is how they are read, not the rest of a root."""
+    journal.commit(tmp_path, _files(0))
+    return tmp_path
+
+
+def _commit_after_first(monkeypatch, root: Path, times: int) -> list[int]:
+    """Each of the next ``times`` reads of first.csv is followed by a whole commit (as an import in another
+    process would make it) before second.csv is read; the values committed are listed."""
+    committed: list[int] = []
+    read_table = load._observation_table
+
+    def reading(path, *args, **kwargs):
+        frame = read_table(path, *args, **kwargs)
+        if path.name == "first.csv" and len(committed) < times:
+            committed.append(len(committed) + 1)
+            with locking.root_lock(root, "test writer"):
+                journal.commit(root, _files(committed[-1]))
+        return frame
+
+    monkeypatch.setattr(load, "_observation_table", reading)
+    return committed
+
+
+def test_a_change_committed_while_the_root_is_read_is_read_whole(root, monkeypatch):
+    committed = _commit_after_first(monkeypatch, root, times=1)
+    assert _read(root) == (["1"], ["1"])
+    assert committed == [1]
+
+
+def test_changes_committed_during_every_attempt_are_read_under_the_lock(root, monkeypatch):
+    committed = _commit_after_first(monkeypatch, root, times=load.READ_ATTEMPTS)
+    assert _read(root) == ([str(load.READ_ATTEMPTS)], [str(load.READ_ATTEMPTS)])
+    assert len(committed) == load.READ_ATTEMPTS
+
+
+def test_a_change_a_dead_writer_left_half_done_is_completed_before_it_is_read(root):
+    plan = {"renames": journal.write_aside(root, _files(7))}
+    journal.mark_committed(root, plan)  # the commit point, then the writer dies before renaming anything
+    assert _read(root) == (["7"], ["7"])
+    assert not journal.pending(root)
+
+
 def _keep_committing(root: str, stop) -> None:
     value = 1
     while not stop.is_set():
         with locking.root_lock(root, "test writer"):
             journal.commit(Path(root), _files(value))
         value += 1
-        time.sleep(0.002 * (value % 3))  # imports come one after another, not in one unbroken stream
+        time.sleep(0.02 * (value % 3))  # imports come one after another, not in one unbroken stream
 
 
-def test_a_reader_sees_each_change_whole_while_writers_commit(root_copy: Path):
-    journal.commit(root_copy, _files(0))
+def _keep_reading(root: str, reads: int, results) -> None:
+    seen, mixed = set(), []
+    for _ in range(reads):
+        first, second = _read(Path(root))
+        seen.update(first)
+        if first != second:
+            mixed.append((first, second))
+    results.put((seen, mixed))
+
+
+def test_readers_see_each_change_whole_while_a_writer_commits(root):
     context = multiprocessing.get_context("fork")
-    stop = context.Event()
-    writer = context.Process(target=_keep_committing, args=(str(root_copy), stop))
+    stop, results = context.Event(), context.Queue()
+    writer = context.Process(target=_keep_committing, args=(str(root), stop))
+    readers = [context.Process(target=_keep_reading, args=(str(root), READS, results)) for _ in range(3)]
     writer.start()
-    reads, mixed, values = 80, [], set()
     try:
-        for _ in range(reads):
-            obs = load_root(root_copy).observations
-            first = obs.loc[obs["dataset"] == "first", "value_text"].tolist()
-            second = obs.loc[obs["dataset"] == "second", "value_text"].tolist()
-            values.update(first)
-            if first != second:
-                mixed.append((first, second))
+        for reader in readers:
+            reader.start()
+        outcomes = [results.get(timeout=120) for _ in readers]
     finally:
         stop.set()
         writer.join(timeout=30)
-    assert len(values) > 5, "the writer did not commit while the reader read"
-    assert mixed == [], f"{len(mixed)} of {reads} reads mixed two changes, e.g. {mixed[:3]}"
+        for reader in readers:
+            reader.join(timeout=30)
+    values = set().union(*(seen for seen, _ in outcomes))
+    mixed = [m for _, found in outcomes for m in found]
+    assert len(values) > 3, "the writer did not commit while the readers read"
+    assert mixed == [], f"{len(mixed)} of {READS * len(readers)} reads mixed two changes, e.g. {mixed[:3]}"

@@ -8,7 +8,7 @@ import email.policy
 
 import pytest
 
-from tests.test_browser_live import free_port
+from tests.helpers import free_port
 
 PASSWORD = "mot-de-passe-smtp"
 

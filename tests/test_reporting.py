@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from observatory import reporting
-from tests.test_imports import write_csv
+from tests.helpers import write_csv
 
 UTC = dt.timezone.utc
 

@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from tests.test_imports import snapshot
+from tests.helpers import snapshot
 
 FIRST = "indicator,territory,date,value,source\ndevice-lifetime,bretagne,2022,39,Inventaire\n"
 CORRECTED = "indicator,territory,date,value,source\ndevice-lifetime,bretagne,2022,3.9,Inventaire\n"

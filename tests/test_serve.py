@@ -20,6 +20,7 @@ import psutil
 import pytest
 
 from tests.conftest import FIXTURE_ROOT
+from tests.helpers import free_port, port_open, start_serve, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -32,25 +33,6 @@ def _run_async(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(1)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def start(root: Path, port: int, log: Path, *extra: str) -> subprocess.Popen:
-    with log.open("w") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "observatory", "serve", "--root", str(root), "--port", str(port), *extra],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-
-
 def get(url: str, host: str | None = None, timeout: float = 60) -> tuple[int, str]:
     request = urllib.request.Request(url, headers={"Host": host} if host else {})
     try:
@@ -61,18 +43,14 @@ def get(url: str, host: str | None = None, timeout: float = 60) -> tuple[int, st
 
 
 def wait_until_answering(process: subprocess.Popen, port: int, log: Path, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"observatory serve stopped: {log.read_text()}")
-        if port_open(port):
-            try:
-                if get(f"http://127.0.0.1:{port}/", timeout=10)[0] == 200:
-                    return
-            except OSError:
-                pass
-        time.sleep(0.5)
-    pytest.fail(f"observatory serve did not answer in {seconds:.0f} s: {log.read_text()}")
+    wait_until(lambda: port_open(port) and _home_page_answers(port), process, log, seconds)
+
+
+def _home_page_answers(port: int) -> bool:
+    try:
+        return get(f"http://127.0.0.1:{port}/", timeout=10)[0] == 200
+    except OSError:
+        return False
 
 
 def started_by(root: Path) -> list[psutil.Process]:
@@ -102,7 +80,7 @@ def kill_all(process: subprocess.Popen, root: Path) -> None:
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=["TERM", "INT", "KILL"])
 def test_stopping_serve_stops_voila_and_its_kernels(sig, root_copy, tmp_path):
     port, log = free_port(), tmp_path / "serve.log"
-    process = start(root_copy, port, log)
+    process = start_serve(root_copy, port, log)
     try:
         wait_until_answering(process, port, log)
         deadline = time.monotonic() + 60
@@ -145,7 +123,7 @@ def server(tmp_path_factory):
     """One server without preheating (light), that also accepts the name observatoire.example."""
     port, log = free_port(), tmp_path_factory.mktemp("serve") / "serve.log"
     root = FIXTURE_ROOT
-    process = start(root, port, log, "--pool-size", "0", "--allow-host", "observatoire.example")
+    process = start_serve(root, port, log, "--pool-size", "0", "--allow-host", "observatoire.example")
     try:
         wait_until_answering(process, port, log)
         yield port, log
@@ -282,7 +260,7 @@ def test_voila_killed_serve_says_so_exits_3_and_leaves_no_temp_files(root_copy, 
     """Voilà killed under serve: serve used to exit 247 (undocumented) without a word, leaving Voilà's voila_*
     folder of socket and key files in the system's temp folder, which no later serve swept."""
     port, log = free_port(), tmp_path / "serve.log"
-    process = start(root_copy, port, log, "--pool-size", "0")
+    process = start_serve(root_copy, port, log, "--pool-size", "0")
     try:
         wait_until_answering(process, port, log)
         assert get(f"http://127.0.0.1:{port}/voila/render/explorer.ipynb", timeout=120)[0] == 200  # a kernel

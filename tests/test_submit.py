@@ -5,21 +5,13 @@ browser (secrets, attempts, refusals that write nothing)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import FIXTURE_ROOT, axe_violations, screenshot
-from tests.test_browser_live import free_port
-from tests.test_imports import snapshot
+from tests.helpers import choose, next_outcome, observatory, open_desk, send, served, snapshot
 
 GOOD = ("indicator,territory,date,value,source,comment\n"
         "people-trained,rennes,2021-12-31,300,Registre 2021,\n"
@@ -31,11 +23,6 @@ THREE_BAD = ("indicator,territory,date,value,source\n"
              "people-trained,rennes,31/02/2021,12,Registre\n")
 OTHER_COALITION = ("indicator,territory,date,value,source,coalition\n"
                    "people-trained,rennes,2021-12-31,300,Registre,beta\n")
-
-
-def observatory(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "observatory", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=300, stdin=subprocess.DEVNULL)
 
 
 # --- the page, in a real browser ---------------------------------------------------------------------
@@ -51,64 +38,9 @@ def desk_server(tmp_path_factory):
     made = observatory("leads", "token", "--root", str(root), "--coalition", "alpha", env=env)
     assert made.returncode == 0, made.stderr
     secret = made.stdout.strip()
-    port = free_port()
-    log = work / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "observatory", "serve", "--root", str(root), "--port", str(port), "--submissions",
-             "--pool-size", "0"],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            env={**os.environ, **env})
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"observatory serve stopped: {log.read_text()}")
-        try:
-            urllib.request.urlopen(base + "/voila/static/voila.js", timeout=5)  # noqa: S310 - localhost
-            break
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.5)
-    else:
-        pytest.fail(f"Voilà did not answer in 120 s: {log.read_text()}")
-    yield {"base": base, "root": root, "secret": secret, "leads": work / "leads", "log": log, "files": work}
-    os.killpg(process.pid, signal.SIGINT)
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-def open_desk(page, base: str) -> None:
-    page.goto(base + "/voila/render/submit.ipynb", wait_until="commit", timeout=90000)
-    page.wait_for_selector("text=Vérifier le fichier", timeout=90000)
-
-
-def choose(page, name: str, content: str | bytes) -> None:
-    """Choose a file with the page's button (ipywidgets' FileUpload: a button that opens the chooser)."""
-    with page.expect_file_chooser() as chooser:
-        page.click(".submit-upload")
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    chooser.value.set_files(files=[{"name": name, "mimeType": "text/csv", "buffer": data}])
-
-
-def send(page, server, name: str, content: str, secret: str, replace: bool = False) -> str:
-    """Pick alpha, type the secret, choose the file, tick replace or not, check: the outcome's text."""
-    page.select_option("select", label="Coalition Alpha")
-    page.fill("input[type=password]", secret)
-    choose(page, name, content)
-    page.wait_for_selector(f"text=Fichier choisi : {name}")
-    box = page.locator("input[type=checkbox]")
-    if box.is_checked() != replace:
-        box.click()
-    page.click("button:has-text('Vérifier le fichier')")
-    return next_outcome(page)
-
-
-def next_outcome(page) -> str:
-    """The text of the page's next outcome (each one is numbered: data-sequence)."""
-    page.sequence = getattr(page, "sequence", 0) + 1
-    return page.wait_for_selector(f".submit-outcome[data-sequence='{page.sequence}']", timeout=120000).inner_text()
+    with served(root, work / "serve.log", "--submissions", "--pool-size", "0", env=env) as running:
+        yield {"base": running.base, "root": root, "secret": secret, "leads": work / "leads", "log": running.log,
+               "files": work}
 
 
 @pytest.mark.browser

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -126,16 +125,10 @@ def test_the_starter_notebooks_run_top_to_bottom_on_the_shipped_root(tmp_path):
     assert " passed" in done.stdout and "failed" not in done.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.browser
 def test_lab_opens_a_starter_notebook_runs_it_and_shows_its_chart(tmp_path, page):
     root = _shipped_root_copy(tmp_path)
-    port, token = _free_port(), "test-token-for-lab"
+    port, token = free_port(), "test-token-for-lab"
     log = tmp_path / "lab.log"
     with log.open("w") as out:
         process = subprocess.Popen([sys.executable, "-m", "observatory", "lab", "--root", str(root),
