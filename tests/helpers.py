@@ -80,7 +80,7 @@ def wait_until(ready: Callable[[], bool], process: subprocess.Popen, log: Path, 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"observatory serve stopped: {log.read_text()}")
+            pytest.fail(f"the server stopped (exit code {process.returncode}): {log.read_text()}")
         if ready():
             return
         time.sleep(pause)

@@ -24,7 +24,8 @@ import psutil
 import pytest
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, FIXTURE_ROOT, REPO
-from tests.helpers import free_port, next_outcome, observatory, open_desk, open_live, send, start_serve
+from tests.helpers import (free_port, next_outcome, observatory, open_desk, open_live, send, start_serve,
+                           wait_until)
 
 DEPLOY = REPO / "deploy"
 SITE_CONF = DEPLOY / "nginx" / "observatory.conf"
@@ -192,14 +193,7 @@ def test_the_systemd_units_say_what_they_must(tmp_path):
 def healthy(url: str, process: subprocess.Popen, log: Path, wait: float = 120) -> None:
     from observatory.healthz import wait_healthy
 
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"observatory serve stopped: {log.read_text()}")
-        if wait_healthy(url, 0, say=lambda _: None):
-            return
-        time.sleep(0.5)
-    pytest.fail(f"{url} not healthy in {wait} s: {log.read_text()}")
+    wait_until(lambda: wait_healthy(url, 0, say=lambda _: None), process, log, wait, f"{url} not healthy")
 
 
 def end(process: subprocess.Popen) -> None:

@@ -20,6 +20,7 @@ from observatory import results as results_module
 from observatory.errors import InvalidDataRoot
 from observatory.lab import prepare_analysis
 from tests.conftest import FIXTURE_ROOT, REPO, screenshot
+from tests.helpers import answers, free_port, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -137,16 +138,8 @@ def test_lab_opens_a_starter_notebook_runs_it_and_shows_its_chart(tmp_path, page
                                    start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert process.poll() is None, log.read_text()
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"JupyterLab did not answer in 90 s: {log.read_text()}")
+        wait_until(lambda: answers(f"{base}/api/status?token={token}"), process, log, 90,
+                   "JupyterLab did not answer")
         # Localhost only, behind its token.
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{base}/api/contents", timeout=5)
