@@ -68,7 +68,7 @@ def _number(text: str, name: str, row: int, column: str) -> float | None:
     try:
         return float(text)
     except ValueError:
-        raise ObservatoryError(str(Problem(name, row=row, column=column, value=text, expected="a number"))) from None
+        raise ObservatoryError(Problem(name, row=row, column=column, value=text, expected="a number")) from None
 
 
 def read(path: Path) -> tuple[str, list[tuple[int, dict]]]:
@@ -76,7 +76,7 @@ def read(path: Path) -> tuple[str, list[tuple[int, dict]]]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ObservatoryError(str(Problem(name, value="non-UTF-8 bytes", expected="the Baromètre's CSV (UTF-8)"))) \
+        raise ObservatoryError(Problem(name, value="non-UTF-8 bytes", expected="the Baromètre's CSV (UTF-8)")) \
             from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
@@ -85,8 +85,8 @@ def read(path: Path) -> tuple[str, list[tuple[int, dict]]]:
     if missing or len(level_columns) != 1:
         expected = ("the columns of a Baromètre synthesis (" + ", ".join(COMMON)
                     + ", and code_departement, code_region or maille_geographique)")
-        raise ObservatoryError(str(Problem(name, row=1, column=(missing or ["code_*"])[0], value=None,
-                                           expected=expected)))
+        raise ObservatoryError(Problem(name, row=1, column=(missing or ["code_*"])[0], value=None,
+                                           expected=expected))
     return level_columns[0], [(i, row) for i, row in enumerate(reader, start=2)]
 
 
