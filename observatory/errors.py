@@ -9,34 +9,44 @@ the words come from the catalogues (``observatory/i18n/<lang>.yml``, group
 from __future__ import annotations
 
 import math
+import os
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 
-# The language texts are shown in when no one names one: the command line sets it (--lang, the locale).
-_LANG: ContextVar[str] = ContextVar("observatory_lang", default="en")
+# The language texts are shown in when no one names one: the command line sets it (--lang, the locale). One
+# per process, not per context: the threads a command starts speak as it does.
+_LANG = ["en"]
 
 
 def current_lang() -> str:
-    return _LANG.get()
+    return _LANG[0]
 
 
 def set_lang(lang: str) -> None:
     from observatory import i18n
 
-    _LANG.set(i18n.check_lang(lang))
+    _LANG[0] = i18n.check_lang(lang)
+
+
+def locale_lang(environ=os.environ) -> str:
+    """French where the locale says so (the first of LC_ALL, LC_MESSAGES, LANG that is set, as gettext reads
+    them), English otherwise."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            return "fr" if value.lower().startswith("fr") else "en"
+    return "en"
 
 
 @contextmanager
 def language(lang: str):
     """Texts shown in ``lang`` inside the block (str() of a problem, of an error)."""
-    from observatory import i18n
-
-    token = _LANG.set(i18n.check_lang(lang))
+    before = current_lang()
+    set_lang(lang)
     try:
         yield
     finally:
-        _LANG.reset(token)
+        _LANG[0] = before
 
 
 def _say(value: object, lang: str) -> object:

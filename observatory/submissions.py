@@ -176,7 +176,7 @@ def _key(frame: pd.DataFrame) -> pd.Series:
 def _known_coalition(existing: DataRoot, coalition: str) -> None:
     if coalition not in set(existing.coalitions["id"]):
         known = ", ".join(sorted(existing.coalitions["id"]))
-        raise ObservatoryError(f"--coalition {coalition}: no such coalition (expected one of {known})")
+        raise ObservatoryError(Text("cli_no_coalition", coalition=coalition, known=known))
 
 
 @dataclass
@@ -303,7 +303,7 @@ def _plan(root: Path, table: Table, coalition: str, replace: bool) -> _Planned:
     report = ImportReport(None, added=len(candidates) - len(replacements), replaced=len(replacements),
                           unchanged=unchanged)
     if candidates.empty:
-        report.messages.append("nothing new: every figure of this file is already recorded; nothing was written")
+        report.messages.append(Text("nothing_new"))
     return _Planned(report, candidates, current, replacements)
 
 
