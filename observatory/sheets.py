@@ -138,18 +138,16 @@ def _open_xlsx(path: Path, name: str):
         start = handle.read(4)
     if not zipfile.is_zipfile(path):
         if start.startswith(b"PK"):
-            return None, refuse("not an .xlsx workbook: the file is truncated or damaged (its zip archive has no "
-                                "end); send it again")
-        return None, refuse("not an .xlsx workbook: the file is not a zip archive"
-                            + (" (it looks like text: save it as .csv)" if start.isascii() and start.strip() else ""))
+            return None, refuse(Text("xlsx_no_end"))
+        return None, refuse(Text("xlsx_not_zip_text" if start.isascii() and start.strip() else "xlsx_not_zip"))
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
             names = {part.filename for part in parts}
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        return None, refuse(f"not an .xlsx workbook: the file is truncated or damaged ({exc})")
+        return None, refuse(Text("xlsx_damaged", reason=exc))
     if "xl/workbook.xml" not in names:
-        return None, refuse("not an .xlsx workbook: a zip archive without xl/workbook.xml")
+        return None, refuse(Text("xlsx_no_workbook"))
     total = sum(part.file_size for part in parts)
     if total > MAX_BYTES:
         raise _too_big(name, f"{total:,} bytes once uncompressed",
@@ -157,11 +155,11 @@ def _open_xlsx(path: Path, name: str):
     try:
         _count_elements(path, parts, name)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        return None, refuse(f"not an .xlsx workbook: the file is truncated or damaged ({exc})")
+        return None, refuse(Text("xlsx_damaged", reason=exc))
     except RuntimeError:  # zipfile: "File ... is encrypted, password required for extraction"
-        return None, refuse("a workbook protected by a password: save it without one")
+        return None, refuse(Text("xlsx_password"))
     except NotImplementedError as exc:  # a compression method zipfile lacks
-        return None, refuse(f"a workbook compressed in a way this reader lacks ({exc})")
+        return None, refuse(Text("xlsx_compression", reason=exc))
     return parts, None
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from observatory import csvwrite, journal, layout, locking, model
 from observatory.dates import date_keys, parse_period_end
-from observatory.errors import InvalidDataRoot, ObservatoryError, Problem, Text
+from observatory.errors import InvalidDataRoot, ObservatoryError, Problem, Text, say
 from observatory.load import DataRoot, _read_csv_records, load_root
 from observatory.sheets import Table, normalise_date, normalise_number, read_table
 from observatory.spreadsheet_template import FORMER_INFO_COLUMNS, INFO_COLUMNS
@@ -41,9 +41,9 @@ LOG_COLUMNS = ["submission", "received_at", "coalition", "original_name", "store
 class InvalidRootBeforeImport(InvalidDataRoot):
     """The root is wrong before anything is imported: the same problems as ``observatory validate`` lists."""
 
-    def report(self) -> str:
-        return (f"the data root itself has {len(self.problems)} problem(s), as `observatory validate` reports them; "
-                "fix them before importing:\n" + super().report())
+    def report(self, lang: str | None = None) -> str:
+        said = Text("root_before_import", count=len(self.problems))
+        return say(said, lang) + "\n" + super().report(lang)
 
 
 @dataclass
