@@ -53,11 +53,26 @@ def _say(value: object, lang: str) -> object:
     return value.text(lang) if isinstance(value, Text) else value
 
 
-def _render(key: str, lang: str, fields: dict) -> str:
-    from observatory import i18n  # cached catalogues: one dictionary look-up a text
+_CATALOGUES: dict[str, dict[str, str]] = {}  # language → its catalogue, read once (problems are made in bulk)
 
+
+def _texts(lang: str) -> dict[str, str]:
+    texts = _CATALOGUES.get(lang)
+    if texts is None:
+        from observatory import i18n  # here: the catalogues are read only when a message is made
+
+        texts = _CATALOGUES[lang] = {key[len("messages."):]: text for key, text in i18n.catalogue(lang).items()
+                                     if key.startswith("messages.")}
+    return texts
+
+
+def _render(key: str, lang: str, fields: dict) -> str:
+    for value in fields.values():
+        if isinstance(value, Text):
+            fields = {name: _say(value, lang) for name, value in fields.items()}
+            break
     # always formatted: literal braces are written {{ }} in the catalogues
-    return i18n.catalogue(lang)["messages." + key].format(**{name: _say(value, lang) for name, value in fields.items()})
+    return _texts(lang)[key].format(**fields)
 
 
 def _rebuild(cls, key: str, fields: dict):
@@ -99,17 +114,18 @@ def show_value(value: object, lang: str = "en") -> str:
     """A value as the user typed it, quoted; empty cells are said to be empty."""
     if isinstance(value, Described):
         return say(value, lang)
+    empty = _texts(lang)["empty"]
     if value is None:
-        return _render("empty", lang, {})
+        return empty
     if isinstance(value, float) and math.isnan(value):
-        return _render("empty", lang, {})
+        return empty
     import pandas as pd  # here, not at the top: every command imports this module, few need pandas
 
     if value is pd.NA or value is pd.NaT:
-        return _render("empty", lang, {})
+        return empty
     text = value.text(lang) if isinstance(value, Text) else str(value)
     if text.strip() == "":
-        return _render("empty", lang, {})
+        return empty
     if len(text) > 80:
         text = text[:77] + "..."
     return repr(text)
@@ -132,25 +148,26 @@ class Problem:
 
     def where(self, lang: str = "en") -> str:
         """The place: file, row or line, key, column."""
+        texts = _texts(lang)
         parts = [self.file]
         if self.row is not None:
-            parts.append(_render("at_row", lang, {"row": self.row}))
+            parts.append(texts["at_row"].format(row=self.row))
         if self.line is not None:
-            parts.append(_render("at_line", lang, {"line": self.line}))
+            parts.append(texts["at_line"].format(line=self.line))
         if self.key is not None:
-            parts.append(_render("at_key", lang, {"key": self.key}))
+            parts.append(texts["at_key"].format(key=self.key))
         if self.column is not None:
-            parts.append(_render("at_column", lang, {"column": self.column}))
+            parts.append(texts["at_column"].format(column=self.column))
         return ", ".join(parts)
 
     def what(self, lang: str = "en") -> str:
         """What is wrong, without the place: found …, expected …"""
-        return _render("found_expected", lang, {"found": show_value(self.value, lang),
-                                                "expected": say(self.expected, lang)})
+        return _texts(lang)["found_expected"].format(found=show_value(self.value, lang),
+                                                     expected=say(self.expected, lang))
 
     def text(self, lang: str = "en") -> str:
         """The whole message in ``lang``."""
-        return _render("problem", lang, {"where": self.where(lang), "what": self.what(lang)})
+        return _texts(lang)["problem"].format(where=self.where(lang), what=self.what(lang))
 
     def sort_key(self) -> tuple:
         return (self.file, self.row or 0, self.line or 0, self.key or "", self.column or "")

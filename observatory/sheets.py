@@ -84,7 +84,8 @@ def _text(value: object) -> str | None:
 def read_csv(path: Path, name: str) -> Table:
     size = path.stat().st_size
     if size > MAX_BYTES:
-        raise _too_big(name, f"{size:,} bytes", f"at most {MAX_BYTES:,} bytes ({MAX_BYTES // 2**20} MB)")
+        raise _too_big(name, Text("big_bytes", size=f"{size:,}"),
+                       Text("big_bytes_limit", most=f"{MAX_BYTES:,}", mb=MAX_BYTES // 2**20))
     text = _decode(path.read_bytes(), name)
     if "\x00" in text:
         raise ObservatoryError(Problem(name, value=Text("binary_content"),
@@ -122,9 +123,9 @@ def _check_extent(name: str, number: int, cells: list) -> None:
     """Refuse a row past MAX_ROWS or a cell past MAX_COLUMNS, if it holds anything."""
     if len(cells) > MAX_COLUMNS and any(c not in (None, "") for c in cells[MAX_COLUMNS:]):
         last = max(i for i, c in enumerate(cells, start=1) if c not in (None, ""))
-        raise _too_big(name, f"a value in column {last} (row {number})", f"at most {MAX_COLUMNS} columns")
+        raise _too_big(name, Text("big_cell", column=last, row=number), Text("big_columns", most=MAX_COLUMNS))
     if number > MAX_ROWS and any(c not in (None, "") for c in cells):
-        raise _too_big(name, f"a value in row {number:,}", f"at most {MAX_ROWS:,} rows")
+        raise _too_big(name, Text("big_row", row=f"{number:,}"), Text("big_rows", most=f"{MAX_ROWS:,}"))
 
 
 def _open_xlsx(path: Path, name: str):
@@ -150,8 +151,8 @@ def _open_xlsx(path: Path, name: str):
         return None, refuse(Text("xlsx_no_workbook"))
     total = sum(part.file_size for part in parts)
     if total > MAX_BYTES:
-        raise _too_big(name, f"{total:,} bytes once uncompressed",
-                       f"at most {MAX_BYTES:,} bytes ({MAX_BYTES // 2**20} MB) uncompressed")
+        raise _too_big(name, Text("big_uncompressed", size=f"{total:,}"),
+                       Text("big_uncompressed_limit", most=f"{MAX_BYTES:,}", mb=MAX_BYTES // 2**20))
     try:
         _count_elements(path, parts, name)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
@@ -194,31 +195,30 @@ def _count_elements(path: Path, parts, name: str) -> None:
                     cells += 1
                     row_cells += 1
                     if row_cells > MAX_ROW_CELLS or cells > MAX_CELLS:
-                        raise _Refused(_too_big(name, f"more than {MAX_ROW_CELLS:,} cells in row element {rows:,} "
-                                                f"of {where} (empty cells included)",
-                                                f"at most {MAX_ROW_CELLS:,} cells in a row")
+                        raise _Refused(_too_big(name, Text("big_row_cells", most=f"{MAX_ROW_CELLS:,}", rows=f"{rows:,}",
+                                                     where=where),
+                                                Text("big_row_cells_limit", most=f"{MAX_ROW_CELLS:,}"))
                                        if row_cells > MAX_ROW_CELLS else
-                                       _too_big(name, f"more than {MAX_CELLS:,} cells (empty cells included)",
-                                                f"at most {MAX_CELLS:,} cells in the workbook"))
+                                       _too_big(name, Text("big_cells", most=f"{MAX_CELLS:,}"),
+                                                Text("big_cells_limit", most=f"{MAX_CELLS:,}")))
                 elif local == "row" and in_sheet:
                     rows += 1
                     row_cells = 0
                     if rows > MAX_SHEET_ROWS:
-                        raise _Refused(_too_big(name, f"more than {MAX_SHEET_ROWS:,} rows in {where} (empty rows "
-                                                "included)", f"at most {MAX_SHEET_ROWS:,} rows in a sheet"))
+                        raise _Refused(_too_big(name, Text("big_sheet_rows", most=f"{MAX_SHEET_ROWS:,}", where=where),
+                                                Text("big_sheet_rows_limit", most=f"{MAX_SHEET_ROWS:,}")))
                 elif local == "si":
                     strings += 1
                     if strings > MAX_SHARED_STRINGS:
-                        raise _Refused(_too_big(name, f"more than {MAX_SHARED_STRINGS:,} shared strings in {where} "
-                                                "(empty ones included)",
-                                                f"at most {MAX_SHARED_STRINGS:,} shared strings"))
+                        raise _Refused(_too_big(name, Text("big_strings", most=f"{MAX_SHARED_STRINGS:,}", where=where),
+                                                Text("big_strings_limit", most=f"{MAX_SHARED_STRINGS:,}")))
                 if elements > MAX_ELEMENTS:
-                    raise _Refused(_too_big(name, f"more than {MAX_ELEMENTS:,} XML elements (in {where})",
-                                            f"at most {MAX_ELEMENTS:,} elements in the workbook"))
+                    raise _Refused(_too_big(name, Text("big_elements", most=f"{MAX_ELEMENTS:,}", where=where),
+                                            Text("big_elements_limit", most=f"{MAX_ELEMENTS:,}")))
 
             def doctype(*_args) -> None:  # no part of a workbook declares one: entities are a way to expand
                 raise _Refused(ObservatoryError(Problem(
-                    name, value=f"a document type declaration in {where}",
+                    name, value=Text("doctype", where=where),
                     expected=Text("xlsx"))))
 
             parser = expat.ParserCreate()
@@ -257,9 +257,9 @@ def _xlsx_records(sheet, name: str):
                 continue
             widest = max(column for column, _ in filled)
             if widest > MAX_COLUMNS:
-                raise _too_big(name, f"a value in column {widest} (row {number})", f"at most {MAX_COLUMNS} columns")
+                raise _too_big(name, Text("big_cell", column=widest, row=number), Text("big_columns", most=MAX_COLUMNS))
             if number > MAX_ROWS:
-                raise _too_big(name, f"a value in row {number:,}", f"at most {MAX_ROWS:,} rows")
+                raise _too_big(name, Text("big_row", row=f"{number:,}"), Text("big_rows", most=f"{MAX_ROWS:,}"))
             record: list[str | None] = [None] * widest
             for column, value in filled:
                 record[column - 1] = value
