@@ -419,14 +419,12 @@ def undo_last(root: str | Path, coalition: str, now: dt.datetime | None = None, 
         imports = [entry for entry in log if entry.get("coalition") == coalition and not entry.get("undoes")
                    and entry.get("submission") not in undone]
         if not imports:
-            raise ObservatoryError(f"--coalition {coalition}: nothing to undo (no import of this coalition left in "
-                                   f"{layout.SUBMISSION_LOG}); nothing was written")
+            raise ObservatoryError(Text("nothing_to_undo", coalition=coalition, log=layout.SUBMISSION_LOG))
         last = imports[-1]
         record_path = _undo_record(coalition, last["submission"])
         if not (root / record_path).exists():
-            raise ObservatoryError(f"{record_path}: no such file (expected the record of what the import of "
-                                   f"{last['original_name']} on {last['received_at']} changed; imports made before "
-                                   "`observatory undo` existed can't be undone); nothing was written")
+            raise ObservatoryError(Text("no_undo_record", path=record_path, name=last["original_name"],
+                                        at=last["received_at"]))
         record = json.loads((root / record_path).read_text(encoding="utf-8"))
         change = _Change()
         tables: dict[str, tuple[list[str], list[list[str]]]] = {}
