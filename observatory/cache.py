@@ -45,7 +45,7 @@ from pathlib import Path
 from observatory import atomic, fingerprint, layout
 
 FORMAT = 2  # bump when the shape of an entry changes
-MAGIC = b"observatory-cache 2\n"  # then: the key, a line end, the checksum of what follows it, the pickle
+MAGIC = b"observatory-cache 3\n"  # then: the key, a line end, the checksum of what follows it, the pickle
 READ_FOLDERS = (layout.INDICATORS, layout.DATA)  # everything load_root and the results read lives here
 # Written by commands that hold the root's lock; never read as data (see observatory/locking.py).
 IGNORED = {layout.ROOT_LOCK, layout.ROOT_LOCK + ".holder"}

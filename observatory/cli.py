@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from observatory import __version__, atomic, dask_address
-from observatory.errors import InvalidDataRoot, ObservatoryError
+from observatory.errors import InvalidDataRoot, ObservatoryError, Text, language, locale_lang, say
 
 # jsonschema (under Great Expectations, nbformat, papermill, nbconvert) imports rfc3987-syntax when it is
 # installed, which compiles a grammar at import: 2.1 s of every command's start (python -X importtime), for
@@ -24,7 +24,7 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(say(message), file=sys.stderr, flush=True)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -33,11 +33,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     root = with_derived_figures(validated(args.root))
-    _say(
-        f"{args.root}: OK — {len(root.indicators)} indicators, {len(root.territories)} territories, "
-        f"{len(root.coalitions)} coalitions, {len(root.targets)} targets, "
-        f"{len(root.observations)} observations ({time.perf_counter() - started:.1f} s)"
-    )
+    _say(Text("cli_validate_ok", root=args.root, indicators=len(root.indicators),
+              territories=len(root.territories), coalitions=len(root.coalitions), targets=len(root.targets),
+              observations=len(root.observations), seconds=f"{time.perf_counter() - started:.1f}"))
     return 0
 
 
@@ -52,12 +50,13 @@ def cmd_progress(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     to_csv(progress, out)
     counts = progress["status"].value_counts()
-    _say(f"wrote {out}: {len(progress)} targets (" + ", ".join(f"{k} {v}" for k, v in counts.items()) + ")")
+    _say(Text("cli_progress_wrote", out=out, count=len(progress),
+              statuses=", ".join(f"{k} {v}" for k, v in counts.items())))
     if args.summary:
         summary_path = Path(args.summary)
         summary_path.parent.mkdir(parents=True, exist_ok=True)
         to_csv(summarise(progress), summary_path)
-        _say(f"wrote {summary_path}: the compass per programme, coalition and territory")
+        _say(Text("cli_summary_wrote", out=summary_path))
     return 0
 
 
@@ -68,7 +67,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     langs = tuple(lang.strip() for lang in args.lang.split(",") if lang.strip())
     for lang in langs:
         if lang not in LANGS:
-            raise ObservatoryError(f"--lang {lang}: expected fr, en or fr,en")
+            raise ObservatoryError(Text("cli_build_lang", lang=lang))
     if args.watch:
         from observatory.watch import watch
 
@@ -80,14 +79,13 @@ def cmd_build(args: argparse.Namespace) -> int:
                    engine=args.engine, scheduler=args.scheduler)
     index = (report.out / "index.html").resolve()
     sizes = [b.size for b in report.built if b.size is not None]
-    weight = f", pages {min(sizes) // 1024}–{max(sizes) // 1024} kB" if sizes else ""
-    _say(f"built {len(report.built)}, unchanged {len(report.skipped)}, failed {len(report.failed)} "
-         f"in {report.seconds:.0f} s{weight}")
+    weight = Text("cli_built_weight", low=min(sizes) // 1024, high=max(sizes) // 1024) if sizes else ""
+    _say(Text("cli_built", built=len(report.built), unchanged=len(report.skipped), failed=len(report.failed),
+              seconds=f"{report.seconds:.0f}", weight=weight))
     for failure in report.failed:
-        _say(f"FAILED {failure.key}: {failure.error} (its previous page, if any, is kept and marked "
-             "out of date)")
+        _say(Text("cli_build_failed", key=failure.key, error=failure.error))
     if index.exists():
-        _say(f"open {index.as_uri()}")
+        _say(Text("cli_open", uri=index.as_uri()))
     return 0 if report.ok else 1
 
 
@@ -116,15 +114,13 @@ def cmd_leads_token(args: argparse.Namespace) -> int:
 
     known = set(load_root(args.root).coalitions["id"])
     if args.coalition not in known:
-        raise ObservatoryError(f"--coalition {args.coalition}: no such coalition (expected one of "
-                               f"{', '.join(sorted(known))})")
+        raise ObservatoryError(Text("cli_no_coalition", coalition=args.coalition, known=", ".join(sorted(known))))
     leads = Leads.of(args.root, args.leads_dir)
     replaced = leads.has_secret(args.coalition)
     secret = leads.create(args.coalition)
     print(secret, flush=True)  # alone on stdout: `observatory leads token … > secret.txt` keeps only it
-    _say(f"the secret of coalition {args.coalition} is above: give it to the coalition's leads, privately; it is "
-         f"shown only now (kept hashed in {leads.where})" + ("; the previous secret no longer works" if replaced
-                                                            else ""))
+    said = Text("cli_secret", coalition=args.coalition, where=leads.where)
+    _say(Text("cli_secret_replaced", text=said) if replaced else said)
     return 0
 
 
@@ -132,8 +128,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     from observatory.spreadsheet_template import write_template
 
     out = write_template(args.root, args.coalition, args.out)
-    _say(f"wrote {out}: fill the 'value' column (and 'source'), then: observatory import {out} "
-         f"--coalition {args.coalition}")
+    _say(Text("cli_template_wrote", out=out, coalition=args.coalition))
     return 0
 
 
@@ -144,8 +139,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     for message in report.messages:
         _say(message)
     if report.submission:
-        _say(f"imported {args.file}: {report.added} added, {report.replaced} replaced, {report.unchanged} "
-             f"already recorded; kept as {report.stored_as} (submission {report.submission})")
+        _say(Text("cli_imported", file=args.file, added=report.added, replaced=report.replaced,
+                  unchanged=report.unchanged, stored=report.stored_as, submission=report.submission))
     return 0
 
 
@@ -153,9 +148,8 @@ def cmd_undo(args: argparse.Namespace) -> int:
     from observatory.submissions import undo_last
 
     report = undo_last(args.root, args.coalition, say=_say)
-    _say(f"undone: the import of {report.original_name} on {report.received_at} (submission {report.undone}): "
-         f"{report.removed} removed, {report.restored} restored as they were; the file as sent stays kept "
-         f"(logged as {report.submission})")
+    _say(Text("cli_undone", name=report.original_name, at=report.received_at, undone=report.undone,
+              removed=report.removed, restored=report.restored, submission=report.submission))
     return 0
 
 
@@ -166,7 +160,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     table = history(args.root, args.indicator, args.territory, args.coalition)
     if table.empty:
-        _say("no figure matches")
+        _say(Text("cli_no_match"))
         return 0
     with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
                            "display.max_colwidth", 40):
@@ -268,6 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"observatory {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
+    # Not build's --lang (the editions to build): the language of the messages, before the command's name.
+    parser.add_argument("--lang", dest="language", choices=("fr", "en"),
+                        help="the language of the messages: fr or en (default: French where the locale is, "
+                             "LC_ALL, LC_MESSAGES or LANG starting with fr; else English); the help texts stay "
+                             "in English. Not to be confused with `build --lang`, the editions to build")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
@@ -387,6 +386,12 @@ def _add_sources(command: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # The messages' language, restored afterwards: main() is also run in-process (tests, notebooks).
+    with language(args.language or locale_lang()):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from observatory import cache
 
     try:
@@ -395,21 +400,19 @@ def main(argv: list[str] | None = None) -> int:
     except InvalidDataRoot as exc:
         _say(exc.report())
         # validate never writes: saying it wrote nothing would suggest it might have
-        written = "" if args.command == "validate" else "; nothing was written"
-        _say(f"{args.root}: {len(exc.problems)} problem(s){written}.")
+        key = "cli_problems" if args.command == "validate" else "cli_problems_nothing_written"
+        _say(Text(key, root=args.root, count=len(exc.problems)))
         return 1
     except ObservatoryError as exc:
-        _say(f"error: {exc}")
+        _say(Text("cli_error", message=exc.text()))
         return 1
     except KeyboardInterrupt:
-        _say("interrupted")
+        _say(Text("cli_interrupted"))
         return 130
     except OSError as exc:
         if exc.errno not in atomic.DISK_FULL or args.debug:
             return _unexpected(exc, args)
-        where = exc.filename or "a file"
-        _say(f"error: disk full while writing {where}: free some space and run the command again; "
-             "the previous files are intact")
+        _say(Text("cli_disk_full", where=exc.filename or Text("cli_a_file")))
         return 1
     except Exception as exc:  # noqa: BLE001 - last resort: no traceback for users
         return _unexpected(exc, args)
@@ -418,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
 def _unexpected(exc: Exception, args: argparse.Namespace) -> int:
     if args.debug:
         raise exc
-    _say(f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for details, and please report it)")
+    _say(Text("cli_unexpected", error=f"{type(exc).__name__}: {exc}"))
     return UNEXPECTED
 
 

@@ -12,10 +12,11 @@ import datetime as _dt
 import pandas as pd
 
 from observatory.distinct import per_distinct
+from observatory.errors import Text
 
 DATE_PARTS = r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$"
 DATE_PATTERN = r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$"  # the same, without groups, for expectations
-DATE_EXPECTED = "an ISO date YYYY-MM-DD, or YYYY-MM for a month, or YYYY for a year"
+DATE_EXPECTED = Text("date_iso")
 
 # The plausible window of a figure's or a target's date: from 1 January 1900 to 31 December of the year ten
 # years from today. Anything outside is a typing error (0001-01-01, 9999-12-31) that would sort first or last.
@@ -29,9 +30,9 @@ def plausible_window(today: _dt.date | None = None) -> tuple[pd.Timestamp, pd.Ti
     return pd.Timestamp(EARLIEST), pd.Timestamp(today.year + YEARS_AHEAD, 12, 31)
 
 
-def window_expected(today: _dt.date | None = None) -> str:
+def window_expected(today: _dt.date | None = None) -> Text:
     first, last = plausible_window(today)
-    return f"a date between {first.year} and {last.year}"
+    return Text("date_window", first=first.year, last=last.year)
 
 
 def plausible(dates: pd.Series, today: _dt.date | None = None) -> pd.Series:

@@ -20,16 +20,16 @@ import pandas as pd
 from observatory import layout
 from observatory.distinct import per_distinct
 from observatory.dates import DATE_EXPECTED, DATE_PATTERN, window_expected
-from observatory.errors import Described, Problem
+from observatory.errors import DescribedText, Problem, Text
 from observatory.model import NUMBER_PATTERN
 from observatory.selfdata import ANSWERS, DIFFICULTIES
 
-INDICATOR_FILE = f"a file {layout.INDICATORS}/<quality>/<id>.yml"
-NUMBER_EXPECTED = "a number written with a decimal point and no thousands separator, e.g. 1234.5"
+INDICATOR_FILE = Text("indicator_file", folder=layout.INDICATORS)
+NUMBER_EXPECTED = Text("number_written")
 # The figures of the observatory are counts, rates and euros: a larger magnitude is a typing error, and
 # differences of such values would overflow (1e308 - -1e308 = inf).
 MAX_MAGNITUDE = 1e15
-MAGNITUDE_EXPECTED = "a value between -1e15 and 1e15"
+MAGNITUDE_EXPECTED = Text("magnitude")
 # What makes two observations the same figure (observatory.validate.observation_frame writes these columns).
 OBSERVATION_KEY = ("indicator", "territory", "coalition_key", "date_key")
 
@@ -80,6 +80,15 @@ class Rule:
     skip: Callable[[pd.Series], bool] | None = None  # rows the rule reports elsewhere
 
 
+def place(where: str) -> str:
+    """A place "file, row N" or "file, key K" (as the frames write it) in the reader's words."""
+    file, sep, row = where.rpartition(", row ")
+    if sep and row.isdigit():
+        return Text("file_row", file=file, row=row)
+    file, sep, key = where.rpartition(", key ")
+    return Text("file_key", file=file, key=key) if sep else where
+
+
 def _is_first_of_key(row: pd.Series) -> bool:
     """The first of duplicated rows is fine: the ones after it are reported."""
     return row["where"] == row["first_of_key"]
@@ -100,13 +109,11 @@ def _context():
 
 def _unknown_id(kind: str, known: Iterable[str], where: str, column: str) -> Callable[[pd.Series], str]:
     known = sorted(set(known))
+    text = Text(f"known_{kind}", where=where)
 
     def expected(row: pd.Series) -> str:
-        text = f"a known {kind} id ({where})"
         close = difflib.get_close_matches(str(row[column]), known, n=1)
-        if close:
-            text += f"; did you mean '{close[0]}'?"
-        return text
+        return Text("did_you_mean", text=text, close=close[0]) if close else text
 
     return expected
 
@@ -251,11 +258,11 @@ def run_rules(name: str, frame: pd.DataFrame, rules: list[Rule], locate: Callabl
         for file, total in failing.groupby(files).sum().items():
             more = int(total) - listed.get((number, file), 0)
             if more > 0:
-                problems.append(Problem(file, column=rule_spec.column, value=Described(
-                    f"{more:,} more rows with the same problem as the {listed.get((number, file), 0):,} listed "
-                    f"(at most {MAX_LISTED:,} listed per file and rule)"),
+                problems.append(Problem(file, column=rule_spec.column, value=DescribedText(
+                    "more_rows", more=f"{more:,}", listed=f"{listed.get((number, file), 0):,}",
+                    most=f"{MAX_LISTED:,}"),
                     expected=rule_spec.expected if isinstance(rule_spec.expected, str) else
-                    "what the rows listed are told"))
+                    Text("what_rows_told")))
     return problems
 
 
@@ -267,12 +274,12 @@ def _indicator_and_territory_rules(indicators: Iterable[str], territories: Itera
     # many times (with France's 36,000 communes, 100 s of 120). "\0" is no id: the set is never empty.
     named = sorted(set(territories) & set(frame["territory"].dropna().unique())) or ["\0"]
     return [
-        Rule(E.ExpectColumnValuesToNotBeNull(column="indicator"), "indicator", "indicator", "an indicator id"),
+        Rule(E.ExpectColumnValuesToNotBeNull(column="indicator"), "indicator", "indicator", Text("indicator_id")),
         Rule(E.ExpectColumnValuesToBeInSet(column="indicator", value_set=sorted(set(indicators))), "indicator",
              "indicator", _unknown_id("indicator", indicators, INDICATOR_FILE, "indicator")),
-        Rule(E.ExpectColumnValuesToNotBeNull(column="territory"), "territory", "territory", "a territory id"),
+        Rule(E.ExpectColumnValuesToNotBeNull(column="territory"), "territory", "territory", Text("territory_id")),
         Rule(E.ExpectColumnValuesToBeInSet(column="territory", value_set=named), "territory",
-             "territory", _unknown_id("territory", territories, f"a row of {layout.TERRITORIES}", "territory")),
+             "territory", _unknown_id("territory", territories, Text("row_of", file=layout.TERRITORIES), "territory")),
     ]
 
 
@@ -282,28 +289,27 @@ def observation_problems(frame: pd.DataFrame, indicators: Iterable[str], territo
     rules = [
         *_indicator_and_territory_rules(indicators, territories, frame),
         Rule(E.ExpectColumnValuesToBeInSet(column="coalition", value_set=sorted(set(coalitions))), "coalition",
-             "coalition", _unknown_id("coalition", coalitions, f"a file {layout.COALITIONS}/<id>.yml, or empty for a "
-                                      "territory-wide figure", "coalition")),
+             "coalition", _unknown_id("coalition", coalitions, Text("coalition_file", folder=layout.COALITIONS),
+                                      "coalition")),
         Rule(E.ExpectColumnValuesToNotBeNull(column="date_text"), "date", "date_text", DATE_EXPECTED),
         Rule(E.ExpectColumnValuesToMatchRegex(column="date_text", regex=DATE_PATTERN), "date", "date_text",
              DATE_EXPECTED),
         Rule(E.ExpectColumnValuesToNotBeNull(column="date"), "date", "date_text",
-             "a date that exists in the calendar"),
+             Text("date_exists")),
         Rule(_plausible_date("date_plausible"), "date", "date_text", window_expected()),
         Rule(E.ExpectColumnValuesToNotBeNull(column="value_text"), "value", "value_text", NUMBER_EXPECTED),
         Rule(E.ExpectColumnValuesToMatchRegex(column="value_text", regex=NUMBER_PATTERN), "value", "value_text",
              NUMBER_EXPECTED),
-        Rule(E.ExpectColumnValuesToNotBeNull(column="value"), "value", "value_text", "a finite number"),
+        Rule(E.ExpectColumnValuesToNotBeNull(column="value"), "value", "value_text", Text("finite_number")),
         Rule(_magnitude("value"), "value", "value_text", MAGNITUDE_EXPECTED),
         Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="limit_upper", column_B="value", or_equal=True,
                                                         ignore_row_if="either_value_is_missing"),
-             "value", "value_text", lambda row: f"a value of at most {row['limit_upper']:g}, the indicator's limit"),
+             "value", "value_text", lambda row: Text("at_most_limit", limit=f"{row['limit_upper']:g}")),
         Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="value", column_B="limit_lower", or_equal=True,
                                                         ignore_row_if="either_value_is_missing"),
-             "value", "value_text", lambda row: f"a value of at least {row['limit_lower']:g}, the indicator's limit"),
+             "value", "value_text", lambda row: Text("at_least_limit", limit=f"{row['limit_lower']:g}")),
         Rule(E.ExpectCompoundColumnsToBeUnique(column_list=list(OBSERVATION_KEY)),
-             "date", "date_text", lambda row: "one figure per indicator, territory, coalition and date; "
-             f"this one repeats {row['first_of_key']}", skip=_is_first_of_key),
+             "date", "date_text", lambda row: Text("one_figure_per_key", first=place(row["first_of_key"])), skip=_is_first_of_key),
     ]
 
     def locate(row: pd.Series, column: str) -> dict:
@@ -319,10 +325,9 @@ def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories:
 
     def improvement(row: pd.Series) -> str:
         if row["target_value"] == row["baseline_value"]:
-            return f"a target different from its baseline ({row['baseline_value']:g})"
+            return Text("target_differs", baseline=f"{row['baseline_value']:g}")
         side = "above" if row["direction"] == "increase" else "below"
-        return (f"a target {side} its baseline ({row['baseline_value']:g}): the indicator's direction is "
-                f"'{row['direction']}'")
+        return Text(f"target_{side}", baseline=f"{row['baseline_value']:g}", direction=row["direction"])
 
     rules = [
         *_indicator_and_territory_rules(indicators, territories, frame),
@@ -334,35 +339,35 @@ def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories:
             Rule(E.ExpectColumnValuesToMatchRegex(column=f"{point}_date_text", regex=DATE_PATTERN), f"{point}.date",
                  f"{point}_date_text", DATE_EXPECTED),
             Rule(E.ExpectColumnValuesToNotBeNull(column=f"{point}_date"), f"{point}.date", f"{point}_date_text",
-                 "a date that exists in the calendar"),
+                 Text("date_exists")),
             Rule(_plausible_date(f"{point}_date_plausible"), f"{point}.date", f"{point}_date_text",
                  window_expected()),
             Rule(E.ExpectColumnValuesToNotBeNull(column=f"{point}_value_text"), f"{point}.value",
-                 f"{point}_value_text", "a number"),
+                 f"{point}_value_text", Text("number")),
             Rule(E.ExpectColumnValuesToMatchRegex(column=f"{point}_value_text", regex=NUMBER_PATTERN),
-                 f"{point}.value", f"{point}_value_text", "a number"),
+                 f"{point}.value", f"{point}_value_text", Text("number")),
             Rule(E.ExpectColumnValuesToNotBeNull(column=f"{point}_value"), f"{point}.value",
-                 f"{point}_value_text", "a finite number"),
+                 f"{point}_value_text", Text("finite_number")),
             Rule(_magnitude(f"{point}_value"), f"{point}.value", f"{point}_value_text", MAGNITUDE_EXPECTED),
             Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="limit_upper", column_B=f"{point}_value",
                                                             or_equal=True, ignore_row_if="either_value_is_missing"),
                  f"{point}.value", f"{point}_value_text",
-                 lambda row: f"a value of at most {row['limit_upper']:g}, the indicator's limit"),
+                 lambda row: Text("at_most_limit", limit=f"{row['limit_upper']:g}")),
             Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A=f"{point}_value", column_B="limit_lower",
                                                             or_equal=True, ignore_row_if="either_value_is_missing"),
                  f"{point}.value", f"{point}_value_text",
-                 lambda row: f"a value of at least {row['limit_lower']:g}, the indicator's limit"),
+                 lambda row: Text("at_least_limit", limit=f"{row['limit_lower']:g}")),
         ]
     rules += [
         Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="target_date", column_B="baseline_date",
                                                         or_equal=False, ignore_row_if="either_value_is_missing"),
              "target.date", "target_date_text",
-             lambda row: f"a target date after the baseline date ({row['baseline_date_text']})"),
+             lambda row: Text("target_date_after", date=row["baseline_date_text"])),
         Rule(E.ExpectColumnValuesToBeBetween(column="improvement", min_value=0, strict_min=True),
              "target.value", "target_value_text", improvement),
         Rule(E.ExpectCompoundColumnsToBeUnique(column_list=["coalition", "indicator", "territory", "target_date_key"]),
              "target.date", "target_date_text",
-             lambda row: f"one target per indicator, territory and date; this one repeats {row['first_of_key']}",
+             lambda row: Text("one_target_per_key", first=place(row["first_of_key"])),
              skip=_is_first_of_key),
     ]
 
@@ -381,38 +386,38 @@ def register_problems(services: pd.DataFrame, assessments: pd.DataFrame) -> list
     services = services.assign(where=services["file"] + ", row " + services["row"].astype(str))
     services["first_of_key"] = services.groupby("id", dropna=False)["where"].transform("first")
     service_rules = [
-        Rule(E.ExpectColumnValuesToNotBeNull(column="id"), "id", "id", "a service id"),
+        Rule(E.ExpectColumnValuesToNotBeNull(column="id"), "id", "id", Text("service_id")),
         Rule(E.ExpectColumnValuesToMatchRegex(column="id", regex=r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$"), "id", "id",
-             "an id of lower-case letters, digits, dots and dashes"),
+             Text("id_dots")),
         Rule(E.ExpectColumnValuesToBeUnique(column="id"), "id", "id",
-             lambda row: f"an id used once (already on {row['first_of_key']})", skip=_is_first_of_key),
-        Rule(E.ExpectColumnValuesToNotBeNull(column="name"), "name", "name", "the service's name"),
+             lambda row: Text("id_used_once_on", first=place(row["first_of_key"])), skip=_is_first_of_key),
+        Rule(E.ExpectColumnValuesToNotBeNull(column="name"), "name", "name", Text("service_name")),
         Rule(E.ExpectColumnValuesToMatchRegex(column="url", regex=r"^https?://\S+$"), "url", "url",
-             "a web address starting with https:// or http://"),
+             Text("web_address")),
     ]
     problems = run_rules("services", services, service_rules, locate)
     assessments = assessments.assign(where=assessments["file"] + ", row " + assessments["row"].astype(str))
     assessments["first_of_key"] = assessments.groupby(["service", "date_key"], dropna=False)["where"].transform("first")
     known = sorted(set(services["id"].dropna()))
     assessment_rules = [
-        Rule(E.ExpectColumnValuesToNotBeNull(column="service"), "service", "service", "a service id"),
+        Rule(E.ExpectColumnValuesToNotBeNull(column="service"), "service", "service", Text("service_id")),
         Rule(E.ExpectColumnValuesToBeInSet(column="service", value_set=known), "service", "service",
-             _unknown_id("service", known, f"a row of {layout.SERVICES}", "service")),
+             _unknown_id("service", known, Text("row_of", file=layout.SERVICES), "service")),
         Rule(E.ExpectColumnValuesToNotBeNull(column="date_text"), "date", "date_text", DATE_EXPECTED),
         Rule(E.ExpectColumnValuesToMatchRegex(column="date_text", regex=DATE_PATTERN), "date", "date_text",
              DATE_EXPECTED),
-        Rule(E.ExpectColumnValuesToNotBeNull(column="date"), "date", "date_text", "a date that exists in the calendar"),
+        Rule(E.ExpectColumnValuesToNotBeNull(column="date"), "date", "date_text", Text("date_exists")),
         Rule(_plausible_date("date_plausible"), "date", "date_text", window_expected()),
         Rule(E.ExpectColumnValuesToNotBeNull(column="difficulty"), "difficulty", "difficulty",
-             "one of " + ", ".join(DIFFICULTIES)),
+             Text("one_of", values=", ".join(DIFFICULTIES))),
         Rule(E.ExpectColumnValuesToBeInSet(column="difficulty", value_set=list(DIFFICULTIES)), "difficulty",
-             "difficulty", "one of " + ", ".join(DIFFICULTIES)),
+             "difficulty", Text("one_of", values=", ".join(DIFFICULTIES))),
     ]
     for column in ("machine_readable", "api", "transfer"):
         assessment_rules.append(Rule(E.ExpectColumnValuesToBeInSet(column=column, value_set=list(ANSWERS)), column,
-                                     column, "one of " + ", ".join(ANSWERS) + ", or empty"))
+                                     column, Text("one_of_or_empty", values=", ".join(ANSWERS))))
     assessment_rules.append(
         Rule(E.ExpectCompoundColumnsToBeUnique(column_list=["service", "date_key"]), "date", "date_text",
-             lambda row: f"one assessment per service and date; this one repeats {row['first_of_key']}",
+             lambda row: Text("one_assessment_per_key", first=place(row["first_of_key"])),
              skip=_is_first_of_key))
     return problems + run_rules("assessments", assessments, assessment_rules, locate)

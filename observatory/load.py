@@ -20,7 +20,7 @@ import yaml
 
 from observatory import journal, layout, locking, model, parquet, selfdata
 from observatory.dates import normalise_date_text
-from observatory.errors import Described, ObservatoryError, Problem
+from observatory.errors import DescribedText, ObservatoryError, Problem, Text
 
 INDICATOR_COLUMNS = [
     "id", "name_fr", "name_en", "quality", "unit", "unit_en", "direction", "description_fr", "description_en",
@@ -146,28 +146,28 @@ def read_yaml(path: Path, root: Path, problems: list[Problem]):
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(name, value=f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}",
-                                expected="UTF-8 text"))
+        problems.append(Problem(name, value=Text("byte_at", byte=f"{exc.object[exc.start]:02x}", offset=exc.start),
+                                expected=Text("utf8")))
         return None
     except OSError as exc:
-        problems.append(Problem(name, value=exc.strerror, expected="a readable file"))
+        problems.append(Problem(name, value=exc.strerror, expected=Text("readable")))
         return None
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
         depth = _depth(data)
         if depth > MAX_DEPTH:
-            problems.append(Problem(name, value=f"lists or mappings nested more than {MAX_DEPTH} levels deep",
-                                    expected=f"valid YAML nested at most {MAX_DEPTH} levels deep"))
+            problems.append(Problem(name, value=Text("nested_deep", depth=MAX_DEPTH),
+                                    expected=Text("yaml_depth", depth=MAX_DEPTH)))
             return None
         return data
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         what = getattr(exc, "problem", None) or str(exc)
-        problems.append(Problem(name, line=line, value=what, expected="valid YAML"))
+        problems.append(Problem(name, line=line, value=what, expected=Text("valid_yaml")))
         return None
     except Exception as exc:  # noqa: BLE001 - any value PyYAML can't build (!!bool maybe...): named, no traceback
-        problems.append(Problem(name, value=f"{type(exc).__name__}: {exc}", expected="valid YAML"))
+        problems.append(Problem(name, value=f"{type(exc).__name__}: {exc}", expected=Text("valid_yaml")))
         return None
 
 
@@ -179,11 +179,11 @@ def read_mapping(path: Path, root: Path, problems: list[Problem], keys: tuple[st
     if len(problems) > before:
         return None
     if data is None:
-        problems.append(Problem(name, value=Described("an empty file"),
-                                expected="a mapping of keys (" + ", ".join(keys) + ")"))
+        problems.append(Problem(name, value=DescribedText("empty_file"),
+                                expected=Text("mapping_of_keys_list", keys=", ".join(keys))))
         return None
     if not isinstance(data, dict):
-        problems.append(Problem(name, value=type(data).__name__, expected="a mapping of keys"))
+        problems.append(Problem(name, value=type(data).__name__, expected=Text("mapping_of_keys")))
         return None
     return data
 
@@ -207,21 +207,21 @@ class _Fields:
         allowed = (*required, *optional)
         for name in required:
             if name not in self.data:
-                self.fault(name, None, "this required key (" + ", ".join(required) + ")")
+                self.fault(name, None, Text("required_key", keys=", ".join(required)))
         for name in self.data:
             if name not in allowed:
-                self.fault(str(name), name, "one of the known keys: " + ", ".join(allowed))
+                self.fault(str(name), name, Text("known_keys", keys=", ".join(allowed)))
 
     def text(self, name: str, required: bool = True) -> str | None:
         value = self.data.get(name)
         if value is None:
             return None
         if isinstance(value, (dict, list, bool)):
-            self.fault(name, value, "a text")
+            self.fault(name, value, Text("a_text"))
             return None
         text = str(value).strip()
         if not text and required:
-            self.fault(name, value, "a non-empty text")
+            self.fault(name, value, Text("non_empty_text"))
             return None
         return text or None
 
@@ -230,7 +230,7 @@ class _Fields:
         if value is None:
             return None
         if value not in choices:
-            self.fault(name, value, "one of " + ", ".join(choices))
+            self.fault(name, value, Text("one_of", values=", ".join(choices)))
             return None
         return value
 
@@ -239,12 +239,12 @@ class _Fields:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.fault(name, value, "a list of " + ", ".join(choices))
+            self.fault(name, value, Text("list_of", values=", ".join(choices)))
             return []
         good = []
         for i, item in enumerate(value):
             if item not in choices:
-                self.fault(f"{name}[{i}]", item, "one of " + ", ".join(choices))
+                self.fault(f"{name}[{i}]", item, Text("one_of", values=", ".join(choices)))
             else:
                 good.append(item)
         return good
@@ -254,12 +254,12 @@ class _Fields:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.fault(name, value, "a list of texts")
+            self.fault(name, value, Text("list_of_texts"))
             return []
         good = []
         for i, item in enumerate(value):
             if isinstance(item, (dict, list)) or item is None or str(item).strip() == "":
-                self.fault(f"{name}[{i}]", item, "a non-empty text")
+                self.fault(f"{name}[{i}]", item, Text("non_empty_text"))
             else:
                 good.append(str(item).strip())
         return good
@@ -274,7 +274,7 @@ class _Fields:
             sub.check_keys(("fr", "en") if require_en else ("fr",), () if require_en else ("en",))
             return sub.text("fr"), sub.text("en")
         if require_en:
-            self.fault(name, value, "a mapping with the French and English texts: {fr: ..., en: ...}")
+            self.fault(name, value, Text("fr_en_mapping"))
             return None, None
         # One plain text is French (the data's language): no English text, rather than French labelled English.
         return self.text(name), None
@@ -284,7 +284,7 @@ class _Fields:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fault(name, value, "a number")
+            self.fault(name, value, Text("number"))
             return None
         return float(value)
 
@@ -313,7 +313,7 @@ def _read_profile(path: Path, root: Path, problems: list[Problem], required: tup
     f.check_keys(required, optional)
     ident = f.text("id")
     if ident is not None and ident != path.stem:
-        f.fault("id", ident, f"the file's name without .yml ('{path.stem}')")
+        f.fault("id", ident, Text("file_name_id", stem=path.stem))
     return data, f, ident
 
 
@@ -321,7 +321,7 @@ def load_indicators(root: Path, problems: list[Problem]) -> pd.DataFrame:
     rows = []
     folder = layout.at(root, layout.INDICATORS)
     if not folder.is_dir():
-        problems.append(Problem(f"{layout.INDICATORS}/", value=None, expected="a folder of indicator definitions"))
+        problems.append(Problem(f"{layout.INDICATORS}/", value=None, expected=Text("indicators_folder")))
         return pd.DataFrame(columns=INDICATOR_COLUMNS)
     for path in sorted(folder.rglob("*")):
         if path.is_dir() or path.name.startswith(".") or path.name.lower() in ("readme.md",):
@@ -330,11 +330,11 @@ def load_indicators(root: Path, problems: list[Problem]) -> pd.DataFrame:
         parts = path.relative_to(folder).parts
         if path.suffix not in (".yml", ".yaml"):
             problems.append(Problem(name, value=path.name,
-                                    expected=f"only .yml indicator definitions in {layout.INDICATORS}/"))
+                                    expected=Text("only_yml_indicators", folder=layout.INDICATORS)))
             continue
         if len(parts) != 2:
             problems.append(Problem(name, value="/".join(parts[:-1]) or "indicators/",
-                                    expected="a file inside the folder of its quality: indicators/<quality>/<id>.yml"))
+                                    expected=Text("file_in_quality_folder")))
             continue
         read = _read_profile(path, root, problems, model.INDICATOR_REQUIRED, model.INDICATOR_OPTIONAL)
         if read is None:
@@ -343,11 +343,10 @@ def load_indicators(root: Path, problems: list[Problem]) -> pd.DataFrame:
         quality_folder = parts[0]
         if quality_folder not in model.QUALITIES:
             problems.append(Problem(name, value=quality_folder,
-                                    expected="a folder named after one of the seven qualities: "
-                                    + ", ".join(model.QUALITIES)))
+                                    expected=Text("quality_folder", qualities=", ".join(model.QUALITIES))))
         quality = f.choice("quality", model.QUALITIES)
         if quality is not None and quality_folder in model.QUALITIES and quality != quality_folder:
-            f.fault("quality", quality, f"the quality of its folder ('{quality_folder}')")
+            f.fault("quality", quality, Text("quality_of_folder", folder=quality_folder))
         name_fr, name_en = f.translated("name", require_en=True)
         description_fr, description_en = f.translated("description", require_en=False)
         method_fr, method_en = f.translated("method", require_en=False)
@@ -361,7 +360,7 @@ def load_indicators(root: Path, problems: list[Problem]) -> pd.DataFrame:
             source_name = f.text("source")
         decimals = data.get("decimals")
         if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0):
-            f.fault("decimals", decimals, "a whole number of decimals, 0 or more")
+            f.fault("decimals", decimals, Text("decimals"))
             decimals = None
         # A unit is one text ("%", "/10") or {fr: personnes, en: people}: English pages show English units.
         unit_fr, unit_en = f.translated("unit", require_en=False)
@@ -397,23 +396,23 @@ def _read_csv_records(path: Path, root: Path, problems: list[Problem]) -> tuple[
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        problems.append(Problem(name, value=exc.strerror, expected="a readable file"))
+        problems.append(Problem(name, value=exc.strerror, expected=Text("readable")))
         return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        problems.append(Problem(name, line=line, value=f"byte 0x{raw[exc.start]:02x}",
-                                expected="UTF-8 text (in a spreadsheet: save as « CSV UTF-8 »)"))
+        problems.append(Problem(name, line=line, value=Text("byte", byte=f"{raw[exc.start]:02x}"),
+                                expected=Text("utf8_spreadsheet")))
         return None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         records = list(reader)
     except csv.Error as exc:
-        problems.append(Problem(name, line=reader.line_num, value=str(exc), expected="well-formed CSV"))
+        problems.append(Problem(name, line=reader.line_num, value=str(exc), expected=Text("well_formed_csv")))
         return None
     if not records or not any(cell.strip() for cell in records[0]):
-        problems.append(Problem(name, row=1, value=None, expected="a header row naming the columns"))
+        problems.append(Problem(name, row=1, value=None, expected=Text("header_row")))
         return None
     header = [cell.strip() for cell in records[0]]
     body = []
@@ -433,15 +432,15 @@ def _check_header(name: str, header: list[str], required: tuple[str, ...], optio
             continue
         if column not in allowed:
             problems.append(Problem(name, row=1, column=column, value=column,
-                                    expected="one of the known columns: " + ", ".join(allowed)))
+                                    expected=Text("known_columns", columns=", ".join(allowed))))
             ok = False
         elif header.count(column) > 1 and header.index(column) != position - 1:
-            problems.append(Problem(name, row=1, column=column, value=column, expected="each column once"))
+            problems.append(Problem(name, row=1, column=column, value=column, expected=Text("each_column_once")))
             ok = False
     for column in required:
         if column not in header:
             problems.append(Problem(name, row=1, column=column, value=None,
-                                    expected="this required column (" + ", ".join(required) + ")"))
+                                    expected=Text("required_column", columns=", ".join(required))))
             ok = False
     return ok
 
@@ -472,13 +471,12 @@ def _records_to_rows(name: str, header: list[str], body, problems: list[Problem]
         if comma is not None:
             whole, decimals = cells[comma].strip(), cells[comma + 1].strip()
             problems.append(Problem(name, row=row_number, column=header[comma], value=f"{whole},{decimals}",
-                                    expected=f"no more cells than the {len(header)} columns of the header "
-                                    f"(a decimal comma? write {whole}.{decimals} or quote the cell)"))
+                                    expected=Text("decimal_comma", count=len(header), number=f"{whole}.{decimals}")))
             # The two halves back in one cell: the other columns then read as meant.
             cells = [*cells[:comma], f"{whole},{decimals}", *cells[comma + 2:]]
         elif len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
             problems.append(Problem(name, row=row_number, value=cells[len(header)],
-                                    expected=f"no more cells than the {len(header)} columns of the header"))
+                                    expected=Text("too_many_cells", count=len(header))))
         record = {}
         for position, column in enumerate(header):
             if column == "":
@@ -505,7 +503,7 @@ def _as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def load_territories(root: Path, problems: list[Problem]) -> pd.DataFrame:
     path = layout.at(root, layout.TERRITORIES)
     if not path.is_file():
-        problems.append(Problem(layout.TERRITORIES, value=None, expected="the table of territories"))
+        problems.append(Problem(layout.TERRITORIES, value=None, expected=Text("territories_table")))
         return pd.DataFrame(columns=TERRITORY_COLUMNS)
     read = _read_csv_records(path, root, problems)
     if read is None:
@@ -536,7 +534,7 @@ def load_territories_meta(root: Path, problems: list[Problem]) -> list[dict]:
     for key in ("cog_year", "population_year"):
         year = data.get(key)
         if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1800 <= year <= 2200):
-            f.fault(key, year, "a year of four digits, e.g. 2026")
+            f.fault(key, year, Text("year_digits"))
     return [{"dataset": layout.TERRITORIES_DATASET, "file": layout.TERRITORIES, "title_fr": title_fr,
              "title_en": title_en, "description_fr": description_fr, "description_en": description_en,
              "demonstration": False, "license": f.text("license", False), "source": f.text("source", False)}]
@@ -546,7 +544,7 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
     coalitions, targets = [], []
     folder = layout.at(root, layout.COALITIONS)
     if not folder.is_dir():
-        problems.append(Problem(f"{layout.COALITIONS}/", value=None, expected="a folder of coalition profiles"))
+        problems.append(Problem(f"{layout.COALITIONS}/", value=None, expected=Text("coalitions_folder")))
         return pd.DataFrame(columns=COALITION_COLUMNS), pd.DataFrame(columns=TARGET_COLUMNS)
     for path in sorted(folder.iterdir()):
         if path.is_dir() or path.name.startswith(".") or path.name.lower() == "readme.md":
@@ -554,7 +552,7 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
         name = rel(path, root)
         if path.suffix not in (".yml", ".yaml"):
             problems.append(Problem(name, value=path.name,
-                                    expected=f"only .yml coalition profiles in {layout.COALITIONS}/"))
+                                    expected=Text("only_yml_coalitions", folder=layout.COALITIONS)))
             continue
         read = _read_profile(path, root, problems, model.COALITION_REQUIRED, model.COALITION_OPTIONAL)
         if read is None:
@@ -565,7 +563,7 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
         leads = []
         raw_leads = data.get("leads")
         if raw_leads is not None and not isinstance(raw_leads, list):
-            f.fault("leads", raw_leads, "a list of names or {name, organisation, email, lang} mappings")
+            f.fault("leads", raw_leads, Text("leads_list"))
         for i, lead in enumerate(raw_leads if isinstance(raw_leads, list) else []):
             if isinstance(lead, dict):
                 sub = _Fields(lead, name, problems, f"leads[{i}].")
@@ -576,7 +574,7 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
             elif isinstance(lead, str) and lead.strip():
                 leads.append({"name": lead.strip(), "organisation": None, "email": None, "lang": None})
             else:
-                f.fault(f"leads[{i}]", lead, "a name or a {name, organisation, email, lang} mapping")
+                f.fault(f"leads[{i}]", lead, Text("lead_item"))
         coalitions.append({
             "id": ident,
             "name_fr": name_fr,
@@ -595,12 +593,12 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
         if raw_targets is None:
             continue
         if not isinstance(raw_targets, list):
-            f.fault("targets", raw_targets, "a list of {indicator, territory, baseline, target}")
+            f.fault("targets", raw_targets, Text("targets_list"))
             continue
         for i, target in enumerate(raw_targets):
             key = f"targets[{i}]"
             if not isinstance(target, dict):
-                f.fault(key, target, "a mapping {indicator, territory, baseline: {date, value}, target: {date, value}}")
+                f.fault(key, target, Text("target_mapping"))
                 continue
             sub = _Fields(target, name, problems, key + ".")
             sub.check_keys(model.TARGET_KEYS, model.TARGET_OPTIONAL_KEYS)
@@ -615,7 +613,7 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
                 if value is None:
                     continue
                 if not isinstance(value, dict):
-                    sub.fault(point, value, "a mapping {date: YYYY-MM-DD, value: number}")
+                    sub.fault(point, value, Text("point_mapping"))
                     continue
                 pf = _Fields(value, name, problems, f"{key}.{point}.")
                 pf.check_keys(model.TARGET_POINT_KEYS, ())
@@ -827,19 +825,17 @@ def load_observations(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame
             stem = path.name.rsplit(".meta.", 1)[0]
             if not any((folder / f"{stem}{suffix}").exists() for suffix in layout.OBSERVATION_SUFFIXES):
                 problems.append(Problem(name, value=path.name,
-                                        expected=f"a data file {stem}.csv or {stem}.parquet beside it"))
+                                        expected=Text("data_file_beside", stem=stem)))
             continue
         if path.suffix not in layout.OBSERVATION_SUFFIXES:
             problems.append(Problem(name, value=path.name,
-                                    expected="only .csv or .parquet observation files (and their .meta.yml) in "
-                                    f"{layout.OBSERVATIONS}/"))
+                                    expected=Text("only_observation_files", folder=layout.OBSERVATIONS)))
             continue
         twins = [other for other in layout.OBSERVATION_SUFFIXES
                  if other != path.suffix and (folder / f"{path.stem}{other}").exists()]
         if twins and path.suffix != layout.OBSERVATION_SUFFIXES[0]:  # said once, on the second of the two
             problems.append(Problem(name, value=path.name,
-                                    expected=f"one data file named '{path.stem}' ({path.stem}{twins[0]} is there "
-                                    f"too: both would be the dataset '{path.stem}')"))
+                                    expected=Text("one_data_file", stem=path.stem, twin=f"{path.stem}{twins[0]}")))
             continue
         meta = {}
         meta_path = path.with_name(path.stem + ".meta.yml")
@@ -852,7 +848,7 @@ def load_observations(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame
                 description_fr, description_en = mf.translated("description", require_en=False)
                 demonstration = meta_data.get("demonstration", False)
                 if not isinstance(demonstration, bool):
-                    mf.fault("demonstration", demonstration, "true or false")
+                    mf.fault("demonstration", demonstration, Text("true_or_false"))
                     demonstration = False
                 meta = {"title_fr": title_fr, "title_en": title_en, "description_fr": description_fr,
                         "description_en": description_en, "demonstration": demonstration,
@@ -931,8 +927,7 @@ def _read_root(root: Path) -> DataRoot:
             # Both would be the dataset "territories" (data packages and pages name datasets by it).
             problems.append(Problem(layout.observation_file(layout.TERRITORIES_DATASET),
                                     value=f"{layout.TERRITORIES_DATASET}.csv",
-                                    expected=f"another name: {layout.TERRITORIES_META} names the dataset of the "
-                                    "territories so"))
+                                    expected=Text("another_name", meta=layout.TERRITORIES_META)))
         else:
             meta = pd.DataFrame(territories_meta, columns=DATASET_COLUMNS)
             datasets = pd.concat([datasets, meta], ignore_index=True) if len(datasets) else meta

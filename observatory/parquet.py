@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from observatory.errors import Described, Problem
+from observatory.errors import DescribedText, Problem, Text
 
 _INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
              "UBIGINT", "UHUGEINT"}
@@ -46,9 +46,9 @@ MAX_ROWS = 20_000_000
 MAX_ROWS_PER_BYTE = 25  # 5 times the most compressible national file of distinct figures (4.6)
 GLOB_CHARACTERS = "*?[{"
 
-TEXT_EXPECTED = "a column of text (Parquet type STRING)"
-DATE_TYPES_EXPECTED = "a column of dates (DATE), of text YYYY-MM-DD, or of whole years"
-VALUE_TYPES_EXPECTED = "a column of numbers (integer, decimal or floating point) or of text"
+TEXT_EXPECTED = Text("parquet_text")
+DATE_TYPES_EXPECTED = Text("parquet_dates")
+VALUE_TYPES_EXPECTED = Text("parquet_values")
 
 
 def _kind(type_name: str) -> str:
@@ -120,8 +120,8 @@ def _unreadable(name: str, path: Path, error: Exception) -> Problem:
     reason = re.sub(r"\S*observatory-parquet-[^/\s]*/file\.parquet", name, reason)
     if len(reason) > 160:
         reason = reason[:157] + "..."
-    return Problem(name, value=Described(f"a file that can't be read as Parquet ({reason})"),
-                   expected="a Parquet file (as written by pandas, DuckDB, Arrow, R or a spreadsheet's export)")
+    return Problem(name, value=DescribedText("parquet_unreadable", reason=reason),
+                   expected=Text("parquet_file"))
 
 
 def _source(path: Path, row_numbers: bool) -> str:
@@ -150,15 +150,12 @@ def parquet_header(path: Path, name: str, problems: list[Problem]) -> tuple[list
 def _too_many(name: str, rows: int, size: int, problems: list[Problem]) -> bool:
     """Note a file of more rows than the limits allow (its footer says how many); True if so."""
     if rows > MAX_ROWS:
-        problems.append(Problem(name, value=Described(f"a file of {rows:,} rows"),
-                                expected=f"at most {MAX_ROWS:,} rows in one Parquet file (the limit of a file; "
-                                "split it, e.g. by indicator)"))
+        problems.append(Problem(name, value=DescribedText("parquet_rows", rows=f"{rows:,}"),
+                                expected=Text("parquet_max_rows", most=f"{MAX_ROWS:,}")))
         return True
     if rows > MAX_ROWS_PER_BYTE * max(size, 1):
-        problems.append(Problem(name, value=Described(f"a file of {size:,} bytes holding {rows:,} rows"),
-                                expected=f"at most {MAX_ROWS_PER_BYTE} rows per byte of file (the limit against "
-                                "files that expand; distinct figures take more room: a file of millions of "
-                                "repeated rows?)"))
+        problems.append(Problem(name, value=DescribedText("parquet_bytes_rows", size=f"{size:,}", rows=f"{rows:,}"),
+                                expected=Text("parquet_per_byte", most=MAX_ROWS_PER_BYTE)))
         return True
     return False
 
@@ -186,7 +183,7 @@ def parquet_rows(path: Path, name: str, header: list[str], types: dict[str, str]
                 wrong = [column for column, count in zip(refused, counts) if count]
                 for column in wrong:
                     problems.append(Problem(name, column=column,
-                                            value=Described(f"a column of type {types[column]}"),
+                                            value=DescribedText("column_of_type", type=types[column]),
                                             expected=_expected_type(column)))
                 if wrong:
                     return None

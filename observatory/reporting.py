@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from observatory import layout
-from observatory.errors import InvalidDataRoot, Problem
+from observatory.errors import InvalidDataRoot, Problem, Text
 from observatory.import_history import live_entries
 
 PROGRAMME = layout.PROGRAMME
@@ -38,7 +38,7 @@ KEYS = ("reporting", "review", "submission_url", "mail")
 REPORTING_KEYS = ("frequency", "due_days", "closing_days", "periods")
 PERIOD_KEYS = ("due", "closes")
 MAIL_KEYS = ("host", "port", "starttls", "user", "password_env", "sender")
-PERIOD_EXPECTED = "a period: a year (2025) or, half-yearly, a half (2025-S1, 2025-S2)"
+PERIOD_EXPECTED = Text("period")
 # The summary of each coalition and period, as pages and `observatory status` show it.
 SUMMARY_COLUMNS = ["coalition", "period", "start", "end", "due", "closes", "expected", "received", "on_time",
                    "late", "missing"]
@@ -126,7 +126,7 @@ def read_programme(root: str | Path, problems: list[Problem]) -> Programme:
     reporting = data.get("reporting")
     if reporting is not None:
         if not isinstance(reporting, dict):
-            f.fault("reporting", reporting, "a mapping of " + ", ".join(REPORTING_KEYS))
+            f.fault("reporting", reporting, Text("mapping_of", keys=", ".join(REPORTING_KEYS)))
         else:
             r = _Fields(reporting, PROGRAMME, problems, "reporting.")
             r.check_keys((), REPORTING_KEYS)
@@ -136,19 +136,19 @@ def read_programme(root: str | Path, problems: list[Problem]) -> Programme:
                 if value is None:
                     continue
                 if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3660:
-                    r.fault(key, value, "a whole number of days between 0 and 3660")
+                    r.fault(key, value, Text("days"))
                 else:
                     setattr(programme, key, value)
             programme.overrides = _overrides(reporting.get("periods"), programme, problems)
     review = data.get("review")
     if review is not None:
         if not isinstance(review, bool):
-            f.fault("review", review, "true or false")
+            f.fault("review", review, Text("true_or_false"))
         else:
             programme.review = review
     url = f.text("submission_url", required=False)
     if url is not None and not url.startswith(("https://", "http://")):
-        f.fault("submission_url", url, "the address of the submission page, https://…")
+        f.fault("submission_url", url, Text("submission_url"))
     else:
         programme.submission_url = url
     programme.mail = _mail(data.get("mail"), problems)
@@ -162,7 +162,7 @@ def _overrides(value: object, programme: Programme, problems: list[Problem]) -> 
         return {}
     if not isinstance(value, dict):
         problems.append(Problem(PROGRAMME, key="reporting.periods", value=value,
-                                expected="a mapping of periods to {due, closes}"))
+                                expected=Text("periods_mapping")))
         return {}
     found = {}
     for ident, dates in value.items():
@@ -170,12 +170,10 @@ def _overrides(value: object, programme: Programme, problems: list[Problem]) -> 
         try:
             _, end = _bounds(str(ident), programme.frequency)
         except ValueError:
-            problems.append(Problem(PROGRAMME, key=key, value=ident, expected=PERIOD_EXPECTED
-                                    + f" of the programme's frequency ({programme.frequency})"))
+            problems.append(Problem(PROGRAMME, key=key, value=ident, expected=Text("period_of", period=PERIOD_EXPECTED, frequency=programme.frequency)))
             continue
         if not isinstance(dates, dict):
-            problems.append(Problem(PROGRAMME, key=key, value=dates, expected="a mapping {due: YYYY-MM-DD, "
-                                    "closes: YYYY-MM-DD}"))
+            problems.append(Problem(PROGRAMME, key=key, value=dates, expected=Text("due_closes")))
             continue
         _Fields(dates, PROGRAMME, problems, key + ".").check_keys((), PERIOD_KEYS)
         own = {}
@@ -184,15 +182,15 @@ def _overrides(value: object, programme: Programme, problems: list[Problem]) -> 
             if day is None:
                 continue
             if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
-                problems.append(Problem(PROGRAMME, key=f"{key}.{name}", value=day, expected="a date YYYY-MM-DD"))
+                problems.append(Problem(PROGRAMME, key=f"{key}.{name}", value=day, expected=Text("date_plain")))
             elif day <= end:
                 problems.append(Problem(PROGRAMME, key=f"{key}.{name}", value=day.isoformat(),
-                                        expected=f"a date after the period's end ({end.isoformat()})"))
+                                        expected=Text("after_period_end", end=end.isoformat())))
             else:
                 own[name] = day
         if "due" in own and "closes" in own and own["closes"] < own["due"]:
             problems.append(Problem(PROGRAMME, key=f"{key}.closes", value=own["closes"].isoformat(),
-                                    expected=f"a date on or after the due date ({own['due'].isoformat()})"))
+                                    expected=Text("after_due", due=own["due"].isoformat())))
         found[str(ident)] = own
     return found
 
@@ -203,7 +201,7 @@ def _mail(value: object, problems: list[Problem]) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        problems.append(Problem(PROGRAMME, key="mail", value=value, expected="a mapping of " + ", ".join(MAIL_KEYS)))
+        problems.append(Problem(PROGRAMME, key="mail", value=value, expected=Text("mapping_of", keys=", ".join(MAIL_KEYS))))
         return {}
     m = _Fields(value, PROGRAMME, problems, "mail.")
     m.check_keys(("host", "sender"), MAIL_KEYS)
@@ -212,18 +210,17 @@ def _mail(value: object, problems: list[Problem]) -> dict:
     port = value.get("port")
     if port is not None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-            m.fault("port", port, "a port number between 1 and 65535")
+            m.fault("port", port, Text("port"))
         else:
             mail["port"] = port
     starttls = value.get("starttls")
     if starttls is not None:
         if not isinstance(starttls, bool):
-            m.fault("starttls", starttls, "true or false")
+            m.fault("starttls", starttls, Text("true_or_false"))
         else:
             mail["starttls"] = starttls
     if mail["user"] and not mail["password_env"]:
-        m.fault("password_env", None, "the name of the environment variable holding the user's password (the "
-                "password itself is never written in a file of the data root)")
+        m.fault("password_env", None, Text("password_env"))
     return mail
 
 

@@ -25,10 +25,10 @@ import csv
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from observatory.errors import ObservatoryError, Problem
+from observatory.errors import DescribedText, ObservatoryError, Problem, Text
 
 ENCODINGS = ("utf-8-sig", "cp1252")
 THOUSANDS = re.compile(r"(?<=\d)[ \u00a0\u202f\u2009](?=\d{3}(?:\D|$))")
@@ -49,8 +49,7 @@ MAX_ELEMENTS = 4_000_000  # elements of every kind in all the workbook's XML par
 
 
 def _too_big(name: str, found: str, limit: str) -> ObservatoryError:
-    return ObservatoryError(str(Problem(name, value=found, expected=f"{limit} (the import's limit); "
-                                        "split the file, or remove what is not figures")))
+    return ObservatoryError(Problem(name, value=found, expected=Text("import_limit", limit=limit)))
 
 
 @dataclass
@@ -60,6 +59,8 @@ class Table:
     name: str  # the file's name as the user knows it
     header: list[str]
     rows: list[tuple[int, list[str | None]]]
+    # Faults found in reading the rows (cells past the header): listed with the rows' own, as validate lists them.
+    problems: list[Problem] = field(default_factory=list)
 
 
 def _text(value: object) -> str | None:
@@ -83,11 +84,12 @@ def _text(value: object) -> str | None:
 def read_csv(path: Path, name: str) -> Table:
     size = path.stat().st_size
     if size > MAX_BYTES:
-        raise _too_big(name, f"{size:,} bytes", f"at most {MAX_BYTES:,} bytes ({MAX_BYTES // 2**20} MB)")
+        raise _too_big(name, Text("big_bytes", size=f"{size:,}"),
+                       Text("big_bytes_limit", most=f"{MAX_BYTES:,}", mb=MAX_BYTES // 2**20))
     text = _decode(path.read_bytes(), name)
     if "\x00" in text:
-        raise ObservatoryError(str(Problem(name, value="binary content",
-                                           expected="a CSV text file or an .xlsx workbook")))
+        raise ObservatoryError(Problem(name, value=Text("binary_content"),
+                                           expected=Text("csv_or_xlsx")))
     first_line = next((line for line in text.splitlines() if line.strip(" ,;\t")), "")
     # The separator is the one the header uses most: a French export says ';'.
     separator = max((";", ",", "\t"), key=first_line.count) if first_line else ","
@@ -99,8 +101,8 @@ def read_csv(path: Path, name: str) -> Table:
             _check_extent(name, number, cells)
             records.append((number, cells))
     except csv.Error as exc:
-        raise ObservatoryError(str(Problem(name, line=reader.line_num, value=str(exc),
-                                           expected="well-formed CSV"))) from None
+        raise ObservatoryError(Problem(name, line=reader.line_num, value=str(exc),
+                                           expected=Text("well_formed_csv"))) from None
     return _to_table(name, records)
 
 
@@ -113,17 +115,17 @@ def _decode(raw: bytes, name: str) -> str:
             failure = exc
     # Windows-1252 leaves five bytes undefined (0x81, 0x8d, 0x8f, 0x90, 0x9d): name the first one found.
     byte = raw[failure.start]
-    raise ObservatoryError(str(Problem(name, value=f"byte 0x{byte:02x} at offset {failure.start}",
-                                       expected="a CSV file in UTF-8 or Windows-1252")))
+    raise ObservatoryError(Problem(name, value=Text("byte_at", byte=f"{byte:02x}", offset=failure.start),
+                                       expected=Text("csv_encodings")))
 
 
 def _check_extent(name: str, number: int, cells: list) -> None:
     """Refuse a row past MAX_ROWS or a cell past MAX_COLUMNS, if it holds anything."""
     if len(cells) > MAX_COLUMNS and any(c not in (None, "") for c in cells[MAX_COLUMNS:]):
         last = max(i for i, c in enumerate(cells, start=1) if c not in (None, ""))
-        raise _too_big(name, f"a value in column {last} (row {number})", f"at most {MAX_COLUMNS} columns")
+        raise _too_big(name, Text("big_cell", column=last, row=number), Text("big_columns", most=MAX_COLUMNS))
     if number > MAX_ROWS and any(c not in (None, "") for c in cells):
-        raise _too_big(name, f"a value in row {number:,}", f"at most {MAX_ROWS:,} rows")
+        raise _too_big(name, Text("big_row", row=f"{number:,}"), Text("big_rows", most=f"{MAX_ROWS:,}"))
 
 
 def _open_xlsx(path: Path, name: str):
@@ -131,36 +133,34 @@ def _open_xlsx(path: Path, name: str):
     import zipfile
 
     def refuse(what: str) -> ObservatoryError:
-        return ObservatoryError(str(Problem(name, value=what, expected="an .xlsx workbook (Excel or LibreOffice)")))
+        return ObservatoryError(Problem(name, value=what, expected=Text("xlsx")))
 
     with open(path, "rb") as handle:
         start = handle.read(4)
     if not zipfile.is_zipfile(path):
         if start.startswith(b"PK"):
-            return None, refuse("not an .xlsx workbook: the file is truncated or damaged (its zip archive has no "
-                                "end); send it again")
-        return None, refuse("not an .xlsx workbook: the file is not a zip archive"
-                            + (" (it looks like text: save it as .csv)" if start.isascii() and start.strip() else ""))
+            return None, refuse(Text("xlsx_no_end"))
+        return None, refuse(Text("xlsx_not_zip_text" if start.isascii() and start.strip() else "xlsx_not_zip"))
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
             names = {part.filename for part in parts}
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        return None, refuse(f"not an .xlsx workbook: the file is truncated or damaged ({exc})")
+        return None, refuse(Text("xlsx_damaged", reason=exc))
     if "xl/workbook.xml" not in names:
-        return None, refuse("not an .xlsx workbook: a zip archive without xl/workbook.xml")
+        return None, refuse(Text("xlsx_no_workbook"))
     total = sum(part.file_size for part in parts)
     if total > MAX_BYTES:
-        raise _too_big(name, f"{total:,} bytes once uncompressed",
-                       f"at most {MAX_BYTES:,} bytes ({MAX_BYTES // 2**20} MB) uncompressed")
+        raise _too_big(name, Text("big_uncompressed", size=f"{total:,}"),
+                       Text("big_uncompressed_limit", most=f"{MAX_BYTES:,}", mb=MAX_BYTES // 2**20))
     try:
         _count_elements(path, parts, name)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        return None, refuse(f"not an .xlsx workbook: the file is truncated or damaged ({exc})")
+        return None, refuse(Text("xlsx_damaged", reason=exc))
     except RuntimeError:  # zipfile: "File ... is encrypted, password required for extraction"
-        return None, refuse("a workbook protected by a password: save it without one")
+        return None, refuse(Text("xlsx_password"))
     except NotImplementedError as exc:  # a compression method zipfile lacks
-        return None, refuse(f"a workbook compressed in a way this reader lacks ({exc})")
+        return None, refuse(Text("xlsx_compression", reason=exc))
     return parts, None
 
 
@@ -195,32 +195,31 @@ def _count_elements(path: Path, parts, name: str) -> None:
                     cells += 1
                     row_cells += 1
                     if row_cells > MAX_ROW_CELLS or cells > MAX_CELLS:
-                        raise _Refused(_too_big(name, f"more than {MAX_ROW_CELLS:,} cells in row element {rows:,} "
-                                                f"of {where} (empty cells included)",
-                                                f"at most {MAX_ROW_CELLS:,} cells in a row")
+                        raise _Refused(_too_big(name, Text("big_row_cells", most=f"{MAX_ROW_CELLS:,}", rows=f"{rows:,}",
+                                                     where=where),
+                                                Text("big_row_cells_limit", most=f"{MAX_ROW_CELLS:,}"))
                                        if row_cells > MAX_ROW_CELLS else
-                                       _too_big(name, f"more than {MAX_CELLS:,} cells (empty cells included)",
-                                                f"at most {MAX_CELLS:,} cells in the workbook"))
+                                       _too_big(name, Text("big_cells", most=f"{MAX_CELLS:,}"),
+                                                Text("big_cells_limit", most=f"{MAX_CELLS:,}")))
                 elif local == "row" and in_sheet:
                     rows += 1
                     row_cells = 0
                     if rows > MAX_SHEET_ROWS:
-                        raise _Refused(_too_big(name, f"more than {MAX_SHEET_ROWS:,} rows in {where} (empty rows "
-                                                "included)", f"at most {MAX_SHEET_ROWS:,} rows in a sheet"))
+                        raise _Refused(_too_big(name, Text("big_sheet_rows", most=f"{MAX_SHEET_ROWS:,}", where=where),
+                                                Text("big_sheet_rows_limit", most=f"{MAX_SHEET_ROWS:,}")))
                 elif local == "si":
                     strings += 1
                     if strings > MAX_SHARED_STRINGS:
-                        raise _Refused(_too_big(name, f"more than {MAX_SHARED_STRINGS:,} shared strings in {where} "
-                                                "(empty ones included)",
-                                                f"at most {MAX_SHARED_STRINGS:,} shared strings"))
+                        raise _Refused(_too_big(name, Text("big_strings", most=f"{MAX_SHARED_STRINGS:,}", where=where),
+                                                Text("big_strings_limit", most=f"{MAX_SHARED_STRINGS:,}")))
                 if elements > MAX_ELEMENTS:
-                    raise _Refused(_too_big(name, f"more than {MAX_ELEMENTS:,} XML elements (in {where})",
-                                            f"at most {MAX_ELEMENTS:,} elements in the workbook"))
+                    raise _Refused(_too_big(name, Text("big_elements", most=f"{MAX_ELEMENTS:,}", where=where),
+                                            Text("big_elements_limit", most=f"{MAX_ELEMENTS:,}")))
 
             def doctype(*_args) -> None:  # no part of a workbook declares one: entities are a way to expand
-                raise _Refused(ObservatoryError(str(Problem(
-                    name, value=f"a document type declaration in {where}",
-                    expected="an .xlsx workbook (Excel or LibreOffice)"))))
+                raise _Refused(ObservatoryError(Problem(
+                    name, value=Text("doctype", where=where),
+                    expected=Text("xlsx"))))
 
             parser = expat.ParserCreate()
             parser.ordered_attributes = True
@@ -234,8 +233,8 @@ def _count_elements(path: Path, parts, name: str) -> None:
             except _Refused as refused:
                 raise refused.args[0] from None
             except expat.ExpatError as exc:
-                raise ObservatoryError(str(Problem(name, value=f"a damaged workbook ({where}: {exc})",
-                                                   expected="an .xlsx workbook (Excel or LibreOffice)"))) from None
+                raise ObservatoryError(Problem(name, value=Text("damaged_workbook", reason=f"{where}: {exc}"),
+                                                   expected=Text("xlsx"))) from None
             except zlib.error as exc:
                 raise zipfile.BadZipFile(f"{where}: {exc}") from None
 
@@ -258,9 +257,9 @@ def _xlsx_records(sheet, name: str):
                 continue
             widest = max(column for column, _ in filled)
             if widest > MAX_COLUMNS:
-                raise _too_big(name, f"a value in column {widest} (row {number})", f"at most {MAX_COLUMNS} columns")
+                raise _too_big(name, Text("big_cell", column=widest, row=number), Text("big_columns", most=MAX_COLUMNS))
             if number > MAX_ROWS:
-                raise _too_big(name, f"a value in row {number:,}", f"at most {MAX_ROWS:,} rows")
+                raise _too_big(name, Text("big_row", row=f"{number:,}"), Text("big_rows", most=f"{MAX_ROWS:,}"))
             record: list[str | None] = [None] * widest
             for column, value in filled:
                 record[column - 1] = value
@@ -283,8 +282,7 @@ def _refuse_formulas(name: str, records: list[tuple[int, list[str | None]]]) -> 
                 column = header[index] if index < len(header) and header[index] and \
                     not isinstance(header[index], Formula) else _column_letter(index + 1)
                 problems.append(Problem(name, row=number, column=str(column).strip().lower(), value=str(cell),
-                                        expected="a value typed in the cell, not a formula (copy the cells, then "
-                                        "paste them as values only)"))
+                                        expected=Text("not_formula")))
     if problems:
         raise InvalidDataRoot(problems)
 
@@ -310,15 +308,15 @@ def read_xlsx(path: Path, name: str) -> Table:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except broken as exc:
-        raise ObservatoryError(str(Problem(name, value=f"a damaged workbook ({type(exc).__name__}: {exc})",
-                                           expected="an .xlsx workbook (Excel or LibreOffice)"))) from None
+        raise ObservatoryError(Problem(name, value=Text("damaged_workbook", reason=f"{type(exc).__name__}: {exc}"),
+                                           expected=Text("xlsx"))) from None
     try:
         # The first sheet holds the figures; a template's instructions sheet comes after it.
         sheet = workbook.worksheets[0]
         records = list(_xlsx_records(sheet, name))
     except broken as exc:
-        raise ObservatoryError(str(Problem(name, value=f"a damaged sheet ({type(exc).__name__}: {exc})",
-                                           expected="an .xlsx workbook (Excel or LibreOffice)"))) from None
+        raise ObservatoryError(Problem(name, value=Text("damaged_sheet", reason=f"{type(exc).__name__}: {exc}"),
+                                           expected=Text("xlsx"))) from None
     finally:
         workbook.close()
     _refuse_formulas(name, records)
@@ -329,32 +327,44 @@ def _to_table(name: str, records: list[tuple[int, list[str | None]]]) -> Table:
     """Header = the first non-empty row; empty rows and columns are dropped, row numbers kept."""
     numbered = [(i, r) for i, r in records if any(c is not None and c != "" for c in r)]
     if not numbered:
-        raise ObservatoryError(str(Problem(name, value="an empty sheet", expected="a header row and figures")))
+        raise ObservatoryError(Problem(name, value=DescribedText("empty_sheet"), expected=Text("header_and_figures")))
+    from observatory.load import _decimal_comma  # the same reading of a split cell as `observatory validate`
+
     header_row, header = numbered[0]
     used = [i for i, cell in enumerate(header) if cell]
-    rows = []
+    names = [(cell or "").strip().lower() for cell in header]
+    rows, problems = [], []
     for number, record in numbered[1:]:
+        # An unquoted decimal comma (3,7 → '3' and '7'): the message validate gives, and the halves joined again.
+        comma = _decimal_comma(names, [c or "" for c in record]) if len(record) > len(header) else None
+        if comma is not None:
+            whole, decimals = record[comma].strip(), record[comma + 1].strip()
+            problems.append(Problem(name, row=number, column=names[comma], value=f"{whole},{decimals}",
+                                    expected=Text("decimal_comma", count=len(header), number=f"{whole}.{decimals}")))
+            record = [*record[:comma], f"{whole},{decimals}", *record[comma + 2:]]
         cells = [record[i] if i < len(record) else None for i in used]
-        extra = [c for i, c in enumerate(record) if i not in used and c]
-        if extra:
-            raise ObservatoryError(str(Problem(name, row=number, value=extra[0],
-                                               expected="no value in a column without a header")))
+        extra = [(i, c) for i, c in enumerate(record) if i not in used and c]
+        if extra and extra[0][0] >= len(header):  # past the header's last cell: validate's words
+            problems.append(Problem(name, row=number, value=extra[0][1],
+                                    expected=Text("too_many_cells", count=len(header))))
+        elif extra:
+            problems.append(Problem(name, row=number, value=extra[0][1], expected=Text("no_header_value")))
         rows.append((number, cells))
-    return Table(name, [header[i].strip().lower() for i in used], rows)
+    return Table(name, [header[i].strip().lower() for i in used], rows, problems)
 
 
 def read_table(path: str | Path, name: str | None = None) -> Table:
     path = Path(path)
     name = name or path.name
     if not path.is_file():
-        raise ObservatoryError(f"{name}: no such file")
+        raise ObservatoryError(Text("no_such_file", name=name))
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         return read_xlsx(path, name)
     if suffix in (".csv", ".txt"):
         return read_csv(path, name)
-    raise ObservatoryError(str(Problem(name, value=path.suffix or "(no extension)",
-                                       expected="a .csv or .xlsx file")))
+    raise ObservatoryError(Problem(name, value=path.suffix or DescribedText("no_extension"),
+                                       expected=Text("csv_or_xlsx_file")))
 
 
 def normalise_number(text: str | None) -> str | None:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from observatory import atomic
 from observatory import results as results_module
-from observatory.errors import ObservatoryError
+from observatory.errors import ObservatoryError, Text
 from observatory.sheets import neutralise
 from observatory.validate import validated
 
@@ -74,7 +74,7 @@ def template_rows(root: str | Path, coalition: str) -> tuple[list[dict], list[st
     valid = validated(root)
     if coalition not in set(valid.coalitions["id"]):
         known = ", ".join(sorted(valid.coalitions["id"]))
-        raise ObservatoryError(f"--coalition {coalition}: no such coalition (expected one of {known})")
+        raise ObservatoryError(Text("cli_no_coalition", coalition=coalition, known=known))
     results = results_module.compute(valid)
     part = results_module.slice_for(results, "coalition", coalition)
     indicators = results.indicators.set_index("id")
@@ -106,7 +106,7 @@ def write_template(root: str | Path, coalition: str, out: str | Path) -> Path:
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
-        raise ObservatoryError(f"{out}: expected a .xlsx or .csv file name")
+        raise ObservatoryError(Text("template_suffix", out=out))
     rows, indicator_ids, territory_ids = template_rows(root, coalition)
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":

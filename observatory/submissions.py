@@ -25,11 +25,11 @@ import pandas as pd
 
 from observatory import csvwrite, journal, layout, locking, model
 from observatory.dates import date_keys, parse_period_end
-from observatory.errors import InvalidDataRoot, ObservatoryError, Problem
+from observatory.errors import InvalidDataRoot, ObservatoryError, Problem, Text, say
 from observatory.load import DataRoot, _read_csv_records, load_root
 from observatory.sheets import Table, normalise_date, normalise_number, read_table
 from observatory.spreadsheet_template import FORMER_INFO_COLUMNS, INFO_COLUMNS
-from observatory.validate import check_root
+from observatory.validate import _dedupe, check_root
 
 OBSERVATION_COLUMNS = ["indicator", "territory", "date", "value", "coalition", "source", "comment"]
 HISTORY_COLUMNS = ["recorded_at", "submission", "action", "indicator", "territory", "coalition", "date", "value",
@@ -41,9 +41,9 @@ LOG_COLUMNS = ["submission", "received_at", "coalition", "original_name", "store
 class InvalidRootBeforeImport(InvalidDataRoot):
     """The root is wrong before anything is imported: the same problems as ``observatory validate`` lists."""
 
-    def report(self) -> str:
-        return (f"the data root itself has {len(self.problems)} problem(s), as `observatory validate` reports them; "
-                "fix them before importing:\n" + super().report())
+    def report(self, lang: str | None = None) -> str:
+        said = Text("root_before_import", count=len(self.problems))
+        return say(said, lang) + "\n" + super().report(lang)
 
 
 @dataclass
@@ -126,17 +126,16 @@ def _read_csv_dicts(path: Path) -> list[dict]:
 
 def rows_of(table: Table, coalition: str) -> tuple[pd.DataFrame, list[Problem]]:
     """The submitted figures as observation rows (text, as typed, numbers and dates normalised)."""
-    problems = []
+    problems = list(table.problems)
     allowed = (*OBSERVATION_COLUMNS, *INFO_COLUMNS, *FORMER_INFO_COLUMNS)
     for column in table.header:
         if column not in allowed:
             problems.append(Problem(table.name, row=1, column=column, value=column,
-                                    expected="one of the columns " + ", ".join(OBSERVATION_COLUMNS)
-                                    + " (or the template's information columns)"))
+                                    expected=Text("submission_columns", columns=", ".join(OBSERVATION_COLUMNS))))
     for column in model.OBSERVATION_REQUIRED:
         if column not in table.header:
             problems.append(Problem(table.name, row=1, column=column, value=None,
-                                    expected="this required column (" + ", ".join(model.OBSERVATION_REQUIRED) + ")"))
+                                    expected=Text("required_column", columns=", ".join(model.OBSERVATION_REQUIRED))))
     records = []
     for number, cells in table.rows:
         record = dict(zip(table.header, cells))
@@ -145,9 +144,7 @@ def rows_of(table: Table, coalition: str) -> tuple[pd.DataFrame, list[Problem]]:
         given = record.get("coalition")
         if given is not None and given != coalition:
             problems.append(Problem(table.name, row=number, column="coalition", value=given,
-                                    expected=f"'{coalition}', the coalition given with --coalition (this row "
-                                    f"belongs to '{given}': import the file with --coalition {given}, or fix the "
-                                    "row)"))
+                                    expected=Text("other_coalition", coalition=coalition, given=given)))
         records.append({
             "indicator": record.get("indicator"), "territory": record.get("territory"),
             "date_text": normalise_date(record.get("date")), "value_text": normalise_number(record.get("value")),
@@ -171,7 +168,7 @@ def _key(frame: pd.DataFrame) -> pd.Series:
 def _known_coalition(existing: DataRoot, coalition: str) -> None:
     if coalition not in set(existing.coalitions["id"]):
         known = ", ".join(sorted(existing.coalitions["id"]))
-        raise ObservatoryError(f"--coalition {coalition}: no such coalition (expected one of {known})")
+        raise ObservatoryError(Text("cli_no_coalition", coalition=coalition, known=known))
 
 
 @dataclass
@@ -274,8 +271,7 @@ def _plan(root: Path, table: Table, coalition: str, replace: bool) -> _Planned:
                 continue
             if not replace:
                 problems.append(Problem(table.name, row=int(row["row"]), column="value", value=row["value_text"],
-                                        expected=f"the value already recorded ({old['value_text']}, "
-                                        f"{old['file']} row {old['row']}), or --replace to replace it"))
+                                        expected=Text("already_recorded", value=old["value_text"], file=old["file"], row=old["row"])))
                 continue
             replacements[by_key[key]] = len(keep)
         keep.append(position)
@@ -292,13 +288,14 @@ def _plan(root: Path, table: Table, coalition: str, replace: bool) -> _Planned:
     others = [p for p in found if p.file != table.name]
     if others:
         raise InvalidRootBeforeImport(others)
-    problems += own
+    # One message per place, as validate says it: a decimal comma split in two cells is not also "not a number".
+    problems = _dedupe(problems + own)
     if problems:
         raise InvalidDataRoot(problems)
     report = ImportReport(None, added=len(candidates) - len(replacements), replaced=len(replacements),
                           unchanged=unchanged)
     if candidates.empty:
-        report.messages.append("nothing new: every figure of this file is already recorded; nothing was written")
+        report.messages.append(Text("nothing_new"))
     return _Planned(report, candidates, current, replacements)
 
 
@@ -414,14 +411,12 @@ def undo_last(root: str | Path, coalition: str, now: dt.datetime | None = None, 
         imports = [entry for entry in log if entry.get("coalition") == coalition and not entry.get("undoes")
                    and entry.get("submission") not in undone]
         if not imports:
-            raise ObservatoryError(f"--coalition {coalition}: nothing to undo (no import of this coalition left in "
-                                   f"{layout.SUBMISSION_LOG}); nothing was written")
+            raise ObservatoryError(Text("nothing_to_undo", coalition=coalition, log=layout.SUBMISSION_LOG))
         last = imports[-1]
         record_path = _undo_record(coalition, last["submission"])
         if not (root / record_path).exists():
-            raise ObservatoryError(f"{record_path}: no such file (expected the record of what the import of "
-                                   f"{last['original_name']} on {last['received_at']} changed; imports made before "
-                                   "`observatory undo` existed can't be undone); nothing was written")
+            raise ObservatoryError(Text("no_undo_record", path=record_path, name=last["original_name"],
+                                        at=last["received_at"]))
         record = json.loads((root / record_path).read_text(encoding="utf-8"))
         change = _Change()
         tables: dict[str, tuple[list[str], list[list[str]]]] = {}

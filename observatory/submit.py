@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from observatory import review, site
-from observatory.errors import InvalidDataRoot, ObservatoryError
+from observatory.errors import DescribedText, InvalidDataRoot, ObservatoryError, Problem, Text
 from observatory.i18n import place_name, sort_key, t
 from observatory.leads import Leads, SecretRefused
 from observatory.submissions import InvalidRootBeforeImport
@@ -201,25 +201,24 @@ class Desk:
         shown = safe_name(name)
         if Path(shown).suffix.lower() not in SUFFIXES:
             return Outcome(False, t("submit.refused", self.lang), problems=[
-                f"{shown}: found {Path(shown).suffix or '(no extension)'!r}, expected an .xlsx workbook or a .csv "
-                "file (the template)"])
+                Problem(shown, value=Path(shown).suffix or DescribedText("no_extension"),
+                        expected=Text("page_suffix")).text(self.lang)])
         if len(content) > MAX_UPLOAD:
             return Outcome(False, t("submit.refused", self.lang), problems=[
-                f"{shown}: found {len(content):,} bytes, expected at most {MAX_UPLOAD:,} bytes "
-                f"({MAX_UPLOAD // 2**20} MB) from the browser; a larger file can be imported with "
-                "`observatory import` by the observatory's team"])
+                Problem(shown, value=DescribedText("bytes", count=f"{len(content):,}"),
+                        expected=Text("page_size", most=f"{MAX_UPLOAD:,}", mb=MAX_UPLOAD // 2**20)).text(self.lang)])
         return None
 
     def _failure(self, coalition: str, event: str, exc: Exception) -> Outcome:
         if isinstance(exc, InvalidDataRoot):
-            lines = [str(p) for p in exc.problems]
+            lines = [p.text(self.lang) for p in exc.problems]  # in the page's language
             self.leads.audit(coalition, event, f"{len(lines)} problem(s)")
             if isinstance(exc, InvalidRootBeforeImport):
                 return Outcome(False, t("submit.root_broken", self.lang), problems=lines)
             return Outcome(False, t("submit.problems", self.lang, count=len(lines)), problems=lines)
         if isinstance(exc, ObservatoryError):
             self.leads.audit(coalition, event, "refused")
-            return Outcome(False, t("submit.refused", self.lang), problems=[str(exc)])
+            return Outcome(False, t("submit.refused", self.lang), problems=[exc.text(self.lang)])
         self.leads.audit(coalition, event, f"unexpected {type(exc).__name__}")
         return Outcome(False, t("submit.unexpected", self.lang))
 

@@ -16,22 +16,21 @@ from observatory import expectations, layout, model, selfdata
 from observatory.distinct import per_distinct
 from observatory.dates import date_keys, parse_period_end, plausible, plausible_window
 from observatory.model import NUMBER_PATTERN
-from observatory.errors import InvalidDataRoot, Problem
+from observatory.errors import InvalidDataRoot, Problem, Text
 from observatory.load import DataRoot, load_root
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 CODE_FORMATS = {
     "code_insee": (re.compile(r"^(?:\d{2}|2[AB]|\d{2}M|\d{3}|\d{5}|2[AB]\d{3})$"),
-                   "an INSEE COG code: 2 or 3 characters for a region or département, 5 for a commune"),
-    "siren": (re.compile(r"^\d{9}$"), "a SIREN number of 9 digits"),
+                   Text("code_insee")),
+    "siren": (re.compile(r"^\d{9}$"), Text("code_siren")),
     "iso_3166": (re.compile(r"^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$"),
-                 "an ISO 3166 code: FR for a country, FR-BRE or BE-WAL for a subdivision"),
+                 Text("code_iso_3166")),
 }
 
 # data/territories.csv's optional column population: people, counted (empty: not known).
 POPULATION_RE = re.compile(r"^\d+$")
-POPULATION_EXPECTED = ("a whole number of people, 0 or more, written with digits only and no thousands separator, "
-                       "e.g. 12345 (or empty)")
+POPULATION_EXPECTED = Text("population")
 
 
 @dataclass
@@ -145,29 +144,29 @@ def territory_problems(root: DataRoot) -> list[Problem]:
             problems.append(Problem(row.file, row=int(row.row), column=column, value=value, expected=expected))
 
         if row.id is None or pd.isna(row.id):
-            fault("id", None, "a territory id")
+            fault("id", None, Text("territory_id"))
         elif not ID_RE.match(row.id):
-            fault("id", row.id, "an id of lower-case letters, digits and dashes, e.g. metropole-de-lyon")
+            fault("id", row.id, Text("id_letters_example"))
         elif row.id in seen:
-            fault("id", row.id, f"an id used once (already on row {seen[row.id]})")
+            fault("id", row.id, Text("id_used_once_row", row=seen[row.id]))
         else:
             seen[row.id] = int(row.row)
         if row.name is None or pd.isna(row.name):
-            fault("name", None, "the territory's name")
+            fault("name", None, Text("territory_name"))
         if row.level not in model.TERRITORY_LEVELS:
-            fault("level", row.level, "one of " + ", ".join(model.TERRITORY_LEVELS))
+            fault("level", row.level, Text("one_of", values=", ".join(model.TERRITORY_LEVELS)))
         if isinstance(row.parent, str):
             if row.parent not in ids:
-                fault("parent", row.parent, "the id of another territory of this table, or empty")
+                fault("parent", row.parent, Text("parent_other"))
             elif row.parent == row.id:
-                fault("parent", row.parent, "the id of the enclosing territory, not the territory itself")
+                fault("parent", row.parent, Text("parent_not_self"))
         for column, (pattern, expected) in CODE_FORMATS.items():
             value = getattr(row, column)
             if isinstance(value, str):
                 if not pattern.match(value):
                     fault(column, value, expected)
                 elif column == "siren" and not _luhn_ok(value):
-                    fault(column, value, "a valid SIREN number (its check digit is wrong)")
+                    fault(column, value, Text("siren_check"))
         if isinstance(row.population, str) and not POPULATION_RE.match(row.population):
             fault("population", row.population, POPULATION_EXPECTED)
     # A parent chain must end: a loop would hang every roll-up.
@@ -179,7 +178,7 @@ def territory_problems(root: DataRoot) -> list[Problem]:
             steps += 1
             if current == row.id:
                 problems.append(Problem(row.file, row=int(row.row), column="parent", value=row.parent,
-                                        expected="a parent chain that does not come back to the territory"))
+                                        expected=Text("parent_chain")))
                 break
     return problems
 
@@ -191,11 +190,11 @@ def indicator_problems(root: DataRoot) -> list[Problem]:
     for ident, group in duplicated.groupby("id"):
         files = list(group["file"])
         for file in files[1:]:
-            problems.append(Problem(file, key="id", value=ident, expected=f"an id used once (already in {files[0]})"))
+            problems.append(Problem(file, key="id", value=ident, expected=Text("id_used_once_in", file=files[0])))
     for row in frame.itertuples(index=False):
         if isinstance(row.id, str) and not ID_RE.match(row.id):
             problems.append(Problem(row.file, key="id", value=row.id,
-                                    expected="an id of lower-case letters, digits and dashes"))
+                                    expected=Text("id_letters")))
     return problems
 
 
@@ -205,15 +204,15 @@ def coalition_problems(root: DataRoot) -> list[Problem]:
     for row in root.coalitions.itertuples(index=False):
         if isinstance(row.id, str) and not ID_RE.match(row.id):
             problems.append(Problem(row.file, key="id", value=row.id,
-                                    expected="an id of lower-case letters, digits and dashes"))
+                                    expected=Text("id_letters")))
         for i, territory in enumerate(row.territories):
             if territory not in known:
                 problems.append(Problem(row.file, key=f"territories[{i}]", value=territory,
-                                        expected=f"a territory id of {layout.TERRITORIES}"))
+                                        expected=Text("territory_id_of", file=layout.TERRITORIES)))
         for i, lead in enumerate(row.leads):
             email = lead.get("email")
             if email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
-                problems.append(Problem(row.file, key=f"leads[{i}].email", value=email, expected="an email address"))
+                problems.append(Problem(row.file, key=f"leads[{i}].email", value=email, expected=Text("email")))
     return problems
 
 
@@ -254,8 +253,7 @@ def check_root(root: DataRoot) -> tuple[list[Problem], pd.DataFrame, pd.DataFram
         problems += expectations.register_problems(root.services, register_frame(root))
         if set(root.indicators["id"]) & set(selfdata.INDICATORS) and selfdata.TERRITORY not in set(territory_ids):
             problems.append(Problem(layout.TERRITORIES, value=None,
-                                    expected=f"a territory '{selfdata.TERRITORY}' (level other) for the figures "
-                                    "of the Self Data register"))
+                                    expected=Text("selfdata_territory", territory=selfdata.TERRITORY)))
     return _dedupe(problems), observations, targets
 
 

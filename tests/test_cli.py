@@ -99,3 +99,43 @@ def test_history_keeps_one_coalitions_figures(cli):
     assert code == 0 and rows and all(" alpha " in f" {line} " for line in rows)
     code, everything, _ = cli("history", "--root", FIXTURE_ROOT)
     assert len(everything.splitlines()) > len(out.splitlines())
+
+
+def test_the_command_speaks_french_when_asked_or_when_the_locale_is_french(root_copy, tmp_path, cli, monkeypatch):
+    """Issue 22: `observatory --lang fr …` or a French locale: the problems and the command's own lines in French."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    figures = root_copy / "data" / "observations" / "figures.csv"
+    figures.write_text(figures.read_text(encoding="utf-8").replace("2020-12-31,250,alpha",
+                                                                   "2020-12-31,mille deux cents,alpha"),
+                       encoding="utf-8")
+    code, _, french = cli("--lang", "fr", "validate", "--root", root_copy)
+    assert code == 1
+    assert ("data/observations/figures.csv, ligne 2, colonne 'value' : trouvé 'mille deux cents', attendu un nombre "
+            "écrit avec un point décimal et sans séparateur de milliers, par exemple 1234.5") in french
+    assert french.rstrip().endswith(": 1 problème(s).")
+    code, _, english = cli("validate", "--root", root_copy)
+    assert ("data/observations/figures.csv, row 2, column 'value': found 'mille deux cents', expected a number "
+            "written with a decimal point") in english
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    assert cli("validate", "--root", root_copy)[2] == french
+    assert cli("--lang", "en", "validate", "--root", root_copy)[2] == english  # --lang before the locale
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")  # LC_ALL before LANG, as gettext reads them
+    assert cli("validate", "--root", root_copy)[2] == english
+    # an import refused, and an error of the command line, in French
+    figures.write_text(figures.read_text(encoding="utf-8").replace("mille deux cents", "250"), encoding="utf-8")
+    sent = tmp_path / "chiffres.csv"
+    sent.write_text("indicator,territory,date,value\npeople-trained,rennes,2021-12-31,3OO\n", encoding="utf-8")
+    code, _, err = cli("--lang", "fr", "import", sent, "--coalition", "alpha", "--root", root_copy)
+    assert code == 1 and "chiffres.csv, ligne 2, colonne 'value' : trouvé '3OO'" in err
+    assert err.rstrip().endswith(": 1 problème(s) ; rien n'a été écrit.")
+    code, _, err = cli("--lang", "fr", "import", tmp_path / "absent.csv", "--coalition", "alpha", "--root", root_copy)
+    assert code == 1 and err == "erreur : absent.csv : fichier introuvable\n"
+
+
+def test_the_messages_language_is_not_the_editions_to_build():
+    from observatory.cli import build_parser
+
+    args = build_parser().parse_args(["--lang", "en", "build", "--lang", "fr"])
+    assert (args.language, args.lang) == ("en", "fr")  # messages in English, the French edition built
+    assert "Not to be confused with `build --lang`" in " ".join(build_parser().format_help().split())

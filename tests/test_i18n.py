@@ -164,3 +164,47 @@ def test_no_page_speaks_the_other_language(built_site):
             if lang == "en" and colon:
                 found.append(f"{path.relative_to(built_site)}: a French colon in {colon.group(0)!r}")
     assert found == []
+
+
+def test_every_problem_message_is_used_and_said_in_french():
+    """Issue 22: the texts of problem messages and of the command line (group ``messages``) are each used by the
+    package, with the same {fields} in both languages (the test above), and a French message has no English."""
+    from observatory.errors import DescribedText, Problem, Text
+
+    code = sources()
+    # keys made from a value: known_<kind>, target_<side>, xlsx_not_zip[_text], cli_problems[_nothing_written]
+    dynamic = {"known_indicator", "known_territory", "known_coalition", "known_service", "target_above",
+               "target_below"}
+    # the frame of every message, said by errors.Problem itself
+    frame = {"problem", "found_expected", "at_row", "at_line", "at_key", "at_column", "empty"}
+    keys = [key.split(".", 1)[1] for key in i18n.catalogue("en") if key.startswith("messages.")]
+    unused = [key for key in keys if key not in dynamic | frame and f'"{key}"' not in code]
+    assert unused == [], f"problem texts no code says: {unused}"
+    problem = Problem("data/observations/figures.csv", row=5, column="value", value="mille deux cents",
+                      expected=Text("did_you_mean", text=Text("known_indicator", where=Text("indicator_file",
+                                                                                          folder="indicators")),
+                                    close="people-trained"))
+    assert problem.text("en") == str(problem) == (
+        "data/observations/figures.csv, row 5, column 'value': found 'mille deux cents', expected a known indicator "
+        "id (a file indicators/<quality>/<id>.yml); did you mean 'people-trained'?")
+    assert problem.text("fr") == (
+        "data/observations/figures.csv, ligne 5, colonne 'value' : trouvé 'mille deux cents', attendu un "
+        "identifiant d'indicateur connu (un fichier indicators/<qualité>/<id>.yml) ; vouliez-vous dire "
+        "'people-trained' ?")
+    empty = Problem("a.yml", value=DescribedText("empty_file"), expected=Text("fr_en_mapping"))
+    assert empty.text("fr") == "a.yml : trouvé un fichier vide, attendu une table avec les textes français et " \
+                               "anglais : {fr: ..., en: ...}"
+    assert Problem("a.csv", row=2, column="date", value=None, expected=Text("date_iso")).text("fr") == \
+        "a.csv, ligne 2, colonne 'date' : trouvé (vide), attendu une date ISO AAAA-MM-JJ, ou AAAA-MM pour un mois, " \
+        "ou AAAA pour une année"
+
+
+def test_problems_keep_their_language_through_the_cache():
+    """Problems are cached as pickles (observatory.cache): read back, they still speak both languages."""
+    import pickle
+
+    from observatory.errors import Problem, Text
+
+    problem = Problem("f.csv", row=2, column="value", value="x", expected=Text("at_most_limit", limit="100"))
+    again = pickle.loads(pickle.dumps(problem))
+    assert again == problem and again.text("fr") == problem.text("fr") != problem.text("en")

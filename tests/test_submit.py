@@ -17,10 +17,13 @@ GOOD = ("indicator,territory,date,value,source,comment\n"
         "people-trained,rennes,2021-12-31,300,Registre 2021,\n"
         "device-lifetime,bretagne,2022-06-30,3.9,Inventaire,\n")
 THREE_BAD = ("indicator,territory,date,value,source\n"
-             "people-trained,rennes,2021-12-31,3OO,Registre\n"
+             "people-trained,rennes,2021-12-31,mille deux cents,Registre\n"
              "people-trained,atlantis,2021-12-31,300,Registre\n"
              "device-lifetime,bretagne,2022-06-30,3.9,Inventaire\n"
              "people-trained,rennes,31/02/2021,12,Registre\n")
+# An unquoted decimal comma: the value split in two cells (issue 22: the message validate gives).
+SPLIT_VALUE = ("indicator,territory,date,value,source,comment\n"
+               "device-lifetime,bretagne,2022-06-30,3,9,Inventaire,mi-année\n")
 OTHER_COALITION = ("indicator,territory,date,value,source,coalition\n"
                    "people-trained,rennes,2021-12-31,300,Registre,beta\n")
 
@@ -58,21 +61,29 @@ def test_a_lead_submits_in_the_browser_and_every_refusal_writes_nothing(desk_ser
 
     # a file for another coalition: the CLI's message, row and column
     said = send(page, server, "beta.csv", OTHER_COALITION, server["secret"])
-    assert "beta.csv, row 2, column 'coalition': found 'beta', expected 'alpha'" in said
+    assert "beta.csv, ligne 2, colonne 'coalition' : trouvé 'beta', attendu 'alpha'" in said
     assert snapshot(root) == before
 
-    # three bad rows: each one with its spreadsheet row and column, as `observatory import` words it
+    # three bad rows: each one with its spreadsheet row and column, as `observatory import` words it, in French
     said = send(page, server, "trois-erreurs.csv", THREE_BAD, server["secret"])
     assert "3 problème(s) dans le fichier : rien n'a été écrit" in said
-    assert "trois-erreurs.csv, row 2, column 'value': found '3OO'" in said
-    assert "trois-erreurs.csv, row 3, column 'territory': found 'atlantis'" in said
-    assert "trois-erreurs.csv, row 5, column 'date': found '31/02/2021'" in said
+    assert ("trois-erreurs.csv, ligne 2, colonne 'value' : trouvé 'mille deux cents', attendu un nombre écrit avec "
+            "un point décimal et sans séparateur de milliers, par exemple 1234.5") in said
+    assert "trois-erreurs.csv, ligne 3, colonne 'territory' : trouvé 'atlantis'" in said
+    assert "trois-erreurs.csv, ligne 5, colonne 'date' : trouvé '31/02/2021'" in said
+    assert "found" not in said and "expected" not in said
     assert page.locator("button:has-text('Confirmer l\\'envoi')").is_disabled()
     assert snapshot(root) == before
-    cli = observatory("import", "--root", str(root), str(_written(server, "trois-erreurs.csv", THREE_BAD)),
-                      "--coalition", "alpha")
+    cli = observatory("--lang", "fr", "import", "--root", str(root),
+                      str(_written(server, "trois-erreurs.csv", THREE_BAD)), "--coalition", "alpha")
     for line in cli.stderr.splitlines()[:-1]:  # the same lines as the command (less its last, the count)
         assert line in said, line
+
+    # one mistake, one message: an unquoted 3,9 is told as `observatory validate` tells it
+    said = send(page, server, "virgule.csv", SPLIT_VALUE, server["secret"])
+    assert ("virgule.csv, ligne 2, colonne 'value' : trouvé '3,9', attendu pas plus de cellules que les 6 colonnes "
+            "de l'en-tête (une virgule décimale ? écrivez 3.9 ou mettez la cellule entre guillemets)") in said
+    assert snapshot(root) == before
 
     # a good file: a preview, nothing written until confirmed
     said = send(page, server, "chiffres.csv", GOOD, server["secret"])
@@ -210,10 +221,11 @@ def test_bad_files_get_the_cli_messages_and_write_nothing(desk, root_copy):
 
     the_desk, secret = desk
     before = snapshot(root_copy)
+    # the desk speaks French unless told otherwise (issue 22: the page's messages in its language)
     cases = {
-        "notes.pdf": (b"%PDF-1.4", "expected an .xlsx workbook or a .csv file"),
-        "big.csv": (b"x" * (MAX_UPLOAD + 1), "expected at most 5,242,880 bytes"),
-        "binary.xlsx": (b"\x00\x01garbage", "not an .xlsx workbook"),
+        "notes.pdf": (b"%PDF-1.4", "attendu un classeur .xlsx ou un fichier .csv"),
+        "big.csv": (b"x" * (MAX_UPLOAD + 1), "attendu au plus 5,242,880 octets"),
+        "binary.xlsx": (b"\x00\x01garbage", "pas un classeur .xlsx"),
     }
     for name, (content, expected) in cases.items():
         outcome = the_desk.check("alpha", secret, name, content, False)

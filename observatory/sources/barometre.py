@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from observatory import csvwrite, layout, model
-from observatory.errors import ObservatoryError, Problem
+from observatory.errors import ObservatoryError, Problem, Text
 from observatory.load import load_root
 from observatory.sources import Conversion, yaml_bytes
 from observatory.submissions import OBSERVATION_COLUMNS
@@ -68,7 +68,7 @@ def _number(text: str, name: str, row: int, column: str) -> float | None:
     try:
         return float(text)
     except ValueError:
-        raise ObservatoryError(str(Problem(name, row=row, column=column, value=text, expected="a number"))) from None
+        raise ObservatoryError(Problem(name, row=row, column=column, value=text, expected=Text("number"))) from None
 
 
 def read(path: Path) -> tuple[str, list[tuple[int, dict]]]:
@@ -76,17 +76,16 @@ def read(path: Path) -> tuple[str, list[tuple[int, dict]]]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ObservatoryError(str(Problem(name, value="non-UTF-8 bytes", expected="the Baromètre's CSV (UTF-8)"))) \
+        raise ObservatoryError(Problem(name, value=Text("non_utf8_bytes"), expected=Text("barometre_csv"))) \
             from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
     level_columns = [c for c in LEVELS if c in header]
     missing = [c for c in COMMON if c not in header]
     if missing or len(level_columns) != 1:
-        expected = ("the columns of a Baromètre synthesis (" + ", ".join(COMMON)
-                    + ", and code_departement, code_region or maille_geographique)")
-        raise ObservatoryError(str(Problem(name, row=1, column=(missing or ["code_*"])[0], value=None,
-                                           expected=expected)))
+        expected = Text("barometre_columns", columns=", ".join(COMMON))
+        raise ObservatoryError(Problem(name, row=1, column=(missing or ["code_*"])[0], value=None,
+                                           expected=expected))
     return level_columns[0], [(i, row) for i, row in enumerate(reader, start=2)]
 
 

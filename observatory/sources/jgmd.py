@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from observatory import csvwrite, layout
-from observatory.errors import ObservatoryError, Problem
+from observatory.errors import ObservatoryError, Problem, Text
 from observatory.selfdata import DIFFICULTIES
 from observatory.sources import Conversion
 from observatory.sources.barometre import slug
@@ -32,10 +32,10 @@ def convert(path: Path, date: str, services: list[dict]) -> tuple[list[dict], li
     try:
         entries = json.loads(path.read_bytes().decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ObservatoryError(str(Problem(name, value=str(exc)[:80], expected="the JSON of JustGetMyData's sites.json"))) \
+        raise ObservatoryError(Problem(name, value=str(exc)[:80], expected=Text("jgmd_json"))) \
             from None
     if not isinstance(entries, list):
-        raise ObservatoryError(str(Problem(name, value=type(entries).__name__, expected="a list of sites")))
+        raise ObservatoryError(Problem(name, value=type(entries).__name__, expected=Text("sites_list")))
     known = {s["id"]: s for s in services}
     out_services = {s["id"]: dict(s) for s in services}
     assessments = []
@@ -43,12 +43,12 @@ def convert(path: Path, date: str, services: list[dict]) -> tuple[list[dict], li
     for index, entry in enumerate(entries):
         where = f"[{index}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"].strip():
-            raise ObservatoryError(str(Problem(name, key=f"{where}.name", value=entry if not isinstance(entry, dict)
-                                               else entry.get("name"), expected="a site with a name")))
+            raise ObservatoryError(Problem(name, key=f"{where}.name", value=entry if not isinstance(entry, dict)
+                                               else entry.get("name"), expected=Text("site_name")))
         difficulty = entry.get("difficulty")
         if difficulty not in DIFFICULTIES:
-            raise ObservatoryError(str(Problem(name, key=f"{where}.difficulty", value=difficulty,
-                                               expected="one of " + ", ".join(DIFFICULTIES))))
+            raise ObservatoryError(Problem(name, key=f"{where}.difficulty", value=difficulty,
+                                               expected=Text("one_of", values=", ".join(DIFFICULTIES))))
         url = entry.get("url") if isinstance(entry.get("url"), str) else None
         # The id comes from the name (several services share a group's privacy URL).
         ident = slug(entry["name"]) or f"site-{index}"
