@@ -16,88 +16,8 @@ from tests.conftest import FIXTURE_ROOT, with_texts_in_source_and_comment
 from tests.faults import assert_validate_names
 from tests.helpers import ALPHA, OBS, replace
 
-INDICATOR = "indicators/frugal/device-lifetime.yml"
-BETA = "data/coalitions/beta.yml"
-META = "data/observations/figures.meta.yml"
-LAST_YEAR = dt.date.today().year + 10
-WINDOW = f"a date between 1900 and {LAST_YEAR}"
+from tests.faults import INTEGRITY_FAULTS as FAULTS, LAST_YEAR
 
-
-def write(root: Path, name: str, text: str) -> None:
-    (root / name).parent.mkdir(parents=True, exist_ok=True)
-    (root / name).write_text(text, encoding="utf-8")
-
-
-def register(root: Path, date: str) -> None:
-    write(root, "data/self-data/services.csv", "id,name\nsvc,Un service\n")
-    write(root, "data/self-data/assessments.csv", f"service,date,difficulty\nsvc,{date},easy\n")
-
-
-FAULTS = [
-    # 1. empty files are not empty profiles
-    ("empty indicator file", lambda r: write(r, INDICATOR, ""),
-     [f"{INDICATOR}: found an empty file, expected a mapping of keys (id, name, quality"]),
-    ("indicator file with only a comment", lambda r: write(r, INDICATOR, "# à remplir\n"),
-     [f"{INDICATOR}: found an empty file, expected a mapping of keys"]),
-    ("empty coalition file", lambda r: write(r, BETA, ""),
-     [f"{BETA}: found an empty file, expected a mapping of keys (id, name, axes"]),
-    ("empty metadata file", lambda r: write(r, META, ""),
-     [f"{META}: found an empty file, expected a mapping of keys (title, description"]),
-    ("coalition file holding a list", lambda r: write(r, BETA, "- id: beta\n"),
-     [f"{BETA}: found 'list', expected a mapping of keys"]),
-    # 2. dates outside a plausible window
-    ("observation dated 9999", lambda r: replace(r, OBS, "rennes,2020-12-31,250", "rennes,9999-12-31,250"),
-     [f"{OBS}, row 2, column 'date': found '9999-12-31', expected {WINDOW}"]),
-    ("observation dated year 1", lambda r: replace(r, OBS, "bretagne,2020,3.3", "bretagne,0001-01-01,3.3"),
-     [f"{OBS}, row 4, column 'date': found '0001-01-01', expected {WINDOW}"]),
-    ("observation dated 2300", lambda r: replace(r, OBS, "bretagne,2020,3.3", "bretagne,2300,3.3"),
-     [f"{OBS}, row 4, column 'date': found '2300', expected {WINDOW}"]),
-    ("observation dated 1899", lambda r: replace(r, OBS, "bretagne,2020,3.3", "bretagne,1899-12,3.3"),
-     [f"{OBS}, row 4, column 'date': found '1899-12', expected {WINDOW}"]),
-    ("target dated 2300", lambda r: replace(r, ALPHA, "target: {date: 2022-12-31, value: 500}",
-                                            "target: {date: 2300-12-31, value: 500}"),
-     [f"{ALPHA}, key 'targets[0].target.date': found '2300-12-31', expected {WINDOW}"]),
-    ("baseline dated 1000", lambda r: replace(r, ALPHA, "baseline: {date: 2019-12-31, value: 100}",
-                                              "baseline: {date: '1000', value: 100}"),
-     [f"{ALPHA}, key 'targets[0].baseline.date': found '1000', expected {WINDOW}"]),
-    ("Self Data assessment dated 9999", lambda r: register(r, "9999-12-31"),
-     [f"data/self-data/assessments.csv, row 2, column 'date': found '9999-12-31', expected {WINDOW}"]),
-    # 3. YAML values that used to crash the command
-    ("unquoted impossible date in a target",
-     lambda r: replace(r, ALPHA, "target: {date: 2022-12-31, value: 500}", "target: {date: 2019-02-30, value: 500}"),
-     [f"{ALPHA}, key 'targets[0].target.date': found '2019-02-30', expected a date that exists in the calendar"]),
-    ("unquoted impossible timestamp in a target",
-     lambda r: replace(r, ALPHA, "target: {date: 2022-12-31, value: 500}",
-                       "target: {date: 2019-13-01 10:00:00, value: 500}"),
-     [f"{ALPHA}, key 'targets[0].target.date': found '2019-13-01 10:00:00', expected an ISO date"]),
-    ("5,000-digit integer in a target",
-     lambda r: replace(r, ALPHA, "value: 500}", "value: " + "9" * 5000 + "}"),
-     [f"{ALPHA}, key 'targets[0].target.value': found '99999", "expected a finite number"]),
-    ("huge hexadecimal integer in a target",
-     lambda r: replace(r, ALPHA, "value: 500}", "value: 0x" + "F" * 5000 + "}"),
-     [f"{ALPHA}, key 'targets[0].target.value': found '0xFFFF", "expected a number"]),
-    ("5,000-digit integer as an indicator's decimals",
-     lambda r: replace(r, INDICATOR, "decimals: 1", "decimals: " + "7" * 5000),
-     [f"{INDICATOR}, key 'decimals': found '7777", "expected a whole number of decimals"]),
-    # 4. a decimal comma in an unquoted cell
-    ("decimal comma splitting a value in two cells",
-     lambda r: replace(r, OBS, "2021,3.7,alpha", "2021,3,7,alpha"),
-     [f"{OBS}, row 5, column 'value': found '3,7', expected no more cells than the 7 columns of the header "
-      "(a decimal comma? write 3.7 or quote the cell)"]),
-    ("decimal comma with a sign, the last cells empty",
-     lambda r: replace(r, OBS, "2021-12-31,14.5,,Insee,territory-wide", "2021-12-31,-14,5,,Insee,"),
-     [f"{OBS}, row 6, column 'value': found '-14,5', expected no more cells than the 7 columns of the header "
-      "(a decimal comma? write -14.5 or quote the cell)"]),
-    # 5. figures too large to be figures
-    ("observation of 1e308", lambda r: replace(r, OBS, "2020-12-31,250,alpha", "2020-12-31,1e308,alpha"),
-     [f"{OBS}, row 2, column 'value': found '1e308', expected a value between -1e15 and 1e15"]),
-    ("negative observation of -1e300",
-     lambda r: replace(r, OBS, "2021-06,260,alpha", "2021-06,-1e300,alpha"),
-     [f"{OBS}, row 9, column 'value': found '-1e300', expected a value between -1e15 and 1e15"]),
-    ("baseline of 2e15", lambda r: replace(r, ALPHA, "value: 200}", "value: 2e15}"),
-     [f"{ALPHA}, key 'targets[4].baseline.value': found '2e15', "
-      "expected a value between -1e15 and 1e15"]),
-]
 
 
 @pytest.mark.parametrize("fault,introduce,lines", FAULTS, ids=[f[0] for f in FAULTS])

@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURE_ROOT
-from tests.test_integrity_data import FAULTS as INTEGRITY_FAULTS
-from tests.test_validate import FAULTS as VALIDATE_FAULTS, OBS
+from tests.faults import INTEGRITY_FAULTS
+from tests.faults import FAULTS as VALIDATE_FAULTS
+from tests.helpers import OBS
 
 NAME = "figures.csv"
 
