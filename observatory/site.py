@@ -25,18 +25,27 @@ from markupsafe import Markup
 from observatory import results as results_module
 from observatory.dashboard import esc
 from observatory.errors import ObservatoryError
-from observatory.i18n import LANGS, place_name, sort_key, t
-
-KINDS = {"coalition": "coalitions", "territory": "territories"}
-
+from observatory.i18n import LANGS, sort_key, t
+from observatory.pages import kinds
 
 @dataclass(frozen=True)
 class PageSpec:
-    """One dashboard to build: which notebook, for what, in which language."""
+    """One page to build or write, of a kind declared in :mod:`observatory.pages.kinds`, in one language."""
 
-    kind: str  # programme | coalition | territory
+    kind: str  # a kinds.PageKind's name: programme | self-data | coalition | territory | accessibility | method…
     ident: str | None
     lang: str = "fr"
+
+    @classmethod
+    def from_key(cls, key: str) -> PageSpec:
+        """The page of a key (``kind[:ident][@lang]``), as :attr:`key` writes it."""
+        base, _, lang = key.partition("@")
+        kind, _, ident = base.partition(":")
+        return cls(kind, ident or None, lang or "fr")
+
+    @property
+    def declared(self) -> kinds.PageKind:
+        return kinds.named(self.kind)
 
     @property
     def key(self) -> str:
@@ -45,37 +54,35 @@ class PageSpec:
 
     @property
     def notebook(self) -> str:
-        return f"{self.kind.replace('-', '_')}.ipynb"
+        return self.declared.notebook
+
+    def _name(self) -> str:
+        """The page's name in the site: <folder>/<ident> for a kind with idents, else the kind's name."""
+        declared = self.declared
+        return f"{declared.folder}/{self.ident}" if declared.folder else self.kind
 
     def html_path(self) -> str:
-        """Path of the page in the site, relative to its root."""
+        """Path of the page in the site, relative to its root (the French edition at the root)."""
+        declared = self.declared
         prefix = "" if self.lang == "fr" else f"{self.lang}/"
-        if self.kind == "programme":
-            return f"{prefix}index.html"
-        if self.kind == "self-data":
-            return f"{prefix}self-data.html"
-        if self.kind == "accessibility":  # the accessibility statement, written by the site step
-            return "accessibilite.html" if self.lang == "fr" else f"{prefix}accessibility.html"
-        if self.kind == "method":  # how statuses and projections are computed, written by the site step
-            return "methode.html" if self.lang == "fr" else f"{prefix}method.html"
-        return f"{prefix}{KINDS[self.kind]}/{self.ident}.html"
+        if declared.folder:
+            return f"{prefix}{self._name()}.html"
+        name = declared.html_fr if self.lang == "fr" and declared.html_fr else declared.html or self.kind
+        return f"{prefix}{name}.html"
 
     def executed_path(self) -> str:
-        name = self.kind if self.kind in ("programme", "self-data") else f"{KINDS[self.kind]}/{self.ident}"
-        return f"notebooks/{self.lang}/{name}.ipynb"
+        return f"notebooks/{self.lang}/{self._name()}.ipynb"
 
     def data_base(self) -> str:
         """The page's downloadable data, shared by both languages (without -targets.csv …)."""
-        if self.kind in ("programme", "self-data"):
-            return f"data/{self.kind}"
-        return f"data/{KINDS[self.kind]}/{self.ident}"
+        return f"data/{self._name()}"
 
     def in_lang(self, lang: str) -> PageSpec:
         return PageSpec(self.kind, self.ident, lang)
 
     def parameters(self) -> dict:
         params = {"lang": self.lang}
-        if self.kind not in ("programme", "self-data"):
+        if self.declared.folder:
             params[self.kind] = self.ident
         return params
 
@@ -92,16 +99,10 @@ def prefix(page: str) -> str:
 
 
 def title_of(spec: PageSpec, results: results_module.Results) -> str:
+    """The page's title, then the site's (the site's alone for the programme)."""
     site = t("site_title", spec.lang)
-    if spec.kind == "coalition":
-        row = results.coalitions[results.coalitions["id"] == spec.ident].iloc[0]
-        return f"{row[f'name_{spec.lang}'] or row['name_fr']} — {site}"
-    if spec.kind == "territory":
-        row = results.territories[results.territories["id"] == spec.ident].iloc[0]
-        return f"{place_name(row, spec.lang)} — {site}"
-    if spec.kind == "self-data":
-        return f"{t('self_data_title', spec.lang)} — {site}"
-    return site
+    own = spec.declared.title(results, spec.ident, spec.lang)
+    return f"{own} — {site}" if own else site
 
 
 def nav_html(spec: PageSpec, langs: tuple[str, ...]) -> str:
@@ -209,17 +210,19 @@ def accessibility_html(lang: str, langs: tuple[str, ...], settings: dict) -> str
 
 
 def nav_script(results: results_module.Results, pages: list[PageSpec], lang: str) -> str:
-    """assets/nav-<lang>.js: fills #site-menus with the coalitions and territories menus."""
-    menus = []
-    for kind, label in (("coalition", t("coalitions", lang)), ("territory", t("territories", lang))):
-        items = []
-        for spec in pages:
-            if spec.kind == kind and spec.lang == lang:
-                items.append([title_of(spec, results).rsplit(" — ", 1)[0], spec.html_path()])
+    """assets/nav-<lang>.js: fills #site-menus with a menu for each kind of many pages that has one (coalitions,
+    territories), then a link to each single page that has one (the Self Data observatory)."""
+    menus, links = [], []
+    for kind in kinds.every():
+        if kind.menu is None:
+            continue
+        specs = [spec for spec in pages if spec.kind == kind.name and spec.lang == lang]
+        if kind.folder is None:
+            links += [[kind.menu(lang), spec.html_path()] for spec in specs]
+            continue
+        items = [[title_of(spec, results).rsplit(" — ", 1)[0], spec.html_path()] for spec in specs]
         items.sort(key=lambda item: sort_key(item[0]))
-        menus.append({"label": label, "items": items})
-    links = [[t("self_data", lang), spec.html_path()] for spec in pages
-             if spec.kind == "self-data" and spec.lang == lang]
+        menus.append({"label": kind.menu(lang), "items": items})
     data = json.dumps(menus, ensure_ascii=False).replace("<", "\\u003c")
     extra = json.dumps(links, ensure_ascii=False).replace("<", "\\u003c")
     # Built with DOM calls (textContent), never innerHTML: names from data files stay text.
@@ -239,7 +242,7 @@ def nav_script(results: results_module.Results, pages: list[PageSpec], lang: str
 
 
 def all_pages(results: results_module.Results, langs: tuple[str, ...] = LANGS) -> list[PageSpec]:
-    return [PageSpec(kind, ident, lang) for lang in langs for kind, ident in results_module.pages(results)]
+    return [PageSpec(kind, ident, lang) for lang in langs for kind, ident in kinds.pages(results)]
 
 
 def select(pages: list[PageSpec], only: list[str] | None) -> list[PageSpec]:

@@ -75,7 +75,7 @@ def template_rows(root: str | Path, coalition: str) -> tuple[list[dict], list[st
         known = ", ".join(sorted(valid.coalitions["id"]))
         raise ObservatoryError(f"--coalition {coalition}: no such coalition (expected one of {known})")
     results = results_module.compute(valid)
-    part = results_module.slice_for(results, "coalition", coalition)
+    part = results_module.for_coalition(results, coalition)
     indicators = results.indicators.set_index("id")
     obs = results.observations
     rows = []

@@ -341,7 +341,7 @@ def reporting_html(desk: Desk, coalition: str) -> str:
         from observatory import results as results_module
 
         results, _ = computed(validated(desk.root))
-        page = Page(results_module.slice_for(results, "coalition", coalition), desk.lang)
+        page = Page(results_module.for_coalition(results, coalition), desk.lang)
         return str(reporting_table(page, by_coalition=False))
     except Exception:  # noqa: BLE001 - a root that can't be computed: the form still works, without the table
         return ""

@@ -11,12 +11,10 @@ import pandas as pd
 from observatory import figures, i18n, model
 from observatory.i18n import formatting, status_name
 from observatory import results as results_module
-from observatory.pages import contrast
+from observatory.pages import contrast, kinds
 from observatory.pages.chart import Chart, chart
 from observatory.pages.markup import Fragment, safe_url
 from observatory.pages.render import asset, render
-
-FOLDERS = {"coalition": "coalitions", "territory": "territories"}
 
 
 def unit_of(indicator: pd.Series, lang: str) -> str:
@@ -90,7 +88,7 @@ class Page:
         ``has_page``: what the caller knows that this page's slice of the results does not."""
         if self.links is None or not (self.has_page(kind, ident) if has_page is None else has_page):
             return None
-        return f"{self.links}{FOLDERS[kind]}/{ident}.html"
+        return f"{self.links}{kinds.named(kind).folder}/{ident}.html"
 
     def chart(self, fig, note: str = "") -> Chart:
         self._charts += 1
