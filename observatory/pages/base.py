@@ -1,7 +1,7 @@
 """What every dashboard page shows: targets, missing data, method and sources, footer, charts.
 
 A page method gathers the figures to show (pandas, no HTML) and hands them to a
-template of ``templates/``; the template writes the HTML, escaping every value.
+template of ``observatory/templates/``; the template writes the HTML, escaping every value.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class Page:
         return i18n.t(key, self.lang, **values)
 
     def render(self, template: str, **values: object) -> Fragment:
-        """A template of templates/, given the page's language and helpers."""
+        """A template of observatory/templates/, given the page's language and helpers."""
         lang = self.lang
         return Fragment(str(render(
             template, lang=lang, t=self.t, status_name=lambda s: i18n.status_name(s, lang),

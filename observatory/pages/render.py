@@ -1,4 +1,4 @@
-"""Jinja2 for the pages: templates/ with autoescaping, assets/ read as they are.
+"""Jinja2 for the pages and the site: observatory/templates/ with autoescaping, pages/assets/ read as they are.
 
 Every value a template prints is escaped by :func:`observatory.pages.markup.esc`
 (the same entities everywhere, None printed empty) unless it is already
@@ -24,8 +24,9 @@ from observatory.pages.markup import esc
 
 PACKAGE = files("observatory.pages")
 LINE_BREAK = re.compile(r"\n[ \t]*")
-# Where templates are looked up: the package's, then those of page kinds declared by other packages.
-FOLDERS = [PACKAGE / "templates"]
+# Where templates are looked up: the package's one templates folder (its observatory/ subfolder is nbconvert's
+# page shell, see observatory.execute), then those of page kinds declared by other packages.
+FOLDERS = [files("observatory") / "templates"]
 
 
 def add_templates(folder) -> None:
