@@ -5,7 +5,7 @@ the results, where its pages go in the site, their title and their menu entry.
 The site's paths and menus (:mod:`observatory.site`), the pages' data
 (:mod:`observatory.sitedata`), the façade notebooks call
 (:func:`observatory.dashboard.page`), the build, ``watch`` and the tests all read
-these declarations; nothing else names the kinds.
+these declarations.
 
 Adding a kind is one page module (a :class:`~observatory.pages.base.Page`
 subclass), one template, one notebook calling ``dashboard.page("<kind>", …)``,
