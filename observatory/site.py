@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import html as html_module
 import os
 import posixpath
 import re
@@ -116,7 +117,8 @@ def nav_html(spec: PageSpec, langs: tuple[str, ...]) -> str:
     here = spec.html_path()
     return _html("site_nav.html.j2", spec.lang, home=link(here, PageSpec("programme", None, spec.lang).html_path()),
                  root=link(here, "."), script=link(here, f"assets/nav-{spec.lang}.js"),
-                 editions=[(other, link(here, spec.in_lang(other).html_path())) for other in langs if other != spec.lang])
+                 editions=[(other, link(here, spec.in_lang(other).html_path()))
+                           for other in langs if other != spec.lang])
 
 
 def head_html(spec: PageSpec, title: str, langs: tuple[str, ...]) -> str:
@@ -298,6 +300,8 @@ def mark_out_of_date(page: Path, lang: str, today: str, as_of: str | None) -> No
 
     text = t("out_of_date_dated", lang, today=day(today, lang), as_of=day(as_of, lang)) if as_of else \
         t("out_of_date_undated", lang, today=day(today, lang))
+    # Escaped as text, its apostrophes kept ("n'a pas pu"): the banner's bytes as they always were.
+    text = Markup(html_module.escape(text, quote=False))
     banner = BANNER_START + _html("out_of_date.html.j2", lang, text=text) + BANNER_END
     body = re.search(r"<body[^>]*>", html)
     at = body.end() if body else 0
