@@ -45,6 +45,7 @@ from observatory import results as results_module
 from observatory.i18n import LANGS
 from observatory.fingerprint import PACKAGE, hash_tree, package_files  # noqa: F401 - package_files: tests
 from observatory.locking import build_lock
+from observatory.pages import kinds
 from observatory.sitedata import SiteData, computed, site_data
 from observatory.validate import validated
 
@@ -127,14 +128,8 @@ def _save_state(path: Path, state: dict) -> None:
     site.write_if_changed(path, json.dumps(state, indent=1, sort_keys=True).encode() + b"\n")
 
 
-def _spec_of(key: str) -> site.PageSpec:
-    base, _, lang = key.partition("@")
-    kind, _, ident = base.partition(":")
-    return site.PageSpec(kind, ident or None, lang or "fr")
-
-
 def _page_files(key: str, entry: dict) -> list[str]:
-    spec = _spec_of(key)
+    spec = site.PageSpec.from_key(key)
     return [entry.get("html") or spec.html_path(), entry.get("notebook") or spec.executed_path()]
 
 
@@ -195,15 +190,15 @@ def _remove_gone(out: Path, state: dict, present: set[str], written: list[str], 
         if key.split("@")[0] in present:
             continue
         entry = state["pages"].pop(key)
+        spec = site.PageSpec.from_key(key)
         for relative in _page_files(key, entry):
             path = out / relative
             if path.is_file():
                 path.unlink()
                 if relative.endswith(".html"):
-                    spec = _spec_of(key)
                     gone.setdefault(spec.kind, []).append(spec.ident or spec.kind)
-        if key.split("@")[0] not in [r.split("@")[0] for r in removed]:
-            spec = _spec_of(key)
+        # (a kind no longer declared, its package gone: its data files are left, their path unknown)
+        if key.split("@")[0] not in [r.split("@")[0] for r in removed] and kinds.find(spec.kind):
             for suffix in ("targets", "observations"):  # the data behind the page, shared by both editions
                 path = out / f"{spec.data_base()}-{suffix}.csv"
                 if path.is_file():
@@ -214,7 +209,7 @@ def _remove_gone(out: Path, state: dict, present: set[str], written: list[str], 
         if path.is_file():
             path.unlink()
     for kind, idents in sorted(gone.items()):
-        plural = site.KINDS.get(kind, kind)
+        plural = getattr(kinds.find(kind), "folder", None) or kind  # a kind no longer declared: its name
         say(f"removed {len(idents)} page{'s' if len(idents) > 1 else ''} of {plural} no longer in the data: "
             f"{', '.join(sorted(set(idents)))}")
     return removed

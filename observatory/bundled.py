@@ -23,7 +23,8 @@ def notebooks() -> Path:
 
 
 def templates() -> Path:
-    """The nbconvert templates of the static pages."""
+    """The one templates folder: nbconvert's page shell (``observatory/``) and the Jinja2 templates of the pages and
+    of the site (:mod:`observatory.pages.render`)."""
     return _folder("templates")
 
 

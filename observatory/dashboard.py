@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 
 from observatory import results as results_module
+from observatory.pages import kinds
 from observatory.pages.base import Page, style
 from observatory.pages.chart import Chart, chart
 from observatory.pages.coalition import CoalitionPage
@@ -26,7 +27,7 @@ from observatory.pages.self_data import SelfDataPage
 from observatory.pages.territory import TerritoryPage
 
 __all__ = ["Chart", "CoalitionPage", "Fragment", "Page", "ProgrammePage", "SelfDataPage", "TerritoryPage", "chart",
-           "coalition_page", "esc", "programme_page", "safe_url", "self_data_page", "style", "territory_page"]
+           "coalition_page", "esc", "page", "programme_page", "safe_url", "self_data_page", "style", "territory_page"]
 
 
 def _load(results_dir: str | None, root: str | None) -> results_module.Results:
@@ -36,26 +37,34 @@ def _load(results_dir: str | None, root: str | None) -> results_module.Results:
     return results_module.load(results_dir, root)
 
 
+def page(kind: str, ident: str | None = None, lang: str = "fr", results_dir: str | None = None,
+         root: str | None = None, links: str | None = None) -> Page:
+    """The dashboard of a page of ``kind`` (see :mod:`observatory.pages.kinds`): its page class given its slice of
+    the results; for a kind of one page per coalition, territory…, that of ``ident`` (None: the site's first)."""
+    declared = kinds.named(kind)
+    everything = _load(results_dir, root)
+    if declared.folder is None:
+        return declared.page_class()(kinds.slice_for(everything, kind, None), lang, links)
+    ident = ident or declared.idents(everything)[0]
+    return declared.page_class()(kinds.slice_for(everything, kind, ident), ident, lang, links)
+
+
 def coalition_page(coalition: str | None = None, lang: str = "fr", results_dir: str | None = None,
                    root: str | None = None, links: str | None = None) -> CoalitionPage:
     """The dashboard of one coalition (the first one, alphabetically, when none is named)."""
-    everything = _load(results_dir, root)
-    coalition = coalition or sorted(everything.coalitions["id"])[0]
-    return CoalitionPage(results_module.slice_for(everything, "coalition", coalition), coalition, lang, links)
+    return page("coalition", coalition, lang, results_dir, root, links)
 
 
 def territory_page(territory: str | None = None, lang: str = "fr", results_dir: str | None = None,
                    root: str | None = None, links: str | None = None) -> TerritoryPage:
-    everything = _load(results_dir, root)
-    territory = territory or next(ident for kind, ident in results_module.pages(everything) if kind == "territory")
-    return TerritoryPage(results_module.slice_for(everything, "territory", territory), territory, lang, links)
+    return page("territory", territory, lang, results_dir, root, links)
 
 
 def programme_page(lang: str = "fr", results_dir: str | None = None, root: str | None = None,
                    links: str | None = None) -> ProgrammePage:
-    return ProgrammePage(results_module.slice_for(_load(results_dir, root), "programme", None), lang, links)
+    return page("programme", None, lang, results_dir, root, links)
 
 
 def self_data_page(lang: str = "fr", results_dir: str | None = None, root: str | None = None,
                    links: str | None = None) -> SelfDataPage:
-    return SelfDataPage(results_module.slice_for(_load(results_dir, root), "self-data", None), lang, links)
+    return page("self-data", None, lang, results_dir, root, links)

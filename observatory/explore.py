@@ -9,6 +9,7 @@ from __future__ import annotations
 from observatory import dashboard, figures, model
 from observatory import results as results_module
 from observatory.i18n import place_name, quality_name, sort_key, t
+from observatory.pages import kinds
 from observatory.pages.base import Page
 from observatory.pages.markup import Fragment, esc
 from observatory.pages.render import render
@@ -69,7 +70,7 @@ class Explorer:
         if scope == "programme":
             part = self.results
         else:
-            part = results_module.slice_for(self.results, scope, ident)
+            part = kinds.slice_for(self.results, scope, ident)
         progress = part.progress
         if quality != ALL:
             progress = progress[progress["quality"] == quality]

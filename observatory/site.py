@@ -18,23 +18,34 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from observatory import atomic
+from observatory import atomic, bundled
 from observatory import results as results_module
 from observatory.dashboard import esc
 from observatory.errors import ObservatoryError
-from observatory.i18n import LANGS, place_name, sort_key, t
+from observatory.i18n import LANGS, sort_key, t
+from observatory.pages import kinds
 from observatory.pages.markup import json_for_script
-
-KINDS = {"coalition": "coalitions", "territory": "territories"}
+from observatory.pages.render import render
 
 
 @dataclass(frozen=True)
 class PageSpec:
-    """One dashboard to build: which notebook, for what, in which language."""
+    """One page to build or write, of a kind declared in :mod:`observatory.pages.kinds`, in one language."""
 
-    kind: str  # programme | coalition | territory
+    kind: str  # a kinds.PageKind's name: programme | self-data | coalition | territory | accessibility | method…
     ident: str | None
     lang: str = "fr"
+
+    @classmethod
+    def from_key(cls, key: str) -> PageSpec:
+        """The page of a key (``kind[:ident][@lang]``), as :attr:`key` writes it."""
+        base, _, lang = key.partition("@")
+        kind, _, ident = base.partition(":")
+        return cls(kind, ident or None, lang or "fr")
+
+    @property
+    def declared(self) -> kinds.PageKind:
+        return kinds.named(self.kind)
 
     @property
     def key(self) -> str:
@@ -43,37 +54,35 @@ class PageSpec:
 
     @property
     def notebook(self) -> str:
-        return f"{self.kind.replace('-', '_')}.ipynb"
+        return self.declared.notebook
+
+    def _name(self) -> str:
+        """The page's name in the site: <folder>/<ident> for a kind with idents, else the kind's name."""
+        declared = self.declared
+        return f"{declared.folder}/{self.ident}" if declared.folder else self.kind
 
     def html_path(self) -> str:
-        """Path of the page in the site, relative to its root."""
+        """Path of the page in the site, relative to its root (the French edition at the root)."""
+        declared = self.declared
         prefix = "" if self.lang == "fr" else f"{self.lang}/"
-        if self.kind == "programme":
-            return f"{prefix}index.html"
-        if self.kind == "self-data":
-            return f"{prefix}self-data.html"
-        if self.kind == "accessibility":  # the accessibility statement, written by the site step
-            return "accessibilite.html" if self.lang == "fr" else f"{prefix}accessibility.html"
-        if self.kind == "method":  # how statuses and projections are computed, written by the site step
-            return "methode.html" if self.lang == "fr" else f"{prefix}method.html"
-        return f"{prefix}{KINDS[self.kind]}/{self.ident}.html"
+        if declared.folder:
+            return f"{prefix}{self._name()}.html"
+        name = declared.html_fr if self.lang == "fr" and declared.html_fr else declared.html or self.kind
+        return f"{prefix}{name}.html"
 
     def executed_path(self) -> str:
-        name = self.kind if self.kind in ("programme", "self-data") else f"{KINDS[self.kind]}/{self.ident}"
-        return f"notebooks/{self.lang}/{name}.ipynb"
+        return f"notebooks/{self.lang}/{self._name()}.ipynb"
 
     def data_base(self) -> str:
         """The page's downloadable data, shared by both languages (without -targets.csv …)."""
-        if self.kind in ("programme", "self-data"):
-            return f"data/{self.kind}"
-        return f"data/{KINDS[self.kind]}/{self.ident}"
+        return f"data/{self._name()}"
 
     def in_lang(self, lang: str) -> PageSpec:
         return PageSpec(self.kind, self.ident, lang)
 
     def parameters(self) -> dict:
         params = {"lang": self.lang}
-        if self.kind not in ("programme", "self-data"):
+        if self.declared.folder:
             params[self.kind] = self.ident
         return params
 
@@ -90,63 +99,44 @@ def prefix(page: str) -> str:
 
 
 def title_of(spec: PageSpec, results: results_module.Results) -> str:
+    """The page's title, then the site's (the site's alone for the programme)."""
     site = t("site_title", spec.lang)
-    if spec.kind == "coalition":
-        row = results.coalitions[results.coalitions["id"] == spec.ident].iloc[0]
-        return f"{row[f'name_{spec.lang}'] or row['name_fr']} — {site}"
-    if spec.kind == "territory":
-        row = results.territories[results.territories["id"] == spec.ident].iloc[0]
-        return f"{place_name(row, spec.lang)} — {site}"
-    if spec.kind == "self-data":
-        return f"{t('self_data_title', spec.lang)} — {site}"
-    return site
+    own = spec.declared.title(results, spec.ident, spec.lang)
+    return f"{own} — {site}" if own else site
+
+
+def _html(template: str, lang: str, **values: object) -> str:
+    """A template of observatory/templates/ in ``lang``: its texts from the catalogue, every value escaped."""
+    return str(render(template, lang=lang, t=lambda key, **fields: t(key, lang, **fields), **values))
 
 
 def nav_html(spec: PageSpec, langs: tuple[str, ...]) -> str:
     """The header of a page: brand, menus (filled by nav-<lang>.js), language switch."""
     here = spec.html_path()
-    home = link(here, PageSpec("programme", None, spec.lang).html_path())
-    parts = [f'<a class="brand" href="{esc(home)}">{esc(t("site_title", spec.lang))}</a>',
-             f'<span id="site-menus" data-root="{esc(link(here, "."))}"></span>']
-    for other in langs:
-        if other != spec.lang:
-            parts.append(f'<a href="{esc(link(here, spec.in_lang(other).html_path()))}" lang="{other}" '
-                         f'hreflang="{other}">{esc(t("language_switch", spec.lang))}</a>')
-    script = link(here, f"assets/nav-{spec.lang}.js")
-    return (f'<nav aria-label="{esc(t("site_title", spec.lang))}">{"".join(parts)}</nav>'
-            f'<script src="{esc(script)}"></script>')
+    return _html("site_nav.html.j2", spec.lang, home=link(here, PageSpec("programme", None, spec.lang).html_path()),
+                 root=link(here, "."), script=link(here, f"assets/nav-{spec.lang}.js"),
+                 editions=[(other, link(here, spec.in_lang(other).html_path()))
+                           for other in langs if other != spec.lang])
 
 
 def head_html(spec: PageSpec, title: str, langs: tuple[str, ...]) -> str:
     """What a page's <head> says about it: a description, the favicon, its other editions (hreflang)."""
     here = spec.html_path()
-    parts = [f'<meta name="description" content="{esc(t("site_description", spec.lang, page=title))}">',
-             f'<link rel="icon" href="{esc(link(here, "assets/favicon.svg"))}" type="image/svg+xml">']
-    for lang in langs:
-        parts.append(f'<link rel="alternate" hreflang="{lang}" href="{esc(link(here, spec.in_lang(lang).html_path()))}">')
-    return "".join(parts)
+    return _html("site_head.html.j2", spec.lang, title=title, favicon=link(here, "assets/favicon.svg"),
+                 editions=[(lang, link(here, spec.in_lang(lang).html_path())) for lang in langs])
 
 
 def skip_html(lang: str) -> str:
     """The first thing a keyboard reaches: a link past the menus to the page's content (WCAG 2.4.1)."""
-    return f'<a class="skip-link" href="#main">{esc(t("skip_to_content", lang))}</a>'
+    return _html("site_skip.html.j2", lang)
 
 
 def not_found_html(lang: str, langs: tuple[str, ...]) -> str:
     """404.html (and en/404.html): what a hosting service shows for a page that does not exist."""
     here = "404.html" if lang == "fr" else f"{lang}/404.html"
-    home = link(here, PageSpec("programme", None, lang).html_path())
-    css = link(here, "assets/favicon.svg")
-    statement = link(here, PageSpec("accessibility", None, lang).html_path())
-    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1.0">'
-            f'<title>{esc(t("not_found_title", lang))} — {esc(t("site_title", lang))}</title>'
-            f'<link rel="icon" href="{esc(css)}" type="image/svg+xml"></head>'
-            f'<body style="font-family: \'DejaVu Sans\', Arial, sans-serif; max-width: 40rem; margin: 3rem auto; '
-            f'padding: 0 1.5rem; color: #212529"><main><h1>{esc(t("not_found_title", lang))}</h1>'
-            f'<p>{esc(t("not_found_text", lang))}</p><p><a href="{esc(home)}">{esc(t("site_title", lang))}</a>'
-            f'</p></main><footer style="font-size: 0.85rem; color: #495057"><a href="{esc(statement)}" '
-            f'style="color: #1c3d5a">{esc(t("accessibility_link", lang))}</a></footer></body></html>\n')
+    return _html("not_found.html.j2", lang, home=link(here, PageSpec("programme", None, lang).html_path()),
+                 favicon=link(here, "assets/favicon.svg"),
+                 statement=link(here, PageSpec("accessibility", None, lang).html_path())) + "\n"
 
 
 def sitemap_xml(pages: list[PageSpec], base_url: str | None = None) -> str:
@@ -162,13 +152,10 @@ def sitemap_xml(pages: list[PageSpec], base_url: str | None = None) -> str:
 
 
 def footer_html(spec: PageSpec) -> str:
-    text = t("footer", spec.lang)
-    package = link(spec.html_path(), "data/datapackage.json")
-    statement = link(spec.html_path(), PageSpec("accessibility", None, spec.lang).html_path())
-    method = link(spec.html_path(), PageSpec("method", None, spec.lang).html_path())
-    return (f'{esc(text)} <a href="{esc(package)}">datapackage.json</a> · '
-            f'<a href="{esc(method)}">{esc(t("method_link", spec.lang))}</a> · '
-            f'<a href="{esc(statement)}">{esc(t("accessibility_link", spec.lang))}</a>')
+    here = spec.html_path()
+    return _html("site_footer.html.j2", spec.lang, package=link(here, "data/datapackage.json"),
+                 statement=link(here, PageSpec("accessibility", None, spec.lang).html_path()),
+                 method=link(here, PageSpec("method", None, spec.lang).html_path()))
 
 
 PLACEHOLDER_CONTACT = "accessibilite@example.org"  # example.org: a reserved domain, never a real inbox
@@ -207,37 +194,28 @@ def accessibility_html(lang: str, langs: tuple[str, ...], settings: dict) -> str
 
 
 def nav_script(results: results_module.Results, pages: list[PageSpec], lang: str) -> str:
-    """assets/nav-<lang>.js: fills #site-menus with the coalitions and territories menus."""
-    menus = []
-    for kind, label in (("coalition", t("coalitions", lang)), ("territory", t("territories", lang))):
-        items = []
-        for spec in pages:
-            if spec.kind == kind and spec.lang == lang:
-                items.append([title_of(spec, results).rsplit(" — ", 1)[0], spec.html_path()])
+    """assets/nav-<lang>.js: fills #site-menus with a menu for each kind of many pages that has one (coalitions,
+    territories), then a link to each single page that has one (the Self Data observatory)."""
+    menus, links = [], []
+    for kind in kinds.every():
+        if kind.menu is None:
+            continue
+        specs = [spec for spec in pages if spec.kind == kind.name and spec.lang == lang]
+        if kind.folder is None:
+            links += [[kind.menu(lang), spec.html_path()] for spec in specs]
+            continue
+        items = [[title_of(spec, results).rsplit(" — ", 1)[0], spec.html_path()] for spec in specs]
         items.sort(key=lambda item: sort_key(item[0]))
-        menus.append({"label": label, "items": items})
-    links = [[t("self_data", lang), spec.html_path()] for spec in pages
-             if spec.kind == "self-data" and spec.lang == lang]
-    data = json_for_script(menus, separators=(", ", ": "))
-    extra = json_for_script(links, separators=(", ", ": "))
-    # Built with DOM calls (textContent), never innerHTML: names from data files stay text.
-    return (
-        "(function(){var menus=" + data + ";\n"
-        "var slot=document.getElementById('site-menus');if(!slot)return;\n"
-        "var root=slot.getAttribute('data-root');if(root==='.')root='';else root=root+'/';\n"
-        "menus.forEach(function(menu){var d=document.createElement('details');"
-        "var s=document.createElement('summary');s.textContent=menu.label;d.appendChild(s);"
-        "var ul=document.createElement('ul');menu.items.forEach(function(item){"
-        "var li=document.createElement('li');var a=document.createElement('a');a.textContent=item[0];"
-        "a.href=root+item[1];li.appendChild(a);ul.appendChild(li);});d.appendChild(ul);slot.appendChild(d);});\n"
-        "var links=" + extra + ";links.forEach(function(item){var a=document.createElement('a');"
-        "a.textContent=item[0];a.href=root+item[1];slot.appendChild(a);});\n"
-        "})();\n"
-    )
+        menus.append({"label": kind.menu(lang), "items": items})
+    # The script (pages/assets/site-menus.js) builds them with DOM calls (textContent), never innerHTML: names
+    # from data files stay text. Its empty lists are filled with the JSON, escaped for a script.
+    script = bundled.asset("site-menus.js").decode("utf-8")
+    return script.replace("[/*menus*/]", json_for_script(menus, spaced=True), 1) \
+        .replace("[/*links*/]", json_for_script(links, spaced=True), 1)
 
 
 def all_pages(results: results_module.Results, langs: tuple[str, ...] = LANGS) -> list[PageSpec]:
-    return [PageSpec(kind, ident, lang) for lang in langs for kind, ident in results_module.pages(results)]
+    return [PageSpec(kind, ident, lang) for lang in langs for kind, ident in kinds.pages(results)]
 
 
 def select(pages: list[PageSpec], only: list[str] | None) -> list[PageSpec]:
@@ -299,9 +277,9 @@ def mark_out_of_date(page: Path, lang: str, today: str, as_of: str | None) -> No
 
     text = t("out_of_date_dated", lang, today=day(today, lang), as_of=day(as_of, lang)) if as_of else \
         t("out_of_date_undated", lang, today=day(today, lang))
-    banner = (f'{BANNER_START}<div role="alert" class="out-of-date" lang="{esc(lang)}" style="background:#fff3cd;'
-              f'border-bottom:3px solid #b35c00;color:#4d2600;padding:0.8rem 1.5rem;font-weight:bold">'
-              f"{html_module.escape(text, quote=False)}</div>{BANNER_END}")
+    # Escaped as text, its apostrophes kept ("n'a pas pu"): the banner's bytes as they always were.
+    text = Markup(html_module.escape(text, quote=False))
+    banner = BANNER_START + _html("out_of_date.html.j2", lang, text=text) + BANNER_END
     body = re.search(r"<body[^>]*>", html)
     at = body.end() if body else 0
     write_atomic(page, (html[:at] + banner + html[at:]).encode("utf-8"))

@@ -18,6 +18,7 @@ from pathlib import Path
 from observatory import results as results_module
 from observatory import site
 from observatory.i18n import LANGS
+from observatory.pages import kinds
 
 
 def _data_specs(pages: list[site.PageSpec]) -> list[site.PageSpec]:
@@ -58,7 +59,7 @@ def site_data(results: results_module.Results, pages: list[site.PageSpec]) -> Si
     resources = {name: f"tables/{name}.csv" for name in results.tables()}
     package = results_module.datapackage(results, resources, "Observatoire d'impact #Reset — #Reset impact observatory")
     for spec in _data_specs(pages):
-        part = results_module.slice_for(results, spec.kind, spec.ident)
+        part = kinds.slice_for(results, spec.kind, spec.ident)
         tables = results_module.tables_csv(part, whole)
         slices[(spec.kind, spec.ident)] = Slice(tables, results_module.digest(tables), part.data_as_of)
         base = spec.data_base()
@@ -85,8 +86,9 @@ def computed(valid, before_computing=lambda: None) -> tuple[results_module.Resul
         before_computing()
         results = results_module.compute(valid)
         return results, site_data(results, site.all_pages(results, LANGS))
-    # Today's date too: a target's assessment at its deadline appears once the deadline has passed.
-    entry_key = cache.key(valid.path, valid.cache_key, "site-data", _dt.date.today().isoformat())
+    # Today's date too: a target's assessment at its deadline appears once the deadline has passed; and the page
+    # kinds declared, whose pages have their slices and data files (another package may declare some).
+    entry_key = cache.key(valid.path, valid.cache_key, "site-data", _dt.date.today().isoformat(), kinds.fingerprint())
     kept = cache.read(valid.path, "site-data", entry_key)
     if (isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[0], results_module.Results)
             and isinstance(kept[1], SiteData)):

@@ -76,7 +76,7 @@ def template_rows(root: str | Path, coalition: str) -> tuple[list[dict], list[st
         known = ", ".join(sorted(valid.coalitions["id"]))
         raise ObservatoryError(Text("cli_no_coalition", coalition=coalition, known=known))
     results = results_module.compute(valid)
-    part = results_module.slice_for(results, "coalition", coalition)
+    part = results_module.for_coalition(results, coalition)
     indicators = results.indicators.set_index("id")
     obs = results.observations
     rows = []

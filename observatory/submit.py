@@ -24,10 +24,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from markupsafe import Markup
+
 from observatory import review, site
 from observatory.errors import DescribedText, InvalidDataRoot, ObservatoryError, Problem, Text
 from observatory.i18n import place_name, sort_key, t
 from observatory.leads import Leads, SecretRefused
+from observatory.pages.render import render
 from observatory.submissions import InvalidRootBeforeImport
 
 # A lead's spreadsheet weighs tens of kilobytes; a larger file goes through `observatory import` (200 MB).
@@ -292,27 +295,14 @@ def preview_table(changes: list[tuple], lang: str, caption: str | None = None) -
 
 
 def outcome_html(outcome: Outcome, desk: Desk, sequence: int = 0) -> str:
-    """The outcome as HTML (every text escaped): status, problems, preview table, pages that change."""
-    esc, lang = html.escape, desk.lang
-    role = "status" if outcome.ok else "alert"
-    # data-sequence: the how-many-th outcome of this page (a browser test waits for the next one)
-    parts = [f'<div class="submit-outcome {"ok" if outcome.ok else "refused"}" role="{role}" '
-             f'data-sequence="{sequence}">'
-             f"<p><strong>{esc(outcome.message)}</strong></p>"]
-    if outcome.problems:
-        parts.append("<ul class='problems'>" + "".join(f"<li><code>{esc(p)}</code></li>" for p in outcome.problems)
-                     + "</ul>")
-    if outcome.notes:  # issue 26: submissions under review, returned ones with the team's comment
-        parts.append("<ul class='review-notes'>" + "".join(f"<li>{esc(n)}</li>" for n in outcome.notes) + "</ul>")
-    if outcome.changes:
-        parts.append(preview_table([(c.row, c.indicator, c.territory, c.date, c.previous_value, c.value)
-                                    for c in outcome.changes], lang, t("submit.preview_caption", lang)))
-    if outcome.pages:
-        parts.append(f"<p>{esc(t('submit.pages_changed', lang, count=len(outcome.pages)))}</p><ul class='pages'>"
-                     + "".join(f"<li>{esc(desk.page_title(k))} (<code>{esc(k)}</code>)</li>" for k in outcome.pages)
-                     + "</ul>")
-    parts.append("</div>")
-    return "".join(parts)
+    """The outcome as HTML (templates/submit_outcome.html.j2, every text escaped): status, problems, preview
+    table, pages that change."""
+    lang = desk.lang
+    preview = preview_table([(c.row, c.indicator, c.territory, c.date, c.previous_value, c.value)
+                             for c in outcome.changes], lang, t("submit.preview_caption", lang)) if outcome.changes else ""
+    return str(render("submit_outcome.html.j2", t=lambda key, **values: t(key, lang, **values), ok=outcome.ok,
+                      sequence=sequence, message=outcome.message, problems=outcome.problems, notes=outcome.notes,
+                      preview=Markup(preview), pages=[(desk.page_title(k), k) for k in outcome.pages]))
 
 
 def template_links(desk: Desk, coalition: str, lang: str) -> str:
@@ -340,7 +330,7 @@ def reporting_html(desk: Desk, coalition: str) -> str:
         from observatory import results as results_module
 
         results, _ = computed(validated(desk.root))
-        page = Page(results_module.slice_for(results, "coalition", coalition), desk.lang)
+        page = Page(results_module.for_coalition(results, coalition), desk.lang)
         return str(reporting_table(page, by_coalition=False))
     except Exception:  # noqa: BLE001 - a root that can't be computed: the form still works, without the table
         return ""

@@ -107,6 +107,4 @@ def _build_and_say(build_once: Callable, say, first: bool = False) -> None:
 
 
 def _page_uri(out: Path, key: str) -> str:
-    from observatory.build import _spec_of
-
-    return (out / _spec_of(key).html_path()).resolve().as_uri()
+    return (out / site.PageSpec.from_key(key).html_path()).resolve().as_uri()

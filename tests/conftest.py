@@ -175,8 +175,13 @@ def axe_violations(page) -> list[str]:
 
 
 def dashboard_pages(site: Path) -> list[Path]:
-    """The site's dashboards (each with its executed notebook), relative to it: not its 404 pages, accessibility
-    statements nor method pages (written by the site step, no notebook behind them)."""
+    """The site's dashboards (each with its executed notebook), relative to it: not its 404 pages nor the pages of
+    the kinds written by the site step (accessibility statements, method pages: no notebook behind them)."""
+    from observatory.i18n import LANGS
+    from observatory.pages import kinds
+    from observatory.site import PageSpec
+
+    written = {PageSpec(kind.name, None, lang).html_path() for kind in kinds.every() if not kind.notebook
+               for lang in LANGS}
     return sorted(p.relative_to(site) for p in site.rglob("*.html")
-                  if p.name not in ("404.html", "accessibilite.html", "accessibility.html", "methode.html",
-                                    "method.html"))
+                  if p.name != "404.html" and p.relative_to(site).as_posix() not in written)

@@ -1,4 +1,5 @@
-"""The dashboards' pages: one module per page kind, their HTML in templates/, their CSS and scripts in assets/.
+"""The dashboards' pages: one module per page kind (declared in ``kinds``), their HTML in observatory/templates/,
+their CSS and scripts in assets/.
 
 ``base.Page`` holds what every page shows (targets, missing data, method,
 footer); ``programme``, ``coalition``, ``territory`` and ``self_data`` add what

@@ -1,7 +1,7 @@
 """What every dashboard page shows: targets, missing data, method and sources, footer, charts.
 
 A page method gathers the figures to show (pandas, no HTML) and hands them to a
-template of ``templates/``; the template writes the HTML, escaping every value.
+template of ``observatory/templates/``; the template writes the HTML, escaping every value.
 """
 
 from __future__ import annotations
@@ -11,12 +11,10 @@ import pandas as pd
 from observatory import figures, i18n, model
 from observatory.i18n import formatting, status_name
 from observatory import results as results_module
-from observatory.pages import contrast
+from observatory.pages import contrast, kinds
 from observatory.pages.chart import Chart, chart
 from observatory.pages.markup import Fragment, safe_url
 from observatory.pages.render import asset, render
-
-FOLDERS = {"coalition": "coalitions", "territory": "territories"}
 
 
 def unit_of(indicator: pd.Series, lang: str) -> str:
@@ -55,7 +53,7 @@ class Page:
         return i18n.t(key, self.lang, **values)
 
     def render(self, template: str, **values: object) -> Fragment:
-        """A template of templates/, given the page's language and helpers."""
+        """A template of observatory/templates/, given the page's language and helpers."""
         lang = self.lang
         return Fragment(str(render(
             template, lang=lang, t=self.t, status_name=lambda s: i18n.status_name(s, lang),
@@ -89,7 +87,7 @@ class Page:
         ``has_page``: what the caller knows that this page's slice of the results does not."""
         if self.links is None or not (self.has_page(kind, ident) if has_page is None else has_page):
             return None
-        return f"{self.links}{FOLDERS[kind]}/{ident}.html"
+        return f"{self.links}{kinds.named(kind).folder}/{ident}.html"
 
     def chart(self, fig, note: str = "") -> Chart:
         self._charts += 1

@@ -1,7 +1,7 @@
 """The map of the programme's territories: régions and départements coloured by the share of their
 targets achieved or on track, overseas territories in insets, cities and métropoles as points.
 
-Drawn as inline SVG from the package's outlines (:mod:`observatory.pages.outlines`): no tile, no
+Drawn as inline SVG (templates/france_map.html.j2) from the package's outlines (:mod:`observatory.pages.outlines`): no tile, no
 topojson, no script, so it works offline from ``file://``; each shape names its territory and figure
 (``<title>``), links to its page, and the figures are also given as text beside the map.
 """
@@ -16,7 +16,7 @@ from importlib import resources
 import pandas as pd
 
 from observatory import i18n
-from observatory.pages.markup import esc
+from observatory.pages.render import render
 
 # Share of targets achieved or on track → fill (ColorBrewer "Blues", 4 classes, from its 5-class light end on: the
 # lightest class is still clearly blue). Territories with no target, or with targets and no figure yet, are
@@ -27,14 +27,6 @@ NO_TARGET, NO_DATA = "url(#map-no-target)", "url(#map-no-data)"
 HATCH = "#adb5bd"
 # City and métropole marks: a dark outline inside a white halo, so they stand out at 3:1 or more on any fill.
 HALO, OUTLINE = "#ffffff", "#212529"
-PATTERNS = (
-    '<svg width="0" height="0" aria-hidden="true" focusable="false" style="position:absolute"><defs>'
-    f'<pattern id="map-no-target" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
-    f'<rect width="6" height="6" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="6" stroke="{HATCH}" stroke-width="1.5"/>'
-    '</pattern>'
-    f'<pattern id="map-no-data" width="6" height="6" patternUnits="userSpaceOnUse">'
-    f'<rect width="6" height="6" fill="#ffffff"/><circle cx="3" cy="3" r="1.3" fill="{HATCH}"/></pattern>'
-    '</defs></svg>')
 # City centres (WGS 84), entered by hand to place the programme's cities and métropoles on the map.
 CITY_CENTRES = {  # commune INSEE code → (longitude, latitude)
     "44109": (-1.554, 47.218),  # Nantes
@@ -95,38 +87,17 @@ def _label(place: Place, lang: str) -> str:
     return f"{place.name} — {figure}"
 
 
-def _shape(d: str, place: Place | None, name: str, lang: str, transform: str = "") -> str:
-    colour = fill(place.share, place.targets) if place else NO_TARGET
-    title = _label(place, lang) if place else name
-    shape = (f'<path d="{d}" fill="{colour}" stroke="#495057" stroke-width="0.5"{transform}>'
-             f'<title>{esc(title)}</title></path>')
-    if place and place.href:
-        return f'<a href="{esc(place.href)}">{shape}</a>'
-    return shape
+def _shape(d: str, place: Place | None, name: str, lang: str) -> dict:
+    """A territory's outline, as the template draws it: filled by its class, titled with its figure, linked."""
+    return {"d": d, "fill": fill(place.share, place.targets) if place else NO_TARGET,
+            "title": _label(place, lang) if place else name, "href": place.href if place else None}
 
 
-def mark(x: float, y: float, ring: bool, share: float | None, title: str = "") -> str:
-    """A city (dot) or métropole (ring) at (x, y), coloured by its class; dashed and white where it has no share
-    (no target, or no figure yet). The same drawing is the legend's swatch."""
-    colour = None if share is None else fill(share)
-    dash = "" if colour else ' stroke-dasharray="2.5 1.5"'
-    titled = f"<title>{esc(title)}</title>" if title else ""
-    if ring:
-        inner = (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="none" stroke="{colour}" stroke-width="2.5"/>'
-                 if colour else "")
-        return (f'<g>{titled}<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="none" stroke="{HALO}" stroke-width="6"/>'
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="none" stroke="{OUTLINE}" '
-                f'stroke-width="{4.5 if colour else 1.5}"{dash}/>{inner}</g>')
-    return (f'<g>{titled}<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{HALO}"/>'
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour or HALO}" stroke="{OUTLINE}" '
-            f'stroke-width="1"{dash}/></g>')
-
-
-def _point(x: float, y: float, place: Place, lang: str, ring: bool) -> str:
-    drawn = mark(x, y, ring, place.share, _label(place, lang))
-    if place.href:
-        return f'<a href="{esc(place.href)}">{drawn}</a>'
-    return drawn
+def mark(x: float, y: float, ring: bool, share: float | None, title: str = "") -> dict:
+    """A city (dot) or métropole (ring) at (x, y), coloured by its class (None: no share, drawn dashed and white);
+    the template draws it on the map and, the same, as the legend's swatch."""
+    return {"x": f"{x:.1f}", "y": f"{y:.1f}", "ring": ring, "colour": None if share is None else fill(share),
+            "title": title}
 
 
 def _project(lon: float, lat: float) -> tuple[float, float]:
@@ -134,55 +105,45 @@ def _project(lon: float, lat: float) -> tuple[float, float]:
     return (lon - p["left"]) * p["cos"] * p["scale"], (p["top"] - lat) * p["scale"]
 
 
-def svg(level: str, places: dict[str, Place], codes: dict[str, str], points: list[tuple[Place, str, bool]],
-        lang: str) -> str:
-    """One map: the shapes of ``level`` ("regions" or "departements"), insets, and points.
+def drawing(level: str, places: dict[str, Place], codes: dict[str, str], points: list[tuple[Place, str, bool]],
+            lang: str) -> dict:
+    """One map, as the template draws it: the shapes of ``level`` ("regions" or "departements"), points, insets.
 
     ``codes``: territory id → INSEE code, for the territories of that level.
     """
     asset = outlines()
     by_code = {code: places.get(ident) for ident, code in codes.items()}
     inset, width, height = asset["inset"], asset["width"], asset["height"]
-    parts = [_shape(shape["d"], by_code.get(code), shape["name"], lang)
-             for code, shape in sorted(asset[level].items())]
-    for place, code, ring in points:
-        parts.append(_point(*_project(*CITY_CENTRES[code]), place, lang, ring))
+    shapes = [_shape(shape["d"], by_code.get(code), shape["name"], lang)
+              for code, shape in sorted(asset[level].items())]
+    marks = [{"href": place.href, "mark": mark(*_project(*CITY_CENTRES[code]), ring, place.share, _label(place, lang))}
+             for place, code, ring in points]
     # Overseas: the région and its one département share an outline.
-    for i, (code, shape) in enumerate(sorted(asset["insets"].items())):
-        key = shape["region"] if level == "regions" else code
-        x = i * (inset + 6)
-        parts.append(f'<g transform="translate({x},{height + 12})"><rect width="{inset}" height="{inset}" '
-                     f'fill="none" stroke="#adb5bd"/>'
-                     + _shape(shape["d"], by_code.get(key), shape["name"], lang) + "</g>")
+    insets = [{"x": i * (inset + 6), "y": height + 12, "size": inset,
+               "shape": _shape(shape["d"], by_code.get(shape["region"] if level == "regions" else code),
+                               shape["name"], lang)}
+              for i, (code, shape) in enumerate(sorted(asset["insets"].items()))]
     total_height = height + 12 + inset + 4
-    title = _title(level, lang)
-    return (f'<svg viewBox="-2 -2 {width + 4} {total_height + 4}" role="group" aria-labelledby="map-{level}-title" '
-            f'class="france-map" xmlns="http://www.w3.org/2000/svg"><title id="map-{level}-title">{esc(title)}'
-            f'</title>{"".join(parts)}</svg>')
+    return {"level": level, "title": _title(level, lang), "width": width + 4, "height": total_height + 4,
+            "shapes": shapes, "points": marks, "insets": insets}
 
 
 def _title(level: str, lang: str) -> str:
     return i18n.t("map_regions", lang) if level == "regions" else i18n.t("map_departements", lang)
 
 
-def _swatch(inside: str) -> str:
-    return (f'<svg class="swatch" width="22" height="18" viewBox="0 0 22 18" aria-hidden="true" focusable="false">'
-            f'{inside}</svg>')
-
-
-def legend(lang: str) -> str:
-    """Every mark the maps draw, drawn the same way, with its meaning in words."""
+def legend(lang: str) -> list[dict]:
+    """Every mark the maps draw, drawn the same way (a box's fill, or marks), with its meaning in words."""
     bounds = [0, 25, 50, 75, 100]
-    box = '<rect x="2" y="1" width="18" height="16" fill="{}" stroke="#495057" stroke-width="1"/>'
-    items = [(_swatch(box.format(colour)), i18n.t("map_class", lang, low=bounds[i], high=bounds[i + 1]))
+    items = [{"box": colour, "marks": [], "text": i18n.t("map_class", lang, low=bounds[i], high=bounds[i + 1])}
              for i, (_, colour) in enumerate(CLASSES)]
-    items += [(_swatch(box.format(NO_DATA)), i18n.t("map_no_data_legend", lang)),
-              (_swatch(box.format(NO_TARGET)), i18n.t("map_no_target_legend", lang)),
-              (_swatch(mark(11, 9, False, 0.6)), i18n.t("map_city", lang)),
-              (_swatch(mark(11, 9, True, 0.6)), i18n.t("map_metropole", lang)),
-              (_swatch(mark(5, 9, False, None) + mark(14, 9, True, None)), i18n.t("map_mark_without", lang))]
-    cells = "".join(f"<li>{swatch}{esc(text)}</li>" for swatch, text in items)
-    return f'<ul class="map-legend" aria-label="{esc(i18n.t("map_legend", lang))}">{cells}</ul>'
+    items += [{"box": NO_DATA, "marks": [], "text": i18n.t("map_no_data_legend", lang)},
+              {"box": NO_TARGET, "marks": [], "text": i18n.t("map_no_target_legend", lang)},
+              {"box": None, "marks": [mark(11, 9, False, 0.6)], "text": i18n.t("map_city", lang)},
+              {"box": None, "marks": [mark(11, 9, True, 0.6)], "text": i18n.t("map_metropole", lang)},
+              {"box": None, "marks": [mark(5, 9, False, None), mark(14, 9, True, None)],
+               "text": i18n.t("map_mark_without", lang)}]
+    return items
 
 
 def places_of(territories: pd.DataFrame, compass_all: pd.DataFrame, href, lang: str = "fr") -> dict[str, Place]:
@@ -194,7 +155,6 @@ def places_of(territories: pd.DataFrame, compass_all: pd.DataFrame, href, lang: 
 def france_map(territories: pd.DataFrame, compass_all: pd.DataFrame, lang: str, href, provenance: str = "") -> str:
     """Both maps (régions, départements), the legend, what they are computed from (``provenance``), the
     attribution and the figures as text."""
-    note = f'<p class="small provenance" role="note">{esc(provenance)}</p>' if provenance else ""
     places = places_of(territories, compass_all, href, lang)
     french = territories[territories["code_insee"].notna() & (territories["code_insee"] != "")]
     codes = {level: dict(zip(group["id"], group["code_insee"]))
@@ -208,17 +168,11 @@ def france_map(territories: pd.DataFrame, compass_all: pd.DataFrame, lang: str, 
         if len(parent) and parent.iloc[0]["level"] == "epci":
             points.append((places[parent.iloc[0]["id"]], row.code_insee, True))
         points.append((places[row.id], row.code_insee, False))
-    maps = "".join(
-        f'<figure class="map"><figcaption>{esc(_title(level, lang))}</figcaption>'
-        f'{svg(level, places, codes.get(level[:-1], {}), points if level == "departements" else [], lang)}</figure>'
-        for level in ("regions", "departements"))
+    maps = [drawing(level, places, codes.get(level[:-1], {}), points if level == "departements" else [], lang)
+            for level in ("regions", "departements")]
     shown = [p for p in places.values() if p.targets and p.id in
              set(codes.get("region", {})) | set(codes.get("departement", {})) | {p.id for p, _, _ in points}]
-    summary = "".join(f"<li>{esc(_label(p, lang))}</li>" for p in sorted(shown, key=lambda p: i18n.sort_key(p.name)))
-    return (f'<section class="obs territory-map" aria-labelledby="territory-map-title">'
-            f'<h2 id="territory-map-title">{esc(i18n.t("territory_map", lang))}</h2>'
-            f'<p class="small">{esc(i18n.t("map_intro", lang))}</p>'
-            f'{PATTERNS}<div class="maps">{maps}</div>{legend(lang)}{note}'
-            f'<details><summary>{esc(i18n.t("map_as_text", lang))}</summary><ul>{summary}</ul></details>'
-            f'<p class="small">{esc(outlines()["attribution"][lang])}. '
-            f'{esc(i18n.t("map_not_to_scale", lang))}</p></section>')
+    return str(render("france_map.html.j2", lang=lang, t=lambda key, **values: i18n.t(key, lang, **values),
+                      maps=maps, legend=legend(lang), provenance=provenance, hatch=HATCH, halo=HALO, outline=OUTLINE,
+                      summary=[_label(p, lang) for p in sorted(shown, key=lambda p: i18n.sort_key(p.name))],
+                      attribution=outlines()["attribution"][lang]))

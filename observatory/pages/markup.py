@@ -37,10 +37,10 @@ def markdown(text: object) -> str:
                      link_rel="noopener nofollow").strip()
 
 
-def json_for_script(value: object, separators: tuple[str, str] = (",", ":")) -> str:
-    """JSON safe inside a <script>: no '</script>' or comment opener can close it early. Every JSON written
-    into a page's script goes through here."""
-    text = json.dumps(value, separators=separators, ensure_ascii=False)
+def json_for_script(value: object, spaced: bool = False) -> str:
+    """JSON safe inside a <script>: no '</script>' or comment opener can close it early. ``spaced``: with
+    json.dumps' default ", " and ": " (the menus' scripts are written so)."""
+    text = json.dumps(value, separators=(", ", ": ") if spaced else (",", ":"), ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") \
         .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 

@@ -1,4 +1,4 @@
-"""Jinja2 for the pages: templates/ with autoescaping, assets/ read as they are.
+"""Jinja2 for the pages and the site: observatory/templates/ with autoescaping, pages/assets/ read as they are.
 
 Every value a template prints is escaped by :func:`observatory.pages.markup.esc`
 (the same entities everywhere, None printed empty) unless it is already
@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib.resources import files
+from pathlib import Path
 
 import jinja2
 import pandas as pd
@@ -23,14 +24,23 @@ from observatory.pages.markup import esc
 
 PACKAGE = files("observatory.pages")
 LINE_BREAK = re.compile(r"\n[ \t]*")
+# Where templates are looked up: the package's one templates folder (its observatory/ subfolder is nbconvert's
+# page shell, see observatory.execute), then those of page kinds declared by other packages.
+FOLDERS = [files("observatory") / "templates"]
+
+
+def add_templates(folder) -> None:
+    """Look up templates in ``folder`` too, after the package's (a page kind's own, see observatory.pages.kinds)."""
+    if folder not in FOLDERS:
+        FOLDERS.append(folder)
 
 
 class CompactLoader(jinja2.BaseLoader):
     """Templates from the package, with their line breaks and indentation removed."""
 
     def get_source(self, environment, template):
-        path = PACKAGE / "templates" / template
-        if not path.is_file():
+        path = next((Path(folder) / template for folder in FOLDERS if (Path(folder) / template).is_file()), None)
+        if path is None:
             raise jinja2.TemplateNotFound(template)
         return LINE_BREAK.sub("", path.read_text(encoding="utf-8")).strip(), str(path), lambda: True
 

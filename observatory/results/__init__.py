@@ -7,7 +7,8 @@ rebuilt. Contact details (leads' emails) never enter the results.
 
 - :mod:`~observatory.results.schema`: the tables (:class:`Results`) and each column's declared type;
 - :mod:`~observatory.results.computing`: the compute step (:func:`compute`);
-- :mod:`~observatory.results.slicing`: what each page shows (:func:`slice_for`, :func:`pages`);
+- :mod:`~observatory.results.slicing`: the slices pages show (:func:`for_coalition`…; which page shows which:
+  :mod:`observatory.pages.kinds`);
 - :mod:`~observatory.results.csvfiles`: the CSV files, written and read back typed;
 - :mod:`~observatory.results.descriptor`: their Frictionless Data Package descriptor.
 """
@@ -26,15 +27,13 @@ from observatory.results.slicing import (
     for_programme,
     for_self_data,
     for_territory,
-    pages,
     siblings,
-    slice_for,
 )
 
 __all__ = [
     "LIST_COLUMNS", "LIST_DESCRIPTION", "SCHEMA", "SELF_DATA", "Results", "compute", "datapackage", "digest",
-    "for_coalition", "for_programme", "for_self_data", "for_territory", "from_root", "load", "pages", "read",
-    "siblings", "slice_for", "table_csv", "tables_csv", "write",
+    "for_coalition", "for_programme", "for_self_data", "for_territory", "from_root", "load", "read",
+    "siblings", "table_csv", "tables_csv", "write",
 ]
 
 

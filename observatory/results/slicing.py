@@ -1,5 +1,7 @@
 """The slice of the results each page shows: its targets, figures, compass and the names they use.
 
+Which page shows which slice is declared in :mod:`observatory.pages.kinds`.
+
 A page reads only its slice, so that the slice's digest says when the page must be rebuilt.
 """
 
@@ -43,6 +45,8 @@ def _observations_for_targets(results: Results, progress: pd.DataFrame) -> pd.Da
 
 
 def for_coalition(results: Results, coalition: str) -> Results:
+    if coalition not in set(results.coalitions["id"]):
+        raise KeyError(f"coalition '{coalition}': expected one of {', '.join(sorted(results.coalitions['id']))}")
     progress = results.progress[results.progress["coalition"] == coalition]
     observations = _observations_for_targets(results, progress)
     own = results.observations[results.observations["coalition"] == coalition]
@@ -64,6 +68,8 @@ def siblings(territories: pd.DataFrame, territory: str) -> pd.DataFrame:
 
 
 def for_territory(results: Results, territory: str) -> Results:
+    if territory not in set(results.territories["id"]):
+        raise KeyError(f"territory '{territory}': expected one of {', '.join(sorted(results.territories['id']))}")
     progress = results.progress[results.progress["territory"] == territory]
     observations = results.observations[results.observations["territory"] == territory]
     near = siblings(results.territories, territory)
@@ -98,31 +104,3 @@ def for_self_data(results: Results) -> Results:
         part = _limit_to(results, results.progress.iloc[0:0], results.observations.iloc[0:0],
                          results.compass.iloc[0:0], results.coalitions.iloc[0:0], results.territories.iloc[0:0])
     return replace(part, services=results.services, assessments=results.assessments)
-
-
-def pages(results: Results) -> list[tuple[str, str | None]]:
-    """Every dashboard to build: the programme, each coalition, each territory with targets or figures,
-    and the Self Data observatory."""
-    wanted = [("programme", None)]
-    if SELF_DATA in set(results.coalitions["id"]) or len(results.services):
-        wanted.append(("self-data", None))
-    wanted += [("coalition", c) for c in sorted(results.coalitions["id"])]
-    with_data = set(results.progress["territory"]) | set(results.observations["territory"])
-    wanted += [("territory", t) for t in sorted(results.territories["id"]) if t in with_data]
-    return wanted
-
-
-def slice_for(results: Results, kind: str, ident: str | None) -> Results:
-    if kind == "programme":
-        return for_programme(results)
-    if kind == "self-data":
-        return for_self_data(results)
-    if kind == "coalition":
-        if ident not in set(results.coalitions["id"]):
-            raise KeyError(f"coalition '{ident}': expected one of {', '.join(sorted(results.coalitions['id']))}")
-        return for_coalition(results, ident)
-    if kind == "territory":
-        if ident not in set(results.territories["id"]):
-            raise KeyError(f"territory '{ident}': expected one of {', '.join(sorted(results.territories['id']))}")
-        return for_territory(results, ident)
-    raise ValueError(f"page kind {kind!r}: expected programme, coalition or territory")
