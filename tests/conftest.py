@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from observatory.cli import main
+# The tests read the command line's English texts: a developer's French locale must not change them (tests
+# that check French set --lang fr or LANG themselves). Set before the package reads the locale.
+for _name in ("LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
+
+from observatory.cli import main  # noqa: E402 - after the locale is pinned
 
 TESTS = Path(__file__).parent
 FIXTURE_ROOT = TESTS / "fixtures" / "root"
