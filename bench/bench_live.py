@@ -1,7 +1,7 @@
 """Benchmark: `observatory serve` under an audience: concurrent visits to the live explorer.
 
     python bench/bench_live.py [--root .] [--levels 1,5,10,20] [--rounds 2] [--visits 300] [--idle-timeout 30]
-                               [--max-kernels N] [--pool-size 1] [--page explorer.ipynb]
+                               [--max-kernels N] [--pool-size 1] [--explorer-pool-size N] [--page explorer.ipynb]
 
 Starts a real `observatory serve` on 127.0.0.1 and drives visits with clients that speak Voilà's protocol,
 not browsers: a visit GETs the page as a browser does, streaming it, then opens the kernel's WebSocket and
@@ -182,7 +182,8 @@ async def level(base: str, pid: int, page: str, visitors: int, rounds: int, dwel
     return {"visitors": visitors, "visits": len(results), "p50": percentile(charts, 0.5),
             "p95": percentile(charts, 0.95), "errors": len(errors), "error_kinds": sorted(set(errors))[:3],
             "busy": sum(status == "busy" for status, _ in results), "kernels_peak": sampler.peak[2],
-            "rss_peak_mb": round(sampler.peak[0]), "pss_peak_mb": round(sampler.peak[1])}
+            "rss_peak_mb": round(sampler.peak[0]), "pss_peak_mb": round(sampler.peak[1]),
+            "load_average": round(os.getloadavg()[0], 1)}
 
 
 def start_serve(args, port: int, log: Path) -> subprocess.Popen:
@@ -190,13 +191,15 @@ def start_serve(args, port: int, log: Path) -> subprocess.Popen:
                "--pool-size", str(args.pool_size), "--idle-timeout", str(args.idle_timeout)]
     if args.max_kernels:
         command += ["--max-kernels", str(args.max_kernels)]
+    if args.explorer_pool_size is not None:
+        command += ["--explorer-pool-size", str(args.explorer_pool_size)]
     with log.open("w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
     from observatory.serve import live_notebooks
 
     pools = len(live_notebooks(submissions=False))
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 600
     while log.read_text().count("is filled with") < (pools if args.pool_size > 0 else 0) \
             or "Voilà is running at" not in log.read_text():
         if process.poll() is not None or time.monotonic() > deadline:
@@ -237,6 +240,7 @@ def main() -> int:
     parser.add_argument("--idle-timeout", type=int, default=30)
     parser.add_argument("--max-kernels", type=int, default=0, help="serve's --max-kernels (default: serve's)")
     parser.add_argument("--pool-size", type=int, default=1)
+    parser.add_argument("--explorer-pool-size", type=int, help="serve's --explorer-pool-size (default: serve's)")
     parser.add_argument("--timeout", type=float, default=120.0, help="a visit longer than this is an error")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
@@ -257,7 +261,7 @@ def main() -> int:
         print(f"after start-up: {rss:.0f} MB RSS, {pss:.0f} MB PSS", flush=True)
         settle = min(args.idle_timeout, 5) + 3  # a kernel ends 5 s after its visitor left
         report["levels"] = []
-        for visitors in [int(v) for v in args.levels.split(",")]:
+        for visitors in [int(v) for v in args.levels.split(",") if v.strip()]:  # --levels '': none
             # A lone visitor: one every 15 s or so, as on a quiet day (the pool has refilled between them).
             rounds = args.rounds * 5 if visitors == 1 else args.rounds
             figures = asyncio.run(level(base, process.pid, args.page, visitors, rounds, args.dwell, args.timeout,
@@ -307,7 +311,8 @@ async def _in_a_row(base, page, visits, dwell, timeout, pid=None):
         if pid and number % 50 == 0:  # progress, and the memory along the way
             rss, pss, kernels = await asyncio.to_thread(memory, pid)
             print(f"{number} visits in {time.perf_counter() - started:.0f} s: {rss:.0f} MB RSS, {pss:.0f} MB PSS, "
-                  f"{kernels} kernels, {sum(s.startswith('error') for s, _ in results)} errors", flush=True)
+                  f"{kernels} kernels, {sum(s.startswith('error') for s, _ in results)} errors "
+                  f"(load average {os.getloadavg()[0]:.1f})", flush=True)
     return results
 
 
