@@ -184,6 +184,12 @@ def observatory_manager(manager_class: type) -> type:
             kernel_given(CURRENT_VISIT.get())
             return kernel_id
 
+        async def shutdown_all(self, *args, **kwargs):
+            fills = getattr(self, "observatory_fills", None)
+            if fills is not None:
+                fills.stop()
+            return await super().shutdown_all(*args, **kwargs)
+
         async def cull_kernel_if_idle(self, kernel_id: str):
             # A kernel still starting has no last activity yet, and Jupyter server's culler then logged a
             # traceback (a TraitError its hasattr() does not catch): nothing to cull yet anyway.
@@ -209,16 +215,46 @@ class PoolFills:
     def __init__(self, at_once: int):
         self.at_once = at_once
         self._slots: asyncio.Semaphore | None = None
+        self._stopping: asyncio.Event | None = None
+
+    def _made(self) -> None:
+        if self._slots is None:  # made in the running loop
+            self._slots, self._stopping = asyncio.Semaphore(self.at_once), asyncio.Event()
+
+    def stop(self) -> None:
+        """Voilà is shutting its kernels down (and awaits every pool entry): the fills still waiting start none."""
+        self._made()
+        self._stopping.set()
+
+    async def _slot(self) -> bool:
+        """Wait for a slot: True once held, False if Voilà stops first."""
+        acquiring = asyncio.ensure_future(self._slots.acquire())
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        cancelled = False
+        try:
+            await asyncio.wait({acquiring, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            cancelled = True
+        stopping.cancel()
+        held = acquiring.done() and not acquiring.cancelled()
+        if not acquiring.done():
+            acquiring.cancel()  # (the semaphore passes a slot it was waking it for to the next one)
+        if held and (cancelled or self._stopping.is_set()):
+            self._slots.release()
+            held = False
+        if cancelled:
+            raise asyncio.CancelledError
+        return held
 
     async def paced(self, delay: float, initialize):
         """Voilà's ``wait_before(delay, initialize)`` for a pool's kernel: wait, then wait for a slot, which
         is held until the page is rendered in the new kernel (the CPU-heavy part), not only started."""
-        if self._slots is None:  # made in the running loop
-            self._slots = asyncio.Semaphore(self.at_once)
+        self._made()
         try:
             await asyncio.sleep(delay)
-            await self._slots.acquire()
-        except BaseException:  # cancelled while waiting (Voilà stopping): the kernel was never started
+            if not await self._slot():
+                raise RuntimeError("not started: Voilà is stopping")
+        except BaseException:  # stopping, or cancelled while waiting: the kernel was never started
             initialize.close()
             raise
         try:
@@ -254,6 +290,7 @@ class ObservatoryVoila(Voila):
         settings = super().init_settings()
         # (Voilà builds its manager's class from a factory: the instance is given our subclass of it.)
         self.kernel_manager.__class__ = observatory_manager(type(self.kernel_manager))
+        self.kernel_manager.observatory_fills = fills
         settings.update(observatory_max_kernels=self.max_kernels, observatory_static_url=self.static_url,
                         observatory_gone_grace=self.gone_grace)
         return settings

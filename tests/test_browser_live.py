@@ -45,7 +45,10 @@ def server(tmp_path_factory):
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "observatory", "serve", "--root", str(FIXTURE_ROOT), "--port", str(port)],
+            # One preheated explorer a language, not serve's crowd-sized pool: these tests are one visitor, and
+            # 20 more kernels to start would only slow the start-up down (tests/test_pools.py checks the pools).
+            [sys.executable, "-m", "observatory", "serve", "--root", str(FIXTURE_ROOT), "--port", str(port),
+             "--explorer-pool-size", "1"],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
