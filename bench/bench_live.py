@@ -208,6 +208,26 @@ def start_serve(args, port: int, log: Path) -> subprocess.Popen:
     return process
 
 
+def pools_filled(base: str, seconds: float) -> int:
+    """Wait until every pool has all its kernels ready (serve's /healthz); the preheated kernels' number.
+    (Voilà logs a pool "filled" when its kernels have started, which the process count may not show yet.)"""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=60) as answer:  # noqa: S310 - localhost
+                pools = json.loads(answer.read()).get("pools", {})
+        except (urllib.error.URLError, OSError, ValueError):
+            pools = {}
+        if pools and all(pool["ready"] == pool["size"] for pool in pools.values()):
+            return sum(pool["size"] for pool in pools.values())
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the pools did not fill in {seconds} s: {pools}")
+        time.sleep(2)
+
+
 def steady_memory(pid: int, seconds: float = 120) -> tuple[float, float, int]:
     """The memory once it no longer moves (within 1 % over 6 s): the preheated kernels have rendered."""
     samples = [memory(pid)]
@@ -250,7 +270,7 @@ def main() -> int:
     started = time.perf_counter()
     process = start_serve(args, port, log)
     base = f"http://127.0.0.1:{port}"
-    preheated = memory(process.pid)[2]
+    preheated = pools_filled(base, 600)
     report: dict = {"cpus": os.cpu_count(), "load_at_start": os.getloadavg()[0], "pool_size": args.pool_size,
                     "idle_timeout": args.idle_timeout, "page": args.page}
     try:
