@@ -270,7 +270,7 @@ def main() -> int:
     started = time.perf_counter()
     process = start_serve(args, port, log)
     base = f"http://127.0.0.1:{port}"
-    preheated = pools_filled(base, 600)
+    preheated = pools_filled(base, 600) if args.pool_size > 0 else 0
     report: dict = {"cpus": os.cpu_count(), "load_at_start": os.getloadavg()[0], "pool_size": args.pool_size,
                     "idle_timeout": args.idle_timeout, "page": args.page}
     try:
