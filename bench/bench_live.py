@@ -168,13 +168,20 @@ async def wave(base: str, page: str, visitors: int, dwell: float, timeout: float
 
 
 async def level(base: str, pid: int, page: str, visitors: int, rounds: int, dwell: float, timeout: float,
-                settle: float) -> dict:
+                settle: float, pools: bool = True) -> dict:
     sampler = Sampler(pid)
     sampling = asyncio.ensure_future(sampler.run())
-    results = []
+    results, refills = [], []
     for _ in range(rounds):
         results += await wave(base, page, visitors, dwell, timeout)
-        await asyncio.sleep(settle)  # the visitors' kernels end, the pool refills: the next wave as the first
+        # The visitors' kernels end and the pools refill (one kernel at a time): the next wave meets the server as
+        # the first did, in its steady state. How long the refill took is reported: a crowd coming back sooner
+        # finds fewer kernels ready.
+        t0 = time.perf_counter()
+        await asyncio.sleep(settle)
+        if pools:
+            await asyncio.to_thread(pools_filled, base, 600)
+        refills.append(time.perf_counter() - t0)
     sampler.running = False
     await sampling
     charts = [t for status, t in results if status == "ok"]
@@ -183,7 +190,7 @@ async def level(base: str, pid: int, page: str, visitors: int, rounds: int, dwel
             "p95": percentile(charts, 0.95), "errors": len(errors), "error_kinds": sorted(set(errors))[:3],
             "busy": sum(status == "busy" for status, _ in results), "kernels_peak": sampler.peak[2],
             "rss_peak_mb": round(sampler.peak[0]), "pss_peak_mb": round(sampler.peak[1]),
-            "load_average": round(os.getloadavg()[0], 1)}
+            "load_average": round(os.getloadavg()[0], 1), "refill_s_max": round(max(refills), 1)}
 
 
 def start_serve(args, port: int, log: Path) -> subprocess.Popen:
@@ -203,6 +210,8 @@ def start_serve(args, port: int, log: Path) -> subprocess.Popen:
     while log.read_text().count("is filled with") < (pools if args.pool_size > 0 else 0) \
             or "Voilà is running at" not in log.read_text():
         if process.poll() is not None or time.monotonic() > deadline:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
             raise SystemExit(f"observatory serve did not start: {log.read_text()[-2000:]}")
         time.sleep(0.5)
     return process
@@ -270,10 +279,10 @@ def main() -> int:
     started = time.perf_counter()
     process = start_serve(args, port, log)
     base = f"http://127.0.0.1:{port}"
-    preheated = pools_filled(base, 600) if args.pool_size > 0 else 0
     report: dict = {"cpus": os.cpu_count(), "load_at_start": os.getloadavg()[0], "pool_size": args.pool_size,
                     "idle_timeout": args.idle_timeout, "page": args.page}
     try:
+        preheated = pools_filled(base, 600) if args.pool_size > 0 else 0
         print(f"serve ready in {time.perf_counter() - started:.1f} s, {preheated} preheated kernels "
               f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)", flush=True)
         rss, pss, _ = steady_memory(process.pid)  # "filled" is said when the kernels start, not when rendered
@@ -285,7 +294,7 @@ def main() -> int:
             # A lone visitor: one every 15 s or so, as on a quiet day (the pool has refilled between them).
             rounds = args.rounds * 5 if visitors == 1 else args.rounds
             figures = asyncio.run(level(base, process.pid, args.page, visitors, rounds, args.dwell, args.timeout,
-                                        15 if visitors == 1 else settle))
+                                        15 if visitors == 1 else settle, args.pool_size > 0))
             settle_until_idle(process.pid, preheated, 60)
             report["levels"].append(figures)
             print(json.dumps(figures), flush=True)

@@ -150,6 +150,8 @@ def healthz(base: str) -> dict:
             return json.loads(answer.read())
     except urllib.error.HTTPError as error:
         return json.loads(error.read())
+    except (urllib.error.URLError, OSError):  # not listening yet
+        return {}
 
 
 def wait_for(condition, seconds: float, what: str, log):
@@ -179,7 +181,8 @@ def test_a_visitor_takes_a_preheated_explorer_kernel_and_the_pool_refills(pooled
     base, process, log = pooled_server
 
     def full_pools():
-        return all(pool["ready"] == pool["size"] for pool in healthz(base).get("pools", {"-": {"ready": 0}}).values())
+        pools = healthz(base).get("pools")
+        return bool(pools) and all(pool["ready"] == pool["size"] for pool in pools.values())
 
     wait_for(lambda: process.poll() is None and full_pools(), 300, "the pools did not fill", log)
     pools = healthz(base)["pools"]
@@ -188,38 +191,18 @@ def test_a_visitor_takes_a_preheated_explorer_kernel_and_the_pool_refills(pooled
     assert pools["coalition.ipynb"] == {"size": 1, "ready": 1}
     assert len(pools) == 10 and healthz(base)["kernels"] == 12
 
+    started = log.read_text().count("Kernel started")
     with urllib.request.urlopen(base + "/voila/render/explorer.ipynb", timeout=120) as page:  # noqa: S310
         html = page.read().decode()
     kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', html).group(1)
     assert f"Using pre-heated kernel: {kernel} for explorer.ipynb" in log.read_text()
 
-    # The visitor's kernel lives on (its page never opened a WebSocket: it ends after a grace time), and the
-    # explorer's pool is back to 2 kernels ready beside it.
-    wait_for(lambda: healthz(base)["pools"]["explorer.ipynb"]["ready"] == 2, 120, "the pool did not refill", log)
-    assert healthz(base)["kernels"] == 13
+    # One kernel started to refill the explorer's pool, back to 2 ready beside the visitor's (which lives on:
+    # its page never opened a WebSocket, it would end after the idle time). (/healthz keeps an answer 5 s.)
+    def refilled():
+        health = healthz(base)
+        return (log.read_text().count("Kernel started") == started + 1 and health["kernels"] == 13
+                and health["pools"]["explorer.ipynb"] == {"size": 2, "ready": 2})
+
+    wait_for(refilled, 120, "the pool did not refill", log)
     assert "Traceback" not in log.read_text()
-
-
-def test_when_voila_stops_the_fills_still_waiting_start_no_kernel():
-    from observatory.kernels import PoolFills
-
-    started = []
-
-    async def initialize(name):
-        started.append(name)
-
-        async def render():
-            await asyncio.sleep(0.05)
-
-        return {"kernel_id": name, "task": asyncio.ensure_future(render())}
-
-    async def stopping():
-        fills = PoolFills(1)
-        waiting = [asyncio.ensure_future(fills.paced(0, initialize(n))) for n in "abc"]
-        await asyncio.sleep(0.01)  # "a" is starting, "b" and "c" wait for its slot
-        fills.stop()
-        return await asyncio.gather(*waiting, return_exceptions=True)
-
-    first, *others = run_async(stopping())
-    assert first["kernel_id"] == "a" and started == ["a"]
-    assert [str(error) for error in others] == ["not started: Voilà is stopping"] * 2
