@@ -328,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "preheated, the explorer's neither)")
     serve.add_argument("--explorer-pool-size", type=int, metavar="N",
                        help="preheated kernels of the explorer, in each language: a crowd of N arriving at once "
-                            "is served at once (default: 10, fewer if 15%% of the memory available at start-up "
+                            "is served at once (default: 10, fewer if 20%% of the memory available at start-up "
                             "does not hold 2 × 10 kernels of 160 MB; never fewer than --pool-size)")
     serve.add_argument("--token", help="require this token (?token=...) from visitors")
     serve.add_argument("--base-url", help="path prefix when served behind a reverse proxy, e.g. /observatoire/")

@@ -21,7 +21,7 @@ GONE_GRACE = 5.0  # seconds a page may take to reconnect before its kernel is ta
 # issue 21's goal), as far as a share of the memory allows (the explorer in two languages); preheated kernels
 # are alive all the time, so they are counted out of max_kernels' room.
 EXPLORER_BURST = 10
-POOL_MEMORY_SHARE = 0.15
+POOL_MEMORY_SHARE = 0.2
 
 
 @dataclass(frozen=True)

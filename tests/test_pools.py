@@ -34,8 +34,9 @@ def test_the_explorer_pool_holds_a_crowd_as_far_as_memory_allows():
     from observatory.kernel_limits import default_explorer_pool
 
     assert default_explorer_pool(1, available_bytes=23 * GB) == 10  # this machine: ten at once, each language
-    assert default_explorer_pool(1, available_bytes=4 * GB) == 1  # a small server: no more than the others
-    assert default_explorer_pool(1, available_bytes=8 * GB) == 3
+    assert default_explorer_pool(1, available_bytes=16 * GB) == 10
+    assert default_explorer_pool(1, available_bytes=8 * GB) == 5  # 20 % of it for 2 × 5 kernels of 160 MB
+    assert default_explorer_pool(1, available_bytes=2 * GB) == 1  # a small server: no more than the others
     assert default_explorer_pool(2, available_bytes=1 * GB) == 2  # never fewer than --pool-size
     assert default_explorer_pool(0, available_bytes=23 * GB) == 0  # --pool-size 0: nothing preheated
 
