@@ -218,7 +218,8 @@ def start_serve(args, port: int, log: Path) -> subprocess.Popen:
 
 
 def pools_filled(base: str, seconds: float) -> int:
-    """Wait until every pool has all its kernels ready (serve's /healthz); the preheated kernels' number.
+    """Wait until every pool has all its kernels ready, their pages rendered (serve's /healthz); the preheated
+    kernels' number.
     (Voilà logs a pool "filled" when its kernels have started, which the process count may not show yet.)"""
     import urllib.error
     import urllib.request
@@ -230,7 +231,8 @@ def pools_filled(base: str, seconds: float) -> int:
                 pools = json.loads(answer.read()).get("pools", {})
         except (urllib.error.URLError, OSError, ValueError):
             pools = {}
-        if pools and all(pool["ready"] == pool["size"] for pool in pools.values()):
+        # Every pool's pages rendered, not only its kernels started: the steady state a visitor meets.
+        if pools and all(pool.get("rendered", pool["ready"]) == pool["size"] for pool in pools.values()):
             return sum(pool["size"] for pool in pools.values())
         if time.monotonic() > deadline:
             raise SystemExit(f"the pools did not fill in {seconds} s: {pools}")

@@ -3,7 +3,7 @@
 ``GET <base-url>healthz`` answers ``200 {"status": "ok", ...}`` when a visitor would get a kernel, and
 ``503`` otherwise (``"starting"`` while the preheated pools fill, ``"failing"`` when kernels do not start),
 with the number of kernels alive and ready in the pools, and each page's pool (``"pools": {"explorer.ipynb":
-{"size": 10, "ready": 10}, ...}``) and, with a cap, the visitors' kernels (``"visitors"``, ``"max_kernels"``,
+{"size": 10, "ready": 10, "rendered": 10}, ...}``) and, with a cap, the visitors' kernels (``"visitors"``, ``"max_kernels"``,
 ``"full"``). At the cap the answer stays 200: the server still answers every visitor (the busy page, at once)
 and its pools are ready; a 503 would make a proxy that checks its servers take it out and show its own error
 page instead of the busy page. It is cheap: with preheated pools (the default) it only
@@ -97,11 +97,19 @@ class Health:
 
 
 def _pools(kernel_manager, pools: dict, ready: list) -> dict:
-    """Each page's pool: its size (as configured) and its kernels ready now."""
+    """Each page's pool: its size (as configured), its kernels ready now (started: a visitor may take one) and
+    those whose page is rendered (a visitor taking one gets the page at once, not as the rest renders)."""
     sizes = getattr(kernel_manager, "kernel_pools_config", {})
     default = sizes.get("default", {}).get("pool_size", 1)
+
+    def rendered(task) -> bool:
+        render = task.result().get("task")  # Voilà's task running the notebook in the preheated kernel
+        return render is not None and render.done()
+
     return {name: {"size": sizes.get(name, {}).get("pool_size", default),
-                   "ready": sum(task in ready for task in pool)} for name, pool in sorted(pools.items())}
+                   "ready": sum(task in ready for task in pool),
+                   "rendered": sum(task in ready and rendered(task) for task in pool)}
+            for name, pool in sorted(pools.items())}
 
 
 def _reason(task) -> str:

@@ -126,8 +126,10 @@ def test_healthz_shows_each_pool_and_the_cap():
     async def answers():
         loop = asyncio.get_running_loop()
         ready = [loop.create_future() for _ in range(3)]
-        for number, future in enumerate(ready):
-            future.set_result({"kernel_id": f"p{number}"})
+        rendering, rendered = loop.create_future(), loop.create_future()
+        rendered.set_result(None)
+        for number, future in enumerate(ready):  # the first explorer kernel still renders its page
+            future.set_result({"kernel_id": f"p{number}", "task": rendering if number == 0 else rendered})
         filling = loop.create_future()
         pools = {"explorer.ipynb": [ready[0], ready[1], filling], "coalition.ipynb": [ready[2]]}
         sizes = {"default": {"pool_size": 1}, "explorer.ipynb": {"pool_size": 3}}
@@ -136,7 +138,8 @@ def test_healthz_shows_each_pool_and_the_cap():
                 await Health(Manager(pools, sizes, kernels[:4]), max_kernels=2).answer())
 
     (code, body), (_, room) = run_async(answers())
-    assert body["pools"] == {"coalition.ipynb": {"size": 1, "ready": 1}, "explorer.ipynb": {"size": 3, "ready": 2}}
+    assert body["pools"] == {"coalition.ipynb": {"size": 1, "ready": 1, "rendered": 1},
+                             "explorer.ipynb": {"size": 3, "ready": 2, "rendered": 1}}
     # At the cap the server still answers every visitor (the busy page): healthy, and says it is full.
     assert code == 200 and body["status"] == "ok"
     assert (body["visitors"], body["max_kernels"], body["full"]) == (2, 2, True)
@@ -193,9 +196,9 @@ def test_a_visitor_takes_a_preheated_explorer_kernel_and_the_pool_refills(pooled
 
     wait_for(serving_full_pools, 300, "the pools did not fill", log)
     pools = healthz(base)["pools"]
-    assert pools["explorer.ipynb"] == {"size": 2, "ready": 2}
-    assert pools["en/explorer.ipynb"] == {"size": 2, "ready": 2}
-    assert pools["coalition.ipynb"] == {"size": 1, "ready": 1}
+    assert pools["explorer.ipynb"]["size"] == pools["explorer.ipynb"]["ready"] == 2
+    assert pools["en/explorer.ipynb"]["size"] == pools["en/explorer.ipynb"]["ready"] == 2
+    assert pools["coalition.ipynb"]["size"] == pools["coalition.ipynb"]["ready"] == 1
     assert len(pools) == 10 and healthz(base)["kernels"] == 12
 
     started = log.read_text().count("Kernel started")
@@ -209,7 +212,7 @@ def test_a_visitor_takes_a_preheated_explorer_kernel_and_the_pool_refills(pooled
     def refilled():
         health = healthz(base)
         return (log.read_text().count("Kernel started") == started + 1 and health["kernels"] == 13
-                and health["pools"]["explorer.ipynb"] == {"size": 2, "ready": 2})
+                and health["pools"]["explorer.ipynb"] == {"size": 2, "ready": 2, "rendered": 2})
 
     wait_for(refilled, 120, "the pool did not refill", log)
     assert "Traceback" not in log.read_text()
