@@ -12,7 +12,9 @@ or in the widgets' state (the explorer draws into an Output widget). It stays ``
 measured on, and what the server does per visit (a kernel, a rendered notebook, a WebSocket) is the same;
 the browser's own drawing (about 0.3 s for the explorer, tests/test_browser_live.py) is not counted.
 
-For each concurrency level: ``rounds`` waves of that many simultaneous visitors. Reported: time to first
+For each concurrency level: ``rounds`` waves of that many simultaneous visitors; between two waves, the
+visitors' kernels end and every pool is full again, its pages rendered (serve's /healthz), so that each wave
+meets the server in its steady state (the refill's time is reported). Reported: time to first
 chart (p50, p95), errors (no chart, HTTP errors other than the busy page, timeouts), busy pages (over
 --max-kernels, counted apart), the most kernels alive, and the server's memory, all its processes together
 (RSS summed, and PSS, which counts a page shared by n processes 1/n in each), at its peak. Then ``visits``
