@@ -216,3 +216,28 @@ def test_a_visitor_takes_a_preheated_explorer_kernel_and_the_pool_refills(pooled
 
     wait_for(refilled, 120, "the pool did not refill", log)
     assert "Traceback" not in log.read_text()
+
+
+def test_when_voila_stops_the_fills_still_waiting_start_no_kernel():
+    from observatory.kernels import PoolFills
+
+    started = []
+
+    async def initialize(name):
+        started.append(name)
+
+        async def render():
+            await asyncio.sleep(0.05)
+
+        return {"kernel_id": name, "task": asyncio.ensure_future(render())}
+
+    async def stopping():
+        fills = PoolFills(1)
+        waiting = [asyncio.ensure_future(fills.paced(0, initialize(n))) for n in "abc"]
+        await asyncio.sleep(0.01)  # "a" is starting, "b" and "c" wait for its slot
+        fills.stop()
+        return await asyncio.gather(*waiting, return_exceptions=True)
+
+    first, *others = run_async(stopping())
+    assert first["kernel_id"] == "a" and started == ["a"]
+    assert [str(error) for error in others] == ["not started: Voilà is stopping"] * 2
