@@ -1,7 +1,7 @@
 """Benchmark: `observatory serve` under an audience: concurrent visits to the live explorer.
 
     python bench/bench_live.py [--root .] [--levels 1,5,10,20] [--rounds 2] [--visits 300] [--idle-timeout 30]
-                               [--max-kernels N] [--pool-size 1] [--page explorer.ipynb]
+                               [--max-kernels N] [--pool-size 1] [--explorer-pool-size N] [--page explorer.ipynb]
 
 Starts a real `observatory serve` on 127.0.0.1 and drives visits with clients that speak Voilà's protocol,
 not browsers: a visit GETs the page as a browser does, streaming it, then opens the kernel's WebSocket and
@@ -12,7 +12,9 @@ or in the widgets' state (the explorer draws into an Output widget). It stays ``
 measured on, and what the server does per visit (a kernel, a rendered notebook, a WebSocket) is the same;
 the browser's own drawing (about 0.3 s for the explorer, tests/test_browser_live.py) is not counted.
 
-For each concurrency level: ``rounds`` waves of that many simultaneous visitors. Reported: time to first
+For each concurrency level: ``rounds`` waves of that many simultaneous visitors; between two waves, the
+visitors' kernels end and every pool is full again, its pages rendered (serve's /healthz), so that each wave
+meets the server in its steady state (the refill's time is reported). Reported: time to first
 chart (p50, p95), errors (no chart, HTTP errors other than the busy page, timeouts), busy pages (over
 --max-kernels, counted apart), the most kernels alive, and the server's memory, all its processes together
 (RSS summed, and PSS, which counts a page shared by n processes 1/n in each), at its peak. Then ``visits``
@@ -168,13 +170,20 @@ async def wave(base: str, page: str, visitors: int, dwell: float, timeout: float
 
 
 async def level(base: str, pid: int, page: str, visitors: int, rounds: int, dwell: float, timeout: float,
-                settle: float) -> dict:
+                settle: float, pools: bool = True) -> dict:
     sampler = Sampler(pid)
     sampling = asyncio.ensure_future(sampler.run())
-    results = []
+    results, refills = [], []
     for _ in range(rounds):
         results += await wave(base, page, visitors, dwell, timeout)
-        await asyncio.sleep(settle)  # the visitors' kernels end, the pool refills: the next wave as the first
+        # The visitors' kernels end and the pools refill (one kernel at a time): the next wave meets the server as
+        # the first did, in its steady state. How long the refill took is reported: a crowd coming back sooner
+        # finds fewer kernels ready.
+        t0 = time.perf_counter()
+        await asyncio.sleep(settle)
+        if pools:
+            await asyncio.to_thread(pools_filled, base, 600)
+        refills.append(time.perf_counter() - t0)
     sampler.running = False
     await sampling
     charts = [t for status, t in results if status == "ok"]
@@ -182,7 +191,8 @@ async def level(base: str, pid: int, page: str, visitors: int, rounds: int, dwel
     return {"visitors": visitors, "visits": len(results), "p50": percentile(charts, 0.5),
             "p95": percentile(charts, 0.95), "errors": len(errors), "error_kinds": sorted(set(errors))[:3],
             "busy": sum(status == "busy" for status, _ in results), "kernels_peak": sampler.peak[2],
-            "rss_peak_mb": round(sampler.peak[0]), "pss_peak_mb": round(sampler.peak[1])}
+            "rss_peak_mb": round(sampler.peak[0]), "pss_peak_mb": round(sampler.peak[1]),
+            "load_average": round(os.getloadavg()[0], 1), "refill_s_max": round(max(refills), 1)}
 
 
 def start_serve(args, port: int, log: Path) -> subprocess.Popen:
@@ -190,19 +200,45 @@ def start_serve(args, port: int, log: Path) -> subprocess.Popen:
                "--pool-size", str(args.pool_size), "--idle-timeout", str(args.idle_timeout)]
     if args.max_kernels:
         command += ["--max-kernels", str(args.max_kernels)]
+    if args.explorer_pool_size is not None:
+        command += ["--explorer-pool-size", str(args.explorer_pool_size)]
     with log.open("w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
     from observatory.serve import live_notebooks
 
     pools = len(live_notebooks(submissions=False))
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 600
     while log.read_text().count("is filled with") < (pools if args.pool_size > 0 else 0) \
             or "Voilà is running at" not in log.read_text():
         if process.poll() is not None or time.monotonic() > deadline:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
             raise SystemExit(f"observatory serve did not start: {log.read_text()[-2000:]}")
         time.sleep(0.5)
     return process
+
+
+def pools_filled(base: str, seconds: float) -> int:
+    """Wait until every pool has all its kernels ready, their pages rendered (serve's /healthz); the preheated
+    kernels' number.
+    (Voilà logs a pool "filled" when its kernels have started, which the process count may not show yet.)"""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=60) as answer:  # noqa: S310 - localhost
+                pools = json.loads(answer.read()).get("pools", {})
+        except (urllib.error.URLError, OSError, ValueError):
+            pools = {}
+        # Every pool's pages rendered, not only its kernels started: the steady state a visitor meets.
+        if pools and all(pool.get("rendered", pool["ready"]) == pool["size"] for pool in pools.values()):
+            return sum(pool["size"] for pool in pools.values())
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the pools did not fill in {seconds} s: {pools}")
+        time.sleep(2)
 
 
 def steady_memory(pid: int, seconds: float = 120) -> tuple[float, float, int]:
@@ -237,6 +273,7 @@ def main() -> int:
     parser.add_argument("--idle-timeout", type=int, default=30)
     parser.add_argument("--max-kernels", type=int, default=0, help="serve's --max-kernels (default: serve's)")
     parser.add_argument("--pool-size", type=int, default=1)
+    parser.add_argument("--explorer-pool-size", type=int, help="serve's --explorer-pool-size (default: serve's)")
     parser.add_argument("--timeout", type=float, default=120.0, help="a visit longer than this is an error")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
@@ -246,10 +283,10 @@ def main() -> int:
     started = time.perf_counter()
     process = start_serve(args, port, log)
     base = f"http://127.0.0.1:{port}"
-    preheated = memory(process.pid)[2]
     report: dict = {"cpus": os.cpu_count(), "load_at_start": os.getloadavg()[0], "pool_size": args.pool_size,
                     "idle_timeout": args.idle_timeout, "page": args.page}
     try:
+        preheated = pools_filled(base, 600) if args.pool_size > 0 else 0
         print(f"serve ready in {time.perf_counter() - started:.1f} s, {preheated} preheated kernels "
               f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)", flush=True)
         rss, pss, _ = steady_memory(process.pid)  # "filled" is said when the kernels start, not when rendered
@@ -257,11 +294,11 @@ def main() -> int:
         print(f"after start-up: {rss:.0f} MB RSS, {pss:.0f} MB PSS", flush=True)
         settle = min(args.idle_timeout, 5) + 3  # a kernel ends 5 s after its visitor left
         report["levels"] = []
-        for visitors in [int(v) for v in args.levels.split(",")]:
+        for visitors in [int(v) for v in args.levels.split(",") if v.strip()]:  # --levels '': none
             # A lone visitor: one every 15 s or so, as on a quiet day (the pool has refilled between them).
             rounds = args.rounds * 5 if visitors == 1 else args.rounds
             figures = asyncio.run(level(base, process.pid, args.page, visitors, rounds, args.dwell, args.timeout,
-                                        15 if visitors == 1 else settle))
+                                        15 if visitors == 1 else settle, args.pool_size > 0))
             settle_until_idle(process.pid, preheated, 60)
             report["levels"].append(figures)
             print(json.dumps(figures), flush=True)
@@ -307,7 +344,8 @@ async def _in_a_row(base, page, visits, dwell, timeout, pid=None):
         if pid and number % 50 == 0:  # progress, and the memory along the way
             rss, pss, kernels = await asyncio.to_thread(memory, pid)
             print(f"{number} visits in {time.perf_counter() - started:.0f} s: {rss:.0f} MB RSS, {pss:.0f} MB PSS, "
-                  f"{kernels} kernels, {sum(s.startswith('error') for s, _ in results)} errors", flush=True)
+                  f"{kernels} kernels, {sum(s.startswith('error') for s, _ in results)} errors "
+                  f"(load average {os.getloadavg()[0]:.1f})", flush=True)
     return results
 
 

@@ -99,7 +99,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.root, port=args.port, ip=args.ip, pool_size=args.pool_size, token=args.token,
                  base_url=args.base_url, allow_hosts=args.allow_host, say=_say, submissions=args.submissions,
                  leads_dir=args.leads_dir, idle_timeout=args.idle_timeout, max_kernels=args.max_kernels,
-                 static_url=args.static_url)
+                 static_url=args.static_url, explorer_pool_size=args.explorer_pool_size)
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
@@ -319,7 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = add("serve", "serve the dashboards and the explorer live with Voilà", cmd_serve)
     serve.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
     serve.add_argument("--ip", default="127.0.0.1", help="address to listen on (default: localhost only)")
-    serve.add_argument("--pool-size", type=int, default=1, help="preheated kernels per notebook (default: 1)")
+    serve.add_argument("--pool-size", type=int, default=1,
+                       help="preheated kernels per page and language, the explorer aside (default: 1; 0: none "
+                            "preheated, the explorer's neither)")
+    serve.add_argument("--explorer-pool-size", type=int, metavar="N",
+                       help="preheated kernels of the explorer, in each language: a crowd of N arriving at once "
+                            "is served at once (default: 10, fewer if 20%% of the memory available at start-up "
+                            "does not hold 2 × 10 kernels of 160 MB; never fewer than --pool-size)")
     serve.add_argument("--token", help="require this token (?token=...) from visitors")
     serve.add_argument("--base-url", help="path prefix when served behind a reverse proxy, e.g. /observatoire/")
     serve.add_argument("--allow-host", action="append", default=[], metavar="NAME",

@@ -2,7 +2,11 @@
 
 ``GET <base-url>healthz`` answers ``200 {"status": "ok", ...}`` when a visitor would get a kernel, and
 ``503`` otherwise (``"starting"`` while the preheated pools fill, ``"failing"`` when kernels do not start),
-with the number of kernels alive and ready in the pools. It is cheap: with preheated pools (the default) it only
+with the number of kernels alive and ready in the pools, and each page's pool (``"pools": {"explorer.ipynb":
+{"size": 10, "ready": 10, "rendered": 10}, ...}``) and, with a cap, the visitors' kernels (``"visitors"``, ``"max_kernels"``,
+``"full"``). At the cap the answer stays 200: the server still answers every visitor (the busy page, at once)
+and its pools are ready; a 503 would make a proxy that checks its servers take it out and show its own error
+page instead of the busy page. It is cheap: with preheated pools (the default) it only
 looks at them; without pools it starts one kernel, waits for it to answer, and shuts it down, at most once a
 minute (the answer is kept); every answer is kept ``FRESH`` seconds, and concurrent requests share one check.
 
@@ -24,8 +28,9 @@ PROBE_TIMEOUT = 60.0  # seconds a probe kernel has to answer
 class Health:
     """The state of one Voilà's kernels, worked out at most every ``FRESH`` seconds."""
 
-    def __init__(self, kernel_manager, log=None):
+    def __init__(self, kernel_manager, log=None, max_kernels: int = 0):
         self.kernel_manager = kernel_manager
+        self.max_kernels = max_kernels
         self.log = log
         self._answer: tuple[float, int, dict] | None = None
         self._probe: tuple[float, bool, str] | None = None
@@ -54,6 +59,10 @@ class Health:
         km = self.kernel_manager
         body = {"kernels": len(km.list_kernel_ids())}
         pools = getattr(km, "_pools", None)  # Voilà's preheated pools: {notebook: [task, ...]}
+        if self.max_kernels:  # the cap: "full" when the next visitor gets the busy page
+            pooled = sum(task.done() for pool in (pools or {}).values() for task in pool)
+            visitors = max(0, body["kernels"] - pooled)
+            body.update(visitors=visitors, max_kernels=self.max_kernels, full=visitors >= self.max_kernels)
         if pools:
             tasks = [task for pool in pools.values() for task in pool]
             failed, ready, reasons = [], [], []
@@ -61,7 +70,8 @@ class Health:
                 reason = _reason(task) or await _dead(km, task.result().get("kernel_id"))
                 (failed if reason else ready).append(task)
                 reasons += [reason] if reason else []
-            body.update(ready=len(ready), filling=len(tasks) - len(ready) - len(failed), failed=len(failed))
+            body.update(ready=len(ready), filling=len(tasks) - len(ready) - len(failed), failed=len(failed),
+                        pools=_pools(km, pools, ready))
             if failed:
                 body.update(status="failing", reason=reasons[0])
             elif not ready:
@@ -84,6 +94,22 @@ class Health:
             self.log.warning("healthz: a kernel did not start: %s", reason)
         self._probe = (time.monotonic(), ok, reason)
         return ok, reason
+
+
+def _pools(kernel_manager, pools: dict, ready: list) -> dict:
+    """Each page's pool: its size (as configured), its kernels ready now (started: a visitor may take one) and
+    those whose page is rendered (a visitor taking one gets the page at once, not as the rest renders)."""
+    sizes = getattr(kernel_manager, "kernel_pools_config", {})
+    default = sizes.get("default", {}).get("pool_size", 1)
+
+    def rendered(task) -> bool:
+        render = task.result().get("task")  # Voilà's task running the notebook in the preheated kernel
+        return render is not None and render.done()
+
+    return {name: {"size": sizes.get(name, {}).get("pool_size", default),
+                   "ready": sum(task in ready for task in pool),
+                   "rendered": sum(task in ready and rendered(task) for task in pool)}
+            for name, pool in sorted(pools.items())}
 
 
 def _reason(task) -> str:
@@ -154,7 +180,7 @@ class HealthMixin:
     def init_handlers(self):
         from jupyter_server.utils import url_path_join
 
-        health = Health(self.kernel_manager, self.log)
+        health = Health(self.kernel_manager, self.log, getattr(self, "max_kernels", 0))
         return [(url_path_join(self.server_url, "healthz"), handler_class(), {"health": health}),
                 *super().init_handlers()]
 

@@ -17,6 +17,11 @@ IDLE_TIMEOUT = 120  # seconds: a visitor who has not touched the page for 2 minu
 KERNEL_MB = 160
 MEMORY_SHARE = 0.6  # of the memory available at start-up, the rest for Voilà, the system and other programs
 GONE_GRACE = 5.0  # seconds a page may take to reconnect before its kernel is taken for left
+# The explorer is the page a funder's audience opens together: its pool holds the burst expected (ten at once is
+# issue 21's goal), as far as a share of the memory allows (the explorer in two languages); preheated kernels
+# are alive all the time, so they are counted out of max_kernels' room.
+EXPLORER_BURST = 10
+POOL_MEMORY_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -55,3 +60,16 @@ def default_max_kernels(preheated: int, available_bytes: int | None = None) -> i
         available_bytes = psutil.virtual_memory().available
     fit = int(available_bytes * MEMORY_SHARE / (KERNEL_MB * 2**20))
     return max(1, fit - preheated)
+
+
+def default_explorer_pool(pool_size: int, available_bytes: int | None = None) -> int:
+    """Preheated explorer kernels in each language: the burst expected, as many as fit in a share of the memory
+    available now, never fewer than the other pages' ``pool_size`` (0: no preheating at all)."""
+    if pool_size <= 0:
+        return 0
+    if available_bytes is None:
+        import psutil
+
+        available_bytes = psutil.virtual_memory().available
+    fit = int(available_bytes * POOL_MEMORY_SHARE / (KERNEL_MB * 2**20)) // 2  # French and English
+    return max(pool_size, min(EXPLORER_BURST, fit))

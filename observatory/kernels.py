@@ -14,19 +14,25 @@ Three things Voilà 0.5 does not do on its own (see observatory.kernel_limits fo
   instead of a new kernel: never a hang, a traceback or a server out of memory.
 
 Voilà refills its preheated pool when a kernel is taken from it; kernels still in the pool are neither
-counted in the cap nor culled.
+counted in the cap nor culled. Each page has a pool of its own size (``VoilaKernelManager.kernel_pools_config``,
+set by serve: the explorer's is the largest). Pools fill **a few kernels at a time** (``pool_fills``): Voilà
+would start every missing kernel at once, and after a crowd of ten took the explorer's pool, ten kernel starts
+and renders (1.4 s of CPU each, and the page's HTML rendered in Voilà's own single thread) took the CPU from
+the visitors being served; a fill also waits ``fill_delay`` seconds after a visitor took a kernel.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 from html import escape
 from pathlib import PurePosixPath
 
 import tornado.web
 from jupyter_server.utils import url_path_join
 from tornado.ioloop import IOLoop
+import voila.voila_kernel_manager as voila_pools
 from traitlets import Float, Integer, Unicode
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
@@ -178,6 +184,12 @@ def observatory_manager(manager_class: type) -> type:
             kernel_given(CURRENT_VISIT.get())
             return kernel_id
 
+        async def shutdown_all(self, *args, **kwargs):
+            fills = getattr(self, "observatory_fills", None)
+            if fills is not None:
+                fills.stop()
+            return await super().shutdown_all(*args, **kwargs)
+
         async def cull_kernel_if_idle(self, kernel_id: str):
             # A kernel still starting has no last activity yet, and Jupyter server's culler then logged a
             # traceback (a TraitError its hasattr() does not catch): nothing to cull yet anyway.
@@ -197,6 +209,70 @@ def observatory_manager(manager_class: type) -> type:
     return ObservatoryKernelManager
 
 
+class PoolFills:
+    """At most ``at_once`` pool kernels starting and rendering their page at a time, in the order asked."""
+
+    def __init__(self, at_once: int):
+        self.at_once = at_once
+        self._slots: asyncio.Semaphore | None = None
+        self._stopping: asyncio.Event | None = None
+
+    def _made(self) -> None:
+        if self._slots is None:  # made in the running loop
+            self._slots, self._stopping = asyncio.Semaphore(self.at_once), asyncio.Event()
+
+    def stop(self) -> None:
+        """Voilà is shutting its kernels down (and awaits every pool entry): the fills still waiting start none."""
+        self._made()
+        self._stopping.set()
+
+    async def _slot(self) -> bool:
+        """Wait for a slot: True once held, False if Voilà stops first."""
+        acquiring = asyncio.ensure_future(self._slots.acquire())
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        cancelled = False
+        try:
+            await asyncio.wait({acquiring, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            cancelled = True
+        stopping.cancel()
+        held = acquiring.done() and not acquiring.cancelled()
+        if not acquiring.done():
+            acquiring.cancel()  # (the semaphore passes a slot it was waking it for to the next one)
+        if held and (cancelled or self._stopping.is_set()):
+            self._slots.release()
+            held = False
+        if cancelled:
+            raise asyncio.CancelledError
+        return held
+
+    async def paced(self, delay: float, initialize):
+        """Voilà's ``wait_before(delay, initialize)`` for a pool's kernel: wait, then wait for a slot, which
+        is held until the page is rendered in the new kernel (the CPU-heavy part), not only started."""
+        self._made()
+        try:
+            await asyncio.sleep(delay)
+            if not await self._slot():
+                raise RuntimeError("not started: Voilà is stopping")
+        except BaseException:  # stopping, or cancelled while waiting: the kernel was never started
+            initialize.close()
+            raise
+        try:
+            content = await initialize
+        except BaseException:
+            self._slots.release()
+            raise
+        # The pool's entry is ready (a visitor may take it and get the page as it renders); the slot is freed
+        # when its rendering ends, however it ends.
+        content["task"].add_done_callback(lambda _task: self._slots.release())
+        return content
+
+
+def default_pool_fills() -> int:
+    """Kernels filling the pools at once: one core left to the visitors being served (one on 2 cores)."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
 REPLACED = {TornadoVoilaHandler: CappedVoilaHandler, VoilaKernelWebsocketHandler: LeavingAwareWebsocketHandler}
 
 
@@ -204,11 +280,17 @@ class ObservatoryVoila(Voila):
     max_kernels = Integer(0, config=True, help="Visitors' kernels alive at most (0: no cap).")
     static_url = Unicode("", config=True, help="The static site's address, linked from the busy page.")
     gone_grace = Float(5.0, config=True, help="Seconds a page may take to reconnect before its kernel ends.")
+    pool_fills = Integer(0, config=True, help="Preheated kernels starting at once (0: one less than the CPUs).")
 
     def init_settings(self):
+        # Voilà's manager, built in super().init_settings(), creates each pool's kernels through this module's
+        # wait_before (also its first fill, from its constructor): paced here, a few at a time.
+        fills = PoolFills(self.pool_fills or default_pool_fills())
+        voila_pools.wait_before = fills.paced
         settings = super().init_settings()
         # (Voilà builds its manager's class from a factory: the instance is given our subclass of it.)
         self.kernel_manager.__class__ = observatory_manager(type(self.kernel_manager))
+        self.kernel_manager.observatory_fills = fills
         settings.update(observatory_max_kernels=self.max_kernels, observatory_static_url=self.static_url,
                         observatory_gone_grace=self.gone_grace)
         return settings

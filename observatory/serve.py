@@ -32,7 +32,7 @@ from pathlib import Path
 import psutil
 
 from observatory import bundled, kernel_guard
-from observatory.kernel_limits import Limits, default_max_kernels
+from observatory.kernel_limits import Limits, default_explorer_pool, default_max_kernels
 from observatory import results as results_module
 from observatory.validate import validated
 
@@ -66,7 +66,7 @@ def voila_command(port: int, ip: str = "127.0.0.1", pool_size: int = 1, token: s
 
 
 def voila_config(allow_hosts: list[str] | tuple[str, ...] = (), submissions: bool = False,
-                 limits: Limits | None = None) -> dict:
+                 limits: Limits | None = None, pools: dict[str, int] | None = None) -> dict:
     """Voilà's configuration beyond its command line.
 
     Voilà answers any ``Host`` header by default, so a page of another site
@@ -82,7 +82,7 @@ def voila_config(allow_hosts: list[str] | tuple[str, ...] = (), submissions: boo
         from observatory.submit import MAX_UPLOAD
 
         tornado["websocket_max_message_size"] = 2 * MAX_UPLOAD + 2**20
-    return {
+    config = {
         **(limits or Limits(max_kernels=0)).voila_config(),
         "Voila": {"tornado_settings": tornado},
         # The live pages are in French: <html lang="fr"> (Voilà's template says "en" otherwise; WCAG 3.1.1).
@@ -94,6 +94,25 @@ def voila_config(allow_hosts: list[str] | tuple[str, ...] = (), submissions: boo
         # 127.0.0.1 is open to every local user.
         "AsyncKernelManager": {"client_class": "observatory.kernel_client.WatchfulKernelClient", "transport": "ipc"},
     }
+    if pools:  # each page's pool size (Voilà's preheating manager; "default": the pages not named)
+        config["VoilaKernelManager"] = {"kernel_pools_config": {
+            name: {"pool_size": size} for name, size in pools.items()}}
+    return config
+
+
+EXPLORER = "explorer.ipynb"
+
+
+def pool_sizes(pool_size: int, explorer_pool_size: int, submissions: bool = False) -> dict[str, int]:
+    """Preheated kernels of each live page: ``default`` for every page but the explorer, in both languages."""
+    if pool_size <= 0:  # no preheating at all (Voilà hangs with preheating and no pool)
+        return {}
+    explorer_pool_size = max(0, explorer_pool_size)
+    return {"default": pool_size, EXPLORER: explorer_pool_size, f"{ENGLISH}/{EXPLORER}": explorer_pool_size}
+
+
+def preheated_kernels(pools: dict[str, int], submissions: bool = False) -> int:
+    return sum(pools.get(name, pools.get("default", 0)) for name in live_notebooks(submissions))
 
 
 def prepare(root: str | Path, folder: str | Path | None = None) -> Path:
@@ -187,26 +206,31 @@ def port_taken(ip: str, port: int) -> bool:
 def serve(root: str | Path = ".", port: int = 8866, ip: str = "127.0.0.1", pool_size: int = 1,
           token: str | None = None, base_url: str | None = None, allow_hosts: list[str] | tuple[str, ...] = (),
           say=print, submissions: bool = False, leads_dir: str | Path | None = None,
-          idle_timeout: int | None = None, max_kernels: int | None = None, static_url: str | None = None) -> int:
+          idle_timeout: int | None = None, max_kernels: int | None = None, static_url: str | None = None,
+          explorer_pool_size: int | None = None) -> int:
     if port_taken(ip, port):
         say(f"error: port {port} on {ip} is already in use (another observatory serve?): stop that program or "
             f"choose another port with --port; nothing was started")
         return PORT_TAKEN
     sweep_orphans()
-    preheated = max(pool_size, 0) * len(live_notebooks(submissions))
+    pools = pool_sizes(pool_size, explorer_pool_size if explorer_pool_size is not None
+                       else default_explorer_pool(pool_size), submissions)
+    preheated = preheated_kernels(pools, submissions)  # alive all the time: counted out of the cap's room
     limits = Limits(idle_timeout=idle_timeout or Limits.idle_timeout, static_url=static_url,
                     max_kernels=max_kernels if max_kernels is not None else default_max_kernels(preheated))
     with tempfile.TemporaryDirectory(prefix=WORK_PREFIX) as work:
         me = psutil.Process()
         (Path(work) / OWNER).write_text(f"{me.pid} {me.create_time()}")
         return _serve(root, Path(work), port, ip, pool_size, token, base_url, list(allow_hosts or ()), say,
-                      submissions, leads_dir, limits)
+                      submissions, leads_dir, limits, pools)
 
 
 def live_notebooks(submissions: bool) -> list[str]:
-    """The notebooks served, each in both languages except the submission page."""
-    names = [nb.name for nb in bundled.notebooks().glob("*.ipynb") if nb.name != SUBMIT_NOTEBOOK]
-    return [*names, *(f"{ENGLISH}/{name}" for name in names), *([SUBMIT_NOTEBOOK] if submissions else [])]
+    """The notebooks served (as notebooks_served writes them), each in both languages except the leads' and
+    the team's pages (the review page was counted, in both languages, even without --submissions)."""
+    leads = (SUBMIT_NOTEBOOK, REVIEW_NOTEBOOK)
+    names = sorted(nb.name for nb in bundled.notebooks().glob("*.ipynb") if nb.name not in leads)
+    return [*names, *(f"{ENGLISH}/{name}" for name in names), *(leads if submissions else ())]
 
 
 def voila_env(work: Path) -> dict:
@@ -232,12 +256,12 @@ def live_kernel_spec(work: Path) -> Path:
 
 
 def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, say, submissions=False,
-           leads_dir=None, limits: Limits | None = None) -> int:
+           leads_dir=None, limits: Limits | None = None, pools: dict[str, int] | None = None) -> int:
     limits = limits or Limits(max_kernels=0)
     results_dir = prepare(root, work / "results")
     config_dir = work / "config"
     config_dir.mkdir()
-    (config_dir / "voila.json").write_text(json.dumps(voila_config(allow_hosts, submissions, limits), indent=1),
+    (config_dir / "voila.json").write_text(json.dumps(voila_config(allow_hosts, submissions, limits, pools), indent=1),
                                            encoding="utf-8")
     notebooks = notebooks_served(work / "notebooks", submissions)
     startup = work / "ipython" / "profile_default" / "startup"
@@ -258,7 +282,8 @@ def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, 
     say(f"kernels: each ends when its visitor leaves or after {limits.idle_timeout} s idle; at most "
         f"{limits.max_kernels or 'unlimited'} visitors' kernels at once (beyond: a 'busy' page"
         f"{' linking to ' + limits.static_url if limits.static_url else ''}), besides "
-        f"{max(pool_size, 0)} preheated per page")
+        f"{preheated_kernels(pools or {}, submissions)} preheated (explorer: "
+        f"{(pools or {}).get(EXPLORER, 0)} in each language, other pages: {(pools or {}).get('default', 0)})")
     if submissions:
         from observatory.leads import Leads
 

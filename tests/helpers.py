@@ -66,6 +66,10 @@ class Server:
 def start_serve(root: Path, port: int, log: Path, *options: str, env: dict | None = None) -> subprocess.Popen:
     """`observatory serve` on ``root`` and ``port``, its output in ``log``, in a session of its own (so that
     stopping it stops Voilà and its kernels too)."""
+    if "--explorer-pool-size" not in options:
+        # One preheated explorer a language, not serve's crowd-sized pool: a test is a visitor or two, and 20
+        # more kernels to start would only slow it down (tests/test_pools.py checks the crowd-sized pools).
+        options = (*options, "--explorer-pool-size", "1")
     with log.open("w") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "observatory", "serve", "--root", str(root), "--port", str(port), *options],

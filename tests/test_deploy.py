@@ -448,6 +448,8 @@ def test_healthz_with_pools_is_ok_once_a_kernel_is_ready():
     with ThreadPoolExecutor(1) as thread:  # a loop of its own (Playwright's may be running in this thread)
         (starting, ok, failing, dead) = thread.submit(asyncio.run, states()).result()
     assert starting[0] == 503 and starting[1]["status"] == "starting"
-    assert ok == (200, {"kernels": 2, "ready": 1, "filling": 1, "failed": 0, "status": "ok"})
+    assert ok == (200, {"kernels": 2, "ready": 1, "filling": 1, "failed": 0, "status": "ok",
+                        "pools": {"a.ipynb": {"size": 1, "ready": 1, "rendered": 0},
+                                  "b.ipynb": {"size": 1, "ready": 0, "rendered": 0}}})
     assert failing[0] == 503 and failing[1]["reason"] == "RuntimeError: kernel died before replying"
     assert dead[0] == 503 and dead[1]["reason"] == "kernel k2 died"

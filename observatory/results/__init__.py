@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from observatory.results.computing import compute, from_root
 from observatory.results.csvfiles import digest, read, table_csv, tables_csv, write
 from observatory.results.descriptor import datapackage
 from observatory.results.schema import LIST_COLUMNS, LIST_DESCRIPTION, SCHEMA, Results
@@ -41,4 +40,16 @@ def load(results_dir: str | Path | None = None, root: str | Path | None = None) 
     """Results for a notebook: read from ``results_dir`` when given, else computed from ``root``."""
     if results_dir:
         return read(results_dir)
+    from observatory.results.computing import from_root
+
     return from_root(root or ".")
+
+
+def __getattr__(name: str):
+    # The compute step (pandas' and the checks' modules: validate, derive, load, ~0.3 s) is imported when it is
+    # used, not by every live page's kernel, which only reads the results (observatory serve computes them once).
+    if name in ("compute", "from_root"):
+        from observatory.results import computing
+
+        return getattr(computing, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
