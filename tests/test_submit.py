@@ -146,12 +146,25 @@ def test_a_lead_submits_in_the_browser_and_every_refusal_writes_nothing(desk_ser
     said = send(page, server, "chiffres.csv", GOOD, server["secret"])
     assert "2 chiffre(s) à ajouter, 0 à remplacer" in said
     rows = page.locator("table.preview tbody tr")
-    assert rows.count() == 2 and "people-trained" in rows.nth(0).inner_text()
+    # the names the site shows (the file's id beside the indicator's), not only ids
+    assert rows.count() == 2 and "Personnes formées au numérique (people-trained)" in rows.nth(0).inner_text()
+    assert "\tRennes\t" in rows.nth(0).inner_text()
     assert snapshot(root) == before
     assert axe_violations(page) == []
     screenshot(page, "submit-preview-fr")
+    # while « Enregistrement en cours… » shows, « Confirmer l'envoi » can't be clicked again
+    page.evaluate("""() => {
+      window.confirmWhileBusy = [];
+      new MutationObserver(() => {
+        if (!document.querySelector('.submit-busy')) return;
+        const button = [...document.querySelectorAll('button')].find(b => b.textContent.includes("Confirmer l'envoi"));
+        window.confirmWhileBusy.push(button.disabled);
+      }).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+    }""")
     page.click("button:has-text('Confirmer l\\'envoi')")
     done = next_outcome(page)
+    seen = page.evaluate("window.confirmWhileBusy")
+    assert seen and all(seen), seen
     assert "Enregistré : 2 chiffre(s) ajouté(s)" in done
     assert "coalition:alpha" in done and "territory:rennes" in done and "programme" in done
     screenshot(page, "submit-done-fr")
@@ -167,9 +180,21 @@ def test_a_lead_submits_in_the_browser_and_every_refusal_writes_nothing(desk_ser
     assert not any(server["secret"].encode() in p.read_bytes() for p in root.rglob("*") if p.is_file())
     assert server["secret"] not in (server["leads"] / "secrets.json").read_text()
 
-    # undo, from the same page
-    page.click("button:has-text('Annuler mon dernier dépôt')")
-    assert "Dépôt annulé" in next_outcome(page)
+    # undo, from the same page: its label whole, and it asks first, naming what it would take back and when
+    undo = page.locator("button:has-text('Annuler mon dernier dépôt')")
+    assert undo.evaluate("b => b.scrollWidth <= b.clientWidth"), "the undo button's label is cut"
+    undo.click()
+    asked = next_outcome(page)
+    assert "Annuler le dépôt de chiffres.csv du " in asked and "(heure de Paris, UTC+" in asked, asked
+    assert "300" in (root / "data" / "observations" / "alpha.csv").read_text(encoding="utf-8")  # nothing yet
+    page.click("button:has-text('Non, le garder')")
+    assert "Rien n'a été annulé" in next_outcome(page)
+    assert "300" in (root / "data" / "observations" / "alpha.csv").read_text(encoding="utf-8")
+    undo.click()
+    next_outcome(page)
+    page.click("button:has-text('Oui, annuler ce dépôt')")
+    undone = next_outcome(page)
+    assert "Dépôt annulé" in undone and "(heure de Paris, UTC+" in undone
     assert "300" not in (root / "data" / "observations" / "alpha.csv").read_text(encoding="utf-8")
     assert page.problems == [] and page.outside_requests == []
 
