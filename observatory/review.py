@@ -151,6 +151,24 @@ def every(root: str | Path, coalition: str | None = None) -> list[Pending]:
     return [p for p in found if coalition is None or p.coalition == coalition]
 
 
+def pending_figures(root: str | Path):
+    """The figures of every submission awaiting review ('submitted'), as observation rows: what pages show as
+    « provisoire, en cours de revue » when the programme sets ``show_pending: true``. Returned ones are not."""
+    import pandas as pd
+
+    from observatory.dates import parse_period_end
+
+    rows = [{"indicator": c["indicator"], "territory": c["territory"], "coalition": p.coalition,
+             "date_text": c["date"], "value": c["value"], "file": p.stored_as, "row": c.get("row"),
+             "submission": p.id}
+            for p in every(root) if p.state == "submitted" for c in p.changes]
+    frame = pd.DataFrame(rows, columns=["indicator", "territory", "coalition", "date_text", "value", "file", "row",
+                                        "submission"])
+    frame["date"] = parse_period_end(frame["date_text"])
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
+    return frame
+
+
 def _audit(root: Path, leads_dir, pending: Pending, event: str, detail: str) -> None:
     from observatory.leads import Leads
 

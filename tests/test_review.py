@@ -189,3 +189,36 @@ def test_an_approval_stopped_anywhere_leaves_the_root_before_or_after_it(desk, r
             assert review.read(root, ident).state == "submitted"
         else:
             assert review.read(root, ident).state == "approved" and "3.9" in _published(root)
+
+
+@pytest.mark.parametrize("shown", [False, True])
+def test_the_programme_may_show_a_pending_figure_as_provisional_under_review(desk, root_copy, shown):
+    """show_pending: true (off by default): a figure awaiting review is on the pages, marked « provisoire, en cours
+    de revue » — its own markers and legend entry, the words in the chart's text alternative, a mark beside the
+    target's latest value — and in the data package with its under_review mark; it counts in no progress."""
+    from observatory import dashboard, results
+
+    the_desk, secret = desk
+    (root_copy / "data" / "programme.yml").write_text(
+        "review: true\n" + ("show_pending: true\n" if shown else ""), encoding="utf-8")
+    progress_before = results.from_root(root_copy).progress
+    assert _send(the_desk, secret, CORRECTED).ok
+
+    everything = results.from_root(root_copy)
+    marked = everything.observations[everything.observations["under_review"]]
+    assert [(r.indicator, r.territory, r.value) for r in marked.itertuples()] == (
+        [("device-lifetime", "bretagne", 3.9)] if shown else [])
+    assert everything.progress.equals(progress_before)  # not approved: no progress, compass or status moves
+    package = results.table_csv("observations", everything.observations).decode()
+    assert (",3.9," in package and package.rstrip().endswith(",under-review,False,,True")) == shown
+
+    page = dashboard.coalition_page("alpha", "fr", root=str(root_copy))
+    charts = [str(c) for c in page.timelines()]
+    marked = [c for c in charts if "provisoire, en cours de revue" in c]
+    assert len(marked) == (1 if shown else 0)  # the device-lifetime × Bretagne chart only
+    if shown:
+        assert "hourglass-open" in marked[0]  # its own marker, and its words in the text alternative:
+        words = marked[0].split('class="small chart-summary"')[1]
+        assert "provisoire, en cours de revue" in words and "3,9" in words
+    table = str(page.targets_table())
+    assert ("provisoire, en cours de revue : 3,9" in table) == shown
