@@ -159,14 +159,17 @@ class Desk:
         return Outcome(True, t("submit.done", self.lang, added=report.added, replaced=report.replaced,
                                submission=report.submission or "—"), pages=pages)
 
-    def undo(self, coalition: str, secret: str) -> Outcome:
-        """Take back the coalition's last submission (the same as ``observatory undo``)."""
+    def undo(self, coalition: str, secret: str, expected: str | None = None) -> Outcome:
+        """Take back the coalition's last submission (the same as ``observatory undo``); ``expected``: the one
+        the lead was asked about (:meth:`undo_question`): if another came since, nothing is undone."""
         from observatory.submissions import undo_last
 
         try:
             self.leads.check(coalition, secret, source=self.source)
         except SecretRefused as exc:
             return Outcome(False, str(exc))
+        if expected is not None and (self._last_import(coalition) or {}).get("submission") != expected:
+            return Outcome(False, t("submit.undo_changed", self.lang))
         before = self._digests()
         try:
             report = undo_last(self.root, coalition)
@@ -181,24 +184,28 @@ class Desk:
     def undo_question(self, coalition: str, secret: str) -> Outcome:
         """What undo would take back (which file, sent when, how many figures), for the lead to confirm before
         anything is undone; nothing is written."""
-        from observatory import layout
-        from observatory.submissions import _read_csv_dicts
-
         try:
             self.leads.check(coalition, secret, source=self.source)
         except SecretRefused as exc:
             return Outcome(False, str(exc))
-        log = _read_csv_dicts(layout.at(self.root, layout.SUBMISSION_LOG))
-        undone = {entry.get("undoes") for entry in log if entry.get("undoes")}
-        imports = [entry for entry in log if entry.get("coalition") == coalition and not entry.get("undoes")
-                   and entry.get("submission") not in undone]
-        if not imports:
+        last = self._last_import(coalition)
+        if last is None:
             return Outcome(False, t("submit.undo_nothing", self.lang))
-        last = imports[-1]
         figures = int(last.get("added") or 0) + int(last.get("replaced") or 0)
         return Outcome(True, t("submit.undo_question", self.lang, name=last.get("original_name"),
                                at=local_time(last.get("received_at"), self.lang), figures=figures),
                        token=("undo", coalition, last.get("submission")))
+
+    def _last_import(self, coalition: str) -> dict | None:
+        """The coalition's import that undo would take back now (as ``undo_last`` picks it), None if none."""
+        from observatory import layout
+        from observatory.submissions import _read_csv_dicts
+
+        log = _read_csv_dicts(layout.at(self.root, layout.SUBMISSION_LOG))
+        undone = {entry.get("undoes") for entry in log if entry.get("undoes")}
+        imports = [entry for entry in log if entry.get("coalition") == coalition and not entry.get("undoes")
+                   and entry.get("submission") not in undone]
+        return imports[-1] if imports else None
 
     # --- the reporting cycle (issue 26) -------------------------------------------------------------
 
@@ -556,13 +563,14 @@ def form(desk: Desk):
             undo_yes.layout.display = undo_no.layout.display = None
 
     def on_undo_yes(_):
-        if state.get("undo") is None:
+        asked = state.get("undo")
+        if asked is None:
             return
         disarm()
         working(True)
         busy(t("submit.undoing", lang))
         try:
-            outcome = desk.undo(coalition.value, secret.value)
+            outcome = desk.undo(coalition.value, secret.value, expected=asked[2])
         finally:
             working(False)
         show(outcome)

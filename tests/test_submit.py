@@ -329,3 +329,28 @@ def test_a_confirmation_needs_the_same_file_checked_on_the_same_data(desk, root_
     late = the_desk.confirm("alpha", secret, "chiffres.csv", content, False, checked.token)
     assert not late.ok and "the data changed since the file was checked" in " ".join(late.problems)
     assert snapshot(root_copy) == changed
+
+
+def test_undo_asks_first_and_undoes_only_the_submission_it_named(desk, root_copy):
+    """The page asks before undoing (which file, sent when, in Paris time with its offset); if another
+    submission of the coalition came between the question and the « yes », nothing is undone."""
+    the_desk, secret = desk
+    assert not the_desk.undo_question("alpha", secret).token  # nothing to undo yet
+    first = "indicator,territory,date,value,source\npeople-trained,rennes,2031-12-31,300,R\n"
+    second = "indicator,territory,date,value,source\npeople-trained,rennes,2032-12-31,310,R\n"
+    for name, content in (("premier.csv", first),):
+        checked = the_desk.check("alpha", secret, name, content.encode(), False)
+        assert the_desk.confirm("alpha", secret, name, content.encode(), False, checked.token).ok
+    asked = the_desk.undo_question("alpha", secret)
+    assert "Annuler le dépôt de premier.csv du " in asked.message and "(heure de Paris, UTC+" in asked.message
+    assert "2031-12-31,300" in (root_copy / "data" / "observations" / "alpha.csv").read_text()  # only asked
+    checked = the_desk.check("alpha", secret, "second.csv", second.encode(), False)
+    assert the_desk.confirm("alpha", secret, "second.csv", second.encode(), False, checked.token).ok
+    before = snapshot(root_copy)
+    late = the_desk.undo("alpha", secret, expected=asked.token[2])
+    assert not late.ok and "un autre dépôt de la coalition est arrivé" in late.message
+    assert snapshot(root_copy) == before
+    asked = the_desk.undo_question("alpha", secret)
+    assert "second.csv" in asked.message
+    assert the_desk.undo("alpha", secret, expected=asked.token[2]).ok
+    assert "2032-12-31" not in (root_copy / "data" / "observations" / "alpha.csv").read_text()
