@@ -154,18 +154,42 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from observatory.submissions import history
 
     table = history(args.root, args.indicator, args.territory, args.coalition)
     if table.empty:
         _say(Text("cli_no_match"))
         return 0
-    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
-                           "display.max_colwidth", 40):
-        print(table.to_string(index=False))
+    for line in history_lines(table):
+        print(line)
     return 0
+
+
+def history_lines(table, width: int = 100) -> list[str]:
+    """One line per figure (indicator, territory, coalition, date, value: what one greps for), then its
+    provenance and review steps indented below, wrapped to ``width`` columns: a terminal reads it whole."""
+    import textwrap
+
+    def wrapped(text: str, indent: str = "    ") -> list[str]:
+        return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent="      ",
+                             break_long_words=False, break_on_hyphens=False)
+
+    lines = []
+    for row in table.itertuples(index=False):
+        value = row.value if row.value != "" else "— (not published)"
+        lines += wrapped(f"{row.indicator}  {row.territory}  {row.coalition or '-'}  {row.date}  {value}", "")
+        if row.stored_in:
+            lines += wrapped(f"stored in {row.stored_in}" + (f"; source: {row.source}" if row.source else ""))
+        if row.submission:
+            lines += wrapped(f"imported {row.recorded_at} by submission {row.submission}"
+                             + (f", replacing {row.replacing}" if row.replacing else ""))
+        for step in row.steps:
+            text = f"{step['recorded_at']} {step['action']} by {step['by'] or '?'}: {step['value']}"
+            text += f" (submission {step['submission']}, {step['file']})"
+            if step["comment"]:
+                text += f" — comment: {step['comment']}"
+            lines += wrapped(text)
+    return lines
 
 
 def cmd_import_source(args: argparse.Namespace) -> int:

@@ -252,6 +252,9 @@ def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Se
     territory_name = esc(territory_name)
     lines, shapes, annotations = [], [], []
     obs = observations.sort_values("date")
+    review = obs["under_review"].fillna(False).astype(bool) if "under_review" in obs else pd.Series(False, index=obs.index)
+    pending, obs = obs[review], obs[~review]  # awaiting review: a trace of their own, in no projection
+    observations = observations[~review.reindex(observations.index, fill_value=False)]
     demo = obs["demonstration"].astype(bool) if "demonstration" in obs else pd.Series(False, index=obs.index)
     for (coalition, fictitious), group in obs.groupby([obs["coalition"].fillna(""), demo], sort=True):
         label = esc(coalition_names.get(coalition, coalition)) if coalition else t("territory_figures", lang)
@@ -270,6 +273,17 @@ def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Se
             "customdata": list(zip(sources, group["date"].dt.strftime("%Y-%m-%d"))),
             "hovertemplate": "%{customdata[1]} : %{y} " + unit + "<br>" + t("source", lang)
             + " : %{customdata[0]}<extra>" + label + "</extra>",
+        })
+    for coalition, group in pending.groupby(pending["coalition"].fillna(""), sort=True):
+        # Sent, not yet approved (the programme shows them: show_pending): hourglass markers, dash-dot line,
+        # named so in the legend and in the chart's words.
+        label = (esc(coalition_names.get(coalition, coalition)) if coalition else t("territory_figures", lang)) \
+            + f" — {t('under_review_series', lang)}"
+        lines.append({
+            "type": "scatter", "x": group["date"], "y": group["value"], "mode": "markers", "name": label,
+            "marker": {"symbol": "hourglass-open", "size": 12, "line": {"width": 2}},
+            "customdata": list(group["date"].dt.strftime("%Y-%m-%d")),
+            "hovertemplate": "%{customdata} : %{y} " + unit + "<extra>" + label + "</extra>",
         })
     for _, target in targets.iterrows():
         status = status_name(target["status"], lang)
@@ -291,7 +305,7 @@ def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Se
         annotations.append({"text": f"{t('target_date', lang)} {target['target_date']:%Y-%m-%d}", "font": {"size": 10},
                             "showarrow": False, "x": at, "xanchor": "right", "xref": "x", "y": 1, "yanchor": "top",
                             "yref": "y domain"})
-    layout = {"xaxis": date_axis(obs["date"], targets.get("baseline_date"), targets.get("target_date")),
+    layout = {"xaxis": date_axis(obs["date"], pending["date"], targets.get("baseline_date"), targets.get("target_date")),
               "yaxis": {"title": unit}, "legend": {"orientation": "h", "y": -0.2}, "hovermode": "closest"}
     if shapes:
         layout.update(shapes=shapes, annotations=annotations)

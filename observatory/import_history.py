@@ -12,6 +12,8 @@ import pandas as pd
 from observatory import journal, layout
 from observatory.dates import parse_period_end
 
+REVIEW_ACTIONS = ("submitted", "returned", "approved")  # as observatory.submissions writes them
+
 
 def figure_key(frame: pd.DataFrame, dates: pd.Series) -> pd.Series:
     """indicator|territory|coalition|YYYY-MM-DD: a figure's key, as observations and history rows share it."""
@@ -29,6 +31,9 @@ def live_entries(root: str | Path) -> pd.DataFrame:
     if "action" in history:  # histories written before undo existed have no action column
         undone = set(history.loc[history["action"] == "undone", "submission"].str.split("-undo-").str[-1])
         history = history[(history["action"] != "undone") & ~history["submission"].isin(undone)]
+        # A review step (sent, returned, approved) says what was done with a proposed figure, not that it was
+        # recorded: only the import's own lines (added, replaced) date and name a figure.
+        history = history[~history["action"].isin(REVIEW_ACTIONS)]
     if history.empty:
         return history.assign(key=pd.Series(dtype=str))
     return history.assign(key=figure_key(history, parse_period_end(history["date"])))

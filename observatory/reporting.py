@@ -9,6 +9,7 @@ The programme file (``data/programme.yml``, optional) says how often coalitions 
       periods:                 # optional: one period's own dates
         "2025": {due: 2026-03-31, closes: 2026-06-30}
     review: false              # true: a lead's submission waits for the team's approval (observatory.review)
+    show_pending: false        # true: pages show figures awaiting review, marked « provisoire, en cours de revue »
     submission_url: https://observatoire.example.org/live/voila/render/submit.ipynb
     mail: {host: smtp.example.org, port: 587, starttls: true, user: observatoire, password_env: SMTP_PASSWORD,
            sender: observatoire@example.org}
@@ -34,7 +35,7 @@ from observatory.import_history import live_entries
 
 PROGRAMME = layout.PROGRAMME
 FREQUENCIES = ("yearly", "half-yearly")
-KEYS = ("reporting", "review", "submission_url", "mail")
+KEYS = ("reporting", "review", "show_pending", "submission_url", "mail")
 REPORTING_KEYS = ("frequency", "due_days", "closing_days", "periods")
 PERIOD_KEYS = ("due", "closes")
 MAIL_KEYS = ("host", "port", "starttls", "user", "password_env", "sender")
@@ -64,6 +65,9 @@ class Programme:
     closing_days: int | None = None
     overrides: dict[str, dict] = field(default_factory=dict)
     review: bool = False
+    # A review state, not a figure's quality (measured, estimated, provisional…): a figure the team has not
+    # approved yet, shown (marked) only when the programme chooses so.
+    show_pending: bool = False
     submission_url: str | None = None
     mail: dict = field(default_factory=dict)
 
@@ -146,6 +150,12 @@ def read_programme(root: str | Path, problems: list[Problem]) -> Programme:
             f.fault("review", review, Text("true_or_false"))
         else:
             programme.review = review
+    show = data.get("show_pending")
+    if show is not None:
+        if not isinstance(show, bool):
+            f.fault("show_pending", show, "true or false")
+        else:
+            programme.show_pending = show
     url = f.text("submission_url", required=False)
     if url is not None and not url.startswith(("https://", "http://")):
         f.fault("submission_url", url, Text("submission_url"))

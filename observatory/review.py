@@ -99,19 +99,32 @@ def hold(root: str | Path, path: str | Path, coalition: str, replace: bool = Fal
 
 def _record(root: Path, pending: Pending, action: str, by: str, comment: str | None, now: dt.datetime,
             files: dict[str, bytes] | None = None) -> None:
-    """One review step: the pending submission's file rewritten and a line in the review log, all or nothing."""
-    from observatory.submissions import _Change
+    """One review step: the pending submission's file rewritten, a line in the review log and the step in the
+    history of each of its figures, all or nothing."""
+    from observatory.submissions import HISTORY_COLUMNS, _Change
 
-    pending.steps.append({"at": now.isoformat(), "action": action, "by": by, "comment": comment})
     with locking.root_lock(root, f"review {action} {pending.id}"):
         journal.recover(root)
         change = _Change(dict(files or {}))
-        change.files[_meta(pending.id)] = json.dumps(asdict(pending), ensure_ascii=False, indent=1).encode("utf-8")
-        change.add_records(root, layout.REVIEW_LOG, REVIEW_COLUMNS, [{
-            "at": now.isoformat(), "submission": pending.id, "coalition": pending.coalition, "action": action,
-            "by": by, "late": "yes" if pending.late else "no", "figures": len(pending.changes),
-            "comment": comment}])
+        change.add_records(root, layout.HISTORY, HISTORY_COLUMNS, _stage(root, change, pending, action, by, comment,
+                                                                         now))
         change.commit(root)
+
+
+def _stage(root: Path, change, pending: Pending, action: str, by: str, comment: str | None,
+           now: dt.datetime) -> list[dict]:
+    """Put one review step into ``change`` (the pending record, the review log); return its history lines."""
+    pending.steps.append({"at": now.isoformat(), "action": action, "by": by, "comment": comment})
+    change.files[_meta(pending.id)] = json.dumps(asdict(pending), ensure_ascii=False, indent=1).encode("utf-8")
+    change.add_records(root, layout.REVIEW_LOG, REVIEW_COLUMNS, [{
+        "at": now.isoformat(), "submission": pending.id, "coalition": pending.coalition, "action": action,
+        "by": by, "late": "yes" if pending.late else "no", "figures": len(pending.changes), "comment": comment}])
+    # One line per figure: `observatory history` and the figure's provenance read the history figure by figure.
+    return [{"recorded_at": now.isoformat(), "submission": pending.id, "action": action,
+             "indicator": c["indicator"], "territory": c["territory"], "coalition": pending.coalition,
+             "date": c["date"], "value": c["value"], "previous_value": c.get("previous_value"),
+             "previous_source": None, "source": None, "file": pending.original_name, "row": c.get("row"),
+             "by": by, "comment": comment} for c in pending.changes]
 
 
 def read(root: str | Path, ident: str) -> Pending:
@@ -138,6 +151,24 @@ def every(root: str | Path, coalition: str | None = None) -> list[Pending]:
     return [p for p in found if coalition is None or p.coalition == coalition]
 
 
+def pending_figures(root: str | Path):
+    """The figures of every submission awaiting review ('submitted'), as observation rows: what pages show as
+    « provisoire, en cours de revue » when the programme sets ``show_pending: true``. Returned ones are not."""
+    import pandas as pd
+
+    from observatory.dates import parse_period_end
+
+    rows = [{"indicator": c["indicator"], "territory": c["territory"], "coalition": p.coalition,
+             "date_text": c["date"], "value": c["value"], "file": p.stored_as, "row": c.get("row"),
+             "submission": p.id}
+            for p in every(root) if p.state == "submitted" for c in p.changes]
+    frame = pd.DataFrame(rows, columns=["indicator", "territory", "coalition", "date_text", "value", "file", "row",
+                                        "submission"])
+    frame["date"] = parse_period_end(frame["date_text"])
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
+    return frame
+
+
 def _audit(root: Path, leads_dir, pending: Pending, event: str, detail: str) -> None:
     from observatory.leads import Leads
 
@@ -154,13 +185,25 @@ def approve(root: str | Path, ident: str, leads_dir: str | Path | None = None, n
     if pending.state != "submitted":
         raise ObservatoryError(f"submission {ident}: found {pending.state!r}, expected a submission awaiting "
                                "review ('submitted'); nothing was written")
+
+    def approval(change) -> list[dict]:
+        # Under the import's lock: approved by someone else meanwhile? Then nothing is written.
+        current = read(root, ident)
+        if current.state != "submitted":
+            raise ObservatoryError(f"submission {ident}: found {current.state!r}, expected a submission awaiting "
+                                   "review ('submitted'); nothing was written")
+        current.state, current.decided_at = "approved", now.isoformat()
+        staged = _stage(root, change, current, "approved", by, None, now)
+        pending.__dict__.update(current.__dict__)
+        return staged
+
     with tempfile.TemporaryDirectory(prefix="observatory-review-") as work:
         copy = Path(work) / pending.original_name
         copy.write_bytes(layout.at(root, pending.stored_as).read_bytes())
+        # One commit: the figures, their history, the approval's record and review log line together, so that
+        # an approval stopped halfway leaves the root as it was before or as it is after, never between.
         report = import_file(root, copy, pending.coalition, pending.replace,
-                             now=dt.datetime.fromisoformat(pending.received_at))
-    pending.state, pending.decided_at = "approved", now.isoformat()
-    _record(root, pending, "approved", by, None, now)
+                             now=dt.datetime.fromisoformat(pending.received_at), also=approval)
     _audit(root, leads_dir, pending, "approved", f"{report.added} added, {report.replaced} replaced"
            + (" (late)" if pending.late else ""))
     return pending, report

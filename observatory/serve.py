@@ -261,8 +261,13 @@ def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, 
     results_dir = prepare(root, work / "results")
     config_dir = work / "config"
     config_dir.mkdir()
-    (config_dir / "voila.json").write_text(json.dumps(voila_config(allow_hosts, submissions, limits, pools), indent=1),
-                                           encoding="utf-8")
+    config = voila_config(allow_hosts, submissions, limits, pools)
+    # The notebooks served are serve's own copies: signed in Voilà's process by a notary kept in the work folder
+    # (observatory.voila_app), not in the user's Jupyter data folder; trusted, Jupyter logs no warning for each.
+    notary = work / "notary"
+    notary.mkdir()
+    config["NotebookNotary"] = {"data_dir": str(notary)}
+    (config_dir / "voila.json").write_text(json.dumps(config, indent=1), encoding="utf-8")
     notebooks = notebooks_served(work / "notebooks", submissions)
     startup = work / "ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True)
@@ -273,6 +278,7 @@ def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, 
                                                  os.environ.get("JUPYTER_PATH")]))
     env = {**os.environ, "OBSERVATORY_RESULTS": str(results_dir), "OBSERVATORY_ROOT": str(Path(root).resolve()),
            "JUPYTER_PATH": jupyter_path, "IPYTHONDIR": str(work / "ipython"), **voila_env(work),
+           "OBSERVATORY_NOTARY_DIR": str(notary),
            # Pages are live: a chart's words go beside it (Voilà draws the plotly output, not the HTML one).
            "OBSERVATORY_LIVE": "1"}
     command = voila_command(port, ip, pool_size, token, base_url, config_dir, notebooks)

@@ -33,7 +33,10 @@ from observatory.validate import _dedupe, check_root
 
 OBSERVATION_COLUMNS = ["indicator", "territory", "date", "value", "coalition", "source", "comment"]
 HISTORY_COLUMNS = ["recorded_at", "submission", "action", "indicator", "territory", "coalition", "date", "value",
-                   "previous_value", "previous_source", "source", "file", "row"]
+                   "previous_value", "previous_source", "source", "file", "row", "by", "comment"]
+# Review steps (observatory.review) are lines of the history too, one per figure of the submission: they say who
+# did what with a proposed figure, and never count as the figure itself (import_history.live_entries drops them).
+from observatory.import_history import REVIEW_ACTIONS  # noqa: E402
 LOG_COLUMNS = ["submission", "received_at", "coalition", "original_name", "stored_as", "sha256", "rows",
                "added", "replaced", "unchanged", "undoes"]
 
@@ -192,11 +195,13 @@ class Plan:
 
 def import_file(root: str | Path, path: str | Path, coalition: str, replace: bool = False,
                 now: dt.datetime | None = None, say=None, timeout: float | None = None,
-                expected_root: str | None = None) -> ImportReport:
+                expected_root: str | None = None, also=None) -> ImportReport:
     """Validate the whole file, then add its figures atomically; raise InvalidDataRoot listing every wrong row.
 
     ``expected_root``: the root digest a :func:`preview_file` was made on; if the root changed since
     (another import), nothing is written and the lead is asked to check the file again.
+    ``also(change) -> history records``: more to write in the same commit (a review's approval: its record and
+    history lines), called under the root's lock; it may raise, then nothing is written.
     """
     root, path = Path(root), Path(path)
     # The file sent is read (and its size checked) before the root is locked: a slow file delays no one.
@@ -210,9 +215,13 @@ def import_file(root: str | Path, path: str | Path, coalition: str, replace: boo
                 "nothing was written; check the file again")
         plan = _plan(root, table, coalition, replace)
         if plan.candidates.empty:
+            if also is not None:  # nothing new to import, yet the approval itself is recorded
+                change = _Change()
+                change.add_records(root, layout.HISTORY, HISTORY_COLUMNS, also(change))
+                change.commit(root)
             return plan.report
         _write(root, path, coalition, table, plan.candidates, plan.current, plan.replacements, plan.report,
-               now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+               now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0), also)
         return plan.report
 
 
@@ -323,7 +332,7 @@ def _record_cells(header: list[str], record: dict) -> list[str]:
 
 
 def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.DataFrame, current: pd.DataFrame,
-           replacements: dict[int, int], report: ImportReport, now: dt.datetime) -> None:
+           replacements: dict[int, int], report: ImportReport, now: dt.datetime, also=None) -> None:
     content = path.read_bytes()
     sha = hashlib.sha256(content).hexdigest()
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
@@ -368,6 +377,8 @@ def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.
                 kept.append(_record_cells(header, record))
                 undo["added"].append({"file": name, "record": dict(zip(header, _record_cells(header, record)))})
         change.table(name, header, kept)
+    if also is not None:
+        history += also(change)
     change.add_records(root, layout.HISTORY, HISTORY_COLUMNS, history)
     undo_json = json.dumps(undo, ensure_ascii=False, indent=1).encode("utf-8")
     change.files[_undo_record(coalition, submission)] = undo_json
@@ -485,21 +496,24 @@ def _same_key(a: dict, b: dict) -> bool:
 
 def history(root: str | Path, indicator: str | None = None, territory: str | None = None,
             coalition: str | None = None) -> pd.DataFrame:
-    """Where each figure came from: the data file and row, the submission that brought it, what it replaced."""
+    """Where each figure came from: the data file and row, the submission that brought it, what it replaced, and
+    its review steps (``steps``: sent, returned with a comment, approved; by which role, when). A figure under
+    review or returned, not published, has a row too, with no value and no ``stored_in``."""
     root = Path(root)
     loaded = load_root(root)  # completes an interrupted import, if any, under the root's lock
     obs = loaded.observations.copy()
-    if indicator:
-        obs = obs[obs["indicator"] == indicator]
-    if territory:
-        obs = obs[obs["territory"] == territory]
-    if coalition:
-        obs = obs[obs["coalition"] == coalition]
     content = journal.read_settled(root, layout.HISTORY)  # appended to in place: never read mid-append
     entries = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))) if content else []
     log = pd.DataFrame([{k: (v if v != "" else None) for k, v in e.items()} for e in entries], columns=HISTORY_COLUMNS)
+    log["coalition"] = log["coalition"].fillna("")
     undone = set(log.loc[log["action"] == "undone", "submission"].str.split("-undo-").str[-1])
     log = log[(log["action"] != "undone") & ~log["submission"].isin(undone)]  # as if the undone import never was
+    for column, wanted in (("indicator", indicator), ("territory", territory), ("coalition", coalition)):
+        if wanted:
+            obs = obs[obs[column] == wanted]
+            log = log[log[column] == wanted]
+    steps = log[log["action"].isin(REVIEW_ACTIONS)]
+    log = log[~log["action"].isin(REVIEW_ACTIONS)]  # review steps are shown beside the figures, not as them
     obs["key"] = _key(obs) if len(obs) else pd.Series(dtype=str)
     if len(log):
         log = log.rename(columns={"date": "date_text", "value": "value_text"})
@@ -514,5 +528,21 @@ def history(root: str | Path, indicator: str | None = None, territory: str | Non
         "submission": obs["key"].map(last["submission"]).fillna(""),
         "recorded_at": obs["key"].map(last["recorded_at"]).fillna(""),
         "replacing": obs["key"].map(last["previous_value"]).fillna(""),
+        "key": obs["key"],
     })
-    return out.sort_values(["indicator", "territory", "coalition", "date"]).reset_index(drop=True)
+    by_key: dict[str, list[dict]] = {}
+    if len(steps):
+        steps = steps.rename(columns={"date": "date_text"})
+        steps = steps.assign(key=_key(steps))
+        for step in steps.to_dict("records"):
+            by_key.setdefault(step["key"], []).append(
+                {k: step[k] for k in ("recorded_at", "submission", "action", "by", "value", "comment", "file")})
+        unpublished = steps[~steps["key"].isin(set(out["key"]))].groupby("key").tail(1)
+        out = pd.concat([out, pd.DataFrame({
+            "indicator": unpublished["indicator"], "territory": unpublished["territory"],
+            "coalition": unpublished["coalition"], "date": unpublished["date_text"], "value": "", "source": "",
+            "stored_in": "", "submission": "", "recorded_at": "", "replacing": "", "key": unpublished["key"]})],
+            ignore_index=True)
+    out["steps"] = [by_key.get(key, []) for key in out["key"]]
+    return out.drop(columns=["key"]).sort_values(["indicator", "territory", "coalition", "date"]).reset_index(
+        drop=True)

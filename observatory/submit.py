@@ -87,6 +87,18 @@ class Desk:
         self.names = {("coalition", str(r["id"])): str(r.get(f"name_{self.lang}") or r["name_fr"])
                       for _, r in loaded.coalitions.iterrows()}
         self.names.update({("territory", str(r["id"])): place_name(r, self.lang) for _, r in loaded.territories.iterrows()})
+        self.names.update({("indicator", str(r["id"])): str(r.get(f"name_{self.lang}") or r["name_fr"])
+                           for _, r in loaded.indicators.iterrows()})
+
+    def label(self, kind: str, ident: str) -> str:
+        """An indicator's or territory's name in the page's language (the id when unknown): the preview shows
+        what the lead reads on the site, not the file's ids."""
+        if not hasattr(self, "names"):
+            try:
+                self._names()
+            except Exception:  # noqa: BLE001 - a root that can't be read: the ids still say it
+                self.names = {}
+        return self.names.get((kind, str(ident)), str(ident))
 
     def page_title(self, key: str) -> str:
         """A page's name as the site's menus give it: « Coalition Name », « Territoire Name », « Programme »."""
@@ -150,14 +162,17 @@ class Desk:
         return Outcome(True, t("submit.done", self.lang, added=report.added, replaced=report.replaced,
                                submission=report.submission or "—"), pages=pages)
 
-    def undo(self, coalition: str, secret: str) -> Outcome:
-        """Take back the coalition's last submission (the same as ``observatory undo``)."""
+    def undo(self, coalition: str, secret: str, expected: str | None = None) -> Outcome:
+        """Take back the coalition's last submission (the same as ``observatory undo``); ``expected``: the one
+        the lead was asked about (:meth:`undo_question`): if another came since, nothing is undone."""
         from observatory.submissions import undo_last
 
         try:
             self.leads.check(coalition, secret, source=self.source)
         except SecretRefused as exc:
             return Outcome(False, str(exc))
+        if expected is not None and (self._last_import(coalition) or {}).get("submission") != expected:
+            return Outcome(False, t("submit.undo_changed", self.lang))
         before = self._digests()
         try:
             report = undo_last(self.root, coalition)
@@ -165,8 +180,35 @@ class Desk:
             return self._failure(coalition, "undo-refused", exc)
         self.leads.audit(coalition, "undone", f"{report.undone}: {report.removed} removed, "
                                               f"{report.restored} restored")
-        return Outcome(True, t("submit.undone", self.lang, name=report.original_name, at=report.received_at,
+        return Outcome(True, t("submit.undone", self.lang, name=report.original_name,
+                               at=local_time(report.received_at, self.lang),
                                removed=report.removed, restored=report.restored), pages=self._changed_pages(before))
+
+    def undo_question(self, coalition: str, secret: str) -> Outcome:
+        """What undo would take back (which file, sent when, how many figures), for the lead to confirm before
+        anything is undone; nothing is written."""
+        try:
+            self.leads.check(coalition, secret, source=self.source)
+        except SecretRefused as exc:
+            return Outcome(False, str(exc))
+        last = self._last_import(coalition)
+        if last is None:
+            return Outcome(False, t("submit.undo_nothing", self.lang))
+        figures = int(last.get("added") or 0) + int(last.get("replaced") or 0)
+        return Outcome(True, t("submit.undo_question", self.lang, name=last.get("original_name"),
+                               at=local_time(last.get("received_at"), self.lang), figures=figures),
+                       token=("undo", coalition, last.get("submission")))
+
+    def _last_import(self, coalition: str) -> dict | None:
+        """The coalition's import that undo would take back now (as ``undo_last`` picks it), None if none."""
+        from observatory import layout
+        from observatory.submissions import _read_csv_dicts
+
+        log = _read_csv_dicts(layout.at(self.root, layout.SUBMISSION_LOG))
+        undone = {entry.get("undoes") for entry in log if entry.get("undoes")}
+        imports = [entry for entry in log if entry.get("coalition") == coalition and not entry.get("undoes")
+                   and entry.get("submission") not in undone]
+        return imports[-1] if imports else None
 
     # --- the reporting cycle (issue 26) -------------------------------------------------------------
 
@@ -187,7 +229,8 @@ class Desk:
             return Outcome(True, t("cycle.mine_none", self.lang))
         notes = []
         for p in found:
-            line = f"{p.id} — {p.original_name} — {t('cycle.state_' + p.state, self.lang)}"
+            sent = t("submit.sent_at", self.lang, at=local_time(p.received_at, self.lang))
+            line = f"{p.id} — {p.original_name} — {sent} — {t('cycle.state_' + p.state, self.lang)}"
             if p.comment:
                 line += f" — {t('cycle.comment', self.lang)}{t('colon', self.lang)} {p.comment}"
             notes.append(line)
@@ -278,6 +321,22 @@ def _digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def local_time(at: str | None, lang: str) -> str:
+    """A time the log keeps in UTC, as a lead in France reads it: Paris local time, its offset said (UTC+1 in
+    winter, UTC+2 in summer), so that no one has to convert and no one can mistake it."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    try:
+        when = dt.datetime.fromisoformat(str(at)).astimezone(ZoneInfo("Europe/Paris"))
+    except (TypeError, ValueError):
+        return str(at or "—")
+    minutes = int(when.utcoffset().total_seconds() // 60)
+    offset = f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60}" + (f":{abs(minutes) % 60:02d}" if minutes % 60 else "")
+    shown = when.strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M")
+    return t("submit.local_time", lang, when=shown, offset=offset)
+
+
 # --- the page ---------------------------------------------------------------------------------------
 
 def preview_table(changes: list[tuple], lang: str, caption: str | None = None) -> str:
@@ -298,7 +357,9 @@ def outcome_html(outcome: Outcome, desk: Desk, sequence: int = 0) -> str:
     """The outcome as HTML (templates/submit_outcome.html.j2, every text escaped): status, problems, preview
     table, pages that change."""
     lang = desk.lang
-    preview = preview_table([(c.row, c.indicator, c.territory, c.date, c.previous_value, c.value)
+    # Names as the site shows them, the file's id beside the indicator's (the lead's file has the ids)
+    preview = preview_table([(c.row, f"{desk.label('indicator', c.indicator)} ({c.indicator})",
+                              desk.label("territory", c.territory), c.date, c.previous_value, c.value)
                              for c in outcome.changes], lang, t("submit.preview_caption", lang)) if outcome.changes else ""
     return str(render("submit_outcome.html.j2", t=lambda key, **values: t(key, lang, **values), ok=outcome.ok,
                       sequence=sequence, message=outcome.message, problems=outcome.problems, notes=outcome.notes,
@@ -381,10 +442,18 @@ def form(desk: Desk):
                            style={"button_color": "#0b4f8a", "text_color": "white"})
     confirm = widgets.Button(description=t("submit.confirm", lang), disabled=True, tooltip=t("submit.confirm", lang),
                              style={"button_color": "#1b5e20", "text_color": "white"})
-    undo = widgets.Button(description=t("submit.undo", lang), tooltip=t("submit.undo", lang))
+    # width auto: the label whole ("Annuler mon der…" at Jupyter's fixed width)
+    undo = widgets.Button(description=t("submit.undo", lang), tooltip=t("submit.undo", lang),
+                          layout=widgets.Layout(width="auto"))
+    # Undo asks first: what it would take back, then these two (hidden until asked).
+    undo_yes = widgets.Button(description=t("submit.undo_yes", lang), tooltip=t("submit.undo_yes", lang),
+                              layout=widgets.Layout(width="auto", display="none"),
+                              style={"button_color": "#8a1c1c", "text_color": "white"})
+    undo_no = widgets.Button(description=t("submit.undo_no", lang), tooltip=t("submit.undo_no", lang),
+                             layout=widgets.Layout(width="auto", display="none"))
     mine = widgets.Button(description=t("cycle.mine", lang), tooltip=t("cycle.mine", lang))  # issue 26
     result = widgets.HTML()
-    state: dict = {"token": None, "sequence": 0}
+    state: dict = {"token": None, "sequence": 0, "undo": None}
 
     def uploaded() -> tuple[str, bytes] | None:
         files = upload.value
@@ -403,6 +472,17 @@ def form(desk: Desk):
     def forget(*_):
         state["token"] = None
         confirm.disabled = True
+        disarm()
+
+    def disarm():
+        state["undo"] = None
+        undo_yes.layout.display = undo_no.layout.display = "none"
+
+    def working(on: bool) -> None:
+        """While an action runs, no button starts another (a second click on « Confirmer » sent the file twice)."""
+        for button in (check, undo, undo_yes, undo_no, mine):
+            button.disabled = on
+        confirm.disabled = on or state["token"] is None  # set once: never enabled for a moment on the way
 
     def on_coalition(*_):
         forget()
@@ -440,10 +520,13 @@ def form(desk: Desk):
         if got is None:
             show(Outcome(False, t("submit.no_file", lang)))
             return
+        working(True)
         busy(t("submit.checking", lang))
-        outcome = desk.check(coalition.value, secret.value, got[0], got[1], replace.value)
-        state["token"] = outcome.token
-        confirm.disabled = outcome.token is None
+        try:
+            outcome = desk.check(coalition.value, secret.value, got[0], got[1], replace.value)
+            state["token"] = outcome.token
+        finally:
+            working(False)
         show(outcome)
 
     def on_confirm(_):
@@ -451,15 +534,39 @@ def form(desk: Desk):
         if got is None or state["token"] is None:
             show(Outcome(False, t("submit.check_first", lang)))
             return
+        working(True)
         busy(t("submit.sending", lang))
-        outcome = desk.confirm(coalition.value, secret.value, got[0], got[1], replace.value, state["token"])
-        forget()
+        try:
+            outcome = desk.confirm(coalition.value, secret.value, got[0], got[1], replace.value, state["token"])
+        finally:
+            forget()
+            working(False)
         show(outcome)
 
     def on_undo(_):
         forget()
+        asked = desk.undo_question(coalition.value, secret.value)
+        show(asked)
+        if asked.token is not None:
+            state["undo"] = asked.token
+            undo_yes.layout.display = undo_no.layout.display = None
+
+    def on_undo_yes(_):
+        asked = state.get("undo")
+        if asked is None:
+            return
+        disarm()
+        working(True)
         busy(t("submit.undoing", lang))
-        show(desk.undo(coalition.value, secret.value))
+        try:
+            outcome = desk.undo(coalition.value, secret.value, expected=asked[2])
+        finally:
+            working(False)
+        show(outcome)
+
+    def on_undo_no(_):
+        disarm()
+        show(Outcome(True, t("submit.undo_kept", lang)))
 
     def on_mine(_):
         forget()
@@ -474,12 +581,15 @@ def form(desk: Desk):
     check.on_click(on_check)
     confirm.on_click(on_confirm)
     undo.on_click(on_undo)
+    undo_yes.on_click(on_undo_yes)
+    undo_no.on_click(on_undo_no)
     on_coalition()
     steps = "".join(f"<li>{html.escape(t(key, lang))}</li>" for key in ("submit.step1", "submit.step2", "submit.step3"))
     heading = widgets.HTML(f"<h2>{html.escape(t('submit.title', lang))}</h2><p>{html.escape(t('submit.intro', lang))}"
                            f"</p><ol>{steps}</ol>")
     undo_hint = widgets.HTML(f"<p>{html.escape(t('submit.undo_hint', lang))}</p>")
     page = widgets.VBox([heading, coalition, secret, template, widgets.HBox([upload, chosen, notice]), replace,
-                         widgets.HBox([check, confirm, mine]), result, undo_hint, undo])
+                         widgets.HBox([check, confirm, mine]), result, undo_hint,
+                         widgets.HBox([undo, undo_yes, undo_no])])
     page.add_class("submit-form")
     return page

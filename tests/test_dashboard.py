@@ -471,3 +471,19 @@ def test_the_self_data_headline_says_it_is_its_targets_baseline():
     page = dashboard.self_data_page("en", root=str(REPO))
     assert "also the baseline of the coalition's targets" in str(page.key_numbers()).replace("&#x27;", "'")
     assert "no figure after the baseline (10 Nov 2025)" in str(page.coalition.targets_table())
+
+
+def test_the_self_data_page_shows_each_measure_once():
+    """"Getting a copy of one's data is easy" was on the Self Data page twice: a fictitious series classed
+    Protecteur and the register's real one classed Capacitant. Only the real one is left."""
+    from tests.conftest import REPO
+
+    everything = results.from_root(REPO)
+    mine = everything.progress[everything.progress["coalition"] == "self-data"]
+    names = everything.indicators.set_index("id").loc[mine["indicator"].unique(), "name_en"]
+    measures = names.str.replace(r"\s*\(Self Data register\)$", "", regex=True).str.lower()
+    assert not measures.duplicated().any(), sorted(measures)
+    easy = mine[mine["indicator"].map(names.to_dict()).str.contains("getting a copy of one's data is easy")]
+    assert list(easy["indicator"]) == ["self-data-easy-copy-share"] and list(easy["quality"]) == ["capacitant"]
+    html = str(dashboard.self_data_page("en", root=str(REPO)).targets_table()).lower().replace("&#x27;", "'")
+    assert html.count("getting a copy of one's data is easy") == 1

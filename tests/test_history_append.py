@@ -19,9 +19,10 @@ from observatory import journal
 from tests.conftest import REPO
 
 HEADER = "indicator,territory,date,value,source,comment\n"
+# Today's columns (the review steps' `by` and `comment` last): a history with them is only appended to.
 HISTORY = ("recorded_at,submission,action,indicator,territory,coalition,date,value,previous_value,"
-           "previous_source,source,file,row\n")
-OLD = "2020-01-01T00:00:00+00:00,old,added,people-trained,nantes,beta,2019-12-31,1,,,R,old.csv,2\n"
+           "previous_source,source,file,row,by,comment\n")
+OLD = "2020-01-01T00:00:00+00:00,old,added,people-trained,nantes,beta,2019-12-31,1,,,R,old.csv,2,,\n"
 SENT = [("2031-01", "5.1"), ("2031-02", "5.2"), ("2031-03", "5.3")]
 
 

@@ -34,6 +34,11 @@ def _published(root) -> str:
     return "".join(p.read_text(encoding="utf-8") for p in sorted((root / "data" / "observations").glob("*.csv")))
 
 
+def _history(root) -> list[dict]:
+    with (root / "data" / "history.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
 def _pending_id(cli, root) -> str:
     code, out, err = cli("review", "list", "--root", root)
     assert code == 0, err
@@ -52,7 +57,8 @@ def test_the_team_returns_then_approves_and_only_approved_figures_are_published(
     sent = _send(the_desk, secret, FIRST)
     assert sent.ok and "attendent la validation de l'équipe" in sent.message
     assert _published(root_copy) == published  # waiting: nothing applied
-    assert not (root_copy / "data" / "history.csv").exists()
+    assert [(h["action"], h["by"]) for h in _history(root_copy)] == [("submitted", "lead")]  # a step, not a figure
+    assert reporting.status(root_copy, "2022")[0].set_index("coalition").loc["alpha", "missing"] == missing_before
     code, out, _ = cli("review", "list", "--root", root_copy)
     assert "alpha" in out and "device-lifetime × bretagne 2022: — → 39" in out
     first = out.split()[0]
@@ -83,10 +89,21 @@ def test_the_team_returns_then_approves_and_only_approved_figures_are_published(
     assert after == missing_before - 1  # the completeness table moves
 
     # the history names the submission and the time the lead sent it; every step is in the review log
-    with (root_copy / "data" / "history.csv").open(encoding="utf-8") as handle:
-        history = list(csv.DictReader(handle))
-    assert [(h["submission"], h["value"]) for h in history] == [(second, "3.9")]
-    assert history[0]["recorded_at"].startswith(second[:4])
+    history = _history(root_copy)
+    assert [(h["submission"], h["value"]) for h in history if h["action"] == "added"] == [(second, "3.9")]
+    assert next(h for h in history if h["action"] == "added")["recorded_at"].startswith(second[:4])
+    # ...and every review step of the figure, by which role, when, with the comment
+    assert [(h["submission"], h["action"], h["by"], h["value"], h["comment"]) for h in history
+            if h["action"] != "added"] == [
+        (first, "submitted", "lead", "39", ""), (first, "returned", "team", "39", "39 ans ? Sans doute 3,9."),
+        (second, "submitted", "lead", "3.9", ""), (second, "approved", "team", "3.9", "")]
+    code, out, err = cli("history", "--root", root_copy, "--indicator", "device-lifetime", "--territory",
+                         "bretagne", "--coalition", "alpha")
+    assert code == 0, err
+    shown = out[out.index("2022"):]
+    for step in ("submitted", "returned", "approved"):
+        assert step in shown
+    assert "39 ans ? Sans doute 3,9." in shown and "team" in shown
     with (root_copy / "data" / "submissions" / "reviews.csv").open(encoding="utf-8") as handle:
         steps = [(r["submission"], r["action"], r["by"]) for r in csv.DictReader(handle)]
     assert steps == [(first, "submitted", "lead"), (first, "returned", "team"), (second, "submitted", "lead"),
@@ -116,3 +133,92 @@ def test_with_review_off_a_submission_is_published_at_once(desk, root_copy):
     sent = _send(the_desk, secret, CORRECTED)
     assert sent.ok and "3.9" in _published(root_copy)
     assert not (root_copy / "data" / "submissions" / "pending").exists()
+
+
+def test_an_approval_stopped_anywhere_leaves_the_root_before_or_after_it(desk, root_copy, tmp_path, monkeypatch):
+    """Approving imports the figures and records the approval: one commit, so that an approval stopped at any
+    file operation leaves, once the next command has completed or cleared it, the root as it was before (still
+    awaiting review, nothing published) or as a whole approval leaves it — never the figures published with the
+    submission still 'submitted' (then approving again imported nothing and the review log lacked its line)."""
+    import os
+    import shutil
+
+    from observatory import journal, review
+
+    the_desk, secret = desk
+    (root_copy / "data" / "programme.yml").write_text("review: true\n", encoding="utf-8")
+    assert _send(the_desk, secret, CORRECTED).ok
+    ident = review.every(root_copy)[0].id
+    now = dt.datetime(2026, 12, 6, 8, 0, tzinfo=dt.timezone.utc)
+    before = snapshot(root_copy)
+
+    whole = tmp_path / "whole"
+    shutil.copytree(root_copy, whole)
+    calls = {"n": 0}
+    real_replace = os.replace
+
+    def counted(src, dst):
+        calls["n"] += 1
+        real_replace(src, dst)
+
+    monkeypatch.setattr(journal.os, "replace", counted)
+    review.approve(whole, ident, tmp_path / "leads", now=now)
+    monkeypatch.undo()
+    after = snapshot(whole)
+    assert after != before and calls["n"] >= 2
+
+    for stop in range(1, calls["n"] + 1):
+        root = tmp_path / f"stopped-{stop}"
+        shutil.copytree(root_copy, root)
+        seen = {"n": 0}
+
+        def stopped(src, dst):
+            seen["n"] += 1
+            if seen["n"] == stop:
+                raise KeyboardInterrupt  # the team's terminal closed at this very file operation
+            real_replace(src, dst)
+
+        monkeypatch.setattr(journal.os, "replace", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            review.approve(root, ident, tmp_path / "leads", now=now)
+        monkeypatch.undo()
+        journal.recover(root)  # what the next command does first
+        state = snapshot(root)
+        assert state in (before, after), f"stopped at file operation {stop}: neither before nor after"
+        if state == before:
+            assert review.read(root, ident).state == "submitted"
+        else:
+            assert review.read(root, ident).state == "approved" and "3.9" in _published(root)
+
+
+@pytest.mark.parametrize("shown", [False, True])
+def test_the_programme_may_show_a_pending_figure_as_provisional_under_review(desk, root_copy, shown):
+    """show_pending: true (off by default): a figure awaiting review is on the pages, marked « provisoire, en cours
+    de revue » — its own markers and legend entry, the words in the chart's text alternative, a mark beside the
+    target's latest value — and in the data package with its under_review mark; it counts in no progress."""
+    from observatory import dashboard, results
+
+    the_desk, secret = desk
+    (root_copy / "data" / "programme.yml").write_text(
+        "review: true\n" + ("show_pending: true\n" if shown else ""), encoding="utf-8")
+    progress_before = results.from_root(root_copy).progress
+    assert _send(the_desk, secret, CORRECTED).ok
+
+    everything = results.from_root(root_copy)
+    marked = everything.observations[everything.observations["under_review"]]
+    assert [(r.indicator, r.territory, r.value) for r in marked.itertuples()] == (
+        [("device-lifetime", "bretagne", 3.9)] if shown else [])
+    assert everything.progress.equals(progress_before)  # not approved: no progress, compass or status moves
+    package = results.table_csv("observations", everything.observations).decode()
+    assert (",3.9," in package and package.rstrip().endswith(",under-review,False,,True")) == shown
+
+    page = dashboard.coalition_page("alpha", "fr", root=str(root_copy))
+    charts = [str(c) for c in page.timelines()]
+    marked = [c for c in charts if "provisoire, en cours de revue" in c]
+    assert len(marked) == (1 if shown else 0)  # the device-lifetime × Bretagne chart only
+    if shown:
+        assert "hourglass-open" in marked[0]  # its own marker, and its words in the text alternative:
+        words = marked[0].split('class="small chart-summary"')[1]
+        assert "provisoire, en cours de revue" in words and "3,9" in words
+    table = str(page.targets_table())
+    assert ("provisoire, en cours de revue : 3,9" in table) == shown

@@ -214,6 +214,17 @@ def test_a_visitor_sees_no_traceback_nor_server_path(server):
         assert secret not in shown, f"{secret!r} shown to a visitor: {shown[:2000]}"
 
 
+def test_serve_prints_no_notebook_is_not_trusted_warning(server):
+    """Each notebook Voilà reads (each preheated pool, each visit) logged "Notebook … is not trusted": ten lines at
+    every start. serve's work copies are signed by a notary whose key and database live in its work folder."""
+    port, log = server
+    for path in ("coalition.ipynb", "en/coalition.ipynb"):
+        assert get(f"http://127.0.0.1:{port}/voila/render/{path}", timeout=120)[0] == 200
+    text = log.read_text()
+    assert "serving the dashboards" in text
+    assert "is not trusted" not in text, [line for line in text.splitlines() if "trusted" in line]
+
+
 def test_a_killed_serves_work_folder_is_removed_by_the_next(tmp_path):
     """kill -9 gives serve no chance to remove its temporary folder: the next serve does."""
     from observatory.serve import OWNER, WORK_PREFIX, sweep_orphans

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import io
 import os
 from pathlib import Path
@@ -173,8 +174,16 @@ def test_a_new_value_needs_replace_and_the_old_one_stays_in_history(root_copy, t
     assert log[0]["sha256"] == hashlib.sha256(sent.read_bytes()).hexdigest()
     assert log[0]["original_name"] == "correction.csv"
     code, out, _ = cli("history", "--root", root_copy, "--indicator", "people-trained", "--territory", "rennes")
-    line = next(x for x in out.splitlines() if "2022-06-30" in x)
-    assert "530" in line and "Registre corrigé" in line and log[0]["submission"] in line and line.rstrip().endswith("520")
+    # one entry per figure: a line naming it (greppable), its provenance indented below, within 100 columns
+    lines = out.splitlines()
+    assert max(len(x) for x in lines) <= 100
+    entries = [x for x in lines if not x.startswith(" ")]
+    assert len([x for x in entries if "2022-06-30" in x]) == 1
+    at = next(i for i, x in enumerate(lines) if "2022-06-30" in x and not x.startswith(" "))
+    line = lines[at]
+    assert line.split() == ["people-trained", "rennes", "alpha", "2022-06-30", "530"]
+    detail = " ".join(x.strip() for x in itertools.takewhile(lambda x: x.startswith(" "), lines[at + 1:]))
+    assert "Registre corrigé" in detail and log[0]["submission"] in detail and detail.endswith("replacing 520")
     figures = (root_copy / "data" / "observations" / "figures.csv").read_text()
     assert "2022-06-30,520" not in figures  # the replaced figure left its file; the history keeps it
 

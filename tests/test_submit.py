@@ -89,12 +89,25 @@ def test_a_lead_submits_in_the_browser_and_every_refusal_writes_nothing(desk_ser
     said = send(page, server, "chiffres.csv", GOOD, server["secret"])
     assert "2 chiffre(s) à ajouter, 0 à remplacer" in said
     rows = page.locator("table.preview tbody tr")
-    assert rows.count() == 2 and "people-trained" in rows.nth(0).inner_text()
+    # the names the site shows (the file's id beside the indicator's), not only ids
+    assert rows.count() == 2 and "Personnes formées au numérique (people-trained)" in rows.nth(0).inner_text()
+    assert "\tRennes\t" in rows.nth(0).inner_text()
     assert snapshot(root) == before
     assert axe_violations(page) == []
     screenshot(page, "submit-preview-fr")
+    # while « Enregistrement en cours… » shows, « Confirmer l'envoi » can't be clicked again
+    page.evaluate("""() => {
+      window.confirmWhileBusy = [];
+      new MutationObserver(() => {
+        if (!document.querySelector('.submit-busy')) return;
+        const button = [...document.querySelectorAll('button')].find(b => b.textContent.includes("Confirmer l'envoi"));
+        window.confirmWhileBusy.push(button.disabled);
+      }).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+    }""")
     page.click("button:has-text('Confirmer l\\'envoi')")
     done = next_outcome(page)
+    seen = page.evaluate("window.confirmWhileBusy")
+    assert seen and all(seen), seen
     assert "Enregistré : 2 chiffre(s) ajouté(s)" in done
     assert "coalition:alpha" in done and "territory:rennes" in done and "programme" in done
     screenshot(page, "submit-done-fr")
@@ -110,9 +123,21 @@ def test_a_lead_submits_in_the_browser_and_every_refusal_writes_nothing(desk_ser
     assert not any(server["secret"].encode() in p.read_bytes() for p in root.rglob("*") if p.is_file())
     assert server["secret"] not in (server["leads"] / "secrets.json").read_text()
 
-    # undo, from the same page
-    page.click("button:has-text('Annuler mon dernier dépôt')")
-    assert "Dépôt annulé" in next_outcome(page)
+    # undo, from the same page: its label whole, and it asks first, naming what it would take back and when
+    undo = page.locator("button:has-text('Annuler mon dernier dépôt')")
+    assert undo.evaluate("b => b.scrollWidth <= b.clientWidth"), "the undo button's label is cut"
+    undo.click()
+    asked = next_outcome(page)
+    assert "Annuler le dépôt de chiffres.csv du " in asked and "(heure de Paris, UTC+" in asked, asked
+    assert "300" in (root / "data" / "observations" / "alpha.csv").read_text(encoding="utf-8")  # nothing yet
+    page.click("button:has-text('Non, le garder')")
+    assert "Rien n'a été annulé" in next_outcome(page)
+    assert "300" in (root / "data" / "observations" / "alpha.csv").read_text(encoding="utf-8")
+    undo.click()
+    next_outcome(page)
+    page.click("button:has-text('Oui, annuler ce dépôt')")
+    undone = next_outcome(page)
+    assert "Dépôt annulé" in undone and "(heure de Paris, UTC+" in undone
     assert "300" not in (root / "data" / "observations" / "alpha.csv").read_text(encoding="utf-8")
     assert page.problems == [] and page.outside_requests == []
 
@@ -248,3 +273,28 @@ def test_a_confirmation_needs_the_same_file_checked_on_the_same_data(desk, root_
     late = the_desk.confirm("alpha", secret, "chiffres.csv", content, False, checked.token)
     assert not late.ok and "the data changed since the file was checked" in " ".join(late.problems)
     assert snapshot(root_copy) == changed
+
+
+def test_undo_asks_first_and_undoes_only_the_submission_it_named(desk, root_copy):
+    """The page asks before undoing (which file, sent when, in Paris time with its offset); if another
+    submission of the coalition came between the question and the « yes », nothing is undone."""
+    the_desk, secret = desk
+    assert not the_desk.undo_question("alpha", secret).token  # nothing to undo yet
+    first = "indicator,territory,date,value,source\npeople-trained,rennes,2031-12-31,300,R\n"
+    second = "indicator,territory,date,value,source\npeople-trained,rennes,2032-12-31,310,R\n"
+    for name, content in (("premier.csv", first),):
+        checked = the_desk.check("alpha", secret, name, content.encode(), False)
+        assert the_desk.confirm("alpha", secret, name, content.encode(), False, checked.token).ok
+    asked = the_desk.undo_question("alpha", secret)
+    assert "Annuler le dépôt de premier.csv du " in asked.message and "(heure de Paris, UTC+" in asked.message
+    assert "2031-12-31,300" in (root_copy / "data" / "observations" / "alpha.csv").read_text()  # only asked
+    checked = the_desk.check("alpha", secret, "second.csv", second.encode(), False)
+    assert the_desk.confirm("alpha", secret, "second.csv", second.encode(), False, checked.token).ok
+    before = snapshot(root_copy)
+    late = the_desk.undo("alpha", secret, expected=asked.token[2])
+    assert not late.ok and "un autre dépôt de la coalition est arrivé" in late.message
+    assert snapshot(root_copy) == before
+    asked = the_desk.undo_question("alpha", secret)
+    assert "second.csv" in asked.message
+    assert the_desk.undo("alpha", secret, expected=asked.token[2]).ok
+    assert "2032-12-31" not in (root_copy / "data" / "observations" / "alpha.csv").read_text()

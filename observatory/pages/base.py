@@ -175,6 +175,7 @@ class Page:
         if show_coalition:
             head.insert(0, self.t("coalition"))
         rows = []
+        pending = self._under_review()
         ordered = progress.assign(order=progress["status"].map({s: i for i, s in enumerate(model.STATUSES)}))
         for _, row in ordered.sort_values(["order", "quality", "indicator"]).iterrows():
             ind = indicators.loc[row["indicator"]]
@@ -192,9 +193,30 @@ class Page:
                 "coalition_href": self.href("coalition", row["coalition"]),
                 "coalition_name": coalitions.get(row["coalition"], row["coalition"]),
                 "ahead": self._ahead(row, ind), "how": self._how_decided(row, ind),
+                "under_review": self._under_review_mark(pending, row, ind),
             })
         return self.render("targets.html.j2", head=head, rows=rows, show_coalition=show_coalition,
                            illustrative=self._illustrative_note(rows))
+
+    def _under_review(self) -> pd.DataFrame:
+        """The figures awaiting the team's review on this page (only with the programme's show_pending)."""
+        obs = self.results.observations
+        if "under_review" not in obs:
+            return obs.iloc[0:0]
+        return obs[obs["under_review"].fillna(False).astype(bool)]
+
+    def _under_review_mark(self, pending: pd.DataFrame, row: pd.Series, ind: pd.Series) -> str | None:
+        """A target's newest figure awaiting review, said beside its latest value: « provisoire, en cours de
+        revue : 3,9 au 31 déc. 2022 » (it counts in no progress until approved)."""
+        if pending.empty:
+            return None
+        mine = pending[(pending["indicator"] == row["indicator"]) & (pending["territory"] == row["territory"])
+                       & (pending["coalition"] == row["coalition"])]
+        if mine.empty:
+            return None
+        newest = mine.sort_values("date").iloc[-1]
+        return self.t("under_review_mark", value=f"{self._num(newest['value'], ind)} {unit_of(ind, self.lang)}",
+                      date=formatting.day(newest["date"], self.lang))
 
     def _num(self, value, ind: pd.Series | None = None) -> str:
         decimals = None if ind is None or pd.isna(ind["decimals"]) else int(ind["decimals"])

@@ -67,6 +67,9 @@ def compute(root: ValidRoot) -> Results:
     where = where[~where.index.duplicated()]
     progress["latest_submitted"] = [where.get((f, r)) if isinstance(f, str) else None
                                     for f, r in zip(progress["latest_file"], progress["latest_row"])]
+    observations["under_review"] = False
+    datasets = root.datasets.reset_index(drop=True)
+    observations, datasets = _under_review(root, observations, datasets)
     return Results(
         progress=progress,
         compass=summarise(progress),
@@ -74,7 +77,7 @@ def compute(root: ValidRoot) -> Results:
         indicators=root.indicators.drop(columns=["file"]).reset_index(drop=True),
         coalitions=_public_coalitions(root.coalitions),
         territories=_typed_territories(root.territories),
-        datasets=root.datasets.reset_index(drop=True),
+        datasets=datasets,
         services=(root.services if root.services is not None else pd.DataFrame()).reindex(
             columns=list(selfdata.SERVICE_COLUMNS)).reset_index(drop=True),
         assessments=(root.assessments if root.assessments is not None and len(root.assessments)
@@ -83,6 +86,34 @@ def compute(root: ValidRoot) -> Results:
         .sort_values(["date", "service"]).reset_index(drop=True),
         reporting=_reporting(root),
     )
+
+
+UNDER_REVIEW = "under-review"  # the dataset of figures awaiting review, when the programme shows them
+
+
+def _under_review(root: ValidRoot, observations: pd.DataFrame, datasets: pd.DataFrame):
+    """With the programme's ``show_pending: true``, the figures awaiting the team's review join the observations,
+    marked ``under_review`` (and in a dataset of their own): pages show them as « provisoire, en cours de revue »
+    and the data package carries them with that mark, as the pages do. They count in no progress, compass or
+    completeness: those were computed from the root's own figures, before."""
+    from observatory import reporting, review
+
+    if not reporting.load_programme(root.path).show_pending:
+        return observations, datasets
+    pending = review.pending_figures(root.path)
+    if pending.empty:
+        return observations, datasets
+    rows = pending.drop(columns=["date_text", "submission"]).assign(
+        source=None, comment=None, dataset=UNDER_REVIEW, demonstration=False, submitted=None, under_review=True)
+    rows["row"] = pd.to_numeric(rows["row"], errors="coerce").astype(observations["row"].dtype, errors="ignore")
+    observations = pd.concat([observations, rows[list(observations.columns)]], ignore_index=True)
+    datasets = pd.concat([datasets, pd.DataFrame([{
+        "dataset": UNDER_REVIEW, "file": "data/submissions/pending/",
+        "title_fr": "Chiffres envoyés, provisoires : en cours de revue par l'équipe",
+        "title_en": "Figures sent, provisional: under review by the team",
+        "description_fr": None, "description_en": None, "demonstration": False, "license": None,
+        "source": None}]).reindex(columns=datasets.columns)], ignore_index=True)
+    return observations, datasets
 
 
 def _reporting(root: ValidRoot) -> pd.DataFrame:

@@ -38,6 +38,9 @@ SCHEMA: dict[str, dict[str, str]] = {
     "observations": {
         "indicator": S, "territory": S, "coalition": S, "date": D, "value": N, "source": S, "comment": S, "file": S,
         "row": I, "dataset": S, "demonstration": B, "submitted": S,
+        # A figure sent and awaiting the team's review (issue 26), shown only with the programme's show_pending:
+        # a review state, apart from the figure's quality.
+        "under_review": B,
     },
     "indicators": {
         "id": S, "name_fr": S, "name_en": S, "quality": S, "unit": S, "unit_en": S, "direction": S,
