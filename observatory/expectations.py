@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from observatory import layout
+from observatory import layout, model
 from observatory.distinct import per_distinct
 from observatory.dates import DATE_EXPECTED, DATE_PATTERN, window_expected
 from observatory.errors import Described, Problem
@@ -304,6 +304,13 @@ def observation_problems(frame: pd.DataFrame, indicators: Iterable[str], territo
         Rule(E.ExpectCompoundColumnsToBeUnique(column_list=list(OBSERVATION_KEY)),
              "date", "date_text", lambda row: "one figure per indicator, territory, coalition and date; "
              f"this one repeats {row['first_of_key']}", skip=_is_first_of_key),
+        # The figure's quality and the evidence beside it (optional columns; empty cells are fine).
+        Rule(E.ExpectColumnValuesToBeInSet(column="quality", value_set=list(model.FILE_QUALITIES)), "quality",
+             "quality", model.QUALITY_EXPECTED),
+        Rule(E.ExpectColumnValuesToMatchRegex(column="link", regex=model.LINK_PATTERN), "link", "link",
+             model.LINK_EXPECTED),
+        Rule(E.ExpectColumnValuesToBeInSet(column="contribution", value_set=list(model.CONTRIBUTIONS)),
+             "contribution", "contribution", "one of " + ", ".join(model.CONTRIBUTIONS) + " (or empty)"),
     ]
 
     def locate(row: pd.Series, column: str) -> dict:
