@@ -33,7 +33,8 @@ from observatory.validate import check_root
 
 # The figure's quality and the evidence beside it (issues 22 and 25) are optional: written only where given.
 EXTRA_COLUMNS = ["quality", "link", "contribution", "contribution_note"]
-OBSERVATION_COLUMNS = ["indicator", "territory", "date", "value", "coalition", "source", "comment", *EXTRA_COLUMNS]
+BASE_COLUMNS = ["indicator", "territory", "date", "value", "coalition", "source", "comment"]
+OBSERVATION_COLUMNS = [*BASE_COLUMNS, *EXTRA_COLUMNS]
 HISTORY_COLUMNS = ["recorded_at", "submission", "action", "indicator", "territory", "coalition", "date", "value",
                    "previous_value", "previous_source", "source", "file", "row",
                    "comment", *EXTRA_COLUMNS]
@@ -325,7 +326,7 @@ def _observation_file(root: Path, name: str) -> tuple[list[str], list[tuple[int,
     """Header and (row, cells) of a data file, numbered exactly as the loader numbers them (blank lines count)."""
     path = root / name
     if not path.exists():  # the optional columns are added where a figure gives them
-        return [c for c in OBSERVATION_COLUMNS if c not in EXTRA_COLUMNS], []
+        return list(BASE_COLUMNS), []
     problems: list[Problem] = []
     read = _read_csv_records(path, root, problems)
     if read is None:  # the root was checked just before: only a file changed under us gets here

@@ -68,7 +68,8 @@ def test_an_unknown_quality_is_refused_with_file_row_column_value_and_the_list(r
                                   '</script>', "https://example.org/\x07"])
 def test_an_unsafe_link_is_refused_by_validate_and_by_import(root_copy, tmp_path, cli, link):
     sent = tmp_path / "envoi.csv"
-    text = f'indicator,territory,date,value,link\npeople-trained,rennes,2022-09-30,530,"{link.replace(chr(34), 2 * chr(34))}"\n'
+    quoted = link.replace('"', '""')
+    text = f'indicator,territory,date,value,link\npeople-trained,rennes,2022-09-30,530,"{quoted}"\n'
     sent.write_text(text, encoding="utf-8")
     before = (root_copy / OBSERVATIONS).read_bytes()
     code, _, err = cli("import", sent, "--coalition", "alpha", "--root", root_copy)
@@ -197,3 +198,24 @@ def test_the_data_package_carries_the_quality_and_the_evidence_with_their_lists(
                 & (table["date"] == "2022-12-31")].iloc[0]
     assert (row["quality"], row["link"], row["contribution"]) == ("estimated", LINK, "partial")
     assert set(table["quality"]) <= set(model.FIGURE_QUALITIES)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_programmes_status_summary_links_to_the_method_page(lang):
+    """Issue 25: the summary's "how decided" pointer is a link to the method page, relative to the page (so it
+    works under a sub-path), reaching the very path the site step writes it at; live pages have no links."""
+    import posixpath
+
+    from observatory import site
+    from tests.conftest import FIXTURE_ROOT
+
+    here = site.PageSpec("programme", None, lang).html_path()
+    page = dashboard.programme_page(lang, root=str(FIXTURE_ROOT), links=site.prefix(here))
+    soup = BeautifulSoup(str(page.deadlines()[0]), "html.parser")
+    links = [a for a in soup.select("a") if a.get_text() == page.t("deadlines_how_link")]
+    assert len(links) == 1 and not links[0]["href"].startswith("/")
+    assert f'{page.t("deadlines_how")} {page.t("deadlines_how_link")}' in soup.get_text()  # words apart
+    reached = posixpath.normpath(posixpath.join(posixpath.dirname(here), links[0]["href"]))
+    assert reached == site.PageSpec("method", None, lang).html_path()
+    live = dashboard.programme_page(lang, root=str(FIXTURE_ROOT))
+    assert "<a" not in str(live.deadlines()[0]).split(live.t("deadlines_how"))[-1]

@@ -23,7 +23,7 @@ from observatory import layout, model
 from observatory.errors import ObservatoryError, Problem
 from observatory.load import load_root
 from observatory.sources import Conversion, yaml_bytes
-from observatory.submissions import OBSERVATION_COLUMNS, _csv_bytes
+from observatory.submissions import BASE_COLUMNS, _csv_bytes
 
 NAME = "barometre"
 SOURCE_NAME = "Baromètre des résultats de l'action publique (Etalab)"
@@ -382,7 +382,7 @@ def _observation_files(path: Path, converted: Converted) -> dict[str, bytes]:
 
     stem = f"{layout.OBSERVATIONS}/barometre-{converted.level}"
     return {
-        f"{stem}.csv": _csv_bytes(OBSERVATION_COLUMNS, converted.observations),
+        f"{stem}.csv": _csv_bytes(BASE_COLUMNS, converted.observations),
         f"{stem}.meta.yml": yaml_bytes({
             "title": {"fr": "Baromètre des résultats de l'action publique — synthèse "
                             f"{SYNTHESES[converted.level][0]}",
