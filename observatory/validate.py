@@ -28,10 +28,10 @@ CODE_FORMATS = {
                  "an ISO 3166 code: FR for a country, FR-BRE or BE-WAL for a subdivision"),
 }
 
-# data/territories.csv's optional column population: people, counted (empty: not known).
 # The evidence a lead may give beside a figure (issue 25): a document, a claim of contribution and its sentence.
 EVIDENCE_COLUMNS = ["link", "contribution", "contribution_note"]
 
+# data/territories.csv's optional column population: people, counted (empty: not known).
 POPULATION_RE = re.compile(r"^\d+$")
 POPULATION_EXPECTED = ("a whole number of people, 0 or more, written with digits only and no thousands separator, "
                        "e.g. 12345 (or empty)")
