@@ -83,6 +83,9 @@ class _Change:
         is not rewritten for 5 more), else the file is written whole."""
         path = layout.at(root, relative)
         header, newline_ended = _head(path)
+        if header is not None and header != columns and header == columns[:len(header)] and not any(
+                record.get(c) is not None for record in records for c in columns[len(header):]):
+            columns = header  # an older log, and nothing for the columns added since: appended to all the same
         if header == columns:
             chunk = csvwrite.records_bytes(columns, records, header=False)
             csvwrite.check_records(relative, chunk, columns, records, header=False)
