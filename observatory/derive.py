@@ -60,7 +60,8 @@ def _with_register_figures(root: ValidRoot) -> ValidRoot:
     columns = list(root.observations.columns)
     derived = derived.assign(date=parse_period_end(derived["date_text"]),
                              value=pd.to_numeric(derived["value_text"]).astype("float64"),
-                             demonstration=False).drop(columns=["value_text"])
+                             demonstration=False, quality="measured").drop(columns=["value_text"])
+    derived = derived.reindex(columns=[*derived.columns, *(c for c in columns if c not in derived.columns)])
     observations = pd.concat([root.observations, derived[columns]], ignore_index=True)
     # The register's licence is its source's: JustGetMyData's file is MIT-licensed.
     sources = set(root.assessments["source"].dropna()) if "source" in root.assessments else set()

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from observatory import layout
+from observatory import layout, model
 from observatory.distinct import per_distinct
 from observatory.dates import DATE_EXPECTED, DATE_PATTERN, window_expected
 from observatory.errors import DescribedText, Problem, Text
@@ -310,6 +310,13 @@ def observation_problems(frame: pd.DataFrame, indicators: Iterable[str], territo
              "value", "value_text", lambda row: Text("at_least_limit", limit=f"{row['limit_lower']:g}")),
         Rule(E.ExpectCompoundColumnsToBeUnique(column_list=list(OBSERVATION_KEY)),
              "date", "date_text", lambda row: Text("one_figure_per_key", first=place(row["first_of_key"])), skip=_is_first_of_key),
+        # The figure's quality and the evidence beside it (optional columns; empty cells are fine).
+        Rule(E.ExpectColumnValuesToBeInSet(column="quality", value_set=list(model.FILE_QUALITIES)), "quality",
+             "quality", Text("figure_quality_expected", values=", ".join(model.FILE_QUALITIES))),
+        Rule(E.ExpectColumnValuesToMatchRegex(column="link", regex=model.LINK_PATTERN), "link", "link",
+             Text("link_expected")),
+        Rule(E.ExpectColumnValuesToBeInSet(column="contribution", value_set=list(model.CONTRIBUTIONS)),
+             "contribution", "contribution", Text("contribution_expected", values=", ".join(model.CONTRIBUTIONS))),
     ]
 
     def locate(row: pd.Series, column: str) -> dict:

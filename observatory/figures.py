@@ -242,6 +242,16 @@ def date_axis(*dates) -> dict:
     return {}
 
 
+# A figure that is not measured: its line's dash and its open marker, one pair per quality (model.FIGURE_QUALITIES).
+QUALITY_STYLES = {
+    "estimated": ("longdash", "triangle-up-open"),
+    "provisional": ("dashdot", "square-open"),
+    "proxy": ("longdashdot", "cross-open"),
+    "demonstration": ("dot", "diamond-open"),
+    "roll-up": ("8px,3px,2px,3px,2px,3px", "hexagon-open"),  # dash, dot, dot: the path is dashed
+}
+
+
 def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Series, territory_name: str,
              lang: str = "fr", coalition_names: dict[str, str] | None = None) -> go.Figure:
     """One indicator on one territory over time: the figures, each target's baseline, path and date."""
@@ -255,21 +265,29 @@ def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Se
     review = obs["under_review"].fillna(False).astype(bool) if "under_review" in obs else pd.Series(False, index=obs.index)
     pending, obs = obs[review], obs[~review]  # awaiting review: a trace of their own, in no projection
     observations = observations[~review.reindex(observations.index, fill_value=False)]
-    demo = obs["demonstration"].astype(bool) if "demonstration" in obs else pd.Series(False, index=obs.index)
-    for (coalition, fictitious), group in obs.groupby([obs["coalition"].fillna(""), demo], sort=True):
+    # Each figure's quality as a rank of model.FIGURE_QUALITIES (measured first: its trace comes first, as before).
+    quality = (obs["quality"] if "quality" in obs else pd.Series(None, index=obs.index, dtype=object))
+    quality = quality.where(quality.notna(), "measured").where(
+        ~(obs["demonstration"].astype(bool) if "demonstration" in obs else False), "demonstration")
+    rank = quality.map({q: i for i, q in enumerate(model.FIGURE_QUALITIES)}).fillna(0).astype(int)
+    for (coalition, ranked), group in obs.groupby([obs["coalition"].fillna(""), rank], sort=True):
         label = esc(coalition_names.get(coalition, coalition)) if coalition else t("territory_figures", lang)
-        # Demonstration (made-up) figures: a trace of their own, open markers on a dotted line, named so in the
-        # legend and in the chart's words (diamond: the path's baseline is an open circle); their source is the
-        # catalogue's label, in the page's language.
-        if fictitious:
+        kind = model.FIGURE_QUALITIES[ranked]
+        # A figure that is not measured (demonstration, estimated, roll-up…): a trace of its own, with its own open
+        # marker and line style, named so in the legend and in the chart's words (a reader sees it without the
+        # banner; the path's baseline is an open circle). A demonstration figure's source is the catalogue's label.
+        if kind == "demonstration":
             label = f"{label} — {t('demonstration_series', lang)}"
             sources = pd.Series([t("demonstration_source", lang)] * len(group), index=group.index)
         else:
+            if kind != "measured":
+                label = f"{label} — {t(f'figure_qualities.{kind}', lang)}"
             sources = group["source"].fillna("—").map(esc)
         lines.append({
             "type": "scatter", "x": group["date"], "y": group["value"], "mode": "lines+markers", "name": label,
-            **({"line": {"dash": "dot"}, "marker": {"symbol": "diamond-open", "size": 10, "line": {"width": 2}}}
-               if fictitious else {}),
+            **({"line": {"dash": QUALITY_STYLES[kind][0]},
+                "marker": {"symbol": QUALITY_STYLES[kind][1], "size": 10, "line": {"width": 2}}}
+               if kind != "measured" else {}),
             "customdata": list(zip(sources, group["date"].dt.strftime("%Y-%m-%d"))),
             "hovertemplate": "%{customdata[1]} : %{y} " + unit + "<br>" + t("source", lang)
             + " : %{customdata[0]}<extra>" + label + "</extra>",

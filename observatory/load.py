@@ -40,7 +40,7 @@ TERRITORY_COLUMNS = [*model.TERRITORY_COLUMNS, *model.TERRITORY_CODE_COLUMNS, *m
 # The observations as read from data/observations/*.csv: cells as typed (date_text, value_text), with their place.
 OBSERVATION_ROW_COLUMNS = [
     "indicator", "territory", "date_text", "value_text", "coalition", "source", "comment", "file", "row",
-    "dataset",
+    "dataset", "quality", "link", "contribution", "contribution_note",
 ]
 DATASET_COLUMNS = ["dataset", "file", "title_fr", "title_en", "description_fr", "description_en",
                    "demonstration", "license", "source"]
@@ -837,7 +837,7 @@ def load_observations(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame
             problems.append(Problem(name, value=path.name,
                                     expected=Text("one_data_file", stem=path.stem, twin=f"{path.stem}{twins[0]}")))
             continue
-        meta = {}
+        meta, file_quality = {}, None
         meta_path = path.with_name(path.stem + ".meta.yml")
         if meta_path.exists():
             meta_data = read_mapping(meta_path, root, problems, model.OBSERVATION_META_KEYS)
@@ -850,6 +850,13 @@ def load_observations(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame
                 if not isinstance(demonstration, bool):
                     mf.fault("demonstration", demonstration, Text("true_or_false"))
                     demonstration = False
+                file_quality = meta_data.get("quality")
+                if file_quality is not None and file_quality not in model.FILE_QUALITIES:
+                    mf.fault("quality", file_quality, Text("figure_quality_expected", values=", ".join(model.FILE_QUALITIES)))
+                    file_quality = None
+                elif demonstration and file_quality not in (None, "demonstration"):
+                    mf.fault("quality", file_quality, Text("quality_demonstration_file"))
+                demonstration = demonstration or file_quality == "demonstration"
                 meta = {"title_fr": title_fr, "title_en": title_en, "description_fr": description_fr,
                         "description_en": description_en, "demonstration": demonstration,
                         "license": mf.text("license", False), "source": mf.text("source", False)}
@@ -858,6 +865,9 @@ def load_observations(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame
         if frame is None:
             continue
         frame["dataset"] = path.stem
+        if file_quality is not None:  # the file's quality, for its rows that give none of their own
+            frame["quality"] = frame["quality"].where(frame["quality"].notna(), file_quality) \
+                if "quality" in frame else file_quality
         frames.append(frame.reindex(columns=OBSERVATION_ROW_COLUMNS))
     observations = _stacked(frames) if frames else pd.DataFrame(columns=OBSERVATION_ROW_COLUMNS)
     observations = _as_text(observations, [c for c in OBSERVATION_ROW_COLUMNS if c != "row"])

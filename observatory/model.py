@@ -72,9 +72,25 @@ TERRITORY_META_KEYS = ("title", "description", "license", "source", "version", "
 
 # data/observations/*.csv (or *.parquet: observatory.parquet)
 OBSERVATION_REQUIRED = ("indicator", "territory", "date", "value")
-OBSERVATION_OPTIONAL = ("coalition", "source", "comment")
+# quality: how the figure was obtained (FIGURE_QUALITIES; not an indicator's quality, QUALITIES); link,
+# contribution, contribution_note: the lead's evidence beside it (a document, how much of the change is the
+# coalition's own doing, in a sentence).
+OBSERVATION_OPTIONAL = ("coalition", "source", "comment", "quality", "link", "contribution", "contribution_note")
+# A figure's quality (issue 22): measured unless a file says otherwise; roll-up only for the figures the
+# observatory computes (observatory.rollup), never claimed by a file.
+FIGURE_QUALITIES = ("measured", "estimated", "provisional", "proxy", "demonstration", "roll-up")
+FILE_QUALITIES = FIGURE_QUALITIES[:-1]
+DEFAULT_QUALITY = "measured"
+# A lead's claim of contribution (issue 25, the Impact Management Project's "Contribution" dimension).
+CONTRIBUTIONS = ("none", "partial", "main")
+# A link to a document beside a figure: https only, a host, then no space, control character, quote or angle
+# bracket (shown on public pages: nothing that could leave the attribute or run; never fetched by the build).
+LINK_PATTERN = (r"^https://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?"
+                r"(?:[/?#][^\s\x00-\x1f\x7f\"'<>\\^`{|}]*)?$")
 # A value as the files hold it: a decimal point, no thousands separator, an optional exponent.
 NUMBER_PATTERN = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
 
 # Sidecar metadata of an observations file (data/observations/<name>.meta.yml).
-OBSERVATION_META_KEYS = ("title", "description", "demonstration", "license", "source")
+# quality: the quality of every figure of the file that has none of its own (demonstration: true is quality
+# demonstration).
+OBSERVATION_META_KEYS = ("title", "description", "demonstration", "license", "source", "quality")

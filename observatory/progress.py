@@ -35,10 +35,13 @@ MODERATE = 0.6
 # Ratios are computed from decimal data: 0.95 may come out as 0.9499999999.
 TOLERANCE = 1e-9
 
+# The latest figure's quality (observatory.model.FIGURE_QUALITIES) and the evidence its lead gave beside it.
+LATEST_EVIDENCE = ["latest_quality", "latest_comment", "latest_link", "latest_contribution",
+                   "latest_contribution_note"]
 PROGRESS_COLUMNS = [
     "coalition", "indicator", "quality", "territory", "baseline_date", "baseline_value", "target_date",
     "target_value", "latest_date", "latest_value", "progress", "status", "pace_ratio", "expected_value",
-    "direction", "unit", "latest_source", "latest_file", "latest_row", "demonstration", "target_file",
+    "direction", "unit", "latest_source", "latest_file", "latest_row", "demonstration", *LATEST_EVIDENCE, "target_file",
     "target_key", "target_source", "time_elapsed", *projection.COLUMNS,
 ]
 SUMMARY_COLUMNS = ["scope", "scope_id", "quality", "targets", *model.STATUSES, "mean_progress"]
@@ -82,6 +85,10 @@ def compute_progress(root: ValidRoot, today: _dt.date | None = None) -> pd.DataF
     frame["latest_file"] = latest["file"].reindex(positions).to_numpy()
     frame["latest_row"] = latest["row"].reindex(positions).astype("Int64").to_numpy()
     frame["demonstration"] = latest["demonstration"].reindex(positions).fillna(False).astype(bool).to_numpy()
+    for column in LATEST_EVIDENCE:
+        frame[column] = (latest[column.removeprefix("latest_")].reindex(positions).astype(object)
+                         if column.removeprefix("latest_") in latest else pd.Series([None] * len(targets)))
+        frame[column] = frame[column].where(frame[column].notna(), None).to_numpy()
     frame["direction"] = frame["indicator"].map(info["direction"])
     frame["unit"] = frame["indicator"].map(info["unit"])
     frame["target_file"] = targets["file"]

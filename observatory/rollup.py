@@ -135,8 +135,11 @@ def _along(observations: pd.DataFrame, parent: np.ndarray, ids: pd.Index, popula
         "source": [f"{HOW[m]} de {n} territoires" for m, n in zip(methods, out["parts"])],
         "comment": "chiffre calculé (agrégation des territoires qui le composent)",
         "file": files_seen[out["file"]] + ROLLED_UP, "row": 0, "dataset": datasets_seen[out["dataset"]],
-        "demonstration": out["demonstration"]})
-    return frame[list(observations.columns)]
+        "demonstration": out["demonstration"],
+        # a computed figure; one made from demonstration figures is a demonstration one (made up all the same)
+        "quality": np.where(out["demonstration"], "demonstration", "roll-up").astype(object),
+        "link": None, "contribution": None, "contribution_note": None})
+    return frame.reindex(columns=list(observations.columns))
 
 
 def _factorize_files(files: pd.Series) -> tuple[np.ndarray, pd.Index]:

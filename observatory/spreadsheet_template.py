@@ -16,13 +16,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatory import atomic
+from observatory import atomic, model
 from observatory import results as results_module
 from observatory.errors import ObservatoryError, Text
 from observatory.sheets import neutralise
 from observatory.validate import validated
 
-DATA_COLUMNS = ["indicator", "territory", "date", "value", "source", "comment"]
+# quality, link, contribution, contribution_note: optional (a drop-down for quality and contribution).
+DATA_COLUMNS = ["indicator", "territory", "date", "value", "source", "comment", "quality", "link", "contribution",
+                "contribution_note"]
 # Every row says whose figures these are: importing the file for another coalition is refused.
 COALITION_COLUMN = "coalition"
 # Columns that help the lead and are not data: ignored on import (observatory/submissions.py).
@@ -54,6 +56,12 @@ INSTRUCTIONS = [
     "(numéro de ligne, colonne, valeur, ce qui était attendu).",
     "9. Une valeur déjà enregistrée pour le même indicateur, territoire et date n'est remplacée que sur demande "
     "explicite (option --replace) ; l'ancienne valeur reste dans l'historique.",
+    "10. Facultatif, « quality » : comment la valeur a été obtenue — measured (mesurée, par défaut si vide), "
+    "estimated (estimée), provisional (provisoire), proxy (indicateur indirect), demonstration (fictive).",
+    "11. Facultatif, les éléments de preuve : « link », un lien vers un document (rapport, communiqué, page de "
+    "données ouvertes) commençant par https:// ; « contribution », la part de l'action de la coalition dans ce "
+    "changement — none (aucune), partial (partielle), main (principale) — et « contribution_note », une phrase "
+    "qui l'explique.",
     "",
     "Commande : observatory import FICHIER --coalition {coalition}",
 ]
@@ -88,7 +96,8 @@ def template_rows(root: str | Path, coalition: str) -> tuple[list[dict], list[st
         for end in periods(target["baseline_date"], target["target_date"], info["frequency"]):
             rows.append({
                 "indicator": target["indicator"], "territory": target["territory"], "date": end.date(),
-                "value": None, "source": None, "comment": None, COALITION_COLUMN: coalition,
+                "value": None, "source": None, "comment": None, "quality": None, "link": None,
+                "contribution": None, "contribution_note": None, COALITION_COLUMN: coalition,
                 "indicateur": info["name_fr"], "unité": info["unit"],
                 "sens": DIRECTION_FR.get(info["direction"], info["direction"]),
                 "référence": f"{target['baseline_value']:g} ({target['baseline_date']:%Y-%m-%d})",
@@ -168,10 +177,14 @@ def _write_xlsx(rows, indicator_ids, territory_ids, coalition, out: Path) -> Non
         DataValidation(type="decimal", operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True,
                        errorTitle="Nombre attendu", error="Saisissez un nombre, sans unité ni symbole."),
     ]
-    for validation, letter in zip(validations, "ABCD"):
-        validation.showErrorMessage = True
-        sheet.add_data_validation(validation)
-        validation.add(f"{letter}2:{letter}{last}")
+    for validation, name in zip(validations, ["indicator", "territory", "date", "value"]):
+        _apply(sheet, validation, columns.index(name) + 1, last)
+    # Drop-down lists of the allowed words (each list written in the formula: a few short words).
+    for name, allowed, title in (("quality", model.FILE_QUALITIES, "Qualité inconnue"),
+                                 ("contribution", model.CONTRIBUTIONS, "Contribution inconnue")):
+        _apply(sheet, DataValidation(type="list", formula1='"' + ",".join(allowed) + '"', allow_blank=True,
+                                     errorTitle=title, error="Choisissez dans la liste : " + ", ".join(allowed)
+                                     + " (ou laissez vide)."), columns.index(name) + 1, last)
     help_sheet = book.create_sheet("Mode d'emploi")
     for line in INSTRUCTIONS:
         help_sheet.append([line.format(coalition=coalition)])
@@ -179,3 +192,11 @@ def _write_xlsx(rows, indicator_ids, territory_ids, coalition, out: Path) -> Non
     help_sheet["A1"].font = Font(bold=True, size=13)
     with atomic.written_aside(out, out.with_name(out.name + ".tmp")) as tmp:
         book.save(tmp)
+
+
+def _apply(sheet, validation, column: int, last: int) -> None:
+    """A data validation on a column's cells below the header, its error shown."""
+    letter = sheet.cell(row=1, column=column).column_letter
+    validation.showErrorMessage = True
+    sheet.add_data_validation(validation)
+    validation.add(f"{letter}2:{letter}{last}")

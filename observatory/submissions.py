@@ -31,11 +31,15 @@ from observatory.sheets import Table, normalise_date, normalise_number, read_tab
 from observatory.spreadsheet_template import FORMER_INFO_COLUMNS, INFO_COLUMNS
 from observatory.validate import _dedupe, check_root
 
-OBSERVATION_COLUMNS = ["indicator", "territory", "date", "value", "coalition", "source", "comment"]
+# The figure's quality and the evidence beside it (issues 22 and 25) are optional: written only where given.
+EXTRA_COLUMNS = ["quality", "link", "contribution", "contribution_note"]
+BASE_COLUMNS = ["indicator", "territory", "date", "value", "coalition", "source", "comment"]
+OBSERVATION_COLUMNS = [*BASE_COLUMNS, *EXTRA_COLUMNS]
 HISTORY_COLUMNS = ["recorded_at", "submission", "action", "indicator", "territory", "coalition", "date", "value",
-                   "previous_value", "previous_source", "source", "file", "row", "by", "comment"]
+                   "previous_value", "previous_source", "source", "file", "row", "by", "comment", *EXTRA_COLUMNS]
 # Review steps (observatory.review) are lines of the history too, one per figure of the submission: they say who
 # did what with a proposed figure, and never count as the figure itself (import_history.live_entries drops them).
+# `comment` is the figure's own comment on an import's line, the team's on a review step's.
 from observatory.import_history import REVIEW_ACTIONS  # noqa: E402
 LOG_COLUMNS = ["submission", "received_at", "coalition", "original_name", "stored_as", "sha256", "rows",
                "added", "replaced", "unchanged", "undoes"]
@@ -78,6 +82,9 @@ class _Change:
         is not rewritten for 5 more), else the file is written whole."""
         path = layout.at(root, relative)
         header, newline_ended = _head(path)
+        if header is not None and header != columns and header == columns[:len(header)] and not any(
+                record.get(c) is not None for record in records for c in columns[len(header):]):
+            columns = header  # an older log, and nothing for the columns added since: appended to all the same
         if header == columns:
             chunk = csvwrite.records_bytes(columns, records, header=False)
             csvwrite.check_records(relative, chunk, columns, records, header=False)
@@ -153,9 +160,10 @@ def rows_of(table: Table, coalition: str) -> tuple[pd.DataFrame, list[Problem]]:
             "date_text": normalise_date(record.get("date")), "value_text": normalise_number(record.get("value")),
             "coalition": coalition, "source": record.get("source"), "comment": record.get("comment"),
             "file": table.name, "row": number, "dataset": "submission",
+            **{column: record.get(column) for column in EXTRA_COLUMNS},
         })
     frame = pd.DataFrame(records, columns=["indicator", "territory", "date_text", "value_text", "coalition",
-                                           "source", "comment", "file", "row", "dataset"])
+                                           "source", "comment", "file", "row", "dataset", *EXTRA_COLUMNS])
     frame = frame.astype(object).where(frame.notna(), None)
     return frame, problems
 
@@ -318,8 +326,8 @@ def _same_number(a: str | None, b: str | None) -> bool:
 def _observation_file(root: Path, name: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (row, cells) of a data file, numbered exactly as the loader numbers them (blank lines count)."""
     path = root / name
-    if not path.exists():
-        return list(OBSERVATION_COLUMNS), []
+    if not path.exists():  # the optional columns are added where a figure gives them
+        return list(BASE_COLUMNS), []
     problems: list[Problem] = []
     read = _read_csv_records(path, root, problems)
     if read is None:  # the root was checked just before: only a file changed under us gets here
@@ -358,6 +366,7 @@ def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.
             "previous_value": previous["value_text"] if previous is not None else None,
             "previous_source": (previous["source"] or previous["file"]) if previous is not None else None,
             "source": row["source"], "file": table.name, "row": int(row["row"]),
+            "comment": row["comment"], **{column: row[column] for column in EXTRA_COLUMNS},
         })
     for name in sorted(touched):
         header, body = _observation_file(root, name)
@@ -368,12 +377,15 @@ def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.
             else:
                 kept.append(cells)
         if name == target_file:
-            header = header + [c for c in OBSERVATION_COLUMNS if c not in header]
+            # The optional columns only where a figure gives them: a file without them keeps its header.
+            given = [c for c in EXTRA_COLUMNS if candidates[c].notna().any()]
+            header = header + [c for c in OBSERVATION_COLUMNS if c not in header
+                               and (c not in EXTRA_COLUMNS or c in given)]
             for position in range(len(candidates)):
                 row = candidates.iloc[position]
                 record = {"indicator": row["indicator"], "territory": row["territory"], "date": row["date_text"],
                           "value": row["value_text"], "coalition": coalition, "source": row["source"],
-                          "comment": row["comment"]}
+                          "comment": row["comment"], **{column: row[column] for column in EXTRA_COLUMNS}}
                 kept.append(_record_cells(header, record))
                 undo["added"].append({"file": name, "record": dict(zip(header, _record_cells(header, record)))})
         change.table(name, header, kept)

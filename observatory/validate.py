@@ -28,6 +28,9 @@ CODE_FORMATS = {
                  Text("code_iso_3166")),
 }
 
+# The evidence a lead may give beside a figure (issue 25): a document, a claim of contribution and its sentence.
+EVIDENCE_COLUMNS = ["link", "contribution", "contribution_note"]
+
 # data/territories.csv's optional column population: people, counted (empty: not known).
 POPULATION_RE = re.compile(r"^\d+$")
 POPULATION_EXPECTED = Text("population")
@@ -105,6 +108,12 @@ def observation_frame(root: DataRoot) -> pd.DataFrame:
         frame.loc[repeated, "first_of_key"] = _first_of_key(part, key).to_numpy()
     demo = root.datasets.set_index("dataset")["demonstration"] if not root.datasets.empty else pd.Series(dtype=bool)
     frame["demonstration"] = frame["dataset"].map(demo).fillna(False).astype(bool)
+    # Each figure's quality as shown (the column as the file gives it is what the rules check): a demonstration
+    # file's figures are all demonstration ones, a figure with none is measured.
+    given = frame["quality"] if "quality" in frame else pd.Series(None, index=frame.index, dtype=object)
+    frame["demonstration"] |= (given == "demonstration").to_numpy()
+    frame["quality_shown"] = given.where(given.notna(), model.DEFAULT_QUALITY).where(
+        ~frame["demonstration"], "demonstration").astype(object)
     return frame
 
 
@@ -320,12 +329,13 @@ def _validated_now(path: str | Path) -> ValidRoot:
     if problems:
         raise InvalidDataRoot(problems)
     keep_obs = ["indicator", "territory", "coalition", "date_text", "date", "value", "source", "comment",
-                "file", "row", "dataset", "demonstration"]
+                "file", "row", "dataset", "demonstration", "quality", *EVIDENCE_COLUMNS]
     keep_targets = ["coalition", "indicator", "territory", "baseline_date", "baseline_value", "target_date",
                     "target_value", "source", "file", "key", "reporting"]
     services = root.services if root.services is not None else pd.DataFrame(columns=["id"])
     assessments = register_frame(root) if root.assessments is not None else pd.DataFrame()
     # The register's shares are not computed here: see observatory.derive (the compute step).
+    observations["quality"] = observations["quality_shown"]
     return ValidRoot(root.path, root.indicators, root.territories, root.coalitions,
                      targets[keep_targets].reset_index(drop=True),
                      observations[keep_obs].reset_index(drop=True), root.datasets, services, assessments)

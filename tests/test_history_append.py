@@ -19,10 +19,11 @@ from observatory import journal
 from tests.conftest import REPO
 
 HEADER = "indicator,territory,date,value,source,comment\n"
-# Today's columns (the review steps' `by` and `comment` last): a history with them is only appended to.
+# Today's columns (the review steps' `by`, then the comment, the figure's quality and evidence, issues 22, 25
+# and 26): a history with them is only appended to.
 HISTORY = ("recorded_at,submission,action,indicator,territory,coalition,date,value,previous_value,"
-           "previous_source,source,file,row,by,comment\n")
-OLD = "2020-01-01T00:00:00+00:00,old,added,people-trained,nantes,beta,2019-12-31,1,,,R,old.csv,2,,\n"
+           "previous_source,source,file,row,by,comment,quality,link,contribution,contribution_note\n")
+OLD = "2020-01-01T00:00:00+00:00,old,added,people-trained,nantes,beta,2019-12-31,1,,,R,old.csv,2,,,,,,\n"
 SENT = [("2031-01", "5.1"), ("2031-02", "5.2"), ("2031-03", "5.3")]
 
 
@@ -168,3 +169,23 @@ def test_the_history_is_never_read_halfway_through_an_append(root_copy):
         journal.finish(root_copy, plan)
     reader.join(30)
     assert seen and history.read_text(encoding="utf-8") == HISTORY + OLD + line
+
+
+def test_a_history_from_before_the_evidence_columns_is_appended_to_until_a_figure_brings_some(root_copy, tmp_path,
+                                                                                           cli):
+    """A history written before the comment, quality and evidence columns: an import without them appends (not
+    a 300,000-line rewrite for nothing); one that brings some writes it again once, with today's columns."""
+    history = root_copy / "data" / "history.csv"
+    older = HISTORY.split(",comment,")[0] + "\n"
+    history.write_text(older + OLD.replace(",2,,,,,", ",2"), encoding="utf-8")
+    before = history.read_bytes()
+    sent = tmp_path / "plain.csv"
+    sent.write_text("indicator,territory,date,value,source\npeople-trained,rennes,2031-01,5.1,R\n", encoding="utf-8")
+    assert cli("import", sent, "--coalition", "alpha", "--root", root_copy)[0] == 0
+    assert history.read_bytes().startswith(before)
+    sent.write_text("indicator,territory,date,value,source,quality\npeople-trained,rennes,2031-02,5.2,R,estimated\n",
+                    encoding="utf-8")
+    assert cli("import", sent, "--coalition", "alpha", "--root", root_copy)[0] == 0
+    assert history.read_text(encoding="utf-8").startswith(HISTORY)
+    assert [(h["date"], h["quality"]) for h in _history(root_copy)] == [("2019-12-31", ""), ("2031-01", ""),
+                                                                         ("2031-02", "estimated")]

@@ -25,6 +25,8 @@ GROUPS = {
     "maturity_names": model.MATURITIES,
     "axis_names": model.AXES,
     "lever_names": model.LEVERS,
+    "figure_qualities": model.FIGURE_QUALITIES,
+    "contribution_names": model.CONTRIBUTIONS,
 }
 
 

@@ -155,7 +155,8 @@ def test_unknown_and_missing_columns_are_named_as_in_a_csv_header(root_copy):
                   {"colour": "BOOLEAN"})
     got = messages(root_copy)
     assert ("data/observations/odd.parquet, row 1, column 'colour': found 'colour', expected one of the known "
-            "columns: indicator, territory, date, value, coalition, source, comment") in got
+            "columns: indicator, territory, date, value, coalition, source, comment, quality, link, contribution, "
+            "contribution_note") in got
     assert any(m.startswith("data/observations/odd.parquet, row 1, column 'date': found (empty), expected this "
                             "required column") for m in got)
 

@@ -305,7 +305,8 @@ def test_a_template_saved_by_libreoffice_imports(root_copy, tmp_path, cli):
                         "--convert-to", target, "--outdir", str(out), str(template)],
                        check=True, capture_output=True, timeout=180)
     saved = load_workbook(out / "alpha.xlsx")
-    assert len(saved["Saisie"].data_validations.dataValidation) == 4  # the drop-downs survive LibreOffice
+    # the drop-downs survive LibreOffice (indicator, territory, date, value, quality, contribution)
+    assert len(saved["Saisie"].data_validations.dataValidation) == 6
     assert (out / "alpha.csv").read_bytes().decode("cp1252").startswith("indicator,territory,date,value")
     for sent, other_root in ((out / "alpha.xlsx", root_copy), (out / "alpha.csv", None)):
         root = other_root

@@ -6,6 +6,8 @@ template of ``observatory/templates/``; the template writes the HTML, escaping e
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from observatory import figures, i18n, model
@@ -88,6 +90,13 @@ class Page:
         if self.links is None or not (self.has_page(kind, ident) if has_page is None else has_page):
             return None
         return f"{self.links}{kinds.named(kind).folder}/{ident}.html"
+
+    def method_href(self) -> str | None:
+        """The method page (how statuses and projections are computed), relative to this page (site.PageSpec's
+        path: methode.html, en/method.html); None on live pages, which have no links."""
+        if self.links is None:
+            return None
+        return f"{self.links}{'methode.html' if self.lang == 'fr' else f'{self.lang}/method.html'}"
 
     def chart(self, fig, note: str = "") -> Chart:
         self._charts += 1
@@ -184,6 +193,9 @@ class Page:
                                        "latest_value", "latest_date", "latest_source", "progress", "status")},
                 "latest_submitted": row.get("latest_submitted"),
                 "demonstration": bool(row.get("demonstration")),
+                # said beside the value when the figure is not measured (a demonstration one says so already)
+                "figure_quality": self._figure_quality(row),
+                "evidence": self._evidence(row),
                 "target_source": row.get("target_source") if isinstance(row.get("target_source"), str) else None,
                 "indicator": self.name(ind), "indicator_lang": self.name_lang(ind),
                 "unit": unit_of(ind, self.lang), "unit_lang": unit_lang(ind, self.lang),
@@ -227,9 +239,36 @@ class Page:
     def _quality_words(self, row: pd.Series) -> str:
         if bool(row.get("demonstration")):
             return self.t("how_quality_demonstration")
-        if isinstance(row.get("latest_file"), str) and row["latest_file"].endswith("(computed)"):
+        if row.get("latest_quality") == "roll-up" or (
+                isinstance(row.get("latest_file"), str) and row["latest_file"].endswith("(computed)")):
             return self.t("how_quality_computed")
+        quality = row.get("latest_quality")
+        if isinstance(quality, str) and quality in model.FIGURE_QUALITIES and quality != "measured":
+            return self.t(f"figure_qualities.{quality}")
         return self.t("how_quality_measured")
+
+    def _figure_quality(self, row: pd.Series) -> str | None:
+        """The latest figure's quality in words where it is neither measured nor demonstration (that has its own
+        label), e.g. "Quality: estimated"; None otherwise."""
+        quality = row.get("latest_quality")
+        if bool(row.get("demonstration")) or not isinstance(quality, str) or quality in ("measured", "demonstration"):
+            return None
+        return self.t("figure_quality", quality=self.t(f"figure_qualities.{quality}"))
+
+    def _evidence(self, row: pd.Series) -> dict | None:
+        """What the lead gave beside the latest figure: a comment, a document (an https link, checked again here:
+        never a link otherwise), a contribution claim and its sentence; None when nothing."""
+        def text(column: str) -> str | None:
+            value = row.get(column)
+            return value.strip() if isinstance(value, str) and value.strip() else None
+
+        link, level, note = text("latest_link"), text("latest_contribution"), text("latest_contribution_note")
+        link = link if link and re.fullmatch(model.LINK_PATTERN, link) else None
+        if not (link or level in model.CONTRIBUTIONS or note):
+            return None  # a comment alone is no evidence (computed figures carry one): shown as before, nowhere
+        return {"comment": text("latest_comment"), "link": link, "note": note,
+                "contribution": self.t("evidence_contribution", level=self.t(f"contribution_names.{level}"))
+                if level in model.CONTRIBUTIONS else None}
 
     def _ahead(self, row: pd.Series, ind: pd.Series) -> dict:
         """The target at its deadline (once passed) or its projection to it, in a few words."""

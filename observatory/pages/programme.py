@@ -69,7 +69,8 @@ class ProgrammePage(Page):
         chart = self.chart(figures.deadline_bars(p, "coalition", self.coalition_names, self.lang,
                                                  self.t("deadline_chart_title")))
         return [self.render("deadlines.html.j2", tables=tables, totals=totals, passed=int(passed.sum()),
-                            total=len(p), final_statuses=FINAL_STATUSES, projected_statuses=PROJECTED_STATUSES),
+                            total=len(p), final_statuses=FINAL_STATUSES, projected_statuses=PROJECTED_STATUSES,
+                            method_href=self.method_href()),
                 chart]
 
     def territory_map(self) -> Fragment:

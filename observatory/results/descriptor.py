@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from observatory import __version__
+from observatory import __version__, model
 from observatory.layout import TERRITORIES, TERRITORIES_DATASET
 from observatory.results.schema import LIST_DESCRIPTION, SCHEMA, Results
 from observatory.rollup import ROLLED_UP
@@ -19,9 +19,14 @@ def table_schema(name: str) -> dict:
         field = {"name": column, "type": kind}
         if kind == "array":
             field["description"] = LIST_DESCRIPTION
+        if column in ENUMS.get(name, {}):  # the values a column may hold, for a reader of the package
+            field["constraints"] = {"enum": list(ENUMS[name][column])}
         described.append(field)
     return {"fields": described}
 
+
+ENUMS = {"observations": {"quality": model.FIGURE_QUALITIES, "contribution": model.CONTRIBUTIONS},
+         "progress": {"latest_quality": model.FIGURE_QUALITIES, "latest_contribution": model.CONTRIBUTIONS}}
 
 # Each table's key, and the columns that name a row of another table (resources of the whole results).
 PRIMARY_KEYS = {

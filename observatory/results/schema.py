@@ -24,7 +24,11 @@ SCHEMA: dict[str, dict[str, str]] = {
         "target_date": D, "target_value": N, "latest_date": D, "latest_value": N, "progress": N, "status": S,
         "pace_ratio": N, "expected_value": N, "direction": S, "unit": S, "latest_source": S, "latest_file": S,
         "latest_row": N,  # empty when the target has no figure yet
-        "demonstration": B, "target_file": S, "target_key": S, "target_source": S,
+        "demonstration": B,
+        # the latest figure's quality (measured, estimated… roll-up) and the evidence its lead gave beside it
+        "latest_quality": S, "latest_comment": S, "latest_link": S, "latest_contribution": S,
+        "latest_contribution_note": S,
+        "target_file": S, "target_key": S, "target_source": S,
         # observatory.projection: the share of the time elapsed at the latest figure, the straight line to the
         # target date (80 % interval from 3 points on), and, once the deadline has passed, the value then.
         "time_elapsed": N, "points": I, "projected_value": N, "projected_low": N, "projected_high": N,
@@ -37,7 +41,10 @@ SCHEMA: dict[str, dict[str, str]] = {
                 "mean_progress": N},
     "observations": {
         "indicator": S, "territory": S, "coalition": S, "date": D, "value": N, "source": S, "comment": S, "file": S,
-        "row": I, "dataset": S, "demonstration": B, "submitted": S,
+        "row": I, "dataset": S, "demonstration": B,
+        # how the figure was obtained, and the evidence beside it: a document (https), a contribution claim
+        "quality": S, "link": S, "contribution": S, "contribution_note": S,
+        "submitted": S,
         # A figure sent and awaiting the team's review (issue 26), shown only with the programme's show_pending:
         # a review state, apart from the figure's quality.
         "under_review": B,

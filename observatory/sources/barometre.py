@@ -23,7 +23,7 @@ from observatory import csvwrite, layout, model
 from observatory.errors import ObservatoryError, Problem, Text
 from observatory.load import load_root
 from observatory.sources import Conversion, yaml_bytes
-from observatory.submissions import OBSERVATION_COLUMNS
+from observatory.submissions import BASE_COLUMNS
 
 NAME = "barometre"
 SOURCE_NAME = "Baromètre des résultats de l'action publique (Etalab)"
@@ -381,7 +381,7 @@ def _observation_files(path: Path, converted: Converted) -> dict[str, bytes]:
 
     stem = f"{layout.OBSERVATIONS}/barometre-{converted.level}"
     return {
-        f"{stem}.csv": csvwrite.records_bytes(OBSERVATION_COLUMNS, converted.observations),
+        f"{stem}.csv": csvwrite.records_bytes(BASE_COLUMNS, converted.observations),
         f"{stem}.meta.yml": yaml_bytes({
             "title": {"fr": "Baromètre des résultats de l'action publique — synthèse "
                             f"{SYNTHESES[converted.level][0]}",
