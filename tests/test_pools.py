@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.conftest import FIXTURE_ROOT
-from tests.test_serve import free_port
+from tests.helpers import free_port
 
 GB = 2**30
 
