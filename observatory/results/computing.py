@@ -106,7 +106,8 @@ def _under_review(root: ValidRoot, observations: pd.DataFrame, datasets: pd.Data
     rows = pending.drop(columns=["date_text", "submission"]).assign(
         source=None, comment=None, dataset=UNDER_REVIEW, demonstration=False, submitted=None, under_review=True)
     rows["row"] = pd.to_numeric(rows["row"], errors="coerce").astype(observations["row"].dtype, errors="ignore")
-    observations = pd.concat([observations, rows[list(observations.columns)]], ignore_index=True)
+    # columns the pending rows lack (a figure's quality and evidence when the file gave none) stay empty
+    observations = pd.concat([observations, rows.reindex(columns=observations.columns)], ignore_index=True)
     datasets = pd.concat([datasets, pd.DataFrame([{
         "dataset": UNDER_REVIEW, "file": "data/submissions/pending/",
         "title_fr": "Chiffres envoyés, provisoires : en cours de revue par l'équipe",
