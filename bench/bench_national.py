@@ -149,9 +149,11 @@ def named_as_planted(lines: list[str], planted: list[tuple[str, int, str]]) -> s
     named = sorted((line.split(",", 1)[0].rsplit("/", 1)[1], int(line.split(", row ", 1)[1].split(",", 1)[0]))
                    for line in problems)
     expected = sorted((file, row) for file, row, _ in planted)
-    others = [line for line in lines if line not in problems and not re.search(r": \d+ problem\(s\)[.;]", line)]
+    summary = re.compile(r".*: (\d+ problem\(s\)[.;]|OK — )|wrote ")  # a command's last line
+    others = [line for line in lines if line not in problems and not summary.match(line)]
     if named == expected and not others:
-        return f"named: the {len(expected)} faults planted (file and row), nothing else"
+        return (f"named: the {len(expected)} faults planted (file and row), nothing else" if expected else
+                "named: no problem, none planted")
     return (f"NOT the faults planted: {len(named)} named, {len(expected)} planted; missing "
             f"{sorted(set(expected) - set(named))}, more {sorted(set(named) - set(expected))}, other lines {others[:3]}")
 
