@@ -1,7 +1,7 @@
 """National scale: France's communes × 25 indicators × 10 years, loaded, validated, computed and rolled up.
 
     python bench/bench_national.py [--communes 35000] [--indicators 25] [--years 10] [--bad 10] [--parquet]
-                                    [--realistic] [--commands]
+                                    [--realistic] [--commands | --commands-only]
 
 Writes a data root in a temporary folder: a geography shaped like France's (communes in 1,250 EPCI,
 101 départements, 18 régions, France, with populations that add up), 25 indicators (sums, rates weighted by
@@ -19,13 +19,15 @@ quoted numbers on a few per cent of rows, CRLF line ends in one file, a BOM in a
 faults are spread over the five files, plus two with quotes (a quoted decimal comma, an unquoted one in a row
 with a quoted comment). ``--commands`` then also runs ``observatory validate --no-cache`` and ``observatory
 progress --no-cache`` on the root, each in its own process, and reports each one's CPU time and peak memory
-(the goals of issue 23: under 60 s of CPU and 4 GB each).
+(the goals of issue 23: under 60 s of CPU and 4 GB each), and whether the faults named are exactly those
+planted, each by its file and row; ``--commands-only``: those two commands, not the in-process steps.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -94,7 +96,7 @@ FILES = 5
 
 def make_realistic_root(folder: Path, communes: int, indicators: int, years: int, bad: int) -> tuple[int, list]:
     """The root of --realistic: five files, quoted comments and numbers, CRLF in one, a BOM in another; the
-    faults (file, row) planted."""
+    faults planted (file, row, line)."""
     territories = geography(communes)
     (folder / "data" / "observations").mkdir(parents=True)
     (folder / "data" / "coalitions").mkdir()
@@ -130,14 +132,30 @@ def make_realistic_root(folder: Path, communes: int, indicators: int, years: int
                 lines.extend(f"i{i},{c},{year}-12-31,{v},{m}" for c, v, m in zip(ids, values, comments))
                 rows += len(ids)
         mine = [fault for fault in wrong if file_of(fault) == k]
-        for n, fault in enumerate(mine):
-            lines.insert(1 + (n + 1) * (len(lines) - 1) // (len(mine) + 1), fault)
-        planted += [(f"communes-{k + 1}.csv", fault) for fault in mine]
+        for n, fault in enumerate(mine):  # each after the last: the rows of those before do not move
+            at = 1 + (n + 1) * (len(lines) - 1) // (len(mine) + 1)
+            lines.insert(at, fault)
+            planted.append((f"communes-{k + 1}.csv", at + 1, fault))  # the header is row 1
         end = "\r\n" if k == 1 else "\n"  # CRLF in the second file
         text = ("\ufeff" if k == 2 else "") + end.join(lines) + end  # a BOM in the third
         del lines
         (folder / "data" / "observations" / f"communes-{k + 1}.csv").write_text(text, encoding="utf-8", newline="")
     return rows + len(wrong), planted
+
+
+def named_as_planted(lines: list[str], planted: list[tuple[str, int, str]]) -> str:
+    """Does a command's output name the planted faults, each by its file and row, and nothing else?"""
+    problems = [line for line in lines if re.match(r"data/observations/[^,]+, row \d+, ", line)]
+    named = sorted((line.split(",", 1)[0].rsplit("/", 1)[1], int(line.split(", row ", 1)[1].split(",", 1)[0]))
+                   for line in problems)
+    expected = sorted((file, row) for file, row, _ in planted)
+    summary = re.compile(r".*: (\d+ problem\(s\)[.;]|OK — )|wrote ")  # a command's last line
+    others = [line for line in lines if line not in problems and not summary.match(line)]
+    if named == expected and not others:
+        return (f"named: the {len(expected)} faults planted (file and row), nothing else" if expected else
+                "named: no problem, none planted")
+    return (f"NOT the faults planted: {len(named)} named, {len(expected)} planted; missing "
+            f"{sorted(set(expected) - set(named))}, more {sorted(set(named) - set(expected))}, other lines {others[:3]}")
 
 
 def run_command(*args: str) -> tuple[int, float, float, str]:
@@ -186,12 +204,15 @@ def main() -> None:
     parser.add_argument("--realistic", action="store_true", help="five files with quotes, CRLF, a BOM")
     parser.add_argument("--commands", action="store_true",
                         help="also run validate --no-cache and progress --no-cache, each in its own process")
+    parser.add_argument("--commands-only", action="store_true",
+                        help="with --commands: the two commands only, not the in-process load, check, compute")
     args = parser.parse_args()
+    args.commands |= args.commands_only
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         started = time.perf_counter()
         if args.realistic:
-            rows, _ = make_realistic_root(root, args.communes, args.indicators, args.years, args.bad)
+            rows, planted = make_realistic_root(root, args.communes, args.indicators, args.years, args.bad)
             files = sorted((root / "data" / "observations").glob("*.csv"))
         else:
             rows = make_root(root, args.communes, args.indicators, args.years, args.bad)
@@ -209,6 +230,10 @@ def main() -> None:
                       f"{len(lines)} line(s) on stderr")
                 for line in lines[:16]:
                     print("  ", line)
+                if args.realistic:
+                    print("   " + named_as_planted(lines, planted))
+        if args.commands_only:
+            return
         import observatory.expectations  # noqa: F401  (Great Expectations' import, apart: ~5 s)
         from observatory.errors import InvalidDataRoot
         from observatory.load import load_root

@@ -212,7 +212,9 @@ def run_rules(name: str, frame: pd.DataFrame, rules: list[Rule], locate: Callabl
         for number, rule in enumerate(rules):
             rows = could_fail(rule.expectation, frame, known).fillna(True).astype(bool)
             failing = _exact_failures(rule, frame, rows)
-            if failing is not None and int(failing.groupby(files).sum().max()) > MAX_LISTED:
+            # The total first: grouping millions of rows by file name, per rule, cost seconds (8 s at 8.75 M).
+            if (failing is not None and int(failing.sum()) > MAX_LISTED
+                    and int(failing.groupby(files).sum().max()) > MAX_LISTED):
                 capped[number] = failing
                 rows = _listed_part(rule, frame, failing, files)
             suspect |= rows

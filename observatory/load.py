@@ -494,7 +494,8 @@ def _as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     for column in columns:
         values = frame[column].astype("object")
         missing = values.isna().to_numpy()
-        if missing.any() and any(value is not None for value in values.to_numpy()[missing]):
+        # Compared in C, not by a Python loop over every empty cell (a comment column: millions, 0.5 s a file).
+        if missing.any() and not (values.to_numpy()[missing] == None).all():  # noqa: E711 (element-wise)
             values = values.where(~missing, None)  # NaN (an all-empty column, a reindexed one) to None
         frame[column] = values
     return frame

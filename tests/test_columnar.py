@@ -125,3 +125,25 @@ def test_a_value_on_its_limit_or_bound_is_no_suspect():
     assert could_fail(at_most, frame).tolist() == [False, True, False, False]
     between = E.ExpectColumnValuesToBeBetween(column="value", min_value=-1e15, max_value=1e15)
     assert could_fail(between, frame).tolist() == [False, False, False, True]
+
+
+def test_the_benchs_realistic_root_in_small_is_told_exactly_its_planted_faults(tmp_path):
+    """bench_national.py --realistic --bad 10 at a small scale: quoted comments and numbers, CRLF, a BOM, five
+    files; the problems are the twelve faults planted, each named by its file and row, and nothing else (the
+    national run's claim, checked here where it is quick)."""
+    import sys
+    from pathlib import Path
+
+    from observatory.load import load_root
+    from observatory.validate import check_root
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    try:
+        from bench_national import make_realistic_root
+    finally:
+        sys.path.pop(0)
+    _, planted = make_realistic_root(tmp_path, communes=200, indicators=25, years=3, bad=10)
+    problems = check_root(load_root(tmp_path))[0]
+    assert len(planted) == 12
+    assert sorted((p.file, p.row) for p in problems) == sorted(
+        (f"data/observations/{file}", row) for file, row, _ in planted), "\n".join(map(str, problems))
