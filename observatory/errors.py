@@ -84,7 +84,7 @@ class Text(str):
     it always has), with its key and {fields} to say it in another language (:meth:`text`). Fields that are
     Texts themselves are said in the same language."""
 
-    def __new__(cls, key: str, **fields: object):
+    def __new__(cls, key: str, /, **fields: object):  # positional-only: a field may be called key
         self = super().__new__(cls, _render(key, "en", fields))
         self.key, self.fields = key, fields
         return self
