@@ -1,6 +1,6 @@
 """#Reset impact observatory: indicators, targets and observations → progress → dashboards.
 
-Data flows one way: ``indicators/`` + ``data/`` (their layout: :mod:`observatory.layout`) →
+Data flows one way: ``indicators/`` + ``data/`` (their layout: :mod:`observatory.root_paths`) →
 :mod:`observatory.load` → :mod:`observatory.validate` → :mod:`observatory.results` (derived
 figures, :mod:`observatory.progress`, slices per page) → notebooks (render only) → ``reports/``.
 """

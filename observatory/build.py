@@ -248,7 +248,7 @@ def _worker_init(log_path: str, parent: int, engine: str | None = None, start_ke
     if start_kernel:
         with contextlib.suppress(Exception):  # what fails here fails the first page, which says why
             if execute.ENGINE == "warm":
-                from observatory import engine as warm_engine
+                from observatory import warm_engine
 
                 warm_engine.POOL.prestart("python3", str(NOTEBOOKS))
             execute.prepare()
@@ -288,7 +288,7 @@ def build(root: str | Path = ".", out: str | Path = "reports", jobs: int | None 
     """Build the site. Raises :class:`~observatory.errors.InvalidDataRoot` before writing anything.
 
     One build at a time per output folder: a second one waits for the first (saying so).
-    ``engine``: "warm" (kernels reused, see :mod:`observatory.engine`) or "default" (papermill's,
+    ``engine``: "warm" (kernels reused, see :mod:`observatory.warm_engine`) or "default" (papermill's,
     a new kernel per page); None: ``$OBSERVATORY_ENGINE``, else "warm".
     ``scheduler``: the address of a Dask scheduler whose workers run the pages (:mod:`observatory.distributed`);
     None: ``$DASK_SCHEDULER_ADDRESS``, else local worker processes.

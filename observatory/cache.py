@@ -42,13 +42,13 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from observatory import atomic, fingerprint, layout
+from observatory import atomic, fingerprint, root_paths
 
 FORMAT = 2  # bump when the shape of an entry changes
 MAGIC = b"observatory-cache 3\n"  # then: the key, a line end, the checksum of what follows it, the pickle
-READ_FOLDERS = (layout.INDICATORS, layout.DATA)  # everything load_root and the results read lives here
+READ_FOLDERS = (root_paths.INDICATORS, root_paths.DATA)  # everything load_root and the results read lives here
 # Written by commands that hold the root's lock; never read as data (see observatory/locking.py).
-IGNORED = {layout.ROOT_LOCK, layout.ROOT_LOCK + ".holder"}
+IGNORED = {root_paths.ROOT_LOCK, root_paths.ROOT_LOCK + ".holder"}
 RECOVERY_MARKS = (".import-journal.json", ".import-tmp")  # an interrupted import: load_root will finish it
 LIBRARIES = ("pandas", "numpy", "PyYAML", "great_expectations", "duckdb")  # duckdb: it reads Parquet files
 STALE_TEMP_SECONDS = 3600  # a writer killed mid-write leaves its temporary file

@@ -11,7 +11,7 @@ import datetime as _dt
 
 import pandas as pd
 
-from observatory.distinct import per_distinct
+from observatory.per_distinct import per_distinct
 from observatory.errors import Text
 
 DATE_PARTS = r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$"

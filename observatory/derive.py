@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from observatory import layout, selfdata
+from observatory import root_paths, selfdata
 from observatory.dates import parse_period_end
 from observatory.rollup import roll_up
 from observatory.validate import ValidRoot
@@ -33,7 +33,7 @@ def register_figures(assessments: pd.DataFrame, known_indicators: set[str]) -> p
     return pd.DataFrame({
         "indicator": table["indicator"], "territory": selfdata.TERRITORY,
         "date_text": table["date"].dt.strftime("%Y-%m-%d"), "value_text": table["value"].map(lambda v: f"{v:g}"),
-        "coalition": None, "source": f"Registre Self Data ({layout.SELF_DATA})",
+        "coalition": None, "source": f"Registre Self Data ({root_paths.SELF_DATA})",
         "comment": table["count"].astype(str) + " / " + table["assessed"].astype(str) + " services",
         # Computed figures have no row of their own: numbered in order, to be told apart.
         "file": selfdata.COMPUTED_FILE, "row": range(1, len(table) + 1), "dataset": selfdata.DATASET,

@@ -3,7 +3,7 @@
 The build (the client) validates, computes the results and keeps every file it publishes to
 itself; the cluster only runs pages. The results' tables are sent once to each worker (scattered,
 not sent with every page); each task writes them into the worker's own folder, runs its page there
-with the worker's warm kernel (:mod:`observatory.engine`) and returns the page and the executed
+with the worker's warm kernel (:mod:`observatory.warm_engine`) and returns the page and the executed
 notebook as bytes, which the build writes. So workers need no shared disk: they neither read the
 data root nor write the output folder, and any machine with the same version of the package
 installed can be one.
@@ -48,7 +48,7 @@ EXPECTED = "expected the address of a running `dask scheduler`, e.g. tcp://HOST:
 class PageWorker(WorkerPlugin):
     """A Dask worker plugin: the worker's folder for results and pages, and one page at a time.
 
-    Its warm kernel is the worker process's (observatory.engine.POOL), shut down with the worker.
+    Its warm kernel is the worker process's (observatory.warm_engine.POOL), shut down with the worker.
     """
 
     name = PLUGIN_NAME
@@ -59,9 +59,9 @@ class PageWorker(WorkerPlugin):
         self.results: dict[str, Path] = {}
 
     def teardown(self, worker=None) -> None:  # noqa: ARG002
-        from observatory import engine
+        from observatory import warm_engine
 
-        engine.POOL.close()
+        warm_engine.POOL.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def results_dir(self, tables: dict[str, bytes]) -> Path:

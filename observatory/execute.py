@@ -21,7 +21,7 @@ from observatory.site import temporary_path
 TEMPLATES = bundled.templates()
 _writing: list[Path] = []  # the current page's temporary files, removed if the worker is killed
 ENGINES = ("warm", "default")
-# "warm": observatory.engine's warm kernels (one per worker, reused page after page);
+# "warm": observatory.warm_engine's warm kernels (one per worker, reused page after page);
 # "default": papermill's own engine, a new kernel per page. Set per worker by the build.
 ENGINE = os.environ.get("OBSERVATORY_ENGINE", "warm")
 
@@ -57,9 +57,9 @@ def prepare(templates: Path = TEMPLATES) -> None:
     import papermill  # noqa: F401
 
     if ENGINE == "warm":
-        from observatory import engine
+        from observatory import warm_engine
 
-        engine.register()
+        warm_engine.register()
     _exporter(Path(templates))
 
 
@@ -132,10 +132,10 @@ def run_page(job: PageJob) -> PageOutcome:
 
         engine_name = None
         if ENGINE == "warm":
-            from observatory import engine
+            from observatory import warm_engine
 
-            engine.register()
-            engine_name = engine.NAME
+            warm_engine.register()
+            engine_name = warm_engine.NAME
 
         executed.parent.mkdir(parents=True, exist_ok=True)
         page.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """Great Expectations suites for observations and targets, turned into per-row problems.
 
 Great Expectations costs several seconds to import (7 s here), so the rules name their expectations
-without it (:data:`E` makes :class:`Spec` objects) and vectorised checks (:func:`could_fail`) find the
+without it (:data:`EXPECT` makes :class:`Spec` objects) and vectorised checks (:func:`could_fail`) find the
 rows any rule could find wrong. Great Expectations is imported, and its suites run, only when there are
 such rows: a clean root is checked without it. Each expectation carries the wording of its message:
 which column it speaks of and what was expected.
@@ -17,14 +17,14 @@ from functools import lru_cache
 
 import pandas as pd
 
-from observatory import layout, model
-from observatory.distinct import per_distinct
+from observatory import root_paths, vocabulary
+from observatory.per_distinct import per_distinct
 from observatory.dates import DATE_EXPECTED, DATE_PATTERN, window_expected
 from observatory.errors import DescribedText, Problem, Text
-from observatory.model import NUMBER_PATTERN
+from observatory.vocabulary import NUMBER_PATTERN
 from observatory.selfdata import ANSWERS, DIFFICULTIES
 
-INDICATOR_FILE = Text("indicator_file", folder=layout.INDICATORS)
+INDICATOR_FILE = Text("indicator_file", folder=root_paths.INDICATORS)
 NUMBER_EXPECTED = Text("number_written")
 # The figures of the observatory are counts, rates and euros: a larger magnitude is a typing error, and
 # differences of such values would overflow (1e308 - -1e308 = inf).
@@ -35,17 +35,17 @@ OBSERVATION_KEY = ("indicator", "territory", "coalition_key", "date_key")
 
 
 def _magnitude(column: str):
-    return E.ExpectColumnValuesToBeBetween(column=column, min_value=-MAX_MAGNITUDE, max_value=MAX_MAGNITUDE)
+    return EXPECT.ExpectColumnValuesToBeBetween(column=column, min_value=-MAX_MAGNITUDE, max_value=MAX_MAGNITUDE)
 
 
 def _plausible_date(column: str):
-    return E.ExpectColumnValuesToBeInSet(column=column, value_set=[True])  # see observatory.dates.plausible
+    return EXPECT.ExpectColumnValuesToBeInSet(column=column, value_set=[True])  # see observatory.dates.plausible
 
 
 class Spec:
     """An expectation named without importing Great Expectations: its class name and arguments.
 
-    ``E.ExpectColumnValuesToBeInSet(column="c", value_set=[...])`` reads as the real one;
+    ``EXPECT.ExpectColumnValuesToBeInSet(column="c", value_set=[...])`` reads as the real one;
     :meth:`build` makes the real expectation when the suites must run."""
 
     def __init__(self, kind: str, **arguments) -> None:
@@ -66,7 +66,7 @@ class _Expectations:
         return lambda **arguments: Spec(kind, **arguments)
 
 
-E = _Expectations()  # E.ExpectColumnValuesToNotBeNull(column=...): a Spec, as gx.expectations would give
+EXPECT = _Expectations()  # EXPECT.ExpectColumnValuesToNotBeNull(column=...): a Spec, as gx.expectations would give
 
 
 @dataclass
@@ -276,12 +276,12 @@ def _indicator_and_territory_rules(indicators: Iterable[str], territories: Itera
     # many times (with France's 36,000 communes, 100 s of 120). "\0" is no id: the set is never empty.
     named = sorted(set(territories) & set(frame["territory"].dropna().unique())) or ["\0"]
     return [
-        Rule(E.ExpectColumnValuesToNotBeNull(column="indicator"), "indicator", "indicator", Text("indicator_id")),
-        Rule(E.ExpectColumnValuesToBeInSet(column="indicator", value_set=sorted(set(indicators))), "indicator",
+        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="indicator"), "indicator", "indicator", Text("indicator_id")),
+        Rule(EXPECT.ExpectColumnValuesToBeInSet(column="indicator", value_set=sorted(set(indicators))), "indicator",
              "indicator", _unknown_id("indicator", indicators, INDICATOR_FILE, "indicator")),
-        Rule(E.ExpectColumnValuesToNotBeNull(column="territory"), "territory", "territory", Text("territory_id")),
-        Rule(E.ExpectColumnValuesToBeInSet(column="territory", value_set=named), "territory",
-             "territory", _unknown_id("territory", territories, Text("row_of", file=layout.TERRITORIES), "territory")),
+        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="territory"), "territory", "territory", Text("territory_id")),
+        Rule(EXPECT.ExpectColumnValuesToBeInSet(column="territory", value_set=named), "territory",
+             "territory", _unknown_id("territory", territories, Text("row_of", file=root_paths.TERRITORIES), "territory")),
     ]
 
 
@@ -290,35 +290,35 @@ def observation_problems(frame: pd.DataFrame, indicators: Iterable[str], territo
     """Check typed observations (see :func:`observatory.validate.observation_frame`)."""
     rules = [
         *_indicator_and_territory_rules(indicators, territories, frame),
-        Rule(E.ExpectColumnValuesToBeInSet(column="coalition", value_set=sorted(set(coalitions))), "coalition",
-             "coalition", _unknown_id("coalition", coalitions, Text("coalition_file", folder=layout.COALITIONS),
+        Rule(EXPECT.ExpectColumnValuesToBeInSet(column="coalition", value_set=sorted(set(coalitions))), "coalition",
+             "coalition", _unknown_id("coalition", coalitions, Text("coalition_file", folder=root_paths.COALITIONS),
                                       "coalition")),
-        Rule(E.ExpectColumnValuesToNotBeNull(column="date_text"), "date", "date_text", DATE_EXPECTED),
-        Rule(E.ExpectColumnValuesToMatchRegex(column="date_text", regex=DATE_PATTERN), "date", "date_text",
+        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="date_text"), "date", "date_text", DATE_EXPECTED),
+        Rule(EXPECT.ExpectColumnValuesToMatchRegex(column="date_text", regex=DATE_PATTERN), "date", "date_text",
              DATE_EXPECTED),
-        Rule(E.ExpectColumnValuesToNotBeNull(column="date"), "date", "date_text",
+        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="date"), "date", "date_text",
              Text("date_exists")),
         Rule(_plausible_date("date_plausible"), "date", "date_text", window_expected()),
-        Rule(E.ExpectColumnValuesToNotBeNull(column="value_text"), "value", "value_text", NUMBER_EXPECTED),
-        Rule(E.ExpectColumnValuesToMatchRegex(column="value_text", regex=NUMBER_PATTERN), "value", "value_text",
+        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="value_text"), "value", "value_text", NUMBER_EXPECTED),
+        Rule(EXPECT.ExpectColumnValuesToMatchRegex(column="value_text", regex=NUMBER_PATTERN), "value", "value_text",
              NUMBER_EXPECTED),
-        Rule(E.ExpectColumnValuesToNotBeNull(column="value"), "value", "value_text", Text("finite_number")),
+        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="value"), "value", "value_text", Text("finite_number")),
         Rule(_magnitude("value"), "value", "value_text", MAGNITUDE_EXPECTED),
-        Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="limit_upper", column_B="value", or_equal=True,
+        Rule(EXPECT.ExpectColumnPairValuesAToBeGreaterThanB(column_A="limit_upper", column_B="value", or_equal=True,
                                                         ignore_row_if="either_value_is_missing"),
              "value", "value_text", lambda row: Text("at_most_limit", limit=f"{row['limit_upper']:g}")),
-        Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="value", column_B="limit_lower", or_equal=True,
+        Rule(EXPECT.ExpectColumnPairValuesAToBeGreaterThanB(column_A="value", column_B="limit_lower", or_equal=True,
                                                         ignore_row_if="either_value_is_missing"),
              "value", "value_text", lambda row: Text("at_least_limit", limit=f"{row['limit_lower']:g}")),
-        Rule(E.ExpectCompoundColumnsToBeUnique(column_list=list(OBSERVATION_KEY)),
+        Rule(EXPECT.ExpectCompoundColumnsToBeUnique(column_list=list(OBSERVATION_KEY)),
              "date", "date_text", lambda row: Text("one_figure_per_key", first=place(row["first_of_key"])), skip=_is_first_of_key),
         # The figure's quality and the evidence beside it (optional columns; empty cells are fine).
-        Rule(E.ExpectColumnValuesToBeInSet(column="quality", value_set=list(model.FILE_QUALITIES)), "quality",
-             "quality", Text("figure_quality_expected", values=", ".join(model.FILE_QUALITIES))),
-        Rule(E.ExpectColumnValuesToMatchRegex(column="link", regex=model.LINK_PATTERN), "link", "link",
+        Rule(EXPECT.ExpectColumnValuesToBeInSet(column="quality", value_set=list(vocabulary.FILE_QUALITIES)), "quality",
+             "quality", Text("figure_quality_expected", values=", ".join(vocabulary.FILE_QUALITIES))),
+        Rule(EXPECT.ExpectColumnValuesToMatchRegex(column="link", regex=vocabulary.LINK_PATTERN), "link", "link",
              Text("link_expected")),
-        Rule(E.ExpectColumnValuesToBeInSet(column="contribution", value_set=list(model.CONTRIBUTIONS)),
-             "contribution", "contribution", Text("contribution_expected", values=", ".join(model.CONTRIBUTIONS))),
+        Rule(EXPECT.ExpectColumnValuesToBeInSet(column="contribution", value_set=list(vocabulary.CONTRIBUTIONS)),
+             "contribution", "contribution", Text("contribution_expected", values=", ".join(vocabulary.CONTRIBUTIONS))),
     ]
 
     def locate(row: pd.Series, column: str) -> dict:
@@ -343,38 +343,38 @@ def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories:
     ]
     for point in ("baseline", "target"):
         rules += [
-            Rule(E.ExpectColumnValuesToNotBeNull(column=f"{point}_date_text"), f"{point}.date",
+            Rule(EXPECT.ExpectColumnValuesToNotBeNull(column=f"{point}_date_text"), f"{point}.date",
                  f"{point}_date_text", DATE_EXPECTED),
-            Rule(E.ExpectColumnValuesToMatchRegex(column=f"{point}_date_text", regex=DATE_PATTERN), f"{point}.date",
+            Rule(EXPECT.ExpectColumnValuesToMatchRegex(column=f"{point}_date_text", regex=DATE_PATTERN), f"{point}.date",
                  f"{point}_date_text", DATE_EXPECTED),
-            Rule(E.ExpectColumnValuesToNotBeNull(column=f"{point}_date"), f"{point}.date", f"{point}_date_text",
+            Rule(EXPECT.ExpectColumnValuesToNotBeNull(column=f"{point}_date"), f"{point}.date", f"{point}_date_text",
                  Text("date_exists")),
             Rule(_plausible_date(f"{point}_date_plausible"), f"{point}.date", f"{point}_date_text",
                  window_expected()),
-            Rule(E.ExpectColumnValuesToNotBeNull(column=f"{point}_value_text"), f"{point}.value",
+            Rule(EXPECT.ExpectColumnValuesToNotBeNull(column=f"{point}_value_text"), f"{point}.value",
                  f"{point}_value_text", Text("number")),
-            Rule(E.ExpectColumnValuesToMatchRegex(column=f"{point}_value_text", regex=NUMBER_PATTERN),
+            Rule(EXPECT.ExpectColumnValuesToMatchRegex(column=f"{point}_value_text", regex=NUMBER_PATTERN),
                  f"{point}.value", f"{point}_value_text", Text("number")),
-            Rule(E.ExpectColumnValuesToNotBeNull(column=f"{point}_value"), f"{point}.value",
+            Rule(EXPECT.ExpectColumnValuesToNotBeNull(column=f"{point}_value"), f"{point}.value",
                  f"{point}_value_text", Text("finite_number")),
             Rule(_magnitude(f"{point}_value"), f"{point}.value", f"{point}_value_text", MAGNITUDE_EXPECTED),
-            Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="limit_upper", column_B=f"{point}_value",
+            Rule(EXPECT.ExpectColumnPairValuesAToBeGreaterThanB(column_A="limit_upper", column_B=f"{point}_value",
                                                             or_equal=True, ignore_row_if="either_value_is_missing"),
                  f"{point}.value", f"{point}_value_text",
                  lambda row: Text("at_most_limit", limit=f"{row['limit_upper']:g}")),
-            Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A=f"{point}_value", column_B="limit_lower",
+            Rule(EXPECT.ExpectColumnPairValuesAToBeGreaterThanB(column_A=f"{point}_value", column_B="limit_lower",
                                                             or_equal=True, ignore_row_if="either_value_is_missing"),
                  f"{point}.value", f"{point}_value_text",
                  lambda row: Text("at_least_limit", limit=f"{row['limit_lower']:g}")),
         ]
     rules += [
-        Rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="target_date", column_B="baseline_date",
+        Rule(EXPECT.ExpectColumnPairValuesAToBeGreaterThanB(column_A="target_date", column_B="baseline_date",
                                                         or_equal=False, ignore_row_if="either_value_is_missing"),
              "target.date", "target_date_text",
              lambda row: Text("target_date_after", date=row["baseline_date_text"])),
-        Rule(E.ExpectColumnValuesToBeBetween(column="improvement", min_value=0, strict_min=True),
+        Rule(EXPECT.ExpectColumnValuesToBeBetween(column="improvement", min_value=0, strict_min=True),
              "target.value", "target_value_text", improvement),
-        Rule(E.ExpectCompoundColumnsToBeUnique(column_list=["coalition", "indicator", "territory", "target_date_key"]),
+        Rule(EXPECT.ExpectCompoundColumnsToBeUnique(column_list=["coalition", "indicator", "territory", "target_date_key"]),
              "target.date", "target_date_text",
              lambda row: Text("one_target_per_key", first=place(row["first_of_key"])),
              skip=_is_first_of_key),
@@ -395,13 +395,13 @@ def register_problems(services: pd.DataFrame, assessments: pd.DataFrame) -> list
     services = services.assign(where=services["file"] + ", row " + services["row"].astype(str))
     services["first_of_key"] = services.groupby("id", dropna=False)["where"].transform("first")
     service_rules = [
-        Rule(E.ExpectColumnValuesToNotBeNull(column="id"), "id", "id", Text("service_id")),
-        Rule(E.ExpectColumnValuesToMatchRegex(column="id", regex=r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$"), "id", "id",
+        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="id"), "id", "id", Text("service_id")),
+        Rule(EXPECT.ExpectColumnValuesToMatchRegex(column="id", regex=r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$"), "id", "id",
              Text("id_dots")),
-        Rule(E.ExpectColumnValuesToBeUnique(column="id"), "id", "id",
+        Rule(EXPECT.ExpectColumnValuesToBeUnique(column="id"), "id", "id",
              lambda row: Text("id_used_once_on", first=place(row["first_of_key"])), skip=_is_first_of_key),
-        Rule(E.ExpectColumnValuesToNotBeNull(column="name"), "name", "name", Text("service_name")),
-        Rule(E.ExpectColumnValuesToMatchRegex(column="url", regex=r"^https?://\S+$"), "url", "url",
+        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="name"), "name", "name", Text("service_name")),
+        Rule(EXPECT.ExpectColumnValuesToMatchRegex(column="url", regex=r"^https?://\S+$"), "url", "url",
              Text("web_address")),
     ]
     problems = run_rules("services", services, service_rules, locate)
@@ -409,24 +409,24 @@ def register_problems(services: pd.DataFrame, assessments: pd.DataFrame) -> list
     assessments["first_of_key"] = assessments.groupby(["service", "date_key"], dropna=False)["where"].transform("first")
     known = sorted(set(services["id"].dropna()))
     assessment_rules = [
-        Rule(E.ExpectColumnValuesToNotBeNull(column="service"), "service", "service", Text("service_id")),
-        Rule(E.ExpectColumnValuesToBeInSet(column="service", value_set=known), "service", "service",
-             _unknown_id("service", known, Text("row_of", file=layout.SERVICES), "service")),
-        Rule(E.ExpectColumnValuesToNotBeNull(column="date_text"), "date", "date_text", DATE_EXPECTED),
-        Rule(E.ExpectColumnValuesToMatchRegex(column="date_text", regex=DATE_PATTERN), "date", "date_text",
+        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="service"), "service", "service", Text("service_id")),
+        Rule(EXPECT.ExpectColumnValuesToBeInSet(column="service", value_set=known), "service", "service",
+             _unknown_id("service", known, Text("row_of", file=root_paths.SERVICES), "service")),
+        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="date_text"), "date", "date_text", DATE_EXPECTED),
+        Rule(EXPECT.ExpectColumnValuesToMatchRegex(column="date_text", regex=DATE_PATTERN), "date", "date_text",
              DATE_EXPECTED),
-        Rule(E.ExpectColumnValuesToNotBeNull(column="date"), "date", "date_text", Text("date_exists")),
+        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="date"), "date", "date_text", Text("date_exists")),
         Rule(_plausible_date("date_plausible"), "date", "date_text", window_expected()),
-        Rule(E.ExpectColumnValuesToNotBeNull(column="difficulty"), "difficulty", "difficulty",
+        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="difficulty"), "difficulty", "difficulty",
              Text("one_of", values=", ".join(DIFFICULTIES))),
-        Rule(E.ExpectColumnValuesToBeInSet(column="difficulty", value_set=list(DIFFICULTIES)), "difficulty",
+        Rule(EXPECT.ExpectColumnValuesToBeInSet(column="difficulty", value_set=list(DIFFICULTIES)), "difficulty",
              "difficulty", Text("one_of", values=", ".join(DIFFICULTIES))),
     ]
     for column in ("machine_readable", "api", "transfer"):
-        assessment_rules.append(Rule(E.ExpectColumnValuesToBeInSet(column=column, value_set=list(ANSWERS)), column,
+        assessment_rules.append(Rule(EXPECT.ExpectColumnValuesToBeInSet(column=column, value_set=list(ANSWERS)), column,
                                      column, Text("one_of_or_empty", values=", ".join(ANSWERS))))
     assessment_rules.append(
-        Rule(E.ExpectCompoundColumnsToBeUnique(column_list=["service", "date_key"]), "date", "date_text",
+        Rule(EXPECT.ExpectCompoundColumnsToBeUnique(column_list=["service", "date_key"]), "date", "date_text",
              lambda row: Text("one_assessment_per_key", first=place(row["first_of_key"])),
              skip=_is_first_of_key))
     return problems + run_rules("assessments", assessments, assessment_rules, locate)

@@ -6,7 +6,7 @@ only wires ipywidgets to it.
 
 from __future__ import annotations
 
-from observatory import dashboard, figures, model
+from observatory import dashboard, figures, vocabulary
 from observatory import results as results_module
 from observatory.i18n import place_name, quality_name, sort_key, t
 from observatory.pages import kinds
@@ -62,7 +62,7 @@ class Explorer:
 
     def quality_choices(self) -> list[tuple[str, str]]:
         return [(t("all_qualities", self.lang), ALL)] + [
-            (quality_name(q, self.lang), q) for q in model.QUALITIES]
+            (quality_name(q, self.lang), q) for q in vocabulary.QUALITIES]
 
     def view(self, scope: str, ident: str, quality: str = ALL) -> list:
         """What the explorer shows: a banner where fictitious values are shown, the compass and the targets
@@ -81,7 +81,7 @@ class Explorer:
         title = f"{t('compass', self.lang)} — {label}"
         figure = figures.compass(compass, self.lang, title=esc(title))
         if quality != ALL:
-            figure.update_traces(marker_line_width=[3 if q == quality else 1 for q in model.QUALITIES])
+            figure.update_traces(marker_line_width=[3 if q == quality else 1 for q in vocabulary.QUALITIES])
         table_page = ExplorerPage(part.__class__(**{**part.tables(), "progress": progress}), self.lang)
         return [page.demonstration_notice(), page.chart(figure),
                 table_page.targets_table(show_coalition=scope != "coalition")]

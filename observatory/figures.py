@@ -12,9 +12,9 @@ from functools import lru_cache
 import pandas as pd
 import plotly.graph_objects as go
 
-from observatory import model
+from observatory import vocabulary
 from observatory.i18n import difficulty_name, formatting, quality_name, status_name, t
-from observatory.model import STATUS_COLOURS
+from observatory.vocabulary import STATUS_COLOURS
 from observatory.pages.markup import esc  # data texts in labels: plotly renders entities back
 from observatory.selfdata import DIFFICULTIES
 
@@ -83,7 +83,7 @@ def _figure(traces: list[dict], layout: dict, title: str, height: int = 360, lan
 
 
 def _status_counts_text(row: pd.Series, lang: str) -> str:
-    parts = [f"{status_name(s, lang)} : {int(row[s])}" for s in model.STATUSES if row.get(s, 0)]
+    parts = [f"{status_name(s, lang)} : {int(row[s])}" for s in vocabulary.STATUSES if row.get(s, 0)]
     return "<br>".join(parts)
 
 
@@ -96,7 +96,7 @@ def compass(compass_rows: pd.DataFrame, lang: str = "fr", title: str | None = No
     """
     by_quality = compass_rows.set_index("quality")
     names, values, hovers, colours, labels = [], [], [], [], []
-    for quality in model.QUALITIES:
+    for quality in vocabulary.QUALITIES:
         names.append(quality_name(quality, lang))
         colours.append(QUALITY_COLOURS[quality])
         if quality in by_quality.index and by_quality.loc[quality, "targets"] > 0:
@@ -123,8 +123,8 @@ def compass(compass_rows: pd.DataFrame, lang: str = "fr", title: str | None = No
         # The radial scale runs along the border between the first two qualities, not through the first one's
         # name at the top (they overlapped): half a sector clockwise from the top.
         "polar": {"radialaxis": {"range": [0, 100], "ticksuffix": _PERCENT_SUFFIX[lang], "tickvals": [25, 50, 75, 100],
-                                 "angle": 90 - 180 / len(model.QUALITIES),
-                                 "tickangle": 90 - 180 / len(model.QUALITIES), "tickfont": {"size": 10}},
+                                 "angle": 90 - 180 / len(vocabulary.QUALITIES),
+                                 "tickangle": 90 - 180 / len(vocabulary.QUALITIES), "tickfont": {"size": 10}},
                   "angularaxis": {"direction": "clockwise", "rotation": 90}},
         "showlegend": False,
     }
@@ -139,11 +139,11 @@ def status_bars(frame: pd.DataFrame, by: str, labels: dict[str, str], lang: str 
     """
     order = list(frame[by])
     # A group without targets has no bar and says so: its counts are no target, not 0 targets in each status.
-    empty = (frame[list(model.STATUSES)].astype(int).sum(axis=1) == 0).to_list()
+    empty = (frame[list(vocabulary.STATUSES)].astype(int).sum(axis=1) == 0).to_list()
     names = [esc(labels.get(v, v)) + (f" ({t('no_target_here', lang)})" if none else "")
              for v, none in zip(order, empty)]
     bars = []
-    for status in model.STATUSES:
+    for status in vocabulary.STATUSES:
         counts = frame[status].astype(int)
         bars.append({
             "type": "bar", "y": names, "x": [None if none else int(c) for c, none in zip(counts, empty)],
@@ -155,7 +155,7 @@ def status_bars(frame: pd.DataFrame, by: str, labels: dict[str, str], lang: str 
         })
     layout = {"barmode": "stack", "legend": {"orientation": "h", "yanchor": "top", "y": -0.22, "traceorder": "normal"},
               "xaxis": {"title": t("number_of_targets", lang),
-                        "dtick": 1 if frame[list(model.STATUSES)].sum(axis=1).max() <= 10 else None},
+                        "dtick": 1 if frame[list(vocabulary.STATUSES)].sum(axis=1).max() <= 10 else None},
               "yaxis": {"autorange": "reversed"}, "margin": {"b": 110}}
     title = title or t("status", lang)
     if any(empty):  # said in the title too, so the chart's words name them
@@ -242,7 +242,7 @@ def date_axis(*dates) -> dict:
     return {}
 
 
-# A figure that is not measured: its line's dash and its open marker, one pair per quality (model.FIGURE_QUALITIES).
+# A figure that is not measured: its line's dash and its open marker, one pair per quality (vocabulary.FIGURE_QUALITIES).
 QUALITY_STYLES = {
     "estimated": ("longdash", "triangle-up-open"),
     "provisional": ("dashdot", "square-open"),
@@ -265,14 +265,14 @@ def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Se
     review = obs["under_review"].fillna(False).astype(bool) if "under_review" in obs else pd.Series(False, index=obs.index)
     pending, obs = obs[review], obs[~review]  # awaiting review: a trace of their own, in no projection
     observations = observations[~review.reindex(observations.index, fill_value=False)]
-    # Each figure's quality as a rank of model.FIGURE_QUALITIES (measured first: its trace comes first, as before).
+    # Each figure's quality as a rank of vocabulary.FIGURE_QUALITIES (measured first: its trace comes first, as before).
     quality = (obs["quality"] if "quality" in obs else pd.Series(None, index=obs.index, dtype=object))
     quality = quality.where(quality.notna(), "measured").where(
         ~(obs["demonstration"].astype(bool) if "demonstration" in obs else False), "demonstration")
-    rank = quality.map({q: i for i, q in enumerate(model.FIGURE_QUALITIES)}).fillna(0).astype(int)
+    rank = quality.map({q: i for i, q in enumerate(vocabulary.FIGURE_QUALITIES)}).fillna(0).astype(int)
     for (coalition, ranked), group in obs.groupby([obs["coalition"].fillna(""), rank], sort=True):
         label = esc(coalition_names.get(coalition, coalition)) if coalition else t("territory_figures", lang)
-        kind = model.FIGURE_QUALITIES[ranked]
+        kind = vocabulary.FIGURE_QUALITIES[ranked]
         # A figure that is not measured (demonstration, estimated, roll-up…): a trace of its own, with its own open
         # marker and line style, named so in the legend and in the chart's words (a reader sees it without the
         # banner; the path's baseline is an open circle). A demonstration figure's source is the catalogue's label.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatory import journal, layout
+from observatory import journal, root_paths
 from observatory.dates import parse_period_end
 
 REVIEW_ACTIONS = ("submitted", "returned", "approved")  # as observatory.submissions writes them
@@ -24,7 +24,7 @@ def figure_key(frame: pd.DataFrame, dates: pd.Series) -> pd.Series:
 def live_entries(root: str | Path) -> pd.DataFrame:
     """The history's rows still in force (none of an undone import's, nor the undo's own), with a ``key``
     column; an empty frame when there is no history."""
-    content = journal.read_settled(Path(root), layout.HISTORY)  # never read halfway through an append
+    content = journal.read_settled(Path(root), root_paths.HISTORY)  # never read halfway through an append
     if not content:
         return pd.DataFrame(columns=["key"])
     history = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)

@@ -30,16 +30,16 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from observatory import atomic, layout, locking
+from observatory import atomic, root_paths, locking
 
-JOURNAL = layout.JOURNAL
+JOURNAL = root_paths.JOURNAL
 TMP_SUFFIX = ".import-tmp"
 # Folders a commit may write into; leftovers of a dead run are looked for there.
-WRITTEN_FOLDERS = layout.WRITTEN_FOLDERS
+WRITTEN_FOLDERS = root_paths.WRITTEN_FOLDERS
 
 
 def journal_path(root: Path) -> Path:
-    return layout.at(root, JOURNAL)
+    return root_paths.at(root, JOURNAL)
 
 
 def pending(root: str | Path) -> bool:

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from observatory import atomic, csvwrite
+from observatory import atomic, root_csv
 from observatory.errors import ObservatoryError
 
 COALITION_BUDGET = 30  # wrong secrets for one coalition, all sources together, within BUDGET_WINDOW
@@ -256,7 +256,7 @@ class Leads:
         with contextlib.suppress(FileNotFoundError):
             if path.stat().st_size >= AUDIT_MAX_BYTES:
                 os.replace(path, path.with_name(path.name + ".1"))
-        lines = ("" if path.exists() else csvwrite.line(list(AUDIT_COLUMNS))) + csvwrite.line([str(c) for c in row])
+        lines = ("" if path.exists() else root_csv.line(list(AUDIT_COLUMNS))) + root_csv.line([str(c) for c in row])
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
             handle.write(lines)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from observatory import journal, layout, locking, model, parquet, selfdata
+from observatory import journal, root_paths, locking, vocabulary, parquet, selfdata
 from observatory.dates import normalise_date_text
 from observatory.errors import DescribedText, ObservatoryError, Problem, Text
 
@@ -35,7 +35,7 @@ TARGET_COLUMNS = [
     "coalition", "indicator", "territory", "baseline_date_text", "baseline_value_text",
     "target_date_text", "target_value_text", "source", "file", "key", "reporting",
 ]
-TERRITORY_COLUMNS = [*model.TERRITORY_COLUMNS, *model.TERRITORY_CODE_COLUMNS, *model.TERRITORY_OPTIONAL_COLUMNS,
+TERRITORY_COLUMNS = [*vocabulary.TERRITORY_COLUMNS, *vocabulary.TERRITORY_CODE_COLUMNS, *vocabulary.TERRITORY_OPTIONAL_COLUMNS,
                      "file", "row"]
 # The observations as read from data/observations/*.csv: cells as typed (date_text, value_text), with their place.
 OBSERVATION_ROW_COLUMNS = [
@@ -188,7 +188,7 @@ def read_mapping(path: Path, root: Path, problems: list[Problem], keys: tuple[st
     return data
 
 
-class _Fields:
+class _ProfileFields:
     """Reads typed fields out of one YAML mapping, noting each fault with its key path."""
 
     def __init__(self, data: dict, file: str, problems: list[Problem], prefix: str = ""):
@@ -270,7 +270,7 @@ class _Fields:
         if value is None:
             return None, None
         if isinstance(value, dict):
-            sub = _Fields(value, self.file, self.problems, self.key(name) + ".")
+            sub = _ProfileFields(value, self.file, self.problems, self.key(name) + ".")
             sub.check_keys(("fr", "en") if require_en else ("fr",), () if require_en else ("en",))
             return sub.text("fr"), sub.text("en")
         if require_en:
@@ -303,13 +303,13 @@ def _number_text(value: object) -> str | None:
 
 
 def _read_profile(path: Path, root: Path, problems: list[Problem], required: tuple[str, ...],
-                  optional: tuple[str, ...]) -> tuple[dict, _Fields, str | None] | None:
+                  optional: tuple[str, ...]) -> tuple[dict, _ProfileFields, str | None] | None:
     """A YAML mapping whose keys are checked and whose ``id`` must be the file's name."""
     name = rel(path, root)
     data = read_mapping(path, root, problems, (*required, *optional))
     if data is None:
         return None
-    f = _Fields(data, name, problems)
+    f = _ProfileFields(data, name, problems)
     f.check_keys(required, optional)
     ident = f.text("id")
     if ident is not None and ident != path.stem:
@@ -319,9 +319,9 @@ def _read_profile(path: Path, root: Path, problems: list[Problem], required: tup
 
 def load_indicators(root: Path, problems: list[Problem]) -> pd.DataFrame:
     rows = []
-    folder = layout.at(root, layout.INDICATORS)
+    folder = root_paths.at(root, root_paths.INDICATORS)
     if not folder.is_dir():
-        problems.append(Problem(f"{layout.INDICATORS}/", value=None, expected=Text("indicators_folder")))
+        problems.append(Problem(f"{root_paths.INDICATORS}/", value=None, expected=Text("indicators_folder")))
         return pd.DataFrame(columns=INDICATOR_COLUMNS)
     for path in sorted(folder.rglob("*")):
         if path.is_dir() or path.name.startswith(".") or path.name.lower() in ("readme.md",):
@@ -330,22 +330,22 @@ def load_indicators(root: Path, problems: list[Problem]) -> pd.DataFrame:
         parts = path.relative_to(folder).parts
         if path.suffix not in (".yml", ".yaml"):
             problems.append(Problem(name, value=path.name,
-                                    expected=Text("only_yml_indicators", folder=layout.INDICATORS)))
+                                    expected=Text("only_yml_indicators", folder=root_paths.INDICATORS)))
             continue
         if len(parts) != 2:
             problems.append(Problem(name, value="/".join(parts[:-1]) or "indicators/",
                                     expected=Text("file_in_quality_folder")))
             continue
-        read = _read_profile(path, root, problems, model.INDICATOR_REQUIRED, model.INDICATOR_OPTIONAL)
+        read = _read_profile(path, root, problems, vocabulary.INDICATOR_REQUIRED, vocabulary.INDICATOR_OPTIONAL)
         if read is None:
             continue
         data, f, ident = read
         quality_folder = parts[0]
-        if quality_folder not in model.QUALITIES:
+        if quality_folder not in vocabulary.QUALITIES:
             problems.append(Problem(name, value=quality_folder,
-                                    expected=Text("quality_folder", qualities=", ".join(model.QUALITIES))))
-        quality = f.choice("quality", model.QUALITIES)
-        if quality is not None and quality_folder in model.QUALITIES and quality != quality_folder:
+                                    expected=Text("quality_folder", qualities=", ".join(vocabulary.QUALITIES))))
+        quality = f.choice("quality", vocabulary.QUALITIES)
+        if quality is not None and quality_folder in vocabulary.QUALITIES and quality != quality_folder:
             f.fault("quality", quality, Text("quality_of_folder", folder=quality_folder))
         name_fr, name_en = f.translated("name", require_en=True)
         description_fr, description_en = f.translated("description", require_en=False)
@@ -353,7 +353,7 @@ def load_indicators(root: Path, problems: list[Problem]) -> pd.DataFrame:
         source_name, source_url = None, None
         source = data.get("source")
         if isinstance(source, dict):
-            sub = _Fields(source, name, problems, "source.")
+            sub = _ProfileFields(source, name, problems, "source.")
             sub.check_keys(("name",), ("url",))
             source_name, source_url = sub.text("name"), sub.text("url", required=False)
         elif source is not None:
@@ -371,7 +371,7 @@ def load_indicators(root: Path, problems: list[Problem]) -> pd.DataFrame:
             "quality": quality,
             "unit": unit_fr,
             "unit_en": unit_en,
-            "direction": f.choice("direction", model.DIRECTIONS),
+            "direction": f.choice("direction", vocabulary.DIRECTIONS),
             "description_fr": description_fr,
             "description_en": description_en,
             "method_fr": method_fr,
@@ -379,8 +379,8 @@ def load_indicators(root: Path, problems: list[Problem]) -> pd.DataFrame:
             "source_name": source_name,
             "source_url": source_url,
             "limit": f.number("limit"),
-            "aggregation": f.choice("aggregation", model.AGGREGATIONS),
-            "lever": f.choice("lever", model.LEVERS),
+            "aggregation": f.choice("aggregation", vocabulary.AGGREGATIONS),
+            "lever": f.choice("lever", vocabulary.LEVERS),
             "decimals": decimals,
             "frequency": f.text("frequency", required=False),
             "license": f.text("license", required=False),
@@ -502,17 +502,17 @@ def _as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def load_territories(root: Path, problems: list[Problem]) -> pd.DataFrame:
-    path = layout.at(root, layout.TERRITORIES)
+    path = root_paths.at(root, root_paths.TERRITORIES)
     if not path.is_file():
-        problems.append(Problem(layout.TERRITORIES, value=None, expected=Text("territories_table")))
+        problems.append(Problem(root_paths.TERRITORIES, value=None, expected=Text("territories_table")))
         return pd.DataFrame(columns=TERRITORY_COLUMNS)
     read = _read_csv_records(path, root, problems)
     if read is None:
         return pd.DataFrame(columns=TERRITORY_COLUMNS)
     header, body = read
     name = rel(path, root)
-    if not _check_header(name, header, model.TERRITORY_COLUMNS,
-                         (*model.TERRITORY_CODE_COLUMNS, *model.TERRITORY_OPTIONAL_COLUMNS), problems):
+    if not _check_header(name, header, vocabulary.TERRITORY_COLUMNS,
+                         (*vocabulary.TERRITORY_CODE_COLUMNS, *vocabulary.TERRITORY_OPTIONAL_COLUMNS), problems):
         return pd.DataFrame(columns=TERRITORY_COLUMNS)
     rows = _records_to_rows(name, header, body, problems)
     frame = pd.DataFrame(rows).reindex(columns=TERRITORY_COLUMNS)
@@ -521,14 +521,14 @@ def load_territories(root: Path, problems: list[Problem]) -> pd.DataFrame:
 
 def load_territories_meta(root: Path, problems: list[Problem]) -> list[dict]:
     """data/territories.meta.yml, where a source wrote it, as a row of the datasets table (none without it)."""
-    path = layout.at(root, layout.TERRITORIES_META)
+    path = root_paths.at(root, root_paths.TERRITORIES_META)
     if not path.exists():
         return []
-    data = read_mapping(path, root, problems, model.TERRITORY_META_KEYS)
+    data = read_mapping(path, root, problems, vocabulary.TERRITORY_META_KEYS)
     if data is None:
         return []
-    f = _Fields(data, rel(path, root), problems)
-    f.check_keys((), model.TERRITORY_META_KEYS)
+    f = _ProfileFields(data, rel(path, root), problems)
+    f.check_keys((), vocabulary.TERRITORY_META_KEYS)
     title_fr, title_en = f.translated("title", require_en=False)
     description_fr, description_en = f.translated("description", require_en=False)
     f.text("version", required=False)
@@ -536,16 +536,16 @@ def load_territories_meta(root: Path, problems: list[Problem]) -> list[dict]:
         year = data.get(key)
         if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1800 <= year <= 2200):
             f.fault(key, year, Text("year_digits"))
-    return [{"dataset": layout.TERRITORIES_DATASET, "file": layout.TERRITORIES, "title_fr": title_fr,
+    return [{"dataset": root_paths.TERRITORIES_DATASET, "file": root_paths.TERRITORIES, "title_fr": title_fr,
              "title_en": title_en, "description_fr": description_fr, "description_en": description_en,
              "demonstration": False, "license": f.text("license", False), "source": f.text("source", False)}]
 
 
 def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
     coalitions, targets = [], []
-    folder = layout.at(root, layout.COALITIONS)
+    folder = root_paths.at(root, root_paths.COALITIONS)
     if not folder.is_dir():
-        problems.append(Problem(f"{layout.COALITIONS}/", value=None, expected=Text("coalitions_folder")))
+        problems.append(Problem(f"{root_paths.COALITIONS}/", value=None, expected=Text("coalitions_folder")))
         return pd.DataFrame(columns=COALITION_COLUMNS), pd.DataFrame(columns=TARGET_COLUMNS)
     for path in sorted(folder.iterdir()):
         if path.is_dir() or path.name.startswith(".") or path.name.lower() == "readme.md":
@@ -553,9 +553,9 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
         name = rel(path, root)
         if path.suffix not in (".yml", ".yaml"):
             problems.append(Problem(name, value=path.name,
-                                    expected=Text("only_yml_coalitions", folder=layout.COALITIONS)))
+                                    expected=Text("only_yml_coalitions", folder=root_paths.COALITIONS)))
             continue
-        read = _read_profile(path, root, problems, model.COALITION_REQUIRED, model.COALITION_OPTIONAL)
+        read = _read_profile(path, root, problems, vocabulary.COALITION_REQUIRED, vocabulary.COALITION_OPTIONAL)
         if read is None:
             continue
         data, f, ident = read
@@ -567,7 +567,7 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
             f.fault("leads", raw_leads, Text("leads_list"))
         for i, lead in enumerate(raw_leads if isinstance(raw_leads, list) else []):
             if isinstance(lead, dict):
-                sub = _Fields(lead, name, problems, f"leads[{i}].")
+                sub = _ProfileFields(lead, name, problems, f"leads[{i}].")
                 sub.check_keys(("name",), ("organisation", "email", "lang"))
                 # lang: the language the lead is written to in (reminders, issue 26): fr (default) or en
                 leads.append({"name": sub.text("name"), "organisation": sub.text("organisation", False),
@@ -580,9 +580,9 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
             "id": ident,
             "name_fr": name_fr,
             "name_en": name_en,
-            "axes": f.choices("axes", model.AXES),
-            "maturity": f.choice("maturity", model.MATURITIES),
-            "levers": f.choices("levers", model.LEVERS),
+            "axes": f.choices("axes", vocabulary.AXES),
+            "maturity": f.choice("maturity", vocabulary.MATURITIES),
+            "levers": f.choices("levers", vocabulary.LEVERS),
             "leads": leads,
             "partners": f.texts("partners"),
             "territories": f.texts("territories"),
@@ -601,12 +601,12 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
             if not isinstance(target, dict):
                 f.fault(key, target, Text("target_mapping"))
                 continue
-            sub = _Fields(target, name, problems, key + ".")
-            sub.check_keys(model.TARGET_KEYS, model.TARGET_OPTIONAL_KEYS)
+            sub = _ProfileFields(target, name, problems, key + ".")
+            sub.check_keys(vocabulary.TARGET_KEYS, vocabulary.TARGET_OPTIONAL_KEYS)
             # source: who states the target (a plan, a law, a published programme); none: an illustrative target
             row = {"coalition": ident, "indicator": sub.text("indicator"), "territory": sub.text("territory"),
                    "source": sub.text("source", False), "file": name, "key": key,
-                   "reporting": sub.choice("reporting", model.TARGET_REPORTING)}
+                   "reporting": sub.choice("reporting", vocabulary.TARGET_REPORTING)}
             for point in ("baseline", "target"):
                 value = target.get(point)
                 row[f"{point}_date_text"] = None
@@ -616,8 +616,8 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
                 if not isinstance(value, dict):
                     sub.fault(point, value, Text("point_mapping"))
                     continue
-                pf = _Fields(value, name, problems, f"{key}.{point}.")
-                pf.check_keys(model.TARGET_POINT_KEYS, ())
+                pf = _ProfileFields(value, name, problems, f"{key}.{point}.")
+                pf.check_keys(vocabulary.TARGET_POINT_KEYS, ())
                 row[f"{point}_date_text"] = normalise_date_text(value.get("date"))
                 row[f"{point}_value_text"] = _number_text(value.get("value"))
             targets.append(row)
@@ -643,7 +643,7 @@ def _observation_table(path: Path, root: Path, problems: list[Problem]) -> pd.Da
         if read is None:
             return None
         header, body = read
-    if not _check_header(name, header, model.OBSERVATION_REQUIRED, model.OBSERVATION_OPTIONAL, problems):
+    if not _check_header(name, header, vocabulary.OBSERVATION_REQUIRED, vocabulary.OBSERVATION_OPTIONAL, problems):
         return None
     problems.extend(rows_problems)
     if frame is None:
@@ -658,7 +658,7 @@ def _parquet_table(path: Path, name: str, problems: list[Problem]) -> pd.DataFra
     if read is None:
         return None
     header, types = read
-    if not _check_header(name, header, model.OBSERVATION_REQUIRED, model.OBSERVATION_OPTIONAL, problems):
+    if not _check_header(name, header, vocabulary.OBSERVATION_REQUIRED, vocabulary.OBSERVATION_OPTIONAL, problems):
         return None
     frame = parquet.parquet_rows(path, name, header, types, problems)
     if frame is None:
@@ -814,7 +814,7 @@ def _frame_of(columns: dict[str, np.ndarray], length: int) -> pd.DataFrame:
 
 
 def load_observations(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    folder = layout.at(root, layout.OBSERVATIONS)
+    folder = root_paths.at(root, root_paths.OBSERVATIONS)
     frames, datasets = [], []
     if not folder.is_dir():
         return pd.DataFrame(columns=OBSERVATION_ROW_COLUMNS), pd.DataFrame(columns=DATASET_COLUMNS)
@@ -824,27 +824,27 @@ def load_observations(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame
         name = rel(path, root)
         if path.name.endswith((".meta.yml", ".meta.yaml")):
             stem = path.name.rsplit(".meta.", 1)[0]
-            if not any((folder / f"{stem}{suffix}").exists() for suffix in layout.OBSERVATION_SUFFIXES):
+            if not any((folder / f"{stem}{suffix}").exists() for suffix in root_paths.OBSERVATION_SUFFIXES):
                 problems.append(Problem(name, value=path.name,
                                         expected=Text("data_file_beside", stem=stem)))
             continue
-        if path.suffix not in layout.OBSERVATION_SUFFIXES:
+        if path.suffix not in root_paths.OBSERVATION_SUFFIXES:
             problems.append(Problem(name, value=path.name,
-                                    expected=Text("only_observation_files", folder=layout.OBSERVATIONS)))
+                                    expected=Text("only_observation_files", folder=root_paths.OBSERVATIONS)))
             continue
-        twins = [other for other in layout.OBSERVATION_SUFFIXES
+        twins = [other for other in root_paths.OBSERVATION_SUFFIXES
                  if other != path.suffix and (folder / f"{path.stem}{other}").exists()]
-        if twins and path.suffix != layout.OBSERVATION_SUFFIXES[0]:  # said once, on the second of the two
+        if twins and path.suffix != root_paths.OBSERVATION_SUFFIXES[0]:  # said once, on the second of the two
             problems.append(Problem(name, value=path.name,
                                     expected=Text("one_data_file", stem=path.stem, twin=f"{path.stem}{twins[0]}")))
             continue
         meta, file_quality = {}, None
         meta_path = path.with_name(path.stem + ".meta.yml")
         if meta_path.exists():
-            meta_data = read_mapping(meta_path, root, problems, model.OBSERVATION_META_KEYS)
+            meta_data = read_mapping(meta_path, root, problems, vocabulary.OBSERVATION_META_KEYS)
             if meta_data is not None:
-                mf = _Fields(meta_data, rel(meta_path, root), problems)
-                mf.check_keys((), model.OBSERVATION_META_KEYS)
+                mf = _ProfileFields(meta_data, rel(meta_path, root), problems)
+                mf.check_keys((), vocabulary.OBSERVATION_META_KEYS)
                 title_fr, title_en = mf.translated("title", require_en=False)
                 description_fr, description_en = mf.translated("description", require_en=False)
                 demonstration = meta_data.get("demonstration", False)
@@ -852,8 +852,8 @@ def load_observations(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame
                     mf.fault("demonstration", demonstration, Text("true_or_false"))
                     demonstration = False
                 file_quality = meta_data.get("quality")
-                if file_quality is not None and file_quality not in model.FILE_QUALITIES:
-                    mf.fault("quality", file_quality, Text("figure_quality_expected", values=", ".join(model.FILE_QUALITIES)))
+                if file_quality is not None and file_quality not in vocabulary.FILE_QUALITIES:
+                    mf.fault("quality", file_quality, Text("figure_quality_expected", values=", ".join(vocabulary.FILE_QUALITIES)))
                     file_quality = None
                 elif demonstration and file_quality not in (None, "demonstration"):
                     mf.fault("quality", file_quality, Text("quality_demonstration_file"))
@@ -894,7 +894,7 @@ def load_root(path: str | Path) -> DataRoot:
     root = Path(path)
     if not root.is_dir():
         raise ObservatoryError(f"{root}: no such folder (expected a data root with indicators/ and data/)")
-    if not layout.at(root, layout.INDICATORS).is_dir() and not layout.at(root, layout.DATA).is_dir():
+    if not root_paths.at(root, root_paths.INDICATORS).is_dir() and not root_paths.at(root, root_paths.DATA).is_dir():
         raise ObservatoryError(f"{root}: not a data root (expected the folders indicators/ and data/ in it)")
     # A reader never takes part in a write: it reads between commits. If a commit happened while it read
     # (the data folder changed: a journal came or went), what it read may mix before and after: read again.
@@ -917,7 +917,7 @@ READ_ATTEMPTS = 3
 def _data_folder_mark(root: Path) -> tuple:
     """Changes whenever a commit happens: every commit puts its journal in data/ (and most replace the history)."""
     mark = []
-    for path in (layout.at(root, layout.DATA), layout.at(root, layout.HISTORY)):
+    for path in (root_paths.at(root, root_paths.DATA), root_paths.at(root, root_paths.HISTORY)):
         try:
             info = path.stat()
             mark.append((info.st_mtime_ns, info.st_ino))
@@ -934,11 +934,11 @@ def _read_root(root: Path) -> DataRoot:
     observations, datasets = load_observations(root, problems)
     territories_meta = load_territories_meta(root, problems)
     if territories_meta:
-        if layout.TERRITORIES_DATASET in set(datasets["dataset"]):
+        if root_paths.TERRITORIES_DATASET in set(datasets["dataset"]):
             # Both would be the dataset "territories" (data packages and pages name datasets by it).
-            problems.append(Problem(layout.observation_file(layout.TERRITORIES_DATASET),
-                                    value=f"{layout.TERRITORIES_DATASET}.csv",
-                                    expected=Text("another_name", meta=layout.TERRITORIES_META)))
+            problems.append(Problem(root_paths.observation_file(root_paths.TERRITORIES_DATASET),
+                                    value=f"{root_paths.TERRITORIES_DATASET}.csv",
+                                    expected=Text("another_name", meta=root_paths.TERRITORIES_META)))
         else:
             meta = pd.DataFrame(territories_meta, columns=DATASET_COLUMNS)
             datasets = pd.concat([datasets, meta], ignore_index=True) if len(datasets) else meta
@@ -951,10 +951,10 @@ def load_register(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, pd
     """The Self Data register's two tables (with file and row), or empty tables when there is no register."""
     tables = []
     for relative, columns, required in (
-            (layout.SERVICES, selfdata.SERVICE_COLUMNS, selfdata.SERVICE_REQUIRED),
-            (layout.ASSESSMENTS, selfdata.ASSESSMENT_COLUMNS, selfdata.ASSESSMENT_REQUIRED)):
+            (root_paths.SERVICES, selfdata.SERVICE_COLUMNS, selfdata.SERVICE_REQUIRED),
+            (root_paths.ASSESSMENTS, selfdata.ASSESSMENT_COLUMNS, selfdata.ASSESSMENT_REQUIRED)):
         optional = tuple(c for c in columns if c not in required)
-        path = layout.at(root, relative)
+        path = root_paths.at(root, relative)
         empty = pd.DataFrame(columns=[*columns, "file", "row"])
         if not path.exists():
             tables.append(empty)

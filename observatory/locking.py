@@ -22,10 +22,10 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from observatory import layout
+from observatory import root_paths
 from observatory.errors import ObservatoryError
 
-ROOT_LOCK = layout.ROOT_LOCK  # inside the data root
+ROOT_LOCK = root_paths.ROOT_LOCK  # inside the data root
 BUILD_LOCK = ".build.lock"  # inside a build's output folder
 DEFAULT_TIMEOUT = float(os.environ.get("OBSERVATORY_LOCK_TIMEOUT", "600"))
 
@@ -92,7 +92,7 @@ def hold(lock_path: str | Path, what: str, timeout: float | None = None,
 def root_lock(root: str | Path, what: str, timeout: float | None = None,
               say: Callable[[str], None] | None = None):
     """The lock every writer of the data root ``root`` holds."""
-    return hold(layout.at(root, ROOT_LOCK), what, timeout, say)
+    return hold(root_paths.at(root, ROOT_LOCK), what, timeout, say)
 
 
 def build_lock(out: str | Path, what: str = "observatory build", timeout: float | None = None,

@@ -25,9 +25,9 @@ import datetime as _dt
 import numpy as np
 import pandas as pd
 
-from observatory import model, projection
-from observatory.csvout import significant
-from observatory.csvout import to_csv  # noqa: F401 - where the commands and the build find it
+from observatory import vocabulary, projection
+from observatory.published_csv import significant
+from observatory.published_csv import to_csv  # noqa: F401 - where the commands and the build find it
 from observatory.validate import ValidRoot
 
 ON_TRACK = 0.95
@@ -35,7 +35,7 @@ MODERATE = 0.6
 # Ratios are computed from decimal data: 0.95 may come out as 0.9499999999.
 TOLERANCE = 1e-9
 
-# The latest figure's quality (observatory.model.FIGURE_QUALITIES) and the evidence its lead gave beside it.
+# The latest figure's quality (observatory.vocabulary.FIGURE_QUALITIES) and the evidence its lead gave beside it.
 LATEST_EVIDENCE = ["latest_quality", "latest_comment", "latest_link", "latest_contribution",
                    "latest_contribution_note"]
 PROGRESS_COLUMNS = [
@@ -44,7 +44,7 @@ PROGRESS_COLUMNS = [
     "direction", "unit", "latest_source", "latest_file", "latest_row", "demonstration", *LATEST_EVIDENCE, "target_file",
     "target_key", "target_source", "time_elapsed", *projection.COLUMNS,
 ]
-SUMMARY_COLUMNS = ["scope", "scope_id", "quality", "targets", *model.STATUSES, "mean_progress"]
+SUMMARY_COLUMNS = ["scope", "scope_id", "quality", "targets", *vocabulary.STATUSES, "mean_progress"]
 
 
 def latest_observations(targets: pd.DataFrame, observations: pd.DataFrame) -> pd.DataFrame:
@@ -138,7 +138,7 @@ def summarise(progress: pd.DataFrame, territories: pd.DataFrame | None = None) -
         for by_quality in (True, False):
             keys = [column, "quality"] if by_quality else [column]
             counts = pd.crosstab([frame[k] for k in keys], frame["status"])
-            counts = counts.reindex(columns=list(model.STATUSES), fill_value=0)
+            counts = counts.reindex(columns=list(vocabulary.STATUSES), fill_value=0)
             grouped = frame.groupby(keys)
             part = counts.assign(targets=grouped.size(), mean_progress=grouped["clipped"].mean()).reset_index()
             part = part.rename(columns={column: "scope_id"})
@@ -147,11 +147,11 @@ def summarise(progress: pd.DataFrame, territories: pd.DataFrame | None = None) -
             part["scope"] = scope
             pieces.append(part)
     summary = pd.concat(pieces, ignore_index=True)[SUMMARY_COLUMNS]
-    order = {q: i for i, q in enumerate((*model.QUALITIES, "all"))}
+    order = {q: i for i, q in enumerate((*vocabulary.QUALITIES, "all"))}
     summary = summary.sort_values(
         ["scope", "scope_id", "quality"], key=lambda s: s.map(order) if s.name == "quality" else s
     ).reset_index(drop=True)
-    summary[list(model.STATUSES)] = summary[list(model.STATUSES)].astype("int64")
+    summary[list(vocabulary.STATUSES)] = summary[list(vocabulary.STATUSES)].astype("int64")
     summary["targets"] = summary["targets"].astype("int64")
     summary["mean_progress"] = significant(summary["mean_progress"].astype("float64"))
     return summary

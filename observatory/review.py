@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from observatory import journal, layout, locking
+from observatory import journal, root_paths, locking
 from observatory.errors import ObservatoryError
 
 REVIEW_COLUMNS = ["at", "submission", "coalition", "action", "by", "late", "figures", "comment"]
@@ -51,7 +51,7 @@ def _now() -> dt.datetime:
 
 
 def _meta(ident: str) -> str:
-    return f"{layout.PENDING}/{ident}.json"
+    return f"{root_paths.PENDING}/{ident}.json"
 
 
 def needs_review(programme, periods: list, today: dt.date) -> tuple[bool, bool]:
@@ -90,7 +90,7 @@ def hold(root: str | Path, path: str | Path, coalition: str, replace: bool = Fal
         return None
     content = path.read_bytes()
     ident = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{hashlib.sha256(content).hexdigest()[:12]}"
-    stored = f"{layout.PENDING}/{ident}{path.suffix.lower()}"
+    stored = f"{root_paths.PENDING}/{ident}{path.suffix.lower()}"
     pending = Pending(ident, coalition, path.name, stored, now.isoformat(), bool(replace), late, sorted(periods),
                       [asdict(c) for c in plan.changes])
     _record(root, pending, "submitted", "lead", None, now, {stored: content})
@@ -106,7 +106,7 @@ def _record(root: Path, pending: Pending, action: str, by: str, comment: str | N
     with locking.root_lock(root, f"review {action} {pending.id}"):
         journal.recover(root)
         change = _Change(dict(files or {}))
-        change.add_records(root, layout.HISTORY, HISTORY_COLUMNS, _stage(root, change, pending, action, by, comment,
+        change.add_records(root, root_paths.HISTORY, HISTORY_COLUMNS, _stage(root, change, pending, action, by, comment,
                                                                          now))
         change.commit(root)
 
@@ -116,7 +116,7 @@ def _stage(root: Path, change, pending: Pending, action: str, by: str, comment: 
     """Put one review step into ``change`` (the pending record, the review log); return its history lines."""
     pending.steps.append({"at": now.isoformat(), "action": action, "by": by, "comment": comment})
     change.files[_meta(pending.id)] = json.dumps(asdict(pending), ensure_ascii=False, indent=1).encode("utf-8")
-    change.add_records(root, layout.REVIEW_LOG, REVIEW_COLUMNS, [{
+    change.add_records(root, root_paths.REVIEW_LOG, REVIEW_COLUMNS, [{
         "at": now.isoformat(), "submission": pending.id, "coalition": pending.coalition, "action": action,
         "by": by, "late": "yes" if pending.late else "no", "figures": len(pending.changes), "comment": comment}])
     # One line per figure: `observatory history` and the figure's provenance read the history figure by figure.
@@ -133,18 +133,18 @@ def read(root: str | Path, ident: str) -> Pending:
     if not re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{12}", ident or ""):
         raise ObservatoryError(f"submission {ident!r}: expected an id as `observatory review list` shows it, "
                                "e.g. 20260301T101500Z-0123456789ab")
-    path = layout.at(root, _meta(ident))
+    path = root_paths.at(root, _meta(ident))
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ObservatoryError(f"submission {ident}: none such in {layout.PENDING}/ (see `observatory review "
+        raise ObservatoryError(f"submission {ident}: none such in {root_paths.PENDING}/ (see `observatory review "
                                "list`)") from None
     return Pending(**data)
 
 
 def every(root: str | Path, coalition: str | None = None) -> list[Pending]:
     """Every submission kept for review (of one coalition), newest first."""
-    folder = layout.at(root, layout.PENDING)
+    folder = root_paths.at(root, root_paths.PENDING)
     if not folder.is_dir():
         return []
     found = [read(root, path.stem) for path in sorted(folder.glob("*.json"), reverse=True)]
@@ -199,7 +199,7 @@ def approve(root: str | Path, ident: str, leads_dir: str | Path | None = None, n
 
     with tempfile.TemporaryDirectory(prefix="observatory-review-") as work:
         copy = Path(work) / pending.original_name
-        copy.write_bytes(layout.at(root, pending.stored_as).read_bytes())
+        copy.write_bytes(root_paths.at(root, pending.stored_as).read_bytes())
         # One commit: the figures, their history, the approval's record and review log line together, so that
         # an approval stopped halfway leaves the root as it was before or as it is after, never between.
         report = import_file(root, copy, pending.coalition, pending.replace,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from observatory.i18n import t
 from observatory.leads import Leads, SecretRefused
-from observatory.submit import preview_table
+from observatory.submission_page import preview_table
 
 # The key of the team's secret among the leads' (no coalition id can take it: ids are [a-z0-9-]).
 TEAM = "@review"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatory import layout
+from observatory import root_paths
 
 # Easiest first; their names: difficulty_names in observatory/i18n/.
 DIFFICULTIES = ("easy", "medium", "hard", "limited", "impossible")
@@ -34,7 +34,7 @@ DATASET = "self-data-register"
 SERVICE_REQUIRED = SERVICE_COLUMNS[:2]
 ASSESSMENT_REQUIRED = ASSESSMENT_COLUMNS[:3]
 # The register's figures are computed, not read: they name the file they come from so.
-COMPUTED_FILE = f"{layout.ASSESSMENTS} (computed)"
+COMPUTED_FILE = f"{root_paths.ASSESSMENTS} (computed)"
 DATASET_TITLES = {"fr": "Registre de l'écosystème Self Data", "en": "Self Data ecosystem register"}
 
 # indicator id -> (what is counted, among which services); shares in %.
@@ -47,7 +47,7 @@ INDICATORS = {
 
 
 def folder(root: Path) -> Path:
-    return layout.at(root, layout.SELF_DATA)
+    return root_paths.at(root, root_paths.SELF_DATA)
 
 
 def state_at(assessments: pd.DataFrame, date: pd.Timestamp) -> pd.DataFrame:

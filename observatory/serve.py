@@ -78,8 +78,8 @@ def voila_config(allow_hosts: list[str] | tuple[str, ...] = (), submissions: boo
     tornado = ({"allow_remote_access": True} if "*" in allow_hosts else
                {"allow_remote_access": False,
                 "local_hostnames": ["localhost", *[h for h in allow_hosts if h != "localhost"]]})
-    if submissions:  # an uploaded file travels in one websocket message: room for observatory.submit's limit
-        from observatory.submit import MAX_UPLOAD
+    if submissions:  # an uploaded file travels in one websocket message: room for observatory.submission_page's limit
+        from observatory.submission_page import MAX_UPLOAD
 
         tornado["websocket_max_message_size"] = 2 * MAX_UPLOAD + 2**20
     config = {

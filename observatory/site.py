@@ -165,9 +165,9 @@ def site_settings(root: Path) -> dict:
     """data/site.yml (optional): the site's own settings; {} where the file is missing or not a mapping."""
     import yaml
 
-    from observatory import layout
+    from observatory import root_paths
 
-    path = layout.at(root, layout.SITE_SETTINGS)
+    path = root_paths.at(root, root_paths.SITE_SETTINGS)
     try:
         settings = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
     except (OSError, yaml.YAMLError):

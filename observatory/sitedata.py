@@ -4,7 +4,7 @@ digest, date of its latest figure) and every data file of the site (whole tables
 Computed once per build, and kept in the validation cache beside the root's entry (same key: every byte of
 the root and of the package), so that a rebuild with nothing changed, ``serve`` and the submission page take
 it from there. The build writes it (:mod:`observatory.build`); the submission page compares its digests
-before and after an import to list the pages that change (:mod:`observatory.submit`).
+before and after an import to list the pages that change (:mod:`observatory.submission_page`).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatory import atomic, model
+from observatory import atomic, vocabulary
 from observatory import results as results_module
 from observatory.errors import ObservatoryError, Text
 from observatory.sheets import neutralise
@@ -180,8 +180,8 @@ def _write_xlsx(rows, indicator_ids, territory_ids, coalition, out: Path) -> Non
     for validation, name in zip(validations, ["indicator", "territory", "date", "value"]):
         _apply(sheet, validation, columns.index(name) + 1, last)
     # Drop-down lists of the allowed words (each list written in the formula: a few short words).
-    for name, allowed, title in (("quality", model.FILE_QUALITIES, "Qualité inconnue"),
-                                 ("contribution", model.CONTRIBUTIONS, "Contribution inconnue")):
+    for name, allowed, title in (("quality", vocabulary.FILE_QUALITIES, "Qualité inconnue"),
+                                 ("contribution", vocabulary.CONTRIBUTIONS, "Contribution inconnue")):
         _apply(sheet, DataValidation(type="list", formula1='"' + ",".join(allowed) + '"', allow_blank=True,
                                      errorTitle=title, error="Choisissez dans la liste : " + ", ".join(allowed)
                                      + " (ou laissez vide)."), columns.index(name) + 1, last)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatory import csvwrite, journal, layout, locking, model
+from observatory import root_csv, journal, root_paths, locking, vocabulary
 from observatory.dates import date_keys, parse_period_end
 from observatory.errors import InvalidDataRoot, ObservatoryError, Problem, Text, say
 from observatory.load import DataRoot, _read_csv_records, load_root
@@ -74,25 +74,25 @@ class _Change:
     tables: dict[str, tuple[list[str], list[list[str]]]] = field(default_factory=dict)
 
     def table(self, name: str, header: list[str], rows: list[list[str]]) -> None:
-        self.files[name] = csvwrite.table_bytes(header, rows)
+        self.files[name] = root_csv.table_bytes(header, rows)
         self.tables[name] = (header, rows)
 
     def add_records(self, root: Path, relative: str, columns: list[str], records: list[dict]) -> None:
         """New lines at the end of a log: appended when the file has these very columns (a 300,000-entry history
         is not rewritten for 5 more), else the file is written whole."""
-        path = layout.at(root, relative)
+        path = root_paths.at(root, relative)
         header, newline_ended = _head(path)
         if header is not None and header != columns and header == columns[:len(header)] and not any(
                 record.get(c) is not None for record in records for c in columns[len(header):]):
             columns = header  # an older log, and nothing for the columns added since: appended to all the same
         if header == columns:
-            chunk = csvwrite.records_bytes(columns, records, header=False)
-            csvwrite.check_records(relative, chunk, columns, records, header=False)
+            chunk = root_csv.records_bytes(columns, records, header=False)
+            root_csv.check_records(relative, chunk, columns, records, header=False)
             self.appends[relative] = (b"" if newline_ended else b"\n") + chunk
             return
         every = [*(_read_csv_dicts(path) if header is not None else []), *records]
-        content = csvwrite.records_bytes(columns, every)
-        csvwrite.check_records(relative, content, columns, every)
+        content = root_csv.records_bytes(columns, every)
+        root_csv.check_records(relative, content, columns, every)
         self.files[relative] = content
 
     def commit(self, root: Path) -> None:
@@ -101,7 +101,7 @@ class _Change:
 
         def check(written: dict[str, Path]) -> None:
             for name, (header, rows) in self.tables.items():
-                csvwrite.check_table(root, name, written[name], header, rows)
+                root_csv.check_table(root, name, written[name], header, rows)
 
         journal.commit(root, self.files, self.appends, check)
 
@@ -142,10 +142,10 @@ def rows_of(table: Table, coalition: str) -> tuple[pd.DataFrame, list[Problem]]:
         if column not in allowed:
             problems.append(Problem(table.name, row=1, column=column, value=column,
                                     expected=Text("submission_columns", columns=", ".join(OBSERVATION_COLUMNS))))
-    for column in model.OBSERVATION_REQUIRED:
+    for column in vocabulary.OBSERVATION_REQUIRED:
         if column not in table.header:
             problems.append(Problem(table.name, row=1, column=column, value=None,
-                                    expected=Text("required_column", columns=", ".join(model.OBSERVATION_REQUIRED))))
+                                    expected=Text("required_column", columns=", ".join(vocabulary.OBSERVATION_REQUIRED))))
     records = []
     for number, cells in table.rows:
         record = dict(zip(table.header, cells))
@@ -225,7 +225,7 @@ def import_file(root: str | Path, path: str | Path, coalition: str, replace: boo
         if plan.candidates.empty:
             if also is not None:  # nothing new to import, yet the approval itself is recorded
                 change = _Change()
-                change.add_records(root, layout.HISTORY, HISTORY_COLUMNS, also(change))
+                change.add_records(root, root_paths.HISTORY, HISTORY_COLUMNS, also(change))
                 change.commit(root)
             return plan.report
         _write(root, path, coalition, table, plan.candidates, plan.current, plan.replacements, plan.report,
@@ -345,12 +345,12 @@ def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.
     sha = hashlib.sha256(content).hexdigest()
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     submission = f"{stamp}-{sha[:12]}"
-    stored = layout.submission_file(coalition, submission, path.suffix.lower())
+    stored = root_paths.submission_file(coalition, submission, path.suffix.lower())
     change = _Change({stored: content})
 
     # Replaced figures leave the file they were in; the history keeps them, the undo record too.
     replaced_rows = {(current.iloc[i]["file"], int(current.iloc[i]["row"])): i for i in replacements}
-    target_file = layout.observation_file(coalition)
+    target_file = root_paths.observation_file(coalition)
     touched = {current.iloc[i]["file"] for i in replacements} | {target_file}
     undo: dict[str, list] = {"added": [], "replaced": []}
     history = []
@@ -391,10 +391,10 @@ def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.
         change.table(name, header, kept)
     if also is not None:
         history += also(change)
-    change.add_records(root, layout.HISTORY, HISTORY_COLUMNS, history)
+    change.add_records(root, root_paths.HISTORY, HISTORY_COLUMNS, history)
     undo_json = json.dumps(undo, ensure_ascii=False, indent=1).encode("utf-8")
     change.files[_undo_record(coalition, submission)] = undo_json
-    change.add_records(root, layout.SUBMISSION_LOG, LOG_COLUMNS, [{
+    change.add_records(root, root_paths.SUBMISSION_LOG, LOG_COLUMNS, [{
         "submission": submission, "received_at": recorded, "coalition": coalition, "original_name": path.name,
         "stored_as": stored, "sha256": sha, "rows": len(table.rows), "added": report.added,
         "replaced": report.replaced, "unchanged": report.unchanged}])
@@ -405,7 +405,7 @@ def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.
 
 def _undo_record(coalition: str, submission: str) -> str:
     # Beside, not among, the files as sent: what the import changed, so that `observatory undo` can take it back.
-    return layout.undo_record(coalition, submission)
+    return root_paths.undo_record(coalition, submission)
 
 
 # --- undo ------------------------------------------------------------------------------------
@@ -429,12 +429,12 @@ def undo_last(root: str | Path, coalition: str, now: dt.datetime | None = None, 
         existing = load_root(root)
         _known_coalition(existing, coalition)
         now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-        log = _read_csv_dicts(layout.at(root, layout.SUBMISSION_LOG))
+        log = _read_csv_dicts(root_paths.at(root, root_paths.SUBMISSION_LOG))
         undone = {entry.get("undoes") for entry in log if entry.get("undoes")}
         imports = [entry for entry in log if entry.get("coalition") == coalition and not entry.get("undoes")
                    and entry.get("submission") not in undone]
         if not imports:
-            raise ObservatoryError(Text("nothing_to_undo", coalition=coalition, log=layout.SUBMISSION_LOG))
+            raise ObservatoryError(Text("nothing_to_undo", coalition=coalition, log=root_paths.SUBMISSION_LOG))
         last = imports[-1]
         record_path = _undo_record(coalition, last["submission"])
         if not (root / record_path).exists():
@@ -484,8 +484,8 @@ def undo_last(root: str | Path, coalition: str, now: dt.datetime | None = None, 
                 "previous_value": new.get("value"), "previous_source": new.get("source"),
                 "source": old.get("source") if old else None, "file": last["original_name"], "row": None,
             })
-        change.add_records(root, layout.HISTORY, HISTORY_COLUMNS, history)
-        change.add_records(root, layout.SUBMISSION_LOG, LOG_COLUMNS, [{
+        change.add_records(root, root_paths.HISTORY, HISTORY_COLUMNS, history)
+        change.add_records(root, root_paths.SUBMISSION_LOG, LOG_COLUMNS, [{
             "submission": submission, "received_at": recorded, "coalition": coalition,
             "original_name": last["original_name"], "stored_as": last["stored_as"], "sha256": last["sha256"],
             "rows": 0, "added": 0, "replaced": 0, "unchanged": 0, "undoes": last["submission"]}])
@@ -514,7 +514,7 @@ def history(root: str | Path, indicator: str | None = None, territory: str | Non
     root = Path(root)
     loaded = load_root(root)  # completes an interrupted import, if any, under the root's lock
     obs = loaded.observations.copy()
-    content = journal.read_settled(root, layout.HISTORY)  # appended to in place: never read mid-append
+    content = journal.read_settled(root, root_paths.HISTORY)  # appended to in place: never read mid-append
     entries = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))) if content else []
     log = pd.DataFrame([{k: (v if v != "" else None) for k, v in e.items()} for e in entries], columns=HISTORY_COLUMNS)
     log["coalition"] = log["coalition"].fillna("")

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatory import expectations, layout, model, selfdata
-from observatory.distinct import per_distinct
+from observatory import expectations, root_paths, vocabulary, selfdata
+from observatory.per_distinct import per_distinct
 from observatory.dates import date_keys, parse_period_end, plausible, plausible_window
-from observatory.model import NUMBER_PATTERN
+from observatory.vocabulary import NUMBER_PATTERN
 from observatory.errors import InvalidDataRoot, Problem, Text
 from observatory.load import DataRoot, load_root
 
@@ -112,7 +112,7 @@ def observation_frame(root: DataRoot) -> pd.DataFrame:
     # file's figures are all demonstration ones, a figure with none is measured.
     given = frame["quality"] if "quality" in frame else pd.Series(None, index=frame.index, dtype=object)
     frame["demonstration"] |= (given == "demonstration").to_numpy()
-    frame["quality_shown"] = given.where(given.notna(), model.DEFAULT_QUALITY).where(
+    frame["quality_shown"] = given.where(given.notna(), vocabulary.DEFAULT_QUALITY).where(
         ~frame["demonstration"], "demonstration").astype(object)
     return frame
 
@@ -162,8 +162,8 @@ def territory_problems(root: DataRoot) -> list[Problem]:
             seen[row.id] = int(row.row)
         if row.name is None or pd.isna(row.name):
             fault("name", None, Text("territory_name"))
-        if row.level not in model.TERRITORY_LEVELS:
-            fault("level", row.level, Text("one_of", values=", ".join(model.TERRITORY_LEVELS)))
+        if row.level not in vocabulary.TERRITORY_LEVELS:
+            fault("level", row.level, Text("one_of", values=", ".join(vocabulary.TERRITORY_LEVELS)))
         if isinstance(row.parent, str):
             if row.parent not in ids:
                 fault("parent", row.parent, Text("parent_other"))
@@ -217,7 +217,7 @@ def coalition_problems(root: DataRoot) -> list[Problem]:
         for i, territory in enumerate(row.territories):
             if territory not in known:
                 problems.append(Problem(row.file, key=f"territories[{i}]", value=territory,
-                                        expected=Text("territory_id_of", file=layout.TERRITORIES)))
+                                        expected=Text("territory_id_of", file=root_paths.TERRITORIES)))
         for i, lead in enumerate(row.leads):
             email = lead.get("email")
             if email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
@@ -252,16 +252,16 @@ def check_root(root: DataRoot) -> tuple[list[Problem], pd.DataFrame, pd.DataFram
     targets = target_frame(root)
     # A file that could not be parsed is reported once, not again by every row that names it.
     indicator_ids = set(root.indicators["id"].dropna()) | {
-        p.stem for p in layout.at(root.path, layout.INDICATORS).rglob("*.y*ml")}
+        p.stem for p in root_paths.at(root.path, root_paths.INDICATORS).rglob("*.y*ml")}
     coalition_ids = set(root.coalitions["id"].dropna()) | {
-        p.stem for p in layout.at(root.path, layout.COALITIONS).glob("*.y*ml")}
+        p.stem for p in root_paths.at(root.path, root_paths.COALITIONS).glob("*.y*ml")}
     territory_ids = root.territories["id"].dropna()
     problems += expectations.observation_problems(observations, indicator_ids, territory_ids, coalition_ids)
     problems += expectations.target_problems(targets, indicator_ids, territory_ids)
     if root.services is not None and (len(root.services) or len(root.assessments)):
         problems += expectations.register_problems(root.services, register_frame(root))
         if set(root.indicators["id"]) & set(selfdata.INDICATORS) and selfdata.TERRITORY not in set(territory_ids):
-            problems.append(Problem(layout.TERRITORIES, value=None,
+            problems.append(Problem(root_paths.TERRITORIES, value=None,
                                     expected=Text("selfdata_territory", territory=selfdata.TERRITORY)))
     return _dedupe(problems), observations, targets
 

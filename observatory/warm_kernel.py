@@ -1,4 +1,4 @@
-"""Code run inside a warm kernel (see :mod:`observatory.engine`), never in the build itself.
+"""Code run inside a warm kernel (see :mod:`observatory.warm_engine`), never in the build itself.
 
 ``warm_up`` imports what the dashboards need once and records the state a page
 could change; ``fresh_page`` puts that state back and empties the user

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from observatory import layout, site
+from observatory import root_paths, site
 from observatory.errors import InvalidDataRoot, ObservatoryError
 
 # Writes this short apart are one change: an import renames several files in a row.
@@ -30,7 +30,7 @@ def _visible(change, path: str) -> bool:  # noqa: ARG001 - watchfiles' filter si
 
 
 def watched_folders(root: Path) -> list[Path]:
-    return [layout.at(root, folder) for folder in layout.WRITTEN_FOLDERS if layout.at(root, folder).is_dir()]
+    return [root_paths.at(root, folder) for folder in root_paths.WRITTEN_FOLDERS if root_paths.at(root, folder).is_dir()]
 
 
 def _snapshot(folders: list[Path]) -> dict[str, tuple[int, int]]:

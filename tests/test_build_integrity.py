@@ -53,12 +53,12 @@ def test_the_digest_covers_the_package_sources_and_the_libraries_that_render_pag
     for name in ("plotly", "nbconvert", "papermill", "nbformat", "jinja2", "pandas", "ipykernel", "python"):
         assert versions.get(name), name
     files = {p.relative_to(package).as_posix() for p in build_module.package_files(package)}
-    assert {"model.py", "dashboard.py", "templates/observatory/index.html.j2",
+    assert {"vocabulary.py", "dashboard.py", "templates/observatory/index.html.j2",
             "templates/observatory/conf.json"} <= files
     before = build_module.environment_digest(package, templates, versions)
     assert build_module.environment_digest(package, templates, versions) == before  # stable
 
-    model = package / "model.py"
+    model = package / "vocabulary.py"
     original = model.read_bytes()
     model.write_bytes(original.replace(b"\n", b"\n#\n", 1))  # one changed byte in a label's module
     assert build_module.environment_digest(package, templates, versions) != before

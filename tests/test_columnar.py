@@ -7,7 +7,7 @@ import random
 import pandas as pd
 import pytest
 
-from observatory import load, model
+from observatory import load, vocabulary
 
 CELLS = ["fibre", " x ", "", "12,5", '"a,b"', '"q""x"', "2021-12-31", "1e3", "\t", "é", '"multi\nline"', "  ",
          'bad"q', "3", "\u00a0y", "a b", "\x00"]
@@ -26,7 +26,7 @@ def row_by_row(path, root):
     if read is None:
         return None, problems
     header, body = read
-    if not load._check_header(load.rel(path, root), header, model.OBSERVATION_REQUIRED, model.OBSERVATION_OPTIONAL,
+    if not load._check_header(load.rel(path, root), header, vocabulary.OBSERVATION_REQUIRED, vocabulary.OBSERVATION_OPTIONAL,
                               problems):
         return None, problems
     frame = pd.DataFrame(load._records_to_rows(load.rel(path, root), header, body, problems))
@@ -117,13 +117,13 @@ def test_great_expectations_on_the_suspect_rows_only_says_what_it_says_on_all(ro
 def test_a_value_on_its_limit_or_bound_is_no_suspect():
     """A rate of 100 with a limit of 100 is valid: the vectorised checks must not send it to Great Expectations
     (they did, their bounds being strict whatever the expectation said), nor leave out what is beyond."""
-    from observatory.expectations import E, could_fail
+    from observatory.expectations import EXPECT, could_fail
 
     frame = pd.DataFrame({"value": [100.0, 100.5, 1e15, 2e15], "limit_upper": [100.0, 100.0, None, None]})
-    at_most = E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="limit_upper", column_B="value", or_equal=True,
+    at_most = EXPECT.ExpectColumnPairValuesAToBeGreaterThanB(column_A="limit_upper", column_B="value", or_equal=True,
                                                          ignore_row_if="either_value_is_missing")
     assert could_fail(at_most, frame).tolist() == [False, True, False, False]
-    between = E.ExpectColumnValuesToBeBetween(column="value", min_value=-1e15, max_value=1e15)
+    between = EXPECT.ExpectColumnValuesToBeBetween(column="value", min_value=-1e15, max_value=1e15)
     assert could_fail(between, frame).tolist() == [False, False, False, True]
 
 

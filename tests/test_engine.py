@@ -1,4 +1,4 @@
-"""The warm-kernel engine (observatory/engine.py): same pages as papermill's own engine, pages kept apart,
+"""The warm-kernel engine (observatory/warm_engine.py): same pages as papermill's own engine, pages kept apart,
 kernels replaced after a failure or a number of pages, and no kernel outliving its process."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import psutil
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from observatory import engine, execute
+from observatory import warm_engine, execute
 from observatory.build import build
 from tests.conftest import FIXTURE_ROOT, dashboard_pages
 
@@ -106,27 +106,27 @@ MEDDLER = [  # what the page sees first (a new kernel's state), a warning, then 
 
 
 def test_a_page_sees_nothing_of_the_pages_before_it(tmp_path):
-    engine.register()
+    warm_engine.register()
     notebook = _notebook(tmp_path / "meddler.ipynb", *MEDDLER)
     expected = _run(notebook, tmp_path / "default.ipynb", None)
-    started = engine.POOL.started
+    started = warm_engine.POOL.started
     for turn in range(3):
-        got = _run(notebook, tmp_path / f"warm{turn}.ipynb", engine.NAME)
+        got = _run(notebook, tmp_path / f"warm{turn}.ipynb", warm_engine.NAME)
         assert got == expected, f"page {turn + 1} in the same kernel"
-    assert engine.POOL.started == started + 1, "the three pages ran in one kernel"
+    assert warm_engine.POOL.started == started + 1, "the three pages ran in one kernel"
     assert [c["execution_count"] for c in expected["cells"]] == [1, 2, 3, 4]
     assert "shown on every page" in json.dumps(expected)
-    engine.POOL.close()
+    warm_engine.POOL.close()
 
 
 def _kernel_pid(notebook: Path, out: Path, **parameters) -> int:
-    nb = _run(notebook, out, engine.NAME, **parameters)
+    nb = _run(notebook, out, warm_engine.NAME, **parameters)
     return int("".join(nb["cells"][-1]["outputs"][0]["text"]))
 
 
 def test_a_kernel_is_replaced_after_a_failure_and_after_its_quota_of_pages(tmp_path, monkeypatch):
-    engine.register()
-    engine.POOL.close()
+    warm_engine.register()
+    warm_engine.POOL.close()
     monkeypatch.setenv("OBSERVATORY_WARM_PAGES", "3")
     notebook = _notebook(tmp_path / "pid.ipynb", "if step == 99: raise ValueError('broken page')",
                          "import os; print(os.getpid())")
@@ -136,10 +136,10 @@ def test_a_kernel_is_replaced_after_a_failure_and_after_its_quota_of_pages(tmp_p
     assert after_quota != first[0]
     assert not psutil.pid_exists(first[0]) or psutil.Process(first[0]).status() == psutil.STATUS_ZOMBIE
     with pytest.raises(PapermillExecutionError, match="broken page"):
-        _run(notebook, tmp_path / "c.ipynb", engine.NAME, step=99)
+        _run(notebook, tmp_path / "c.ipynb", warm_engine.NAME, step=99)
     after_failure = _kernel_pid(notebook, tmp_path / "d.ipynb")
     assert after_failure != after_quota
-    engine.POOL.close()
+    warm_engine.POOL.close()
 
 
 def _kernels_marked(mark: str) -> list[psutil.Process]:
@@ -190,8 +190,8 @@ def test_a_warm_kernel_dies_with_its_process(tmp_path, ending):
 
 def test_the_engine_is_found_by_papermill_whatever_is_imported_first():
     """papermill loads its engines' entry points while it is being imported: no circular import either way."""
-    for first in ("observatory.engine", "papermill"):
-        code = (f"import {first}, observatory.engine, papermill; from papermill.engines import papermill_engines; "
+    for first in ("observatory.warm_engine", "papermill"):
+        code = (f"import {first}, observatory.warm_engine, papermill; from papermill.engines import papermill_engines; "
                 "print(papermill_engines.get_engine('observatory-warm').__name__)")
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
         assert done.stdout.strip() == "WarmEngine", done.stderr[-2000:]

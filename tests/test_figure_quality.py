@@ -12,7 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
-from observatory import dashboard, model
+from observatory import dashboard, vocabulary
 from observatory.validate import validated
 from tests.conftest import OBSERVATIONS
 
@@ -141,7 +141,7 @@ def test_the_template_offers_quality_and_contribution_as_drop_downs(imported_sit
     _, _, header, rules = imported_site
     assert header[:10] == ["indicator", "territory", "date", "value", "source", "comment", "quality", "link",
                            "contribution", "contribution_note"]
-    assert rules["G2:G1000"] == '"' + ",".join(model.FILE_QUALITIES) + '"'
+    assert rules["G2:G1000"] == '"' + ",".join(vocabulary.FILE_QUALITIES) + '"'
     assert rules["I2:I1000"] == '"none,partial,main"'
 
 
@@ -190,14 +190,14 @@ def test_the_data_package_carries_the_quality_and_the_evidence_with_their_lists(
     package = json.loads((out / "data" / "datapackage.json").read_text(encoding="utf-8"))
     resource = next(r for r in package["resources"] if r["name"] == "observations")
     fields = {f["name"]: f for f in resource["schema"]["fields"]}
-    assert fields["quality"]["constraints"]["enum"] == list(model.FIGURE_QUALITIES)
+    assert fields["quality"]["constraints"]["enum"] == list(vocabulary.FIGURE_QUALITIES)
     assert fields["contribution"]["constraints"]["enum"] == ["none", "partial", "main"]
     assert {"link", "contribution_note"} <= set(fields)
     table = pd.read_csv(out / "data" / resource["path"], dtype=str)
     row = table[(table["indicator"] == "people-trained") & (table["territory"] == "rennes")
                 & (table["date"] == "2022-12-31")].iloc[0]
     assert (row["quality"], row["link"], row["contribution"]) == ("estimated", LINK, "partial")
-    assert set(table["quality"]) <= set(model.FIGURE_QUALITIES)
+    assert set(table["quality"]) <= set(vocabulary.FIGURE_QUALITIES)
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])

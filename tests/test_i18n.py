@@ -10,23 +10,23 @@ import pytest
 
 from observatory.pages import contrast
 
-from observatory import dashboard, i18n, model, selfdata
+from observatory import dashboard, i18n, vocabulary, selfdata
 from tests.conftest import FIXTURE_ROOT, REPO
 
 PACKAGE = REPO / "observatory"
 # Closed vocabularies: their names are looked up with the value, e.g. status_names.<status>.
 GROUPS = {
-    "status_names": model.STATUSES,
-    "quality_names": model.QUALITIES,
+    "status_names": vocabulary.STATUSES,
+    "quality_names": vocabulary.QUALITIES,
     "difficulty_names": selfdata.DIFFICULTIES,
     "answer_names": selfdata.ANSWERS,
-    "level_names": model.TERRITORY_LEVELS,
-    "level_plurals": model.TERRITORY_LEVELS,
-    "maturity_names": model.MATURITIES,
-    "axis_names": model.AXES,
-    "lever_names": model.LEVERS,
-    "figure_qualities": model.FIGURE_QUALITIES,
-    "contribution_names": model.CONTRIBUTIONS,
+    "level_names": vocabulary.TERRITORY_LEVELS,
+    "level_plurals": vocabulary.TERRITORY_LEVELS,
+    "maturity_names": vocabulary.MATURITIES,
+    "axis_names": vocabulary.AXES,
+    "lever_names": vocabulary.LEVERS,
+    "figure_qualities": vocabulary.FIGURE_QUALITIES,
+    "contribution_names": vocabulary.CONTRIBUTIONS,
 }
 
 
@@ -71,12 +71,12 @@ def test_statuses_are_declared_once_with_a_colour_and_a_name():
     # Every status a target gets is one of the table's, so the compass counts every target (a status
     # missing from it would have no badge, no name, and fall out of the counts).
     computed = results.from_root(FIXTURE_ROOT)
-    assert len(set(model.STATUSES)) == len(model.STATUSES)
-    assert set(computed.progress["status"]) <= set(model.STATUSES)
+    assert len(set(vocabulary.STATUSES)) == len(vocabulary.STATUSES)
+    assert set(computed.progress["status"]) <= set(vocabulary.STATUSES)
     compass = computed.compass
-    assert (compass[list(model.STATUSES)].sum(axis=1) == compass["targets"]).all()
+    assert (compass[list(vocabulary.STATUSES)].sum(axis=1) == compass["targets"]).all()
     style = dashboard.style().html
-    for status in model.STATUS_TABLE:
+    for status in vocabulary.STATUS_TABLE:
         assert re.fullmatch(r"#[0-9a-f]{6}", status.colour)
         # the badge keeps its status's colour, or a darker one, with a text colour that reads (4.5:1)
         background, text = contrast.badge(status.colour)

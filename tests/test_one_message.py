@@ -70,7 +70,7 @@ def _lines(text: str, prefix: str) -> list[str]:
 @pytest.mark.parametrize("fault,introduce", FAULTS, ids=[f[0] for f in FAULTS])
 def test_validate_import_and_the_page_say_the_same(tmp_path, cli, fault, introduce, lang):
     from observatory.leads import Leads
-    from observatory.submit import Desk
+    from observatory.submission_page import SubmissionDesk
 
     broken = tmp_path / "broken"
     shutil.copytree(FIXTURE_ROOT, broken)
@@ -90,7 +90,7 @@ def test_validate_import_and_the_page_say_the_same(tmp_path, cli, fault, introdu
     code, _, err = cli("--lang", lang, "import", sent, "--coalition", "alpha", "--root", root)
     imported = _lines(err, NAME)
     secret = Leads.of(root, tmp_path / "leads").create("alpha")
-    shown = Desk(root, None, tmp_path / "leads", lang=lang).check("alpha", secret, NAME, sent.read_bytes(), False)
+    shown = SubmissionDesk(root, None, tmp_path / "leads", lang=lang).check("alpha", secret, NAME, sent.read_bytes(), False)
 
     if fault in READ_OTHERWISE:
         why, how = READ_OTHERWISE[fault]

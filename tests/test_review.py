@@ -19,10 +19,10 @@ CORRECTED = "indicator,territory,date,value,source\ndevice-lifetime,bretagne,202
 @pytest.fixture
 def desk(root_copy, tmp_path):
     from observatory.leads import Leads
-    from observatory.submit import Desk
+    from observatory.submission_page import SubmissionDesk
 
     secret = Leads.of(root_copy, tmp_path / "leads").create("alpha")
-    return Desk(root_copy, None, tmp_path / "leads"), secret
+    return SubmissionDesk(root_copy, None, tmp_path / "leads"), secret
 
 
 def _send(desk, secret, content: str):

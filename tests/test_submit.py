@@ -157,7 +157,7 @@ UNREADABLE = """(() => {
 def test_a_file_too_large_or_unreadable_clears_the_choice_and_says_why(desk_server, page):
     """Check a good file A, then choose a file B of 12.6 MB: B was dropped without a word (over Voilà's websocket
     limit) and Check then Confirm imported A. A refused choice now leaves no file chosen, and says why."""
-    from observatory.submit import MAX_UPLOAD
+    from observatory.submission_page import MAX_UPLOAD
 
     server, root = desk_server, desk_server["root"]
     page.add_init_script(UNREADABLE)
@@ -217,14 +217,14 @@ def test_without_submissions_there_is_no_upload_page(tmp_path):
 @pytest.fixture
 def desk(root_copy, tmp_path):
     from observatory.leads import Leads
-    from observatory.submit import Desk
+    from observatory.submission_page import SubmissionDesk
 
     secret = Leads.of(root_copy, tmp_path / "leads").create("alpha")
-    return Desk(root_copy, None, tmp_path / "leads"), secret
+    return SubmissionDesk(root_copy, None, tmp_path / "leads"), secret
 
 
 def test_a_secret_is_stored_hashed_and_guessing_is_refused(desk, root_copy):
-    from observatory.submit import Desk
+    from observatory.submission_page import SubmissionDesk
 
     the_desk, secret = desk
     stored = json.loads((the_desk.leads.where / "secrets.json").read_text())
@@ -235,14 +235,14 @@ def test_a_secret_is_stored_hashed_and_guessing_is_refused(desk, root_copy):
     # the page that guessed waits (tests in tests/test_leads.py); another page, the lead's, does not
     assert "from this page for coalition 'alpha': try again in" in the_desk.check(
         "alpha", secret, "a.csv", GOOD.encode(), False).message
-    lead = Desk(root_copy, None, the_desk.leads.where, source="the lead's page")
+    lead = SubmissionDesk(root_copy, None, the_desk.leads.where, source="the lead's page")
     assert lead.check("alpha", secret, "chiffres.csv", GOOD.encode(), False).ok
     with pytest.raises(Exception, match="has no secret yet"):
         the_desk.leads.check("beta", secret)
 
 
 def test_bad_files_get_the_cli_messages_and_write_nothing(desk, root_copy):
-    from observatory.submit import MAX_UPLOAD
+    from observatory.submission_page import MAX_UPLOAD
 
     the_desk, secret = desk
     before = snapshot(root_copy)

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from observatory import csvwrite, submissions
+from observatory import root_csv, submissions
 from observatory.load import _observation_table, load_root
 
 HEADER = b"indicator,territory,date,value,source,comment\r\n"
@@ -76,7 +76,7 @@ def test_a_file_that_would_not_read_back_is_refused_before_anything_is_written(r
                                                                                monkeypatch):
     """Whatever the writer's fault, the check before the commit point keeps the root as it was."""
     # The writer as it was: a lone CR went out unquoted.
-    monkeypatch.setattr(csvwrite, "_cell", lambda text: ('"' + text.replace('"', '""') + '"'
+    monkeypatch.setattr(root_csv, "_cell", lambda text: ('"' + text.replace('"', '""') + '"'
                                                           if any(c in text for c in ',"\n') else text))
     before = snapshot(root_copy)
     code, _, err = cli("import", _send(tmp_path, CELLS["a lone CR"]), "--coalition", "alpha", "--root", root_copy)
@@ -103,7 +103,7 @@ def test_any_cell_written_by_an_import_reads_back_identically(tmp_path_factory, 
     header = ["indicator", "territory", "date", "value", "coalition", "source", "comment"]
     path = root / "data" / "observations" / "x.csv"
     path.parent.mkdir(parents=True)
-    path.write_bytes(csvwrite.table_bytes(header, rows))
+    path.write_bytes(root_csv.table_bytes(header, rows))
     problems: list = []
     frame = _observation_table(path, root, problems)
     assert problems == []
@@ -120,7 +120,7 @@ def test_any_cell_written_by_an_import_reads_back_identically(tmp_path_factory, 
 def test_any_log_entry_written_by_an_import_reads_back_identically(records):
     columns = ["a", "b", "c"]
     dicts = [dict(zip(columns, cells)) for cells in records]
-    content = csvwrite.records_bytes(columns, dicts)
-    csvwrite.check_records("log.csv", content, columns, dicts)  # raises if it would not read back
+    content = root_csv.records_bytes(columns, dicts)
+    root_csv.check_records("log.csv", content, columns, dicts)  # raises if it would not read back
     read = list(csv.DictReader(io.StringIO(content.decode("utf-8"), newline="")))
     assert [list(r.values()) for r in read] == [list(d.values()) for d in dicts]

@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 
-from observatory import figures, i18n, model
+from observatory import figures, i18n, vocabulary
 from observatory.i18n import formatting, status_name
 from observatory import results as results_module
 from observatory.pages import contrast, kinds
@@ -33,7 +33,7 @@ def unit_lang(indicator: pd.Series, lang: str) -> str:
 
 def style() -> Fragment:
     """The dashboards' stylesheet, emitted once at the top of every notebook."""
-    return Fragment(str(render("style.html.j2", css=asset("dashboard.css"), statuses=model.STATUS_TABLE,
+    return Fragment(str(render("style.html.j2", css=asset("dashboard.css"), statuses=vocabulary.STATUS_TABLE,
                                   badge_colours=contrast.badge)))
 
 
@@ -185,7 +185,7 @@ class Page:
             head.insert(0, self.t("coalition"))
         rows = []
         pending = self._under_review()
-        ordered = progress.assign(order=progress["status"].map({s: i for i, s in enumerate(model.STATUSES)}))
+        ordered = progress.assign(order=progress["status"].map({s: i for i, s in enumerate(vocabulary.STATUSES)}))
         for _, row in ordered.sort_values(["order", "quality", "indicator"]).iterrows():
             ind = indicators.loc[row["indicator"]]
             rows.append({
@@ -243,7 +243,7 @@ class Page:
                 isinstance(row.get("latest_file"), str) and row["latest_file"].endswith("(computed)")):
             return self.t("how_quality_computed")
         quality = row.get("latest_quality")
-        if isinstance(quality, str) and quality in model.FIGURE_QUALITIES and quality != "measured":
+        if isinstance(quality, str) and quality in vocabulary.FIGURE_QUALITIES and quality != "measured":
             return self.t(f"figure_qualities.{quality}")
         return self.t("how_quality_measured")
 
@@ -263,12 +263,12 @@ class Page:
             return value.strip() if isinstance(value, str) and value.strip() else None
 
         link, level, note = text("latest_link"), text("latest_contribution"), text("latest_contribution_note")
-        link = link if link and re.fullmatch(model.LINK_PATTERN, link) else None
-        if not (link or level in model.CONTRIBUTIONS or note):
+        link = link if link and re.fullmatch(vocabulary.LINK_PATTERN, link) else None
+        if not (link or level in vocabulary.CONTRIBUTIONS or note):
             return None  # a comment alone is no evidence (computed figures carry one): shown as before, nowhere
         return {"comment": text("latest_comment"), "link": link, "note": note,
                 "contribution": self.t("evidence_contribution", level=self.t(f"contribution_names.{level}"))
-                if level in model.CONTRIBUTIONS else None}
+                if level in vocabulary.CONTRIBUTIONS else None}
 
     def _ahead(self, row: pd.Series, ind: pd.Series) -> dict:
         """The target at its deadline (once passed) or its projection to it, in a few words."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from observatory import figures, i18n, model
+from observatory import figures, i18n, vocabulary
 from observatory.pages.base import Page
 from observatory.pages.chart import Chart
 from observatory.pages.france_map import france_map
@@ -31,7 +31,7 @@ class ProgrammePage(Page):
     def status_by_quality(self) -> Chart:
         c = self.results.compass
         rows = c[(c["scope"] == "programme") & (c["quality"] != "all")]
-        labels = {q: i18n.quality_name(q, self.lang) for q in model.QUALITIES}
+        labels = {q: i18n.quality_name(q, self.lang) for q in vocabulary.QUALITIES}
         return self.chart(figures.status_bars(rows, "quality", labels, self.lang, self.t("status_by_quality")))
 
     def status_by_coalition(self) -> Chart:
@@ -48,7 +48,7 @@ class ProgrammePage(Page):
         p = self.results.progress
         if p.empty:
             return []
-        groups = [("quality", {q: i18n.quality_name(q, self.lang) for q in model.QUALITIES}),
+        groups = [("quality", {q: i18n.quality_name(q, self.lang) for q in vocabulary.QUALITIES}),
                   ("coalition", self.coalition_names)]
         tables = []
         for by, labels in groups:
@@ -98,7 +98,7 @@ class ProgrammePage(Page):
         """Every coalition (by maturity) and every territory with data, linked to its page."""
         coalitions = self.results.coalitions
         maturities = []
-        for maturity in model.MATURITIES:
+        for maturity in vocabulary.MATURITIES:
             group = coalitions[coalitions["maturity"] == maturity]
             if not group.empty:
                 maturities.append({"maturity": maturity, "coalitions": [
@@ -110,7 +110,7 @@ class ProgrammePage(Page):
         # Grouped by level (country, régions… communes); a long group is folded, and a search box filters all
         # of them: the national site has hundreds of territories with figures.
         levels = []
-        for level in model.TERRITORY_LEVELS:
+        for level in vocabulary.TERRITORY_LEVELS:
             group = with_data[with_data["level"] == level]
             if group.empty:
                 continue

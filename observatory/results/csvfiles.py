@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from observatory import __version__
-from observatory.csvout import restore, to_csv
+from observatory.published_csv import restore, to_csv
 from observatory.results.schema import SCHEMA, Results, columns_of
 
 
@@ -93,7 +93,7 @@ def _list(text: str | None) -> list[str]:
 
 
 def _restored(frame: pd.DataFrame) -> pd.DataFrame:
-    """The texts of the data, where write() made them inert for spreadsheets (see observatory.csvout)."""
+    """The texts of the data, where write() made them inert for spreadsheets (see observatory.published_csv)."""
     for column in frame.columns:
         maybe = frame[column].astype("string").str.startswith("'").fillna(False).astype(bool)
         if maybe.any():

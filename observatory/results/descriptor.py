@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 
-from observatory import __version__, model
-from observatory.layout import TERRITORIES, TERRITORIES_DATASET
+from observatory import __version__, vocabulary
+from observatory.root_paths import TERRITORIES, TERRITORIES_DATASET
 from observatory.results.schema import LIST_DESCRIPTION, SCHEMA, Results
 from observatory.rollup import ROLLED_UP
 
@@ -25,8 +25,8 @@ def table_schema(name: str) -> dict:
     return {"fields": described}
 
 
-ENUMS = {"observations": {"quality": model.FIGURE_QUALITIES, "contribution": model.CONTRIBUTIONS},
-         "progress": {"latest_quality": model.FIGURE_QUALITIES, "latest_contribution": model.CONTRIBUTIONS}}
+ENUMS = {"observations": {"quality": vocabulary.FIGURE_QUALITIES, "contribution": vocabulary.CONTRIBUTIONS},
+         "progress": {"latest_quality": vocabulary.FIGURE_QUALITIES, "latest_contribution": vocabulary.CONTRIBUTIONS}}
 
 # Each table's key, and the columns that name a row of another table (resources of the whole results).
 PRIMARY_KEYS = {

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 
 import pandas as pd
 
-from observatory import model, selfdata
+from observatory import vocabulary, selfdata
 
 S, N, I, B, D, A = "string", "number", "integer", "boolean", "date", "array"
 
@@ -37,7 +37,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "latest_submitted": S,
     },
     # Status counts and mean progress per scope and quality.
-    "compass": {"scope": S, "scope_id": S, "quality": S, "targets": I, **{status: I for status in model.STATUSES},
+    "compass": {"scope": S, "scope_id": S, "quality": S, "targets": I, **{status: I for status in vocabulary.STATUSES},
                 "mean_progress": N},
     "observations": {
         "indicator": S, "territory": S, "coalition": S, "date": D, "value": N, "source": S, "comment": S, "file": S,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from observatory import csvwrite, layout, model
+from observatory import root_csv, root_paths, vocabulary
 from observatory.errors import ObservatoryError, Problem, Text
 from observatory.load import load_root
 from observatory.sources import Conversion, yaml_bytes
@@ -154,10 +154,10 @@ def _indicator_id(labels: dict[str, list[str]], row: dict) -> str:
 def _quality(name: str, indicator: str, row: dict, qualities: dict[str, str]) -> str:
     source_id = row["id_indicateur"].strip()
     quality = qualities.get(indicator) or qualities.get(source_id)
-    if quality not in model.QUALITIES:
+    if quality not in vocabulary.QUALITIES:
         raise ObservatoryError(
             f"{name}: indicator '{indicator}' ({row['indicateur'].strip()}) needs a quality: pass --quality "
-            f"{indicator}=QUALITY (one of {', '.join(model.QUALITIES)}; suggested: "
+            f"{indicator}=QUALITY (one of {', '.join(vocabulary.QUALITIES)}; suggested: "
             f"{SUGGESTED_QUALITIES.get(source_id, 'none')}), or --accept-suggested")
     return quality
 
@@ -282,9 +282,9 @@ class Barometre:
                          "taux-deploiement-fibre=fibre-coverage-share")
         qualities = _pairs("--quality", args.quality, "INDICATOR=QUALITY", "taux-deploiement-fibre=equitable")
         for key, value in qualities.items():
-            if value not in model.QUALITIES:
+            if value not in vocabulary.QUALITIES:
                 raise ObservatoryError(f"--quality {key}={value}: '{value}' is not one of "
-                                       f"{', '.join(model.QUALITIES)}")
+                                       f"{', '.join(vocabulary.QUALITIES)}")
         if args.accept_suggested:
             for key, value in SUGGESTED_QUALITIES.items():
                 qualities.setdefault(key, value)
@@ -349,26 +349,26 @@ def _ask_qualities(path: Path) -> dict[str, str]:
     for source_id in sorted({row["id_indicateur"].strip() for _, row in rows}):
         suggested = SUGGESTED_QUALITIES.get(source_id, "")
         answer = input(f"qualité de l'indicateur {source_id} [{suggested}] : ").strip() or suggested
-        if answer not in model.QUALITIES:
-            raise ObservatoryError(f"'{answer}' is not one of {', '.join(model.QUALITIES)}")
+        if answer not in vocabulary.QUALITIES:
+            raise ObservatoryError(f"'{answer}' is not one of {', '.join(vocabulary.QUALITIES)}")
         qualities[source_id] = answer
     return qualities
 
 
 def _territories_file(root: Path, converted: Converted) -> dict[str, bytes]:
     """data/territories.csv as it is, plus the new territories (nothing if there are none)."""
-    text = layout.at(root, layout.TERRITORIES).read_text(encoding="utf-8-sig")
+    text = root_paths.at(root, root_paths.TERRITORIES).read_text(encoding="utf-8-sig")
     header = next(csv.reader(io.StringIO(text)))
     for column in ("code_insee", "iso_3166"):
         if column not in header:
-            raise ObservatoryError(f"{layout.TERRITORIES}: add the column {column} before importing the Baromètre")
+            raise ObservatoryError(f"{root_paths.TERRITORIES}: add the column {column} before importing the Baromètre")
     if not converted.territories:
         return {}
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n", extrasaction="ignore")
     for row in converted.territories:
         writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
-    return {layout.TERRITORIES: (text.rstrip("\n") + "\n" + buffer.getvalue()).encode("utf-8")}
+    return {root_paths.TERRITORIES: (text.rstrip("\n") + "\n" + buffer.getvalue()).encode("utf-8")}
 
 
 # A synthesis level in each language's words (a file's title is read on French and English pages alike).
@@ -379,9 +379,9 @@ SYNTHESES = {"country": ("nationale", "national"), "region": ("régionale", "reg
 def _observation_files(path: Path, converted: Converted) -> dict[str, bytes]:
     """The published figures, as one data file per synthesis level (a newer snapshot replaces it)."""
 
-    stem = f"{layout.OBSERVATIONS}/barometre-{converted.level}"
+    stem = f"{root_paths.OBSERVATIONS}/barometre-{converted.level}"
     return {
-        f"{stem}.csv": csvwrite.records_bytes(BASE_COLUMNS, converted.observations),
+        f"{stem}.csv": root_csv.records_bytes(BASE_COLUMNS, converted.observations),
         f"{stem}.meta.yml": yaml_bytes({
             "title": {"fr": "Baromètre des résultats de l'action publique — synthèse "
                             f"{SYNTHESES[converted.level][0]}",
@@ -398,7 +398,7 @@ def _observation_files(path: Path, converted: Converted) -> dict[str, bytes]:
 
 def _new_targets(root: Path, coalition: str, converted: Converted) -> tuple[list[dict], dict[str, bytes]]:
     """The published targets the coalition does not have yet, and its profile with them."""
-    profile_path = layout.coalition_file(coalition)
+    profile_path = root_paths.coalition_file(coalition)
     profile = yaml.safe_load((root / profile_path).read_text(encoding="utf-8"))
     targets = profile.get("targets") or []
     have = {(t.get("indicator"), t.get("territory"), str((t.get("target") or {}).get("date"))) for t in targets}

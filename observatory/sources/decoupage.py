@@ -46,7 +46,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from observatory import layout
+from observatory import root_paths
 from observatory.errors import ObservatoryError
 from observatory.sources import Conversion, yaml_bytes
 
@@ -468,12 +468,12 @@ class Decoupage:
                 only_departements: tuple[str, ...] | None = None) -> Conversion:
         package = read_package(Path(path))
         found = officials(package, tuple(levels), tuple(only_departements) if only_departements else None)
-        table = layout.at(root, layout.TERRITORIES)
+        table = root_paths.at(root, root_paths.TERRITORIES)
         if not table.is_file():
-            raise ObservatoryError(f"{layout.TERRITORIES}: no such file in the data root {root}")
+            raise ObservatoryError(f"{root_paths.TERRITORIES}: no such file in the data root {root}")
         text = table.read_bytes().decode("utf-8-sig")
         merged, facts = merge(text, found)
-        files = {layout.TERRITORIES: merged.encode("utf-8"), layout.TERRITORIES_META: yaml_bytes(meta(package))}
+        files = {root_paths.TERRITORIES: merged.encode("utf-8"), root_paths.TERRITORIES_META: yaml_bytes(meta(package))}
         facts.update(version=package.version, cog_year=package.cog_year)
         return Conversion(files, facts)
 
@@ -482,7 +482,7 @@ class Decoupage:
         cog = f", COG {facts['cog_year']}" if facts.get("cog_year") else ""
         head = f"imported {file} ({PACKAGE} {facts['version']}{cog})"
         if not written:
-            return [f"{head}: nothing new, {layout.TERRITORIES} already says the same"]
+            return [f"{head}: nothing new, {root_paths.TERRITORIES} already says the same"]
 
         def counts(which: dict) -> str:
             return ", ".join(f"{which[level]} {level}" for level in LEVELS if which.get(level)) or "none"

@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from observatory import csvwrite, layout
+from observatory import root_csv, root_paths
 from observatory.errors import ObservatoryError, Problem, Text
 from observatory.selfdata import DIFFICULTIES
 from observatory.sources import Conversion
@@ -93,8 +93,8 @@ class JustGetMyData:
         kept = [a for a in _read_csv_dicts(register / "assessments.csv")
                 if not (a.get("date") == date and a.get("source") == SOURCE)]
         files = {
-            layout.SERVICES: csvwrite.records_bytes(list(selfdata.SERVICE_COLUMNS), services),
-            layout.ASSESSMENTS: csvwrite.records_bytes(list(selfdata.ASSESSMENT_COLUMNS), kept + assessments),
+            root_paths.SERVICES: root_csv.records_bytes(list(selfdata.SERVICE_COLUMNS), services),
+            root_paths.ASSESSMENTS: root_csv.records_bytes(list(selfdata.ASSESSMENT_COLUMNS), kept + assessments),
         }
         return Conversion(files, {"assessed": len(assessments), "date": date})
 

@@ -19,8 +19,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from observatory import csvwrite
-from observatory.model import NUMBER_PATTERN
+from observatory import root_csv
+from observatory.vocabulary import NUMBER_PATTERN
 from observatory.sheets import FORMULA_START
 
 # A plain number is not a formula, even when it starts with - or +: -3.5 stays -3.5.
@@ -105,10 +105,10 @@ def to_csv(frame: pd.DataFrame, path) -> None:
     if "\r" in text:
         # A CR inside a cell: pandas (Python's csv) quotes only what holds the line terminator, so a lone CR
         # would go out bare and end the row for every reader. Without one, pandas quotes exactly as
-        # csvwrite.line does (a comma, a quote, an LF); with one, the cells (read back from a form that keeps
-        # each whole) are written by csvwrite.line, which quotes a CR too: one quoting for every CSV we write.
+        # root_csv.line does (a comma, a quote, an LF); with one, the cells (read back from a form that keeps
+        # each whole) are written by root_csv.line, which quotes a CR too: one quoting for every CSV we write.
         whole = out.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_ALL)
-        text = "".join(csvwrite.line(cells) for cells in csv.reader(io.StringIO(whole, newline="")))
+        text = "".join(root_csv.line(cells) for cells in csv.reader(io.StringIO(whole, newline="")))
     if hasattr(path, "write"):
         path.write(text)
     else:

@@ -7,7 +7,7 @@ journalled, the file kept under ``data/submissions/``, every figure in the histo
 written the lead sees every problem, or what will be added and replaced (old value → new value), and
 confirms; only a coalition's own secret (:mod:`observatory.leads`) lets them check, send or undo.
 
-:class:`Desk` holds the logic and is tested without a kernel; :func:`app` lays it out in ipywidgets.
+:class:`SubmissionDesk` holds the logic and is tested without a kernel; :func:`app` lays it out in ipywidgets.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def safe_name(name: str) -> str:
     return base[-120:]
 
 
-class Desk:
+class SubmissionDesk:
     """The submission desk of one data root."""
 
     def __init__(self, root: str | Path, results_dir: str | Path | None = None, leads_dir: str | Path | None = None,
@@ -201,10 +201,10 @@ class Desk:
 
     def _last_import(self, coalition: str) -> dict | None:
         """The coalition's import that undo would take back now (as ``undo_last`` picks it), None if none."""
-        from observatory import layout
+        from observatory import root_paths
         from observatory.submissions import _read_csv_dicts
 
-        log = _read_csv_dicts(layout.at(self.root, layout.SUBMISSION_LOG))
+        log = _read_csv_dicts(root_paths.at(self.root, root_paths.SUBMISSION_LOG))
         undone = {entry.get("undoes") for entry in log if entry.get("undoes")}
         imports = [entry for entry in log if entry.get("coalition") == coalition and not entry.get("undoes")
                    and entry.get("submission") not in undone]
@@ -353,7 +353,7 @@ def preview_table(changes: list[tuple], lang: str, caption: str | None = None) -
     return f"<table class='preview'>{caption_html}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def outcome_html(outcome: Outcome, desk: Desk, sequence: int = 0) -> str:
+def outcome_html(outcome: Outcome, desk: SubmissionDesk, sequence: int = 0) -> str:
     """The outcome as HTML (templates/submit_outcome.html.j2, every text escaped): status, problems, preview
     table, pages that change."""
     lang = desk.lang
@@ -366,7 +366,7 @@ def outcome_html(outcome: Outcome, desk: Desk, sequence: int = 0) -> str:
                       preview=Markup(preview), pages=[(desk.page_title(k), k) for k in outcome.pages]))
 
 
-def template_links(desk: Desk, coalition: str, lang: str) -> str:
+def template_links(desk: SubmissionDesk, coalition: str, lang: str) -> str:
     """Download links of the coalition's template, as data: URLs (the page needs no file server)."""
     types = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".csv": "text/csv"}
     links = []
@@ -381,7 +381,7 @@ def template_links(desk: Desk, coalition: str, lang: str) -> str:
     return f"<p>{html.escape(t('submit.template', lang))} " + " · ".join(links) + "</p>"
 
 
-def reporting_html(desk: Desk, coalition: str) -> str:
+def reporting_html(desk: SubmissionDesk, coalition: str) -> str:
     """The coalition's completeness and timeliness per period (issue 26), as its page shows it."""
     try:
         from observatory.pages.base import Page
@@ -407,16 +407,16 @@ def app(lang: str = "fr", root: str | None = None, results_dir: str | None = Non
     leads_dir = leads_dir or os.environ.get("OBSERVATORY_LEADS_DIR")
     choice = widgets.ToggleButtons(options=[("Français", "fr"), ("English", "en")], value=lang,
                                    description="Langue · Language", style={"description_width": "initial"})
-    page = widgets.VBox([choice, form(Desk(root, results_dir, leads_dir, lang))])
+    page = widgets.VBox([choice, form(SubmissionDesk(root, results_dir, leads_dir, lang))])
 
     def switch(change):
-        page.children = [choice, form(Desk(root, results_dir, leads_dir, change["new"]))]
+        page.children = [choice, form(SubmissionDesk(root, results_dir, leads_dir, change["new"]))]
 
     choice.observe(switch, names="value")
     return page
 
 
-def form(desk: Desk):
+def form(desk: SubmissionDesk):
     """The form in the desk's language: coalition, secret, template, file, replace?, check → confirm; undo."""
     import ipywidgets as widgets
 
