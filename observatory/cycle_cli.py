@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import argparse
 
+from observatory.errors import Text
+from observatory.errors import say as say_text
+
 PERIOD_HELP = "the period: a year (2025) or a half-year (2025-S1) as the programme file's frequency says"
 
 
@@ -40,7 +43,7 @@ def status(args: argparse.Namespace, say) -> int:
 
     table, expected, _ = reporting.status(args.root, args.period)
     if table.empty:
-        say("no figure expected" + (f" for {args.period}" if args.period else "") + " (no target spans it)")
+        say(Text("cli_status_none_for", period=args.period) if args.period else Text("cli_status_none"))
         return 0
     head = ("coalition", "period", "due", "closes", "expected", "received", "on_time", "late", "missing")
     rows = [[str(r.coalition), r.period, r.due.strftime("%Y-%m-%d"),
@@ -55,7 +58,7 @@ def status(args: argparse.Namespace, say) -> int:
         if len(owed):
             _out()
             for r in owed.itertuples():
-                when = f" (received {r.received_at})" if r.state == "late" else ""
+                when = say_text(Text("cli_status_received", at=r.received_at)) if r.state == "late" else ""
                 _out(f"{r.state}: {r.coalition} — {r.indicator} × {r.territory}{when}")
     return 0
 
@@ -88,28 +91,30 @@ def review(args: argparse.Namespace, say) -> int:
         replaced = leads.has_secret(TEAM)
         secret = leads.create(TEAM)
         print(secret, flush=True)  # alone on stdout, as `observatory leads token` does
-        say(f"the secret of the team's review page is above; it is shown only now (kept hashed in {leads.where})"
-            + ("; the previous secret no longer works" if replaced else ""))
+        say(Text("cli_review_token_replaced" if replaced else "cli_review_token", where=leads.where))
         return 0
     if args.action == "list":
         found = reviewing.every(args.root)
         waiting = [p for p in found if p.state == "submitted"]
         if not waiting:
-            say("no submission awaits review")
+            say(Text("cli_review_none"))
         for p in waiting:
-            _out(f"{p.id}  {p.coalition}  sent {p.received_at}  {p.original_name}  periods {', '.join(p.periods)}"
-                 + ("  LATE" if p.late else ""))
+            _out(say_text(Text("cli_review_line", id=p.id, coalition=p.coalition, at=p.received_at,
+                               name=p.original_name, periods=", ".join(p.periods)))
+                 + (say_text(Text("cli_review_late")) if p.late else ""))
             for c in p.changes:
                 before = c["previous_value"] if c["previous_value"] is not None else "—"
-                _out(f"    row {c['row']}: {c['indicator']} × {c['territory']} {c['date']}: {before} → {c['value']}")
+                _out("    " + say_text(Text("cli_review_change", row=c["row"], indicator=c["indicator"],
+                                               territory=c["territory"], date=c["date"], before=before,
+                                               value=c["value"])))
         return 0
     if not args.submission:
-        raise ObservatoryError(f"review {args.action}: expected the submission's id (see `observatory review list`)")
+        raise ObservatoryError(Text("cli_review_needs_id", action=args.action))
     if args.action == "approve":
         pending, report = reviewing.approve(args.root, args.submission, args.leads_dir)
-        say(f"approved {pending.id} ({pending.coalition}): {report.added} added, {report.replaced} replaced, "
-            f"{report.unchanged} already recorded; published at the next build")
+        say(Text("cli_review_approved", id=pending.id, coalition=pending.coalition, added=report.added,
+                 replaced=report.replaced, unchanged=report.unchanged))
         return 0
     pending = reviewing.send_back(args.root, args.submission, args.comment, args.leads_dir)
-    say(f"returned {pending.id} to coalition {pending.coalition}'s leads with the comment; nothing of it applied")
+    say(Text("cli_review_returned", id=pending.id, coalition=pending.coalition))
     return 0

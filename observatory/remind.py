@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
 
-from observatory.errors import ObservatoryError
+from observatory.errors import ObservatoryError, Text
 from observatory.i18n import place_name, t
 
 
@@ -97,19 +97,16 @@ def send(root: str | Path, period: str, leads_dir: str | Path | None = None, say
     programme = reporting.load_programme(root)
     mail = programme.mail
     if not mail:
-        raise ObservatoryError(f"{reporting.PROGRAMME}: found no key 'mail', expected the mail server to send "
-                               "reminders through (host, port, starttls, user, password_env, sender); nothing "
-                               "was sent (try --dry-run)")
+        raise ObservatoryError(Text("remind_no_mail", programme=reporting.PROGRAMME))
     password = None
     if mail.get("user"):
         password = os.environ.get(mail["password_env"])
         if not password:
-            raise ObservatoryError(f"${mail['password_env']}: empty, expected the password of {mail['user']} on "
-                                   f"{mail['host']} (named by {reporting.PROGRAMME}, key 'mail.password_env'); "
-                                   "nothing was sent")
+            raise ObservatoryError(Text("remind_no_password", variable=mail["password_env"], user=mail["user"],
+                                        host=mail["host"], programme=reporting.PROGRAMME))
     found, unreachable = reminders(root, period)
     for coalition in unreachable:
-        say(f"coalition {coalition}: figures missing for {period}, but no lead has an e-mail address in its file")
+        say(Text("remind_unreachable", coalition=coalition, period=period))
     leads = Leads.of(root, leads_dir)
     sent = 0
     try:
@@ -124,9 +121,9 @@ def send(root: str | Path, period: str, leads_dir: str | Path | None = None, say
                 leads.audit(reminder.coalition, "reminder-sent", f"period {period}: {reminder.missing} figure(s) "
                                                                  f"missing, in {reminder.lang}")
     except (OSError, smtplib.SMTPException) as exc:
-        raise ObservatoryError(f"mail server {mail['host']}:{mail['port']}: {type(exc).__name__}: {exc}; "
-                               f"{sent} of {len(found)} reminder(s) sent before it failed") from None
-    say(f"{sent} reminder(s) sent for {period}")
+        raise ObservatoryError(Text("remind_server_failed", host=mail["host"], port=mail["port"],
+                                    error=f"{type(exc).__name__}: {exc}", sent=sent, count=len(found))) from None
+    say(Text("remind_sent", count=sent, period=period))
     return sent
 
 
@@ -136,6 +133,6 @@ def dry_run(root: str | Path, period: str, say=print) -> int:
     for reminder in found:
         print(f"To: {reminder.to}\nSubject: {reminder.subject}\n\n{reminder.body}\n", flush=True)
     for coalition in unreachable:
-        say(f"coalition {coalition}: figures missing for {period}, but no lead has an e-mail address in its file")
-    say(f"{len(found)} reminder(s) for {period} (dry run: nothing sent)")
+        say(Text("remind_unreachable", coalition=coalition, period=period))
+    say(Text("remind_dry_run", count=len(found), period=period))
     return len(found)

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from observatory import journal, root_paths, locking
-from observatory.errors import ObservatoryError
+from observatory.errors import ObservatoryError, Text
 
 REVIEW_COLUMNS = ["at", "submission", "coalition", "action", "by", "late", "figures", "comment"]
 STATES = ("submitted", "returned", "approved")
@@ -131,14 +131,12 @@ def read(root: str | Path, ident: str) -> Pending:
     import re
 
     if not re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{12}", ident or ""):
-        raise ObservatoryError(f"submission {ident!r}: expected an id as `observatory review list` shows it, "
-                               "e.g. 20260301T101500Z-0123456789ab")
+        raise ObservatoryError(Text("review_bad_id", ident=repr(ident)))
     path = root_paths.at(root, _meta(ident))
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ObservatoryError(f"submission {ident}: none such in {root_paths.PENDING}/ (see `observatory review "
-                               "list`)") from None
+        raise ObservatoryError(Text("review_no_such", ident=ident, folder=root_paths.PENDING)) from None
     return Pending(**data)
 
 
@@ -183,15 +181,13 @@ def approve(root: str | Path, ident: str, leads_dir: str | Path | None = None, n
     root, now = Path(root), now or _now()
     pending = read(root, ident)
     if pending.state != "submitted":
-        raise ObservatoryError(f"submission {ident}: found {pending.state!r}, expected a submission awaiting "
-                               "review ('submitted'); nothing was written")
+        raise ObservatoryError(Text("review_not_waiting", ident=ident, state=repr(pending.state)))
 
     def approval(change) -> list[dict]:
         # Under the import's lock: approved by someone else meanwhile? Then nothing is written.
         current = read(root, ident)
         if current.state != "submitted":
-            raise ObservatoryError(f"submission {ident}: found {current.state!r}, expected a submission awaiting "
-                                   "review ('submitted'); nothing was written")
+            raise ObservatoryError(Text("review_not_waiting", ident=ident, state=repr(current.state)))
         current.state, current.decided_at = "approved", now.isoformat()
         staged = _stage(root, change, current, "approved", by, None, now)
         pending.__dict__.update(current.__dict__)
@@ -215,12 +211,10 @@ def send_back(root: str | Path, ident: str, comment: str, leads_dir: str | Path 
     root, now = Path(root), now or _now()
     comment = (comment or "").strip()
     if not comment:
-        raise ObservatoryError("--comment: empty, expected what the lead should correct (they read it on the "
-                               "submission page)")
+        raise ObservatoryError(Text("review_empty_comment"))
     pending = read(root, ident)
     if pending.state != "submitted":
-        raise ObservatoryError(f"submission {ident}: found {pending.state!r}, expected a submission awaiting "
-                               "review ('submitted'); nothing was written")
+        raise ObservatoryError(Text("review_not_waiting", ident=ident, state=repr(pending.state)))
     pending.state, pending.comment, pending.decided_at = "returned", comment, now.isoformat()
     _record(root, pending, "returned", by, comment, now)
     _audit(root, leads_dir, pending, "returned", f"{len(comment)} characters of comment")

@@ -139,3 +139,18 @@ def test_the_messages_language_is_not_the_editions_to_build():
     args = build_parser().parse_args(["--lang", "en", "build", "--lang", "fr"])
     assert (args.language, args.lang) == ("en", "fr")  # messages in English, the French edition built
     assert "Not to be confused with `build --lang`" in " ".join(build_parser().format_help().split())
+
+
+def test_the_reporting_cycle_commands_speak_french_too(root_copy, cli, monkeypatch):
+    """Issue 22 item 3: `status`, `review` and `remind` say their own lines in the reader's language as well."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    (root_copy / "data" / "programme.yml").write_text("review: true\n", encoding="utf-8")
+    code, _, err = cli("--lang", "fr", "review", "list", "--root", root_copy)
+    assert code == 0 and "aucun dépôt n'attend de revue" in err
+    code, _, err = cli("--lang", "fr", "review", "approve", "pas-un-id", "--root", root_copy)
+    assert code == 1 and "dépôt 'pas-un-id' : attendu un identifiant" in err
+    code, _, err = cli("--lang", "fr", "review", "return", "--root", root_copy)
+    assert code == 1 and "attendu l'identifiant du dépôt" in err
+    code, _, err = cli("review", "list", "--root", root_copy)  # English otherwise, as before
+    assert code == 0 and "no submission awaits review" in err
