@@ -100,7 +100,7 @@ def test_great_expectations_on_the_suspect_rows_only_says_what_it_says_on_all(ro
     """Vectorised checks pick the rows an expectation could find wrong, and Great Expectations reads those
     only: on a file of bad dates, values, ids, duplicates and values past an indicator's limit, the problems
     are the same, in the same order, as when it reads every row."""
-    from observatory import expectations
+    from observatory.expectations import runner
     from observatory.load import load_root
     from observatory.validate import check_root
 
@@ -112,7 +112,7 @@ def test_great_expectations_on_the_suspect_rows_only_says_what_it_says_on_all(ro
     (root_copy / "data" / "observations" / "mixed.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     loaded = load_root(root_copy)
     fast = [str(p) for p in check_root(loaded)[0]]
-    monkeypatch.setattr(expectations, "PREFILTER", False)
+    monkeypatch.setattr(runner, "PREFILTER", False)
     everything = [str(p) for p in check_root(loaded)[0]]
     assert fast == everything
     assert len(fast) > 50 and any("repeats" in p for p in fast) and any("limit" in p for p in fast)
