@@ -115,7 +115,8 @@ def _bounds(ident: str, frequency: str) -> tuple[dt.date, dt.date]:
 
 def read_programme(root: str | Path, problems: list[Problem]) -> Programme:
     """The programme file of a root (defaults without one), each fault noted with its key."""
-    from observatory.load import _ProfileFields, read_mapping
+    from observatory.load.fields import ProfileFields
+    from observatory.load.yaml_files import read_mapping
 
     root = Path(root)
     path = root_paths.at(root, PROGRAMME)
@@ -125,14 +126,14 @@ def read_programme(root: str | Path, problems: list[Problem]) -> Programme:
     data = read_mapping(path, root, problems, KEYS)
     if data is None:
         return programme
-    f = _ProfileFields(data, PROGRAMME, problems)
+    f = ProfileFields(data, PROGRAMME, problems)
     f.check_keys((), KEYS)
     reporting = data.get("reporting")
     if reporting is not None:
         if not isinstance(reporting, dict):
             f.fault("reporting", reporting, Text("mapping_of", keys=", ".join(REPORTING_KEYS)))
         else:
-            r = _ProfileFields(reporting, PROGRAMME, problems, "reporting.")
+            r = ProfileFields(reporting, PROGRAMME, problems, "reporting.")
             r.check_keys((), REPORTING_KEYS)
             programme.frequency = r.choice("frequency", FREQUENCIES) or programme.frequency
             for key in ("due_days", "closing_days"):
@@ -166,7 +167,7 @@ def read_programme(root: str | Path, problems: list[Problem]) -> Programme:
 
 
 def _overrides(value: object, programme: Programme, problems: list[Problem]) -> dict[str, dict]:
-    from observatory.load import _ProfileFields
+    from observatory.load.fields import ProfileFields
 
     if value is None:
         return {}
@@ -185,7 +186,7 @@ def _overrides(value: object, programme: Programme, problems: list[Problem]) -> 
         if not isinstance(dates, dict):
             problems.append(Problem(PROGRAMME, key=key, value=dates, expected=Text("due_closes")))
             continue
-        _ProfileFields(dates, PROGRAMME, problems, key + ".").check_keys((), PERIOD_KEYS)
+        ProfileFields(dates, PROGRAMME, problems, key + ".").check_keys((), PERIOD_KEYS)
         own = {}
         for name in PERIOD_KEYS:
             day = dates.get(name)
@@ -206,14 +207,14 @@ def _overrides(value: object, programme: Programme, problems: list[Problem]) -> 
 
 
 def _mail(value: object, problems: list[Problem]) -> dict:
-    from observatory.load import _ProfileFields
+    from observatory.load.fields import ProfileFields
 
     if value is None:
         return {}
     if not isinstance(value, dict):
         problems.append(Problem(PROGRAMME, key="mail", value=value, expected=Text("mapping_of", keys=", ".join(MAIL_KEYS))))
         return {}
-    m = _ProfileFields(value, PROGRAMME, problems, "mail.")
+    m = ProfileFields(value, PROGRAMME, problems, "mail.")
     m.check_keys(("host", "sender"), MAIL_KEYS)
     mail = {"host": m.text("host"), "sender": m.text("sender"), "user": m.text("user", False),
             "password_env": m.text("password_env", False), "port": 587, "starttls": True}

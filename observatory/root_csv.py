@@ -5,7 +5,7 @@ a lone carriage return (old spreadsheet exports, pasted text) went out unquoted,
 two rows. Here a cell is quoted whenever it holds a comma, a quote, a CR or an LF, whatever the line ends.
 
 What an import writes, the loader reads back identically: :func:`check_table` reads a written observation
-file exactly as ``observatory validate`` does (:func:`observatory.load._observation_table`) and
+file exactly as ``observatory validate`` does (:func:`observatory.load.observations.observation_table`) and
 :func:`check_records` reads a written log as its readers do; any difference refuses the write, before the
 commit point (:mod:`observatory.journal`), so that a fault of this writer never breaks the root.
 """
@@ -65,10 +65,10 @@ def _refuse(name: str, row: int | str, found: object, expected: object) -> Write
 def check_table(root: Path, name: str, written: Path, header: list[str], rows: list[list[str]]) -> None:
     """``written`` (the file ``name`` of the root, written aside) reads back as ``header`` and ``rows`` do for
     the loader: the same non-blank rows, each cell stripped, empty as None; raise :class:`WriteNotReadBack`."""
-    from observatory.load import _observation_table
+    from observatory.load.observations import observation_table
 
     problems: list = []
-    frame = _observation_table(written, root, problems)
+    frame = observation_table(written, root, problems)
     if frame is None or problems:
         raise _refuse(name, "-", "; ".join(str(p) for p in problems) or "unreadable", "a readable table")
     named = [column.strip() for column in header]

@@ -56,3 +56,11 @@ def submission_file(coalition: str, submission: str, suffix: str) -> str:
 
 def undo_record(coalition: str, submission: str) -> str:
     return f"{UNDO_RECORDS}/{coalition}/{submission}.json"
+
+
+def rel(path: Path, root: Path) -> str:
+    """A file's path as the user sees it: relative to the data root, with / separators (the inverse of :func:`at`)."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -328,7 +328,7 @@ def _to_table(name: str, records: list[tuple[int, list[str | None]]]) -> Table:
     numbered = [(i, r) for i, r in records if any(c is not None and c != "" for c in r)]
     if not numbered:
         raise ObservatoryError(Problem(name, value=DescribedText("empty_sheet"), expected=Text("header_and_figures")))
-    from observatory.load import _decimal_comma  # the same reading of a split cell as `observatory validate`
+    from observatory.load.csv_records import decimal_comma  # the same reading of a split cell as `observatory validate`
 
     header_row, header = numbered[0]
     used = [i for i, cell in enumerate(header) if cell]
@@ -336,7 +336,7 @@ def _to_table(name: str, records: list[tuple[int, list[str | None]]]) -> Table:
     rows, problems = [], []
     for number, record in numbered[1:]:
         # An unquoted decimal comma (3,7 → '3' and '7'): the message validate gives, and the halves joined again.
-        comma = _decimal_comma(names, [c or "" for c in record]) if len(record) > len(header) else None
+        comma = decimal_comma(names, [c or "" for c in record]) if len(record) > len(header) else None
         if comma is not None:
             whole, decimals = record[comma].strip(), record[comma + 1].strip()
             problems.append(Problem(name, row=number, column=names[comma], value=f"{whole},{decimals}",

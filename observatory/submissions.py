@@ -26,7 +26,8 @@ import pandas as pd
 from observatory import root_csv, journal, root_paths, locking, vocabulary
 from observatory.dates import date_keys, parse_period_end
 from observatory.errors import InvalidDataRoot, ObservatoryError, Problem, Text, say
-from observatory.load import DataRoot, _read_csv_records, load_root
+from observatory.load import DataRoot, load_root
+from observatory.load.csv_records import read_csv_records
 from observatory.sheets import Table, normalise_date, normalise_number, read_table
 from observatory.spreadsheet_template import FORMER_INFO_COLUMNS, INFO_COLUMNS
 from observatory.validate import _dedupe, check_root
@@ -329,7 +330,7 @@ def _observation_file(root: Path, name: str) -> tuple[list[str], list[tuple[int,
     if not path.exists():  # the optional columns are added where a figure gives them
         return list(BASE_COLUMNS), []
     problems: list[Problem] = []
-    read = _read_csv_records(path, root, problems)
+    read = read_csv_records(path, root, problems)
     if read is None:  # the root was checked just before: only a file changed under us gets here
         raise ObservatoryError("; ".join(str(p) for p in problems) or f"{name}: unreadable")
     return read

@@ -7,7 +7,11 @@ import random
 import pandas as pd
 import pytest
 
-from observatory import load, vocabulary
+from observatory import vocabulary
+from observatory.load.columnar import columnar_rows
+from observatory.load.csv_records import check_header, read_csv_records, records_to_rows
+from observatory.load.observations import observation_table
+from observatory.root_paths import rel
 
 CELLS = ["fibre", " x ", "", "12,5", '"a,b"', '"q""x"', "2021-12-31", "1e3", "\t", "é", '"multi\nline"', "  ",
          'bad"q', "3", "\u00a0y", "a b", "\x00"]
@@ -22,14 +26,14 @@ HEADERS = ["indicator,territory,date,value", "indicator,territory,date,value,com
 def row_by_row(path, root):
     """The reader the columnar one replaces (and still falls back on): its rows and its messages."""
     problems = []
-    read = load._read_csv_records(path, root, problems)
+    read = read_csv_records(path, root, problems)
     if read is None:
         return None, problems
     header, body = read
-    if not load._check_header(load.rel(path, root), header, vocabulary.OBSERVATION_REQUIRED, vocabulary.OBSERVATION_OPTIONAL,
-                              problems):
+    if not check_header(rel(path, root), header, vocabulary.OBSERVATION_REQUIRED, vocabulary.OBSERVATION_OPTIONAL,
+                        problems):
         return None, problems
-    frame = pd.DataFrame(load._records_to_rows(load.rel(path, root), header, body, problems))
+    frame = pd.DataFrame(records_to_rows(rel(path, root), header, body, problems))
     return frame.rename(columns={"date": "date_text", "value": "value_text"}), problems
 
 
@@ -56,11 +60,11 @@ def test_the_columnar_reader_reads_every_file_as_the_row_by_row_reader(tmp_path,
         path.write_text(bom + rng.choice(["\n", "\r\n"]).join(lines) + rng.choice(["", "\n", "\r\n"]),
                         encoding="utf-8", newline="")
         problems = []
-        got = load._observation_table(path, tmp_path, problems)
+        got = observation_table(path, tmp_path, problems)
         expected, expected_problems = row_by_row(path, tmp_path)
         assert as_records(got) == as_records(expected), path.read_text(encoding="utf-8")
         assert [str(p) for p in problems] == [str(p) for p in expected_problems], path.read_text(encoding="utf-8")
-        read = load._columnar_rows(path, "x.csv", []) is not None
+        read = columnar_rows(path, "x.csv", []) is not None
         columnar += read
         quoted += read and '"' in path.read_text(encoding="utf-8")
     # Most files took the columnar path, quoted ones included: the comparison is not of the fallback with itself.
@@ -77,7 +81,7 @@ def test_a_quoted_file_with_a_long_row_is_read_as_columns_and_only_that_row_is_w
                     "people-trained,brest,2021-12-31,3,7,\r\n"
                     'people-trained,lille,2021-12-31,"3,7",\r\n', encoding="utf-8", newline="")
     problems = []
-    frame = load._columnar_rows(path, "x.csv", problems)
+    frame = columnar_rows(path, "x.csv", problems)
     assert frame is not None
     assert [str(p) for p in problems] == [
         "x.csv, row 3, column 'value': found '3,7', expected no more cells than the 5 columns of the header (a "
@@ -96,7 +100,7 @@ def test_great_expectations_on_the_suspect_rows_only_says_what_it_says_on_all(ro
     """Vectorised checks pick the rows an expectation could find wrong, and Great Expectations reads those
     only: on a file of bad dates, values, ids, duplicates and values past an indicator's limit, the problems
     are the same, in the same order, as when it reads every row."""
-    from observatory import expectations
+    from observatory.expectations import runner
     from observatory.load import load_root
     from observatory.validate import check_root
 
@@ -108,7 +112,7 @@ def test_great_expectations_on_the_suspect_rows_only_says_what_it_says_on_all(ro
     (root_copy / "data" / "observations" / "mixed.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     loaded = load_root(root_copy)
     fast = [str(p) for p in check_root(loaded)[0]]
-    monkeypatch.setattr(expectations, "PREFILTER", False)
+    monkeypatch.setattr(runner, "PREFILTER", False)
     everything = [str(p) for p in check_root(loaded)[0]]
     assert fast == everything
     assert len(fast) > 50 and any("repeats" in p for p in fast) and any("limit" in p for p in fast)

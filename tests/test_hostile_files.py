@@ -294,11 +294,11 @@ def test_a_parquet_file_named_like_a_glob_is_read_alone(root_copy, cli, name):
 def test_a_file_of_repeated_rows_within_the_limits_lists_some_and_counts_the_rest(root_copy, monkeypatch):
     """Padded to stay under the rows-per-byte limit, repeated rows are read; their messages are bounded: at most
     MAX_LISTED (1,000; 5 here, for speed) per file and rule, then one line counting the rest."""
-    from observatory import expectations
+    from observatory.expectations import runner
     from observatory.load import load_root
     from observatory.validate import check_root
 
-    monkeypatch.setattr(expectations, "MAX_LISTED", 5)
+    monkeypatch.setattr(runner, "MAX_LISTED", 5)
     observations = root_copy / "data" / "observations"
     first = (observations / "figures.csv").read_text(encoding="utf-8").splitlines()[1]
     # the fixture's first figure, 12 times more in another file; and 8 identical rows naming an unknown territory
@@ -315,7 +315,7 @@ def test_a_file_of_repeated_rows_within_the_limits_lists_some_and_counts_the_res
     assert "data/observations/suite.csv, column 'territory': found 3 more rows with the same problem as the " \
            "5 listed (at most 5 listed per file and rule), expected what the rows listed are told" in problems
     assert len(problems) == 12
-    monkeypatch.setattr(expectations, "MAX_LISTED", 1_000)  # under the limit: every row listed, as before
+    monkeypatch.setattr(runner, "MAX_LISTED", 1_000)  # under the limit: every row listed, as before
     assert len(check_root(load_root(root_copy))[0]) == 12 + 7 + 8
 
 

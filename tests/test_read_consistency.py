@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from observatory import journal, load, locking
+from observatory.load import observations
 from observatory.load import load_root
 
 HEADER = "indicator,territory,date,value,coalition,source,comment\n"
@@ -45,7 +46,7 @@ def _commit_after_first(monkeypatch, root: Path, times: int) -> list[int]:
     """Each of the next ``times`` reads of first.csv is followed by a whole commit (as an import in another
     process would make it) before second.csv is read; the values committed are listed."""
     committed: list[int] = []
-    read_table = load._observation_table
+    read_table = observations.observation_table
 
     def reading(path, *args, **kwargs):
         frame = read_table(path, *args, **kwargs)
@@ -55,7 +56,7 @@ def _commit_after_first(monkeypatch, root: Path, times: int) -> list[int]:
                 journal.commit(root, _files(committed[-1]))
         return frame
 
-    monkeypatch.setattr(load, "_observation_table", reading)
+    monkeypatch.setattr(observations, "observation_table", reading)  # where load_observations calls it
     return committed
 
 

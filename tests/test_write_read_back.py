@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from observatory import root_csv, submissions
-from observatory.load import _observation_table, load_root
+from observatory.load import load_root
+from observatory.load.observations import observation_table
 
 HEADER = b"indicator,territory,date,value,source,comment\r\n"
 
@@ -105,7 +106,7 @@ def test_any_cell_written_by_an_import_reads_back_identically(tmp_path_factory, 
     path.parent.mkdir(parents=True)
     path.write_bytes(root_csv.table_bytes(header, rows))
     problems: list = []
-    frame = _observation_table(path, root, problems)
+    frame = observation_table(path, root, problems)
     assert problems == []
     wanted = [tuple(cell.strip() or None for cell in cells) for cells in rows]
     wanted = [cells for cells in wanted if any(c is not None for c in cells)]  # blank rows: skipped, as in a sheet
