@@ -9,41 +9,32 @@ written. Otherwise the new figures are added atomically (:mod:`observatory.journ
 The file as sent is kept under ``data/submissions/`` with its date and
 checksum, every figure added or replaced is recorded in ``data/history.csv``,
 and ``observatory undo`` takes a coalition's last import back.
+
+Here, reading the lead's file, planning and writing the import; the files it touches and their columns are in
+:mod:`observatory.submission_files`, undo and the history in :mod:`observatory.submission_history` (their names
+are also found here).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from observatory import root_csv, journal, root_paths, locking, vocabulary
-from observatory.dates import date_keys, parse_period_end
+from observatory import journal, locking, root_paths, vocabulary
 from observatory.errors import InvalidDataRoot, ObservatoryError, Problem, Text, say
 from observatory.load import DataRoot, load_root
-from observatory.load.csv_records import read_csv_records
 from observatory.sheets import Table, normalise_date, normalise_number, read_table
 from observatory.spreadsheet_template import FORMER_INFO_COLUMNS, INFO_COLUMNS
+from observatory.submission_files import (  # noqa: F401 - BASE_COLUMNS, LOG_COLUMNS, _read_csv_dicts: callers
+    BASE_COLUMNS, EXTRA_COLUMNS, HISTORY_COLUMNS, LOG_COLUMNS, OBSERVATION_COLUMNS, _Change, _key, _known_coalition,
+    _observation_file, _read_csv_dicts, _record_cells, _undo_record)
+from observatory.submission_history import UndoReport, history, undo_last  # noqa: F401 - callers read them here
 from observatory.validate import _dedupe, check_root
-
-# The figure's quality and the evidence beside it (issues 22 and 25) are optional: written only where given.
-EXTRA_COLUMNS = ["quality", "link", "contribution", "contribution_note"]
-BASE_COLUMNS = ["indicator", "territory", "date", "value", "coalition", "source", "comment"]
-OBSERVATION_COLUMNS = [*BASE_COLUMNS, *EXTRA_COLUMNS]
-HISTORY_COLUMNS = ["recorded_at", "submission", "action", "indicator", "territory", "coalition", "date", "value",
-                   "previous_value", "previous_source", "source", "file", "row", "by", "comment", *EXTRA_COLUMNS]
-# Review steps (observatory.review) are lines of the history too, one per figure of the submission: they say who
-# did what with a proposed figure, and never count as the figure itself (import_history.live_entries drops them).
-# `comment` is the figure's own comment on an import's line, the team's on a review step's.
-from observatory.import_history import REVIEW_ACTIONS  # noqa: E402
-LOG_COLUMNS = ["submission", "received_at", "coalition", "original_name", "stored_as", "sha256", "rows",
-               "added", "replaced", "unchanged", "undoes"]
 
 
 class InvalidRootBeforeImport(InvalidDataRoot):
@@ -62,75 +53,6 @@ class ImportReport:
     unchanged: int = 0
     stored_as: str | None = None
     messages: list[str] = field(default_factory=list)
-
-
-# --- atomic writes ---------------------------------------------------------------------------
-
-
-@dataclass
-class _Change:
-    """What one import or undo writes: whole files, lines added at the end of logs, and what each must read back as."""
-    files: dict[str, bytes] = field(default_factory=dict)
-    appends: dict[str, bytes] = field(default_factory=dict)
-    tables: dict[str, tuple[list[str], list[list[str]]]] = field(default_factory=dict)
-
-    def table(self, name: str, header: list[str], rows: list[list[str]]) -> None:
-        self.files[name] = root_csv.table_bytes(header, rows)
-        self.tables[name] = (header, rows)
-
-    def add_records(self, root: Path, relative: str, columns: list[str], records: list[dict]) -> None:
-        """New lines at the end of a log: appended when the file has these very columns (a 300,000-entry history
-        is not rewritten for 5 more), else the file is written whole."""
-        path = root_paths.at(root, relative)
-        header, newline_ended = _head(path)
-        if header is not None and header != columns and header == columns[:len(header)] and not any(
-                record.get(c) is not None for record in records for c in columns[len(header):]):
-            columns = header  # an older log, and nothing for the columns added since: appended to all the same
-        if header == columns:
-            chunk = root_csv.records_bytes(columns, records, header=False)
-            root_csv.check_records(relative, chunk, columns, records, header=False)
-            self.appends[relative] = (b"" if newline_ended else b"\n") + chunk
-            return
-        every = [*(_read_csv_dicts(path) if header is not None else []), *records]
-        content = root_csv.records_bytes(columns, every)
-        root_csv.check_records(relative, content, columns, every)
-        self.files[relative] = content
-
-    def commit(self, root: Path) -> None:
-        """All of it, or none of it. The caller holds the root's lock. Each table is read back as the loader
-        reads it before the commit point: one that would not read back as meant is refused, nothing written."""
-
-        def check(written: dict[str, Path]) -> None:
-            for name, (header, rows) in self.tables.items():
-                root_csv.check_table(root, name, written[name], header, rows)
-
-        journal.commit(root, self.files, self.appends, check)
-
-
-def _head(path: Path) -> tuple[list[str] | None, bool]:
-    """The header of a CSV file (None if it is missing or empty), and whether its last byte is a line end."""
-    try:
-        with path.open("rb") as handle:
-            first = handle.readline()
-            handle.seek(0, io.SEEK_END)
-            if handle.tell() == 0:
-                return None, True
-            handle.seek(-1, io.SEEK_END)
-            last = handle.read(1)
-    except FileNotFoundError:
-        return None, True
-    try:
-        header = next(csv.reader(io.StringIO(first.decode("utf-8-sig"), newline="")), [])
-    except (UnicodeDecodeError, csv.Error):
-        header = []
-    return [cell.strip() for cell in header], last in (b"\n", b"\r")
-
-
-def _read_csv_dicts(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return [{k: (v if v != "" else None) for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
 # --- reading a submission ----------------------------------------------------------------------
@@ -169,19 +91,7 @@ def rows_of(table: Table, coalition: str) -> tuple[pd.DataFrame, list[Problem]]:
     return frame, problems
 
 
-def _key(frame: pd.DataFrame) -> pd.Series:
-    dates = date_keys(parse_period_end(frame["date_text"]), frame["date_text"])
-    return frame["indicator"].fillna("") + "|" + frame["territory"].fillna("") + "|" \
-        + frame["coalition"].fillna("") + "|" + dates
-
-
 # --- the import ------------------------------------------------------------------------------
-
-def _known_coalition(existing: DataRoot, coalition: str) -> None:
-    if coalition not in set(existing.coalitions["id"]):
-        known = ", ".join(sorted(existing.coalitions["id"]))
-        raise ObservatoryError(Text("cli_no_coalition", coalition=coalition, known=known))
-
 
 @dataclass
 class Change:
@@ -324,22 +234,6 @@ def _same_number(a: str | None, b: str | None) -> bool:
         return a == b
 
 
-def _observation_file(root: Path, name: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and (row, cells) of a data file, numbered exactly as the loader numbers them (blank lines count)."""
-    path = root / name
-    if not path.exists():  # the optional columns are added where a figure gives them
-        return list(BASE_COLUMNS), []
-    problems: list[Problem] = []
-    read = read_csv_records(path, root, problems)
-    if read is None:  # the root was checked just before: only a file changed under us gets here
-        raise ObservatoryError("; ".join(str(p) for p in problems) or f"{name}: unreadable")
-    return read
-
-
-def _record_cells(header: list[str], record: dict) -> list[str]:
-    return ["" if record.get(column) is None else str(record.get(column)) for column in header]
-
-
 def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.DataFrame, current: pd.DataFrame,
            replacements: dict[int, int], report: ImportReport, now: dt.datetime, also=None) -> None:
     content = path.read_bytes()
@@ -402,160 +296,3 @@ def _write(root: Path, path: Path, coalition: str, table: Table, candidates: pd.
     change.commit(root)
     report.submission = submission
     report.stored_as = stored
-
-
-def _undo_record(coalition: str, submission: str) -> str:
-    # Beside, not among, the files as sent: what the import changed, so that `observatory undo` can take it back.
-    return root_paths.undo_record(coalition, submission)
-
-
-# --- undo ------------------------------------------------------------------------------------
-
-@dataclass
-class UndoReport:
-    undone: str  # the submission taken back
-    original_name: str
-    received_at: str
-    removed: int
-    restored: int
-    submission: str  # the undo's own entry in the log
-
-
-def undo_last(root: str | Path, coalition: str, now: dt.datetime | None = None, say=None,
-              timeout: float | None = None) -> UndoReport:
-    """Take back the coalition's last import: its figures leave, the ones it replaced come back."""
-    root = Path(root)
-    with locking.root_lock(root, f"observatory undo --coalition {coalition}", timeout, say):
-        journal.recover(root)
-        existing = load_root(root)
-        _known_coalition(existing, coalition)
-        now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-        log = _read_csv_dicts(root_paths.at(root, root_paths.SUBMISSION_LOG))
-        undone = {entry.get("undoes") for entry in log if entry.get("undoes")}
-        imports = [entry for entry in log if entry.get("coalition") == coalition and not entry.get("undoes")
-                   and entry.get("submission") not in undone]
-        if not imports:
-            raise ObservatoryError(Text("nothing_to_undo", coalition=coalition, log=root_paths.SUBMISSION_LOG))
-        last = imports[-1]
-        record_path = _undo_record(coalition, last["submission"])
-        if not (root / record_path).exists():
-            raise ObservatoryError(Text("no_undo_record", path=record_path, name=last["original_name"],
-                                        at=last["received_at"]))
-        record = json.loads((root / record_path).read_text(encoding="utf-8"))
-        change = _Change()
-        tables: dict[str, tuple[list[str], list[list[str]]]] = {}
-
-        def table_of(name: str) -> tuple[list[str], list[list[str]]]:
-            if name not in tables:
-                header, body = _observation_file(root, name)
-                tables[name] = (header, [cells for _, cells in body])
-            return tables[name]
-
-        history = []
-        stamp = now.strftime("%Y%m%dT%H%M%SZ")
-        submission = f"{stamp}-undo-{last['submission']}"
-        restored_by_key = {}
-        for item in record["replaced"]:
-            old = item["record"]
-            restored_by_key[(old.get("indicator"), old.get("territory"), old.get("coalition") or "")] = old
-        for item in record["added"]:
-            new = item["record"]
-            header, rows = table_of(item["file"])
-            wanted = _record_cells(header, new)
-            match = next((i for i, cells in enumerate(rows)
-                          if [c.strip() for c in (cells + [""] * len(header))[:len(header)]] == wanted), None)
-            if match is None:
-                raise ObservatoryError(
-                    f"{item['file']}: found no row {', '.join(f'{k}={v}' for k, v in new.items() if v)}, expected "
-                    f"the figure as {last['original_name']} brought it (was it edited since?); nothing was written")
-            del rows[match]
-        for item in record["replaced"]:
-            header, rows = table_of(item["file"])
-            rows.append(_record_cells(header, item["record"]))
-        for name, (header, rows) in tables.items():
-            change.table(name, header, rows)
-        recorded = now.isoformat()
-        for item in record["added"]:
-            new = item["record"]
-            old = next((r["record"] for r in record["replaced"] if _same_key(r["record"], new)), None)
-            history.append({
-                "recorded_at": recorded, "submission": submission, "action": "undone",
-                "indicator": new.get("indicator"), "territory": new.get("territory"), "coalition": coalition,
-                "date": (old or new).get("date"), "value": old.get("value") if old else None,
-                "previous_value": new.get("value"), "previous_source": new.get("source"),
-                "source": old.get("source") if old else None, "file": last["original_name"], "row": None,
-            })
-        change.add_records(root, root_paths.HISTORY, HISTORY_COLUMNS, history)
-        change.add_records(root, root_paths.SUBMISSION_LOG, LOG_COLUMNS, [{
-            "submission": submission, "received_at": recorded, "coalition": coalition,
-            "original_name": last["original_name"], "stored_as": last["stored_as"], "sha256": last["sha256"],
-            "rows": 0, "added": 0, "replaced": 0, "unchanged": 0, "undoes": last["submission"]}])
-        change.commit(root)
-        removed = len(record["added"]) - len(record["replaced"])
-        return UndoReport(last["submission"], last["original_name"], last["received_at"], removed,
-                          len(record["replaced"]), submission)
-
-
-def _same_key(a: dict, b: dict) -> bool:
-    """Two observation records about the same figure (dates compared as the loader reads them)."""
-    if (a.get("indicator"), a.get("territory"), a.get("coalition") or "") != \
-            (b.get("indicator"), b.get("territory"), b.get("coalition") or ""):
-        return False
-    dates = parse_period_end(pd.Series([a.get("date"), b.get("date")]))
-    return dates[0] == dates[1] if not dates.isna().any() else a.get("date") == b.get("date")
-
-
-# --- history ---------------------------------------------------------------------------------
-
-def history(root: str | Path, indicator: str | None = None, territory: str | None = None,
-            coalition: str | None = None) -> pd.DataFrame:
-    """Where each figure came from: the data file and row, the submission that brought it, what it replaced, and
-    its review steps (``steps``: sent, returned with a comment, approved; by which role, when). A figure under
-    review or returned, not published, has a row too, with no value and no ``stored_in``."""
-    root = Path(root)
-    loaded = load_root(root)  # completes an interrupted import, if any, under the root's lock
-    obs = loaded.observations.copy()
-    content = journal.read_settled(root, root_paths.HISTORY)  # appended to in place: never read mid-append
-    entries = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))) if content else []
-    log = pd.DataFrame([{k: (v if v != "" else None) for k, v in e.items()} for e in entries], columns=HISTORY_COLUMNS)
-    log["coalition"] = log["coalition"].fillna("")
-    undone = set(log.loc[log["action"] == "undone", "submission"].str.split("-undo-").str[-1])
-    log = log[(log["action"] != "undone") & ~log["submission"].isin(undone)]  # as if the undone import never was
-    for column, wanted in (("indicator", indicator), ("territory", territory), ("coalition", coalition)):
-        if wanted:
-            obs = obs[obs[column] == wanted]
-            log = log[log[column] == wanted]
-    steps = log[log["action"].isin(REVIEW_ACTIONS)]
-    log = log[~log["action"].isin(REVIEW_ACTIONS)]  # review steps are shown beside the figures, not as them
-    obs["key"] = _key(obs) if len(obs) else pd.Series(dtype=str)
-    if len(log):
-        log = log.rename(columns={"date": "date_text", "value": "value_text"})
-        log["key"] = _key(log)
-        last = log.groupby("key").tail(1).set_index("key")
-    else:
-        last = pd.DataFrame(columns=["submission", "recorded_at", "action", "previous_value", "file"])
-    out = pd.DataFrame({
-        "indicator": obs["indicator"], "territory": obs["territory"], "coalition": obs["coalition"].fillna(""),
-        "date": obs["date_text"], "value": obs["value_text"], "source": obs["source"].fillna(""),
-        "stored_in": obs["file"] + ":" + obs["row"].astype(str),
-        "submission": obs["key"].map(last["submission"]).fillna(""),
-        "recorded_at": obs["key"].map(last["recorded_at"]).fillna(""),
-        "replacing": obs["key"].map(last["previous_value"]).fillna(""),
-        "key": obs["key"],
-    })
-    by_key: dict[str, list[dict]] = {}
-    if len(steps):
-        steps = steps.rename(columns={"date": "date_text"})
-        steps = steps.assign(key=_key(steps))
-        for step in steps.to_dict("records"):
-            by_key.setdefault(step["key"], []).append(
-                {k: step[k] for k in ("recorded_at", "submission", "action", "by", "value", "comment", "file")})
-        unpublished = steps[~steps["key"].isin(set(out["key"]))].groupby("key").tail(1)
-        out = pd.concat([out, pd.DataFrame({
-            "indicator": unpublished["indicator"], "territory": unpublished["territory"],
-            "coalition": unpublished["coalition"], "date": unpublished["date_text"], "value": "", "source": "",
-            "stored_in": "", "submission": "", "recorded_at": "", "replacing": "", "key": unpublished["key"]})],
-            ignore_index=True)
-    out["steps"] = [by_key.get(key, []) for key in out["key"]]
-    return out.drop(columns=["key"]).sort_values(["indicator", "territory", "coalition", "date"]).reset_index(
-        drop=True)

@@ -38,10 +38,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
-import tarfile
-import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,205 +46,23 @@ from pathlib import Path
 from observatory import root_paths
 from observatory.errors import ObservatoryError
 from observatory.sources import Conversion, yaml_bytes
+# Reading the package, within its limits (the limits and read_package are also found here).
+from observatory.sources.decoupage_package import (  # noqa: F401
+    FILES, MAX_ARCHIVE_BYTES, MAX_JSON_CONTAINERS, MAX_JSON_DEPTH, MAX_MEMBER_BYTES, MAX_MEMBERS, PACKAGE, WHAT,
+    Package, read_package)
 
 NAME = "decoupage-administratif"
-PACKAGE = "@etalab/decoupage-administratif"
 # The data's licence, as the package's README states it ("Données : Licence Ouverte ; Code : MIT"): the rows
 # come from INSEE and the DGCL; the MIT licence of package.json covers the package's code.
 LICENSE = "etalab-2.0"
 LEVELS = ("region", "departement", "epci", "commune")
-FILES = {"region": "regions.json", "departement": "departements.json", "epci": "epci.json",
-         "commune": "communes.json"}
 ZONES = ("metro", "drom")  # not "com": the collectivités d'outre-mer
 COUNTRY = ("country", "FR")  # the country row's key among the officials (found by its iso_3166)
 COMMUNE_TYPES = ("commune-actuelle",)
-# The COG year of each version, from the package's README table (used when the README does not say).
-COG_YEARS = {"6.0.0": 2026, "5.3.0": 2025, "4.1.0": 2024, "3.1.1": 2023, "2.3.1": 2022, "1.1.1": 2021}
 # INSEE's populations in force on 1 January of the COG year are those of 1 January three years before.
 POPULATION_LAG = 3
 # Columns the import fills, added at the end of the header where the table lacks them.
 COLUMNS = ["code_insee", "siren", "iso_3166", "population"]
-WHAT = f"the npm package {PACKAGE}: the .tgz of `npm pack {PACKAGE}@6.0.0`, or the folder it unpacks to"
-
-
-@dataclass
-class Package:
-    version: str
-    cog_year: int | None
-    regions: list[dict]
-    departements: list[dict]
-    epci: list[dict]
-    communes: list[dict]
-
-
-# --- reading the package -------------------------------------------------------------------------------------
-
-
-# What the package may hold: its largest file, data/communes.json, is 8.6 MB in 6.0.0. A member past these is
-# refused before it is read (a 4 MB .tgz may declare a 4 GB member); JSON is parsed into objects many times
-# its size, hence the bounds on its nesting and its number of lists and objects.
-MAX_MEMBER_BYTES = 32 * 1024 * 1024
-MAX_ARCHIVE_BYTES = 256 * 1024 * 1024  # all the members' declared sizes together
-MAX_MEMBERS = 10_000
-MAX_JSON_DEPTH = 32  # the package nests 4 deep (epci.json: list, EPCI, members, member)
-MAX_JSON_CONTAINERS = 1_000_000  # lists and objects in one file (communes.json of 6.0.0: 75,267)
-WANTED = ("package.json", "README.md", *(f"data/{file}" for file in FILES.values()))
-
-
-def _size(number: int) -> str:
-    return f"{number:,} bytes ({number / 2**20:.1f} MB)"
-
-
-def read_package(path: Path) -> Package:
-    """The package's four tables and its version; a missing, garbled or oversized file is one line, naming it."""
-    shown = str(path)
-    if path.is_dir():
-        base = path / "package" if (path / "package" / "package.json").is_file() else path
-
-        def read(relative: str) -> bytes | None:
-            file = base / relative
-            if file.is_symlink():
-                raise ObservatoryError(f"{shown}: {relative} is a symbolic link; expected a regular file ({WHAT})")
-            if not file.is_file():
-                return None
-            size = file.stat().st_size
-            if size > MAX_MEMBER_BYTES:
-                raise ObservatoryError(f"{shown}: {relative} holds {_size(size)}, expected at most "
-                                       f"{_size(MAX_MEMBER_BYTES)} (the import's limit; {WHAT})")
-            with file.open("rb") as handle:
-                return _bounded_read(shown, relative, handle)
-
-        return _parse(shown, read)
-    members = _read_members(path, shown)
-    return _parse(shown, members.get)
-
-
-def _bounded_read(shown: str, relative: str, handle) -> bytes:
-    """A member's bytes, never more than MAX_MEMBER_BYTES whatever its header said."""
-    content = handle.read(MAX_MEMBER_BYTES + 1)
-    if len(content) > MAX_MEMBER_BYTES:
-        raise ObservatoryError(f"{shown}: {relative} holds more than {_size(MAX_MEMBER_BYTES)} (the import's "
-                               f"limit); expected {WHAT}")
-    return content
-
-
-def _read_members(path: Path, shown: str) -> dict[str, bytes]:
-    """The files of the .tgz that the import reads, streamed in one pass (no seeking back through gigabytes):
-    each member's declared size is checked before its bytes are read, and the bytes read are bounded too; a
-    symbolic or hard link where a file is expected is refused by name, never followed."""
-    found: dict[str, bytes] = {}
-    try:
-        archive = tarfile.open(path, "r|gz")
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        why = " ".join(str(exc).split())  # one line: tarfile's messages may hold several
-        raise ObservatoryError(f"{shown}: not a readable .tgz ({why}); expected {WHAT}") from None
-    total = 0
-    try:
-        with archive:
-            for number, member in enumerate(archive, start=1):
-                if number > MAX_MEMBERS:
-                    raise ObservatoryError(f"{shown}: more than {MAX_MEMBERS:,} members, expected at most "
-                                           f"{MAX_MEMBERS:,} (the import's limit; {WHAT})")
-                relative = member.name[len("package/"):] if member.name.startswith("package/") else None
-                if member.issym() or member.islnk():
-                    if relative in WANTED:
-                        kind = "a symbolic link" if member.issym() else "a hard link"
-                        raise ObservatoryError(f"{shown}: {member.name} is {kind} (to {member.linkname}); "
-                                               f"expected a regular file ({WHAT})")
-                    continue  # never followed
-                if not member.isfile():
-                    continue
-                total += member.size
-                if member.size > MAX_MEMBER_BYTES or total > MAX_ARCHIVE_BYTES:
-                    what = (f"{member.name} declares {_size(member.size)}, expected at most {_size(MAX_MEMBER_BYTES)}"
-                            if member.size > MAX_MEMBER_BYTES else
-                            f"its members declare more than {_size(MAX_ARCHIVE_BYTES)} in all, expected at most "
-                            f"{_size(MAX_ARCHIVE_BYTES)}")
-                    raise ObservatoryError(f"{shown}: {what} (the import's limit; {WHAT})")
-                if relative in WANTED:
-                    handle = archive.extractfile(member)
-                    if handle is not None:
-                        found[relative] = _bounded_read(shown, member.name, handle)
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-        why = " ".join(str(exc).split())
-        raise ObservatoryError(f"{shown}: a damaged archive ({why}); expected {WHAT}") from None
-    return found
-
-
-def _parse(shown: str, read) -> Package:
-    manifest = _json(shown, "package.json", read, dict)
-    if manifest.get("name") != PACKAGE:
-        raise ObservatoryError(f"{shown}, package.json: found the package {manifest.get('name')!r}, expected {WHAT}")
-    version = str(manifest.get("version") or "")
-    readme = read("README.md")
-    cog_year = _cog_year(readme.decode("utf-8", "replace") if readme else "", version)
-    tables = {level: _json(shown, f"data/{file}", read, list) for level, file in FILES.items()}
-    required = {"region": ("code", "nom", "zone"), "departement": ("code", "nom", "region", "zone"),
-                "epci": ("code", "nom", "type", "membres"), "commune": ("code", "nom", "type")}
-    for level, keys in required.items():
-        for number, item in enumerate(tables[level], start=1):
-            missing = [k for k in keys if not isinstance(item, dict) or k not in item]
-            if missing:
-                raise ObservatoryError(f"{shown}, data/{FILES[level]}, item {number}: no key '{missing[0]}' "
-                                       f"(expected each item to have {', '.join(keys)})")
-    return Package(version, cog_year, tables["region"], tables["departement"], tables["epci"], tables["commune"])
-
-
-def _json(shown: str, relative: str, read, kind: type):
-    content = read(relative)
-    if content is None:
-        raise ObservatoryError(f"{shown}: no {relative} in it; expected {WHAT}")
-    try:
-        _check_nesting(shown, relative, content)
-        data = json.loads(content.decode("utf-8"))
-    except RecursionError:  # not reached past _check_nesting; kept so that no file ends in a traceback
-        raise ObservatoryError(f"{shown}, {relative}: JSON nested too deep, expected at most {MAX_JSON_DEPTH} "
-                               "levels") from None
-    except UnicodeDecodeError as exc:
-        raise ObservatoryError(f"{shown}, {relative}: byte 0x{content[exc.start]:02x} at offset {exc.start}, "
-                               "expected UTF-8 JSON") from None
-    except json.JSONDecodeError as exc:
-        raise ObservatoryError(f"{shown}, {relative}: not valid JSON ({exc.msg}: line {exc.lineno}, column "
-                               f"{exc.colno}); expected {WHAT}") from None
-    if not isinstance(data, kind):
-        raise ObservatoryError(f"{shown}, {relative}: found a JSON {type(data).__name__}, expected a JSON "
-                               f"{'object' if kind is dict else 'list'}")
-    return data
-
-
-def _check_nesting(shown: str, relative: str, content: bytes) -> None:
-    """Refuse JSON nested deeper than MAX_JSON_DEPTH or holding more than MAX_JSON_CONTAINERS lists and objects,
-    before it is parsed: brackets are counted outside strings, vectorised (a fraction of a second on 32 MB)."""
-    import numpy as np
-
-    # Strings out first (a bracket inside one is text). Every match from a quote succeeds, an unterminated
-    # string running to the end: no retry from each quote, so the time stays linear whatever the bytes.
-    bare = re.sub(rb'"(?:[^"\\]|\\.?)*(?:"|\Z)', b'""', content, flags=re.DOTALL)
-    codes = np.frombuffer(bare, dtype=np.uint8)
-    containers, depth, level = 0, 0, 0
-    for start in range(0, len(codes), 1 << 22):  # by slices of 4 MB: the counts take little memory
-        chunk = codes[start:start + (1 << 22)]
-        opening = (chunk == ord("[")) | (chunk == ord("{"))
-        steps = opening.astype(np.int32) - ((chunk == ord("]")) | (chunk == ord("}"))).astype(np.int32)
-        levels = np.cumsum(steps) + level
-        containers += int(opening.sum())
-        if len(levels):
-            depth, level = max(depth, int(levels.max())), int(levels[-1])
-    if containers > MAX_JSON_CONTAINERS:
-        raise ObservatoryError(f"{shown}, {relative}: {containers:,} JSON lists and objects, expected at most "
-                               f"{MAX_JSON_CONTAINERS:,} (the import's limit)")
-    if depth > MAX_JSON_DEPTH:
-        raise ObservatoryError(f"{shown}, {relative}: JSON nested {depth:,} levels deep, expected at most "
-                               f"{MAX_JSON_DEPTH} (the import's limit)")
-
-
-def _cog_year(readme: str, version: str) -> int | None:
-    """The year the package's README gives to its version (its table « Année | Version du package »)."""
-    if version:
-        found = re.search(rf"^\|\s*(\d{{4}})\s*\|\s*{re.escape(version)}\s*\|", readme, re.MULTILINE)
-        if found:
-            return int(found.group(1))
-    return COG_YEARS.get(version)
 
 
 # --- the territories -----------------------------------------------------------------------------------------
