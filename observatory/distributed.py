@@ -34,7 +34,7 @@ from pathlib import Path
 from distributed import Client, WorkerPlugin, as_completed, get_worker
 
 from observatory import __version__, bundled, execute
-from observatory.errors import ObservatoryError
+from observatory.errors import ObservatoryError, Text
 
 PLUGIN_NAME = "observatory-pages"
 # How long to wait for the scheduler to answer (seconds).
@@ -42,7 +42,6 @@ CONNECT_TIMEOUT = float(os.environ.get("OBSERVATORY_SCHEDULER_TIMEOUT", "10"))
 # A scheduler's first message (its handshake) is about 60 bytes; Dask reads any length a peer announces and
 # allocates it (garbage read as a length asked for 3 EiB): the probe refuses more than this.
 HANDSHAKE_MAX = 64 * 1024
-EXPECTED = "expected the address of a running `dask scheduler`, e.g. tcp://HOST:8786"
 
 
 class PageWorker(WorkerPlugin):
@@ -130,10 +129,11 @@ def run_pages(address: str, jobs: list[execute.PageJob], tables: dict[str, bytes
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError) as exc:
-        raise ObservatoryError(f"--scheduler {address}: no Dask scheduler answered ({exc}); {EXPECTED}") from exc
+        raise ObservatoryError(Text("scheduler_no_answer", address=address, error=str(exc),
+                                    expected=Text("scheduler_expected"))) from exc
     try:
         workers = client.scheduler_info().get("workers", {})
-        say(f"Dask scheduler {address}: {len(workers)} worker(s)")
+        say(Text("scheduler_workers", address=address, count=len(workers)))
         client.register_plugin(PageWorker(), name=PLUGIN_NAME)
         shared = client.scatter(tables, broadcast=True, hash=True)
         futures = {client.submit(run_page_remotely, job, shared, __version__, key=f"page-{job.key}-{job.digest[:12]}",
@@ -166,8 +166,9 @@ def probe(address: str, timeout: float | None = None) -> None:
     try:
         host, port = parse(address)
     except ValueError as exc:
-        raise ObservatoryError(f"--scheduler: {exc}") from None
+        raise ObservatoryError(Text("scheduler_bad_address", error=str(exc))) from None
     timeout = CONNECT_TIMEOUT if timeout is None else timeout
+    seconds = f"{timeout:g}"
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -175,12 +176,13 @@ def probe(address: str, timeout: float | None = None) -> None:
             break
         except ConnectionRefusedError as exc:
             if time.monotonic() + 0.5 >= deadline:
-                raise ObservatoryError(f"--scheduler {address}: no Dask scheduler answered ({exc}, for "
-                                       f"{timeout:g} s); {EXPECTED}") from None
+                raise ObservatoryError(Text("scheduler_refused", address=address, error=str(exc), seconds=seconds,
+                                            expected=Text("scheduler_expected"))) from None
             time.sleep(0.5)
         except OSError as exc:  # unknown host, unreachable network, timed out
-            raise ObservatoryError(f"--scheduler {address}: no Dask scheduler answered ({exc or 'timed out'}, "
-                                   f"within {timeout:g} s); {EXPECTED}") from None
+            raise ObservatoryError(Text("scheduler_unreachable", address=address,
+                                        error=str(exc) or Text("scheduler_timed_out"), seconds=seconds,
+                                        expected=Text("scheduler_expected"))) from None
     with connection:
         try:
             header = _read_exactly(connection, 8, deadline)
@@ -191,12 +193,11 @@ def probe(address: str, timeout: float | None = None) -> None:
             _check_handshake(payload)
             connection.sendall(header + payload)  # the same versions: a handshake the scheduler accepts
         except TimeoutError:
-            raise ObservatoryError(f"--scheduler {address}: the connection was accepted but no Dask scheduler "
-                                   f"answered within {timeout:g} s (set OBSERVATORY_SCHEDULER_TIMEOUT to wait "
-                                   f"longer); {EXPECTED}") from None
+            raise ObservatoryError(Text("scheduler_silent", address=address, seconds=seconds,
+                                        expected=Text("scheduler_expected"))) from None
         except (OSError, ValueError) as exc:
-            raise ObservatoryError(f"--scheduler {address}: what answered is not a Dask scheduler ({exc}); "
-                                   f"{EXPECTED}") from None
+            raise ObservatoryError(Text("scheduler_not_dask", address=address, error=str(exc),
+                                        expected=Text("scheduler_expected"))) from None
 
 
 def _read_exactly(connection: socket.socket, count: int, deadline: float) -> bytes:
