@@ -124,8 +124,7 @@ def convert(path: Path, coalition: str | None, territories: list[dict], qualitie
         if target is not None and coalition is not None:
             _add_target(out, name, number, row, indicator, territory, initial, target, label_column)
     if left_out:
-        out.left_out = f"{name}: {left_out} row(s) for territories not in the data root, left out " \
-                       "(--known-territories)"
+        out.left_out = Text("barometre_left_out", name=name, count=left_out)
     # Observations and targets repeated by the file (two rows for the same figure) are kept once.
     out.observations = list({(o["indicator"], o["territory"], o["date"]): o for o in out.observations}.values())
     out.targets = list({(t["indicator"], t["territory"], t["target"]["date"]): t for t in out.targets}.values())
@@ -235,10 +234,10 @@ def _add_target(out: Converted, name: str, number: int, row: dict, indicator: st
                 initial: float | None, target: float, label_column: str | None) -> None:
     """The row's target, or why it cannot be one."""
     if initial is None or not row["date_valeur_initiale"] or not row["date_cible"]:
-        out.skipped.append(f"{name}, row {number}: a target without its initial value or dates")
+        out.skipped.append(Text("barometre_no_initial", name=name, row=number))
     elif target == initial:
-        out.skipped.append(f"{name}, row {number}: target {target:g} equals the initial value "
-                           f"({row[label_column or 'maille_geographique']}, {indicator}): no progress to measure")
+        out.skipped.append(Text("barometre_no_progress", name=name, row=number, target=f"{target:g}",
+                                place=row[label_column or "maille_geographique"], indicator=indicator))
     else:
         out.targets.append({"indicator": indicator, "territory": territory,
                             "baseline": {"date": row["date_valeur_initiale"].strip(), "value": initial},
@@ -317,10 +316,11 @@ class Barometre:
 
     def summary(self, file: str, conversion: Conversion, written: bool) -> list[str]:
         facts = conversion.facts
-        targets = f"{facts['targets']} new targets for {facts['coalition']}" if facts["coalition"] else "no target"
-        return ([f"imported {file}: {facts['territories']} new territories, {facts['indicators']} indicators, "
-                 f"{facts['observations']} figures, {targets}"]
-                + [f"not a target: {line}" for line in facts["skipped"]]
+        targets = (Text("barometre_new_targets", count=facts["targets"], coalition=facts["coalition"])
+                   if facts["coalition"] else Text("barometre_no_target"))
+        return ([Text("barometre_imported", file=file, territories=facts["territories"],
+                      indicators=facts["indicators"], observations=facts["observations"], targets=targets)]
+                + [Text("barometre_not_a_target", line=line) for line in facts["skipped"]]
                 + ([facts["left_out"]] if facts.get("left_out") else []))
 
 

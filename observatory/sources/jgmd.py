@@ -100,9 +100,8 @@ class JustGetMyData:
 
     def summary(self, file: str, conversion: Conversion, written: bool) -> list[str]:
         if not written:
-            return ["nothing new: this assessment is already recorded"]
-        return [f"imported {file}: {conversion.facts['assessed']} services assessed on {conversion.facts['date']} "
-                "into data/self-data/"]
+            return [Text("jgmd_nothing_new")]
+        return [Text("jgmd_imported", file=file, count=conversion.facts["assessed"], date=conversion.facts["date"])]
 
 
 PLUGIN = JustGetMyData()
