@@ -188,7 +188,7 @@ def probe(address: str, timeout: float | None = None) -> None:
             header = _read_exactly(connection, 8, deadline)
             (length,) = struct.unpack("Q", header)  # as Dask reads it (native order)
             if not 16 <= length <= HANDSHAKE_MAX:
-                raise ValueError(f"its first bytes {header!r} announce {length:,} bytes")
+                raise ValueError(Text("scheduler_announces", header=repr(header), length=f"{length:,}"))
             payload = _read_exactly(connection, length, deadline)
             _check_handshake(payload)
             connection.sendall(header + payload)  # the same versions: a handshake the scheduler accepts
@@ -196,7 +196,9 @@ def probe(address: str, timeout: float | None = None) -> None:
             raise ObservatoryError(Text("scheduler_silent", address=address, seconds=seconds,
                                         expected=Text("scheduler_expected"))) from None
         except (OSError, ValueError) as exc:
-            raise ObservatoryError(Text("scheduler_not_dask", address=address, error=str(exc),
+            # our own ValueErrors carry a Text: said in the reader's language with the rest
+            error = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Text) else str(exc)
+            raise ObservatoryError(Text("scheduler_not_dask", address=address, error=error,
                                         expected=Text("scheduler_expected"))) from None
 
 
@@ -209,7 +211,7 @@ def _read_exactly(connection: socket.socket, count: int, deadline: float) -> byt
         connection.settimeout(left)
         chunk = connection.recv(count - len(data))
         if not chunk:
-            raise ValueError(f"it closed the connection after {bytes(data[:16])!r}")
+            raise ValueError(Text("scheduler_closed", received=repr(bytes(data[:16]))))
         data += chunk
     return bytes(data)
 
@@ -221,9 +223,9 @@ def _check_handshake(payload: bytes) -> None:
     try:
         message = loads(unpack_frames(payload), deserialize=False)
     except Exception as exc:  # noqa: BLE001 - any garbage: described below
-        raise ValueError(f"its first message does not decode: {type(exc).__name__}") from None
+        raise ValueError(Text("scheduler_undecodable", error=type(exc).__name__)) from None
     if not isinstance(message, dict) or "python" not in message:
-        raise ValueError(f"its first message is {str(message)[:60]!r}, not a Dask handshake")
+        raise ValueError(Text("scheduler_not_handshake", message=repr(str(message)[:60])))
 
 
 def _write(job: execute.PageJob, outcome: execute.PageOutcome, page: bytes, notebook: bytes) -> execute.PageOutcome:
