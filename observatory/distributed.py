@@ -34,7 +34,7 @@ from pathlib import Path
 from distributed import Client, WorkerPlugin, as_completed, get_worker
 
 from observatory import __version__, bundled, execute
-from observatory.errors import ObservatoryError
+from observatory.errors import ObservatoryError, Text
 
 PLUGIN_NAME = "observatory-pages"
 # How long to wait for the scheduler to answer (seconds).
@@ -42,7 +42,6 @@ CONNECT_TIMEOUT = float(os.environ.get("OBSERVATORY_SCHEDULER_TIMEOUT", "10"))
 # A scheduler's first message (its handshake) is about 60 bytes; Dask reads any length a peer announces and
 # allocates it (garbage read as a length asked for 3 EiB): the probe refuses more than this.
 HANDSHAKE_MAX = 64 * 1024
-EXPECTED = "expected the address of a running `dask scheduler`, e.g. tcp://HOST:8786"
 
 
 class PageWorker(WorkerPlugin):
@@ -130,10 +129,11 @@ def run_pages(address: str, jobs: list[execute.PageJob], tables: dict[str, bytes
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError) as exc:
-        raise ObservatoryError(f"--scheduler {address}: no Dask scheduler answered ({exc}); {EXPECTED}") from exc
+        raise ObservatoryError(Text("scheduler_no_answer", address=address, error=str(exc),
+                                    expected=Text("scheduler_expected"))) from exc
     try:
         workers = client.scheduler_info().get("workers", {})
-        say(f"Dask scheduler {address}: {len(workers)} worker(s)")
+        say(Text("scheduler_workers", address=address, count=len(workers)))
         client.register_plugin(PageWorker(), name=PLUGIN_NAME)
         shared = client.scatter(tables, broadcast=True, hash=True)
         futures = {client.submit(run_page_remotely, job, shared, __version__, key=f"page-{job.key}-{job.digest[:12]}",
@@ -166,8 +166,9 @@ def probe(address: str, timeout: float | None = None) -> None:
     try:
         host, port = parse(address)
     except ValueError as exc:
-        raise ObservatoryError(f"--scheduler: {exc}") from None
+        raise ObservatoryError(Text("scheduler_bad_address", error=str(exc))) from None
     timeout = CONNECT_TIMEOUT if timeout is None else timeout
+    seconds = f"{timeout:g}"
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -175,28 +176,30 @@ def probe(address: str, timeout: float | None = None) -> None:
             break
         except ConnectionRefusedError as exc:
             if time.monotonic() + 0.5 >= deadline:
-                raise ObservatoryError(f"--scheduler {address}: no Dask scheduler answered ({exc}, for "
-                                       f"{timeout:g} s); {EXPECTED}") from None
+                raise ObservatoryError(Text("scheduler_refused", address=address, error=str(exc), seconds=seconds,
+                                            expected=Text("scheduler_expected"))) from None
             time.sleep(0.5)
         except OSError as exc:  # unknown host, unreachable network, timed out
-            raise ObservatoryError(f"--scheduler {address}: no Dask scheduler answered ({exc or 'timed out'}, "
-                                   f"within {timeout:g} s); {EXPECTED}") from None
+            raise ObservatoryError(Text("scheduler_unreachable", address=address,
+                                        error=str(exc) or Text("scheduler_timed_out"), seconds=seconds,
+                                        expected=Text("scheduler_expected"))) from None
     with connection:
         try:
             header = _read_exactly(connection, 8, deadline)
             (length,) = struct.unpack("Q", header)  # as Dask reads it (native order)
             if not 16 <= length <= HANDSHAKE_MAX:
-                raise ValueError(f"its first bytes {header!r} announce {length:,} bytes")
+                raise ValueError(Text("scheduler_announces", header=repr(header), length=f"{length:,}"))
             payload = _read_exactly(connection, length, deadline)
             _check_handshake(payload)
             connection.sendall(header + payload)  # the same versions: a handshake the scheduler accepts
         except TimeoutError:
-            raise ObservatoryError(f"--scheduler {address}: the connection was accepted but no Dask scheduler "
-                                   f"answered within {timeout:g} s (set OBSERVATORY_SCHEDULER_TIMEOUT to wait "
-                                   f"longer); {EXPECTED}") from None
+            raise ObservatoryError(Text("scheduler_silent", address=address, seconds=seconds,
+                                        expected=Text("scheduler_expected"))) from None
         except (OSError, ValueError) as exc:
-            raise ObservatoryError(f"--scheduler {address}: what answered is not a Dask scheduler ({exc}); "
-                                   f"{EXPECTED}") from None
+            # our own ValueErrors carry a Text: said in the reader's language with the rest
+            error = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Text) else str(exc)
+            raise ObservatoryError(Text("scheduler_not_dask", address=address, error=error,
+                                        expected=Text("scheduler_expected"))) from None
 
 
 def _read_exactly(connection: socket.socket, count: int, deadline: float) -> bytes:
@@ -208,7 +211,7 @@ def _read_exactly(connection: socket.socket, count: int, deadline: float) -> byt
         connection.settimeout(left)
         chunk = connection.recv(count - len(data))
         if not chunk:
-            raise ValueError(f"it closed the connection after {bytes(data[:16])!r}")
+            raise ValueError(Text("scheduler_closed", received=repr(bytes(data[:16]))))
         data += chunk
     return bytes(data)
 
@@ -220,9 +223,9 @@ def _check_handshake(payload: bytes) -> None:
     try:
         message = loads(unpack_frames(payload), deserialize=False)
     except Exception as exc:  # noqa: BLE001 - any garbage: described below
-        raise ValueError(f"its first message does not decode: {type(exc).__name__}") from None
+        raise ValueError(Text("scheduler_undecodable", error=type(exc).__name__)) from None
     if not isinstance(message, dict) or "python" not in message:
-        raise ValueError(f"its first message is {str(message)[:60]!r}, not a Dask handshake")
+        raise ValueError(Text("scheduler_not_handshake", message=repr(str(message)[:60])))
 
 
 def _write(job: execute.PageJob, outcome: execute.PageOutcome, page: bytes, notebook: bytes) -> execute.PageOutcome:

@@ -20,6 +20,8 @@ import asyncio
 import json
 import time
 
+from observatory.errors import Text
+
 FRESH = 5.0  # seconds an answer is kept: a monitor polling every second costs one look every 5 s
 PROBE_FRESH = 60.0  # seconds a kernel started and stopped (servers without pools) vouches for the next ones
 PROBE_TIMEOUT = 60.0  # seconds a probe kernel has to answer
@@ -201,7 +203,7 @@ def wait_healthy(url: str, wait: float = 0.0, say=print) -> bool:
         except (urllib.error.URLError, OSError) as error:
             last = str(getattr(error, "reason", error))
         if time.monotonic() >= deadline:
-            say(f"{url}: not healthy: {last}")
+            say(Text("healthz_unhealthy", url=url, error=last))
             return False
         time.sleep(1.0)
 

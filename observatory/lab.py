@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from observatory import bundled
+from observatory.errors import Text
 
 ANALYSIS = "analysis"  # in the data root; kept out of git by the repository's .gitignore
 DASHBOARDS = "dashboards"
@@ -77,9 +78,8 @@ def lab(root: str | Path = ".", port: int = 8888, token: str | None = None, say=
     validated(root)  # an invalid root is named now, with validate's messages, not in a kernel's traceback
     folder, written = prepare_analysis(root)
     for path in written:
-        say(f"wrote {path.relative_to(root)}")
+        say(Text("lab_wrote", path=path.relative_to(root)))
     token = token or secrets.token_urlsafe(24)
     env = {**os.environ, "OBSERVATORY_ROOT": str(root)}
-    say(f"JupyterLab on {folder}: open http://127.0.0.1:{port}/lab?token={token} (this machine only); "
-        "Ctrl-C stops")
+    say(Text("lab_open", folder=folder, port=port, token=token))
     return run(lab_command(folder, port, token), env)

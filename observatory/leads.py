@@ -41,7 +41,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from observatory import atomic, root_csv
-from observatory.errors import ObservatoryError
+from observatory.errors import ObservatoryError, Text
 
 COALITION_BUDGET = 30  # wrong secrets for one coalition, all sources together, within BUDGET_WINDOW
 BUDGET_WINDOW = dt.timedelta(minutes=1)
@@ -79,10 +79,7 @@ def check_outside(root: str | Path, where: str | Path) -> None:
     """Refuse a secrets folder inside the data root: its data/ is committed and shared, its reports/ published."""
     root_path, where_path = Path(root).resolve(), Path(where).resolve()
     if where_path == root_path or root_path in where_path.parents:
-        raise ObservatoryError(
-            f"--leads-dir {where}: inside the data root {root_path} (what is in it is committed, shared, and under "
-            "reports/ published: the coalitions' secrets would be too); expected a folder outside it, e.g. the "
-            f"default {folder(root)} (or $OBSERVATORY_LEADS_DIR outside the root); nothing was written")
+        raise ObservatoryError(Text("leads_inside_root", where=where, root=root_path, default=folder(root)))
 
 
 def _now() -> dt.datetime:
@@ -104,8 +101,7 @@ def _read_json(path: Path) -> dict:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        raise ObservatoryError(f"{path}: unreadable ({exc}); expected the JSON file `observatory leads token` "
-                               "writes") from None
+        raise ObservatoryError(Text("leads_unreadable", path=path, error=exc)) from None
     return value if isinstance(value, dict) else {}
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from observatory import root_paths
-from observatory.errors import ObservatoryError
+from observatory.errors import ObservatoryError, Text
 
 ROOT_LOCK = root_paths.ROOT_LOCK  # inside the data root
 BUILD_LOCK = ".build.lock"  # inside a build's output folder
@@ -42,9 +42,9 @@ def _holder_file(lock_path: Path) -> Path:
 def _describe_holder(lock_path: Path) -> str:
     try:
         info = json.loads(_holder_file(lock_path).read_text(encoding="utf-8"))
-        return f"{info['what']} (process {info['pid']} on {info['host']}) since {info['since']}"
+        return Text("lock_holder", what=info["what"], pid=info["pid"], host=info["host"], since=info["since"])
     except (OSError, ValueError, KeyError):
-        return "another command"
+        return Text("lock_another")
 
 
 @contextlib.contextmanager
@@ -66,15 +66,13 @@ def hold(lock_path: str | Path, what: str, timeout: float | None = None,
     except Timeout:
         holder = _describe_holder(lock_path)
         if say is not None:
-            say(f"waiting: {holder} is writing {lock_path.parent}; "
-                f"this command goes on when it finishes (at most {timeout:.0f} s)")
+            say(Text("lock_waiting", holder=holder, folder=lock_path.parent, seconds=f"{timeout:.0f}"))
         started = time.monotonic()
         try:
             lock.acquire(timeout=timeout)
         except Timeout:
-            raise ObservatoryError(
-                f"{lock_path.parent}: {holder} still holds the lock after {time.monotonic() - started:.0f} s; "
-                "nothing was written. Try again when it has finished.") from None
+            raise ObservatoryError(Text("lock_timeout", folder=lock_path.parent, holder=holder,
+                                        seconds=f"{time.monotonic() - started:.0f}")) from None
     _held[key] = lock
     try:
         info = {"what": what, "pid": os.getpid(), "host": socket.gethostname(),

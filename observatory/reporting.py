@@ -100,13 +100,12 @@ def _bounds(ident: str, frequency: str) -> tuple[dt.date, dt.date]:
     if frequency == "yearly":
         match = re.fullmatch(r"(\d{4})", ident)
         if not match:
-            raise ValueError(f"found {ident!r}, expected a year, e.g. 2025 (the programme's periods are yearly)")
+            raise ValueError(Text("period_not_year", ident=repr(ident)))
         year = int(match.group(1))
         return dt.date(year, 1, 1), dt.date(year, 12, 31)
     match = re.fullmatch(r"(\d{4})-S([12])", ident)
     if not match:
-        raise ValueError(f"found {ident!r}, expected a half-year, e.g. 2025-S1 or 2025-S2 (the programme's "
-                         "periods are half-yearly)")
+        raise ValueError(Text("period_not_half_year", ident=repr(ident)))
     year, half = int(match.group(1)), int(match.group(2))
     return (dt.date(year, 1, 1), dt.date(year, 6, 30)) if half == 1 else (dt.date(year, 7, 1), dt.date(year, 12, 31))
 
@@ -329,7 +328,7 @@ def status(root: str | Path, period: str | None = None) -> tuple[pd.DataFrame, p
         except ValueError as exc:
             from observatory.errors import ObservatoryError
 
-            raise ObservatoryError(f"--period: {exc}") from None
+            raise ObservatoryError(Text("period_option", error=exc.args[0])) from None
     expected = figures(with_derived_figures(validated(root)), programme)
     if period is not None:
         expected = expected[expected["period"] == period].reset_index(drop=True)

@@ -32,6 +32,7 @@ from pathlib import Path
 import psutil
 
 from observatory import bundled, kernel_guard
+from observatory.errors import Text
 from observatory.kernel_limits import Limits, default_explorer_pool, default_max_kernels
 from observatory import results as results_module
 from observatory.validate import validated
@@ -209,8 +210,7 @@ def serve(root: str | Path = ".", port: int = 8866, ip: str = "127.0.0.1", pool_
           idle_timeout: int | None = None, max_kernels: int | None = None, static_url: str | None = None,
           explorer_pool_size: int | None = None) -> int:
     if port_taken(ip, port):
-        say(f"error: port {port} on {ip} is already in use (another observatory serve?): stop that program or "
-            f"choose another port with --port; nothing was started")
+        say(Text("serve_port_taken", port=port, ip=ip))
         return PORT_TAKEN
     sweep_orphans()
     pools = pool_sizes(pool_size, explorer_pool_size if explorer_pool_size is not None
@@ -282,33 +282,25 @@ def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, 
            # Pages are live: a chart's words go beside it (Voilà draws the plotly output, not the HTML one).
            "OBSERVATORY_LIVE": "1"}
     command = voila_command(port, ip, pool_size, token, base_url, config_dir, notebooks)
-    say(f"serving the dashboards of {Path(root).resolve()} at http://{ip}:{port}/ "
-        f"(explorer: http://{ip}:{port}/voila/render/explorer.ipynb, in English: "
-        f"http://{ip}:{port}/voila/render/{ENGLISH}/explorer.ipynb); Ctrl-C stops")
-    say(f"kernels: each ends when its visitor leaves or after {limits.idle_timeout} s idle; at most "
-        f"{limits.max_kernels or 'unlimited'} visitors' kernels at once (beyond: a 'busy' page"
-        f"{' linking to ' + limits.static_url if limits.static_url else ''}), besides "
-        f"{preheated_kernels(pools or {}, submissions)} preheated (explorer: "
-        f"{(pools or {}).get(EXPLORER, 0)} in each language, other pages: {(pools or {}).get('default', 0)})")
+    say(Text("serve_serving", root=Path(root).resolve(), ip=ip, port=port, english=ENGLISH))
+    say(Text("serve_kernels", idle=limits.idle_timeout, most=limits.max_kernels or Text("serve_unlimited"),
+             linking=Text("serve_linking", url=limits.static_url) if limits.static_url else "",
+             preheated=preheated_kernels(pools or {}, submissions), explorer=(pools or {}).get(EXPLORER, 0),
+             other=(pools or {}).get("default", 0)))
     if submissions:
         from observatory.leads import Leads
 
         leads = Leads.of(root, leads_dir)
         env["OBSERVATORY_LEADS_DIR"] = str(leads.where)
-        say(f"coalition leads submit figures at http://{ip}:{port}/voila/render/{SUBMIT_NOTEBOOK} "
-            f"(secrets kept in {leads.where})")
+        say(Text("serve_submissions", ip=ip, port=port, notebook=SUBMIT_NOTEBOOK, where=leads.where))
         if not leads.coalitions_with_secret():
-            say("note: no coalition has a secret yet: `observatory leads token --coalition ID` creates one")
+            say(Text("serve_no_secret"))
     if ip not in LOCAL_IPS and not token:
-        say("warning: listening beyond this machine without --token: anyone who reaches the port can run the "
-            "dashboards; prefer a token or a reverse proxy (see the README)")
+        say(Text("serve_no_token"))
     if ip not in LOCAL_IPS and "*" not in allow_hosts:
-        say("note: visitors are served only under localhost, a loopback address or a name given with "
-            "--allow-host NAME (others get 403, against DNS rebinding); to be reached by IP address, "
-            "--allow-host '*' with --token")
+        say(Text("serve_local_names"))
     if "*" in allow_hosts and not token:
-        say("warning: --allow-host '*' without --token: a page of any site could reach this server "
-            "through DNS rebinding")
+        say(Text("serve_any_host"))
     return run(command, env, say)
 
 
@@ -346,10 +338,9 @@ def voila_ended(code: int, say=print) -> int:
     (Voilà killed by a signal used to make serve exit 247, undocumented, silently)."""
     if code == 0:
         return 0
-    cause = (f"was killed by signal {signal.Signals(-code).name}" if code < 0 and -code in signal.valid_signals()
-             else f"stopped with exit code {code} (its messages are above)")
-    say(f"error: Voilà {cause}; the live pages are no longer served. Its kernels and temporary files are "
-        "removed; start `observatory serve` again.")
+    cause = (Text("serve_voila_killed", signal=signal.Signals(-code).name)
+             if code < 0 and -code in signal.valid_signals() else Text("serve_voila_exit", code=code))
+    say(Text("serve_voila_ended", cause=cause))
     return VOILA_FAILED
 
 

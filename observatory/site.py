@@ -21,7 +21,7 @@ from markupsafe import Markup
 from observatory import atomic, bundled
 from observatory import results as results_module
 from observatory.dashboard import esc
-from observatory.errors import ObservatoryError
+from observatory.errors import ObservatoryError, Text
 from observatory.i18n import LANGS, sort_key, t
 from observatory.pages import kinds
 from observatory.pages.markup import json_for_script
@@ -226,8 +226,7 @@ def select(pages: list[PageSpec], only: list[str] | None) -> list[PageSpec]:
     known = {p.key.split("@")[0] for p in pages}
     unknown = sorted(wanted - known)
     if unknown:
-        raise ObservatoryError(f"--only {', '.join(unknown)}: no such page (expected programme, coalition:ID or "
-                               f"territory:ID of a territory with data)")
+        raise ObservatoryError(Text("site_no_such_page", unknown=", ".join(unknown)))
     return [p for p in pages if p.key.split("@")[0] in wanted]
 
 

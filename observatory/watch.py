@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from observatory import root_paths, site
-from observatory.errors import InvalidDataRoot, ObservatoryError
+from observatory.errors import InvalidDataRoot, ObservatoryError, Text
 
 # Writes this short apart are one change: an import renames several files in a row.
 DEBOUNCE_MS = 400
@@ -69,11 +69,11 @@ def watch(root: str | Path, build_once: Callable, say=print, stop: threading.Eve
         if not watching:
             watching = True
             changes = changes or _changed_since(before, folders)
-            say(f"watching {', '.join(str(f) for f in folders)} (Ctrl-C to stop)")
+            say(Text("watch_watching", folders=", ".join(str(f) for f in folders)))
         if not changes:
             continue
         names = sorted({_relative(root, path) for _, path in changes})
-        say(f"changed: {', '.join(names)}")
+        say(Text("watch_changed", names=", ".join(names)))
         _build_and_say(build_once, say)
 
 
@@ -89,21 +89,20 @@ def _build_and_say(build_once: Callable, say, first: bool = False) -> None:
         report = build_once()
     except InvalidDataRoot as exc:
         say(exc.report())
-        say(f"{len(exc.problems)} problem(s): no page was rebuilt; the pages stay as they were. "
-            "Save the file again once fixed.")
+        say(Text("watch_problems", count=len(exc.problems)))
         return
     except ObservatoryError as exc:
-        say(f"error: {exc}; no page was rebuilt")
+        say(Text("watch_error", error=exc))  # the error's own text, said in the same language as this line
         return
     for outcome in sorted(report.built, key=lambda o: o.key):
-        say(f"rebuilt {outcome.key}: {_page_uri(report.out, outcome.key)}")
+        say(Text("watch_rebuilt", key=outcome.key, uri=_page_uri(report.out, outcome.key)))
     for outcome in report.failed:
-        say(f"FAILED {outcome.key}: {outcome.error} (its previous page is kept and marked out of date)")
+        say(Text("watch_failed", key=outcome.key, error=outcome.error))
     if not report.built and not report.failed:
-        say("every page is up to date" if first else "no page shows what changed: nothing to rebuild")
+        say(Text("watch_up_to_date" if first else "watch_nothing"))
     index = report.out / "index.html"
     if index.exists():
-        say(f"open {index.resolve().as_uri()}")
+        say(Text("watch_open", uri=index.resolve().as_uri()))
 
 
 def _page_uri(out: Path, key: str) -> str:

@@ -154,3 +154,33 @@ def test_the_reporting_cycle_commands_speak_french_too(root_copy, cli, monkeypat
     assert code == 1 and "attendu l'identifiant du dépôt" in err
     code, _, err = cli("review", "list", "--root", root_copy)  # English otherwise, as before
     assert code == 0 and "no submission awaits review" in err
+
+
+def test_import_source_and_serve_speak_french_too(root_copy, tmp_path, cli, monkeypatch):
+    """Issue 22 item 3: the sources' refusals and serve's own lines in the reader's language, English unchanged."""
+    import socket
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    absent = tmp_path / "barometre.csv"
+    code, _, err = cli("--lang", "fr", "import-source", "barometre", absent, "--root", root_copy)
+    assert (code, err) == (1, "erreur : import-source barometre : --coalition ID est requis (la coalition dont ce "
+                              "sont les cibles), ou --figures-only\n")
+    code, _, err = cli("--lang", "fr", "import-source", "barometre", absent, "--coalition", "alpha",
+                       "--accept-suggested", "--root", root_copy)
+    assert (code, err) == (1, f"erreur : {absent} : fichier introuvable\n")
+    code, _, err = cli("--lang", "fr", "import-source", "jgmd", absent, "--date", "10/11/2025", "--root", root_copy)
+    assert (code, err) == (1, "erreur : --date 10/11/2025 : attendu la date de l'évaluation, AAAA-MM-JJ\n")
+    code, _, err = cli("import-source", "barometre", absent, "--root", root_copy)  # English otherwise, as before
+    assert err == ("error: import-source barometre: --coalition ID is required (whose targets these are), "
+                   "or --figures-only\n")
+    with socket.socket() as taken:  # a port another program holds: serve stops before starting anything
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = cli("--lang", "fr", "serve", "--port", port, "--root", root_copy)
+        assert code == 2 and f"erreur : le port {port} sur 127.0.0.1 est déjà utilisé" in err
+        code, _, err = cli("serve", "--port", port, "--root", root_copy)
+        assert code == 2 and err == (f"error: port {port} on 127.0.0.1 is already in use (another observatory "
+                                     "serve?): stop that program or choose another port with --port; nothing was "
+                                     "started\n")

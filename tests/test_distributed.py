@@ -162,6 +162,20 @@ def test_a_port_that_answers_garbage_is_named(impostor, tmp_path):
     assert "MemoryError" not in err and "Traceback" not in err
 
 
+def test_the_probes_refusal_is_said_in_french_too(impostor):
+    """Issue 22 item 3: the whole message, what the probe read included, in the reader's language."""
+    from observatory.distributed import probe
+    from observatory.errors import ObservatoryError
+
+    address = impostor("garbage")
+    with pytest.raises(ObservatoryError) as refused:
+        probe(address, timeout=2)
+    assert refused.value.text("fr").startswith(f"--scheduler {address} : ce qui a répondu n'est pas un "
+                                               "ordonnanceur Dask (ses premiers octets ")
+    assert refused.value.text("en").startswith(f"--scheduler {address}: what answered is not a Dask scheduler "
+                                               "(its first bytes ")
+
+
 def test_an_address_of_the_wrong_form_is_a_usage_error(capsys, tmp_path, monkeypatch):
     from observatory.cli import main
 

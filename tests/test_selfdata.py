@@ -53,6 +53,8 @@ def test_the_real_file_becomes_132_services_with_49_easy(tmp_path, cli):
     before = (root / "data" / "self-data" / "assessments.csv").read_bytes()
     code, _, err = cli("import-source", "jgmd", SITES, "--date", "2025-11-10", "--root", root)
     assert code == 0 and "nothing new" in err
+    code, _, err = cli("--lang", "fr", "import-source", "jgmd", SITES, "--date", "2025-11-10", "--root", root)
+    assert code == 0 and err == "rien de nouveau : cette évaluation est déjà enregistrée\n"  # issue 22 item 3
     assert (root / "data" / "self-data" / "assessments.csv").read_bytes() == before
     figures = results.from_root(root).observations
     easy = figures[figures["indicator"] == "self-data-easy-copy-share"]

@@ -29,7 +29,7 @@ from typing import Protocol, runtime_checkable
 import yaml
 
 from observatory import journal, locking
-from observatory.errors import InvalidDataRoot, ObservatoryError
+from observatory.errors import InvalidDataRoot, ObservatoryError, Text
 from observatory.load import load_root
 from observatory.validate import check_root
 
@@ -99,8 +99,10 @@ def registry() -> Registry:
 def get(name: str) -> Source:
     found = registry()
     if name not in found.sources:
-        why = f" ({found.broken[name]})" if name in found.broken else ""
-        raise ObservatoryError(f"source {name}: not installed{why}; installed: {', '.join(found.sources) or 'none'}")
+        installed = ", ".join(found.sources) or Text("source_none_installed")
+        if name in found.broken:
+            raise ObservatoryError(Text("source_broken", name=name, why=found.broken[name], installed=installed))
+        raise ObservatoryError(Text("source_not_installed", name=name, installed=installed))
     return found.sources[name]
 
 
@@ -112,7 +114,7 @@ def import_source(root: str | Path, source: str | Source, path: str | Path, opti
     root, path = Path(root), Path(path)
     # A source whose input is a folder (an unpacked package) says so with ``accepts_folder = True`` (optional).
     if not (path.is_file() or (path.is_dir() and getattr(source, "accepts_folder", False))):
-        raise ObservatoryError(f"{path}: no such file")
+        raise ObservatoryError(Text("no_such_file", name=path))
     with locking.root_lock(root, f"observatory import-source {source.name} {path.name}", timeout, say):
         journal.recover(root)
         conversion = source.convert(root, path, **(options or {}))

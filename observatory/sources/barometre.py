@@ -124,8 +124,7 @@ def convert(path: Path, coalition: str | None, territories: list[dict], qualitie
         if target is not None and coalition is not None:
             _add_target(out, name, number, row, indicator, territory, initial, target, label_column)
     if left_out:
-        out.left_out = f"{name}: {left_out} row(s) for territories not in the data root, left out " \
-                       "(--known-territories)"
+        out.left_out = Text("barometre_left_out", name=name, count=left_out)
     # Observations and targets repeated by the file (two rows for the same figure) are kept once.
     out.observations = list({(o["indicator"], o["territory"], o["date"]): o for o in out.observations}.values())
     out.targets = list({(t["indicator"], t["territory"], t["target"]["date"]): t for t in out.targets}.values())
@@ -155,10 +154,9 @@ def _quality(name: str, indicator: str, row: dict, qualities: dict[str, str]) ->
     source_id = row["id_indicateur"].strip()
     quality = qualities.get(indicator) or qualities.get(source_id)
     if quality not in vocabulary.QUALITIES:
-        raise ObservatoryError(
-            f"{name}: indicator '{indicator}' ({row['indicateur'].strip()}) needs a quality: pass --quality "
-            f"{indicator}=QUALITY (one of {', '.join(vocabulary.QUALITIES)}; suggested: "
-            f"{SUGGESTED_QUALITIES.get(source_id, 'none')}), or --accept-suggested")
+        raise ObservatoryError(Text("barometre_needs_quality", name=name, indicator=indicator,
+                                    label=row["indicateur"].strip(), qualities=", ".join(vocabulary.QUALITIES),
+                                    suggested=SUGGESTED_QUALITIES.get(source_id) or Text("barometre_no_suggestion")))
     return quality
 
 
@@ -236,10 +234,10 @@ def _add_target(out: Converted, name: str, number: int, row: dict, indicator: st
                 initial: float | None, target: float, label_column: str | None) -> None:
     """The row's target, or why it cannot be one."""
     if initial is None or not row["date_valeur_initiale"] or not row["date_cible"]:
-        out.skipped.append(f"{name}, row {number}: a target without its initial value or dates")
+        out.skipped.append(Text("barometre_no_initial", name=name, row=number))
     elif target == initial:
-        out.skipped.append(f"{name}, row {number}: target {target:g} equals the initial value "
-                           f"({row[label_column or 'maille_geographique']}, {indicator}): no progress to measure")
+        out.skipped.append(Text("barometre_no_progress", name=name, row=number, target=f"{target:g}",
+                                place=row[label_column or "maille_geographique"], indicator=indicator))
     else:
         out.targets.append({"indicator": indicator, "territory": territory,
                             "baseline": {"date": row["date_valeur_initiale"].strip(), "value": initial},
@@ -276,15 +274,14 @@ class Barometre:
 
     def options(self, args) -> dict:
         if not args.coalition and not args.figures_only:
-            raise ObservatoryError("import-source barometre: --coalition ID is required (whose targets these are), "
-                                   "or --figures-only")
+            raise ObservatoryError(Text("barometre_needs_coalition"))
         same_as = _pairs("--same-as", args.same_as, "SOURCE_ID=INDICATOR",
                          "taux-deploiement-fibre=fibre-coverage-share")
         qualities = _pairs("--quality", args.quality, "INDICATOR=QUALITY", "taux-deploiement-fibre=equitable")
         for key, value in qualities.items():
             if value not in vocabulary.QUALITIES:
-                raise ObservatoryError(f"--quality {key}={value}: '{value}' is not one of "
-                                       f"{', '.join(vocabulary.QUALITIES)}")
+                raise ObservatoryError(Text("barometre_bad_quality", key=key, value=value,
+                                            qualities=", ".join(vocabulary.QUALITIES)))
         if args.accept_suggested:
             for key, value in SUGGESTED_QUALITIES.items():
                 qualities.setdefault(key, value)
@@ -298,12 +295,12 @@ class Barometre:
                 only: list[str] | None = None) -> Conversion:
         existing = load_root(root)
         if coalition is not None and coalition not in set(existing.coalitions["id"]):
-            raise ObservatoryError(f"--coalition {coalition}: no such coalition (expected one of "
-                                   f"{', '.join(sorted(existing.coalitions['id']))})")
+            raise ObservatoryError(Text("barometre_no_coalition", coalition=coalition,
+                                        known=", ".join(sorted(existing.coalitions["id"]))))
         unknown = sorted(set((same_as or {}).values()) - set(existing.indicators["id"]))
         if unknown:
-            raise ObservatoryError(f"--same-as: no indicator {', '.join(unknown)} in the data root (expected one of "
-                                   f"{', '.join(sorted(existing.indicators['id']))})")
+            raise ObservatoryError(Text("barometre_no_indicator", unknown=", ".join(unknown),
+                                        known=", ".join(sorted(existing.indicators["id"]))))
         territories = existing.territories.drop(columns=["file", "row"]).to_dict("records")
         converted = convert(path, coalition, territories, qualities, same_as, known_territories, only)
         files = _territories_file(root, converted)
@@ -319,10 +316,11 @@ class Barometre:
 
     def summary(self, file: str, conversion: Conversion, written: bool) -> list[str]:
         facts = conversion.facts
-        targets = f"{facts['targets']} new targets for {facts['coalition']}" if facts["coalition"] else "no target"
-        return ([f"imported {file}: {facts['territories']} new territories, {facts['indicators']} indicators, "
-                 f"{facts['observations']} figures, {targets}"]
-                + [f"not a target: {line}" for line in facts["skipped"]]
+        targets = (Text("barometre_new_targets", count=facts["targets"], coalition=facts["coalition"])
+                   if facts["coalition"] else Text("barometre_no_target"))
+        return ([Text("barometre_imported", file=file, territories=facts["territories"],
+                      indicators=facts["indicators"], observations=facts["observations"], targets=targets)]
+                + [Text("barometre_not_a_target", line=line) for line in facts["skipped"]]
                 + ([facts["left_out"]] if facts.get("left_out") else []))
 
 
@@ -334,7 +332,7 @@ def _pairs(option: str, items: list[str] | None, form: str, example: str) -> dic
     pairs = {}
     for item in items or []:
         if "=" not in item:
-            raise ObservatoryError(f"{option} {item}: expected {form}, e.g. {example}")
+            raise ObservatoryError(Text("barometre_bad_pair", option=option, item=item, form=form, example=example))
         key, value = item.split("=", 1)
         pairs[key.strip()] = value.strip()
     return pairs
@@ -343,14 +341,15 @@ def _pairs(option: str, items: list[str] | None, form: str, example: str) -> dic
 def _ask_qualities(path: Path) -> dict[str, str]:
     """Ask, at a terminal, the quality of each indicator of the file (the suggestion is the default)."""
     if not path.is_file():
-        raise ObservatoryError(f"{path}: no such file")
+        raise ObservatoryError(Text("no_such_file", name=path))
     _, rows = read(path)
     qualities = {}
     for source_id in sorted({row["id_indicateur"].strip() for _, row in rows}):
         suggested = SUGGESTED_QUALITIES.get(source_id, "")
         answer = input(f"qualité de l'indicateur {source_id} [{suggested}] : ").strip() or suggested
         if answer not in vocabulary.QUALITIES:
-            raise ObservatoryError(f"'{answer}' is not one of {', '.join(vocabulary.QUALITIES)}")
+            raise ObservatoryError(Text("barometre_not_a_quality", answer=answer,
+                                        qualities=", ".join(vocabulary.QUALITIES)))
         qualities[source_id] = answer
     return qualities
 
@@ -361,7 +360,8 @@ def _territories_file(root: Path, converted: Converted) -> dict[str, bytes]:
     header = next(csv.reader(io.StringIO(text)))
     for column in ("code_insee", "iso_3166"):
         if column not in header:
-            raise ObservatoryError(f"{root_paths.TERRITORIES}: add the column {column} before importing the Baromètre")
+            raise ObservatoryError(Text("barometre_territory_column", territories=root_paths.TERRITORIES,
+                                        column=column))
     if not converted.territories:
         return {}
     buffer = io.StringIO()

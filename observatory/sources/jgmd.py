@@ -81,7 +81,7 @@ class JustGetMyData:
 
     def options(self, args) -> dict:
         if not args.date:
-            raise ObservatoryError("import-source jgmd: --date YYYY-MM-DD is required (the date of the assessment)")
+            raise ObservatoryError(Text("jgmd_needs_date"))
         return {"date": _checked_date(args.date)}
 
     def convert(self, root: Path, path: Path, date: str) -> Conversion:
@@ -100,9 +100,8 @@ class JustGetMyData:
 
     def summary(self, file: str, conversion: Conversion, written: bool) -> list[str]:
         if not written:
-            return ["nothing new: this assessment is already recorded"]
-        return [f"imported {file}: {conversion.facts['assessed']} services assessed on {conversion.facts['date']} "
-                "into data/self-data/"]
+            return [Text("jgmd_nothing_new")]
+        return [Text("jgmd_imported", file=file, count=conversion.facts["assessed"], date=conversion.facts["date"])]
 
 
 PLUGIN = JustGetMyData()
@@ -113,5 +112,5 @@ def _checked_date(date: str | None) -> str:
 
 
     if not re.match(r"^\d{4}-\d{2}-\d{2}$", date or "") or pd.isna(parse_period_end(pd.Series([date]))[0]):
-        raise ObservatoryError(f"--date {date}: expected the date of the assessment, YYYY-MM-DD")
+        raise ObservatoryError(Text("jgmd_bad_date", date=date))
     return date
