@@ -88,9 +88,12 @@ def _keep_committing(root: str, stop) -> None:
         time.sleep(0.02 * (value % 3))  # imports come one after another, not in one unbroken stream
 
 
-def _keep_reading(root: str, reads: int, results) -> None:
-    seen, mixed = set(), []
-    for _ in range(reads):
+def _keep_reading(root: str, reads: int, results, seconds: float = 60) -> None:
+    # At least ``reads`` reads, and on until this reader has seen three changes (within ``seconds``): on a fast
+    # machine four reads could all fall between two of the writer's commits, and the test would prove nothing.
+    seen, mixed, done, deadline = set(), [], 0, time.monotonic() + seconds
+    while done < reads or (len(seen) < 3 and time.monotonic() < deadline):
+        done += 1
         first, second = _read(Path(root))
         seen.update(first)
         if first != second:
