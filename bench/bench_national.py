@@ -45,7 +45,9 @@ from bench_rollup import geography  # noqa: E402
 AGGREGATIONS = ("sum", "weighted-mean", "mean", "max")
 
 
-def make_root(folder: Path, communes: int, indicators: int, years: int, bad: int) -> int:
+def _territories_and_indicators(folder: Path, communes: int, indicators: int):
+    """The root's folders, its territories (from bench_rollup's geography) and its indicator files: what
+    both roots share."""
     territories = geography(communes)
     (folder / "data" / "observations").mkdir(parents=True)
     (folder / "data" / "coalitions").mkdir()
@@ -59,6 +61,11 @@ def make_root(folder: Path, communes: int, indicators: int, years: int, bad: int
             f"id: i{i}\nname: {{fr: Indicateur {i}, en: Indicator {i}}}\nquality: inclusif\nunit: '%'\n"
             f"direction: increase\ndescription: bench\nmethod: bench\nsource: {{name: bench}}\n"
             f"aggregation: {AGGREGATIONS[i % 4]}\n", encoding="utf-8")
+    return territories
+
+
+def make_root(folder: Path, communes: int, indicators: int, years: int, bad: int) -> int:
+    territories = _territories_and_indicators(folder, communes, indicators)
     ids = territories[territories["level"] == "commune"]["id"].to_numpy()
     rng = np.random.default_rng(2)
     path = folder / "data" / "observations" / "communes.csv"
@@ -97,19 +104,7 @@ FILES = 5
 def make_realistic_root(folder: Path, communes: int, indicators: int, years: int, bad: int) -> tuple[int, list]:
     """The root of --realistic: five files, quoted comments and numbers, CRLF in one, a BOM in another; the
     faults planted (file, row, line)."""
-    territories = geography(communes)
-    (folder / "data" / "observations").mkdir(parents=True)
-    (folder / "data" / "coalitions").mkdir()
-    territories.assign(name=territories["id"], code_insee="", siren="", iso_3166="")[
-        ["id", "name", "level", "parent", "code_insee", "siren", "iso_3166", "population"]].to_csv(
-        folder / "data" / "territories.csv", index=False)
-    quality = folder / "indicators" / "inclusif"
-    quality.mkdir(parents=True)
-    for i in range(indicators):
-        (quality / f"i{i}.yml").write_text(
-            f"id: i{i}\nname: {{fr: Indicateur {i}, en: Indicator {i}}}\nquality: inclusif\nunit: '%'\n"
-            f"direction: increase\ndescription: bench\nmethod: bench\nsource: {{name: bench}}\n"
-            f"aggregation: {AGGREGATIONS[i % 4]}\n", encoding="utf-8")
+    territories = _territories_and_indicators(folder, communes, indicators)
     ids = territories[territories["level"] == "commune"]["id"].to_numpy().astype(object)
     rng = np.random.default_rng(2)
     wrong = [WRONG[n % len(WRONG)] + "," for n in range(bad)] + (WRONG_QUOTED if bad else [])
