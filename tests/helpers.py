@@ -205,3 +205,23 @@ def many_communes(root, count: int = 40) -> None:
     (data / "observations" / "communes.csv").write_text(
         "indicator,territory,date,value\n" + "".join(f"people-trained,commune-{i},2021-12-31,{i}\n"
                                                      for i in range(count)), encoding="utf-8")
+
+
+def fill_template(template: Path, indicator: str, territory: str, date: str, **values: object) -> int:
+    """Type ``values`` (column → value) into the rows of a leads' .xlsx template for ``indicator`` ×
+    ``territory`` at ``date`` (YYYY-MM-DD), as a lead would, and save it; how many rows were filled."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(template)
+    sheet = book["Saisie"]
+    header = [c.value for c in sheet[1]]
+    filled = 0
+    for row in sheet.iter_rows(min_row=2):
+        cells = dict(zip(header, row))
+        if (cells["indicator"].value, cells["territory"].value) == (indicator, territory) \
+                and str(cells["date"].value).startswith(date):
+            for column, value in values.items():
+                cells[column].value = value
+            filled += 1
+    book.save(template)
+    return filled

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from observatory import dashboard, vocabulary
 from observatory.validate import validated
 from tests.conftest import OBSERVATIONS
+from tests.helpers import fill_template
 
 LINK = "https://example.org/rapport-2022.pdf?partie=2&annexe=b"
 
@@ -112,25 +113,14 @@ def imported_site(tmp_path_factory):
     root, out, template = base / "root", base / "site", base / "alpha.xlsx"
     shutil.copytree(FIXTURE_ROOT, root)
     assert main(["template", "--coalition", "alpha", "--root", str(root), "--out", str(template)]) == 0
-    book = load_workbook(template)
-    sheet = book["Saisie"]
+    sheet = load_workbook(template)["Saisie"]
     header = [c.value for c in sheet[1]]
     rules = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
-    filled = 0
-    for row in sheet.iter_rows(min_row=2):
-        cells = dict(zip(header, row))
-        if (cells["indicator"].value, cells["territory"].value) == ("people-trained", "rennes") \
-                and str(cells["date"].value).startswith("2022-12-31"):
-            cells["value"].value = 530
-            cells["source"].value = "Registre 2022"
-            cells["comment"].value = "Chiffre de novembre, prolongé"
-            cells["quality"].value = "estimated"
-            cells["link"].value = LINK
-            cells["contribution"].value = "partial"
-            cells["contribution_note"].value = "Nos ateliers ont formé 120 des 530 personnes."
-            filled += 1
+    filled = fill_template(template, "people-trained", "rennes", "2022-12-31", value=530, source="Registre 2022",
+                           comment="Chiffre de novembre, prolongé", quality="estimated", link=LINK,
+                           contribution="partial",
+                           contribution_note="Nos ateliers ont formé 120 des 530 personnes.")
     assert filled == 1
-    book.save(template)
     assert main(["import", str(template), "--coalition", "alpha", "--root", str(root)]) == 0
     report = build(root, out, jobs=1, only=["coalition:alpha"], say=lambda _: None)
     assert report.ok, report.failed

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from observatory import journal
 from tests.conftest import FIXTURE_ROOT
-from tests.helpers import snapshot, write_csv
+from tests.helpers import fill_template, snapshot, write_csv
 
 HEADER = ["indicator", "territory", "date", "value", "source", "comment"]
 # Two new figures for alpha (dates with no figure yet), as a lead would type them.
@@ -289,16 +289,7 @@ def test_a_template_saved_by_libreoffice_imports(root_copy, tmp_path, cli):
 
     template = tmp_path / "alpha.xlsx"
     assert cli("template", "--coalition", "alpha", "--root", root_copy, "--out", template)[0] == 0
-    book = load_workbook(template)
-    sheet = book["Saisie"]
-    header = [c.value for c in sheet[1]]
-    for row in sheet.iter_rows(min_row=2):
-        cells = dict(zip(header, row))
-        if (cells["indicator"].value, cells["territory"].value) == ("people-trained", "rennes") \
-                and str(cells["date"].value).startswith("2021-12-31"):
-            cells["value"].value = 300
-            cells["source"].value = "Registre 2021"
-    book.save(template)
+    assert fill_template(template, "people-trained", "rennes", "2021-12-31", value=300, source="Registre 2021") == 1
     out = tmp_path / "libreoffice"
     for target in ("xlsx", "csv"):  # what a lead gets with « Enregistrer sous » in LibreOffice Calc
         subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
