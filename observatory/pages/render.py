@@ -16,10 +16,9 @@ from importlib.resources import files
 from pathlib import Path
 
 import jinja2
-import pandas as pd
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from observatory.i18n import formatting
+from observatory.i18n import t
 from observatory.pages.markup import esc
 
 PACKAGE = files("observatory.pages")
@@ -49,25 +48,34 @@ def _finalize(value: object) -> object:
     return value if hasattr(value, "__html__") else Markup(esc(value))
 
 
+def _formatting():
+    """observatory.i18n.formatting (Babel, pandas), imported at a page's first figure: the busy page is rendered
+    in Voilà's server process (observatory.kernels), which has no pandas and would wait 0.5 s for it, in its one
+    thread, at the first visitor over the cap."""
+    from observatory.i18n import formatting
+
+    return formatting
+
+
 @jinja2.pass_context
 def number(context, value: float | None, decimals: int | None = None) -> str:
     """A figure as the page's language writes it (observatory.i18n.formatting), '—' when missing."""
-    return formatting.number(value, context.get("lang", "fr"), None if missing(decimals) else decimals)
+    return _formatting().number(value, context.get("lang", "fr"), None if missing(decimals) else decimals)
 
 
 def missing(value) -> bool:
     """No figure: None, NaN, NaT or NA."""
-    return formatting.missing(value)
+    return _formatting().missing(value)
 
 
 @jinja2.pass_context
 def day(context, value) -> str:
-    return formatting.day(value, context.get("lang", "fr"))
+    return _formatting().day(value, context.get("lang", "fr"))
 
 
 @jinja2.pass_context
 def percent(context, share, decimals: int = 0) -> str:
-    return formatting.percent(share, context.get("lang", "fr"), decimals)
+    return _formatting().percent(share, context.get("lang", "fr"), decimals)
 
 
 DATA_LANG = "fr"  # the language of the data files' texts where no translation is given (name, unit, method…)
@@ -80,7 +88,8 @@ def written_in(context, text, lang: str | None = None):
     lang = lang or DATA_LANG
     if missing(text) or text == "" or lang == context.get("lang", "fr"):
         return text
-    return Markup('<span lang="{}">{}</span>').format(lang, text)
+    # markupsafe's escaping, as this text has always been written (&#39; and &#34;, not esc's &#x27; and &quot;)
+    return render("written_in.html.j2", lang=lang, text=escape(text))
 
 
 @cache
@@ -94,6 +103,11 @@ def environment() -> jinja2.Environment:
 
 def render(template: str, **values: object) -> Markup:
     return Markup(environment().get_template(template).render(**values))
+
+
+def render_in(lang: str, template: str, **values: object) -> Markup:
+    """A template in ``lang``: ``t(key, **fields)`` in it says the catalogue's text in that language."""
+    return render(template, lang=lang, t=lambda key, **fields: t(key, lang, **fields), **values)
 
 
 @cache
