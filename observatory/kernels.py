@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import os
-from html import escape
 from pathlib import PurePosixPath
 
 import tornado.web
@@ -78,19 +77,14 @@ def static_page(static_url: str, notebook: str) -> str:
 
 
 def busy_page(notebook: str, static_url: str = "") -> str:
-    from observatory import i18n
+    """The page over the cap (templates/busy.html.j2), in the live page's language."""
+    from markupsafe import Markup
+
+    from observatory.pages.render import render_in
 
     lang = ENGLISH if PurePosixPath(notebook).parts[:1] == (ENGLISH,) else "fr"
-    t = lambda key: escape(i18n.t(key, lang))  # noqa: E731
-    link = (f'<p><a href="{escape(static_page(static_url, notebook))}">{t("busy.static")}</a></p>'
-            if static_url else "")
-    return (f'<!DOCTYPE html>\n<html lang="{lang}" {BUSY_MARK}>\n<head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1.0">'
-            f'<title>{t("busy.title")} — {t("site_title")}</title>'
-            '<style>body{font-family:"DejaVu Sans",Arial,sans-serif;color:#212529;max-width:40rem;'
-            'margin:3rem auto;padding:0 1.5rem}a{color:#1c3d5a}</style></head>\n'
-            f'<body><main><h1>{t("busy.title")}</h1><p>{t("busy.text")}</p>{link}'
-            f'<p><a href="">{t("busy.retry")}</a></p></main></body>\n</html>\n')
+    return str(render_in(lang, "busy.html.j2", mark=Markup(BUSY_MARK),
+                         static=static_page(static_url, notebook) if static_url else ""))
 
 
 class CappedVoilaHandler(TornadoVoilaHandler):
