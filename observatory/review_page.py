@@ -11,13 +11,15 @@ the leads', kept with theirs outside the root (:mod:`observatory.leads`), wrong 
 
 from __future__ import annotations
 
-import html
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from markupsafe import Markup
+
 from observatory.i18n import t
 from observatory.leads import Leads, SecretRefused
+from observatory.pages.render import render, render_in
 from observatory.submission_page import preview_table
 
 # The key of the team's secret among the leads' (no coalition id can take it: ids are [a-z0-9-]).
@@ -86,18 +88,15 @@ def _failure(exc: Exception, lang: str) -> Said:
 
 def pending_html(found: list, lang: str) -> str:
     """Each pending submission: coalition, when, file, late or not, and its preview table (escaped)."""
-    esc = html.escape
-    if not found:
-        return f"<p class='review-empty'>{esc(t('review.none', lang))}</p>"
-    parts = []
-    for p in found:
-        late = f" — <strong>{esc(t('review.late', lang))}</strong>" if p.late else ""
-        table = preview_table([(c["row"], c["indicator"], c["territory"], c["date"], c["previous_value"], c["value"])
-                               for c in p.changes], lang)
-        parts.append(f"<section class='review-item' data-submission='{esc(p.id)}'><h3>{esc(p.coalition)} — "
-                     f"<code>{esc(p.id)}</code></h3><p>{esc(p.original_name)}, {esc(p.received_at)}{late}</p>"
-                     f"{table}</section>")
-    return "".join(parts)
+    return str(render_in(lang, "review_pending.html.j2", found=[
+        (p, Markup(preview_table([(c["row"], c["indicator"], c["territory"], c["date"], c["previous_value"],
+                                   c["value"]) for c in p.changes], lang))) for p in found]))
+
+
+def said_html(said: Said, sequence: int) -> str:
+    """What the page says after an action (templates/review_outcome.html.j2): the message, the problems."""
+    return str(render("review_outcome.html.j2", ok=said.ok, message=said.message, problems=said.problems,
+                      sequence=sequence))
 
 
 def app(lang: str = "fr", root: str | None = None, leads_dir: str | None = None):
@@ -123,11 +122,7 @@ def app(lang: str = "fr", root: str | None = None, leads_dir: str | None = None)
 
     def say(said: Said) -> None:
         state["sequence"] += 1
-        problems = "".join(f"<li><code>{html.escape(p)}</code></li>" for p in said.problems)
-        result.value = (f'<div class="review-outcome {"ok" if said.ok else "refused"}" '
-                        f'role="{"status" if said.ok else "alert"}" data-sequence="{state["sequence"]}">'
-                        f"<p><strong>{html.escape(said.message)}</strong></p>"
-                        + (f"<ul>{problems}</ul>" if problems else "") + "</div>")
+        result.value = said_html(said, state["sequence"])
 
     def refresh(*_):
         found, refused = desk.pending(secret.value)
@@ -157,7 +152,6 @@ def app(lang: str = "fr", root: str | None = None, leads_dir: str | None = None)
     show.on_click(refresh)
     approve.on_click(on_approve)
     send_back.on_click(on_return)
-    heading = widgets.HTML(f"<h2>{html.escape(t('review.title', lang))}</h2>"
-                           f"<p>{html.escape(t('review.intro', lang))}</p>")
+    heading = widgets.HTML(str(render_in(lang, "review_heading.html.j2")))
     return widgets.VBox([heading, secret, show, listing, choice, comment, widgets.HBox([approve, send_back]),
                          result])

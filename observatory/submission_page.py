@@ -14,12 +14,12 @@ the outcome's names are also found here.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 from pathlib import Path
 
 from observatory.i18n import t
+from observatory.pages.render import render, render_in
 from observatory.submission_desk import (  # noqa: F401 - PAGE, local_time: callers read them here
     MAX_UPLOAD, PAGE, SUFFIXES, Outcome, SubmissionDesk, local_time, safe_name)
 from observatory.submission_outcome import outcome_html, preview_table, reporting_html, template_links  # noqa: F401
@@ -44,6 +44,11 @@ def app(lang: str = "fr", root: str | None = None, results_dir: str | None = Non
     return page
 
 
+def line(text: str, busy: bool = False) -> str:
+    """A line of the form (templates/submit_line.html.j2); ``busy``: the status while an action runs."""
+    return str(render("submit_line.html.j2", text=text, busy=busy))
+
+
 def form(desk: SubmissionDesk):
     """The form in the desk's language: coalition, secret, template, file, replace?, check → confirm; undo."""
     import ipywidgets as widgets
@@ -63,7 +68,7 @@ def form(desk: SubmissionDesk):
     # voila/templates/observatory/index.html.j2): a file chosen, or refused there (too large, unreadable).
     notice = widgets.Text(layout=widgets.Layout(display="none"))
     notice.add_class("submit-upload-notice")
-    chosen = widgets.HTML(f"<p>{html.escape(t('submit.no_file', lang))}</p>")
+    chosen = widgets.HTML(line(t("submit.no_file", lang)))
     replace = widgets.Checkbox(value=False, description=t("submit.replace", lang), indent=False)
     # Dark fills, white text: Jupyter's "primary" and "success" colours fail WCAG's contrast (3.1:1, 2.8:1).
     check = widgets.Button(description=t("submit.check", lang), tooltip=t("submit.check", lang),
@@ -95,7 +100,7 @@ def form(desk: SubmissionDesk):
         result.value = outcome_html(outcome, desk, state["sequence"])
 
     def busy(message: str) -> None:
-        result.value = f'<p role="status" class="submit-busy">{html.escape(message)}</p>'
+        result.value = line(message, busy=True)
 
     def forget(*_):
         state["token"] = None
@@ -120,8 +125,8 @@ def form(desk: SubmissionDesk):
     def on_upload(*_):
         forget()
         got = uploaded()
-        chosen.value = f"<p>{html.escape(t('submit.file', lang, name=safe_name(got[0]), size=len(got[1])))}</p>" \
-            if got else f"<p>{html.escape(t('submit.no_file', lang))}</p>"
+        chosen.value = line(t("submit.file", lang, name=safe_name(got[0]), size=len(got[1])) if got
+                            else t("submit.no_file", lang))
 
     def on_notice(change):
         """A new choice drops the previous file at once, before the new one arrives (a file too large for the
@@ -133,9 +138,9 @@ def form(desk: SubmissionDesk):
             return
         forget()
         upload.value = ()  # on_upload: "no file chosen"
-        chosen.value = f"<p>{html.escape(t('submit.no_file', lang))}</p>"
+        chosen.value = line(t("submit.no_file", lang))
         if said.get("kind") == "choosing":
-            chosen.value = f"<p>{html.escape(t('submit.receiving', lang, name=name))}</p>"
+            chosen.value = line(t("submit.receiving", lang, name=name))
         elif said.get("kind") == "too-large":
             show(Outcome(False, t("submit.too_large", lang, name=name, size=f"{size:,}",
                                   limit=MAX_UPLOAD // 2**20)))
@@ -212,10 +217,8 @@ def form(desk: SubmissionDesk):
     undo_yes.on_click(on_undo_yes)
     undo_no.on_click(on_undo_no)
     on_coalition()
-    steps = "".join(f"<li>{html.escape(t(key, lang))}</li>" for key in ("submit.step1", "submit.step2", "submit.step3"))
-    heading = widgets.HTML(f"<h2>{html.escape(t('submit.title', lang))}</h2><p>{html.escape(t('submit.intro', lang))}"
-                           f"</p><ol>{steps}</ol>")
-    undo_hint = widgets.HTML(f"<p>{html.escape(t('submit.undo_hint', lang))}</p>")
+    heading = widgets.HTML(str(render_in(lang, "submit_heading.html.j2")))
+    undo_hint = widgets.HTML(line(t("submit.undo_hint", lang)))
     page = widgets.VBox([heading, coalition, secret, template, widgets.HBox([upload, chosen, notice]), replace,
                          widgets.HBox([check, confirm, mine]), result, undo_hint,
                          widgets.HBox([undo, undo_yes, undo_no])])
