@@ -20,7 +20,6 @@ from markupsafe import Markup
 
 from observatory import atomic, bundled
 from observatory import results as results_module
-from observatory.dashboard import esc
 from observatory.errors import ObservatoryError, Text
 from observatory.i18n import LANGS, sort_key, t
 from observatory.pages import kinds
@@ -142,13 +141,10 @@ def not_found_html(lang: str, langs: tuple[str, ...]) -> str:
 def sitemap_xml(pages: list[PageSpec], base_url: str | None = None) -> str:
     """sitemap.xml: every page, with its other editions (relative addresses unless a base URL is known)."""
     base = (base_url or "").rstrip("/") + "/" if base_url else ""
-    entries = []
-    for spec in sorted(pages, key=lambda s: s.html_path()):
-        alternates = "".join(f'<xhtml:link rel="alternate" hreflang="{lang}" href="{esc(base + spec.in_lang(lang).html_path())}"/>'
-                             for lang in sorted({p.lang for p in pages}))
-        entries.append(f"<url><loc>{esc(base + spec.html_path())}</loc>{alternates}</url>")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-            'xmlns:xhtml="http://www.w3.org/1999/xhtml">\n' + "\n".join(entries) + "\n</urlset>\n")
+    langs = sorted({p.lang for p in pages})
+    return str(render("sitemap.xml.j2", pages=[
+        (base + spec.html_path(), [(lang, base + spec.in_lang(lang).html_path()) for lang in langs])
+        for spec in sorted(pages, key=lambda s: s.html_path())]))
 
 
 def footer_html(spec: PageSpec) -> str:
