@@ -5,6 +5,7 @@ below was captured from the f-strings before they became templates, for texts wi
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
 import re
@@ -44,8 +45,8 @@ BUSY_EN = (
     'observatory</title><style>body{font-family:"DejaVu Sans",Arial,sans-serif;color:#212529;max-width:40rem;'
     'margin:3rem auto;padding:0 1.5rem}a{color:#1c3d5a}</style></head>\n<body><main><h1>The live explorer is busy'
     '</h1><p>Too many visitors are using the observatory&#x27;s live pages right now. Please try again in a few '
-    'minutes.</p><p><a href="https://example.org/o&#x27;b&amp;r/en/self-data.html">Meanwhile, here is the static page of '
-    'the same dashboard</a></p><p><a href="">Try again</a></p></main></body>\n</html>\n')
+    'minutes.</p><p><a href="https://example.org/o&#x27;b&amp;r/en/self-data.html">Meanwhile, here is the static '
+    'page of the same dashboard</a></p><p><a href="">Try again</a></p></main></body>\n</html>\n')
 
 
 def test_the_busy_page_reads_as_before_in_both_languages():
@@ -182,3 +183,40 @@ def test_the_submission_page_says_what_it_said_before(root_copy, tmp_path):
     assert len(said) == 2
     assert said[1].startswith('<div class="submit-outcome refused" role="alert" data-sequence="1">')
 
+
+# --- the guard: page HTML in templates only --------------------------------------------------------------
+
+# Tags of HTML pages (and of sitemap.xml): written in a Python string, they are a page built outside the templates.
+PAGE_TAGS = re.compile(
+    r"<(/?(?:html|head|body|main|header|footer|nav|section|article|aside|div|span|p|a|ul|ol|li|dl|dt|dd|h[1-6]"
+    r"|code|pre|strong|em|small|table|caption|thead|tbody|tfoot|tr|th|td|form|label|input|button|select|option"
+    r"|details|summary|figure|figcaption|img|svg|script|style|link|meta|title|abbr|time"
+    r"|urlset|url|loc|xhtml:link))(?=[\s>/])|<!DOCTYPE|<\?xml", re.IGNORECASE)
+# plotly's own label markup in figures.py's hover labels and titles (https://plotly.com/chart-studio-help/adding-HTML-
+# and-links-to-charts/): not page HTML, plotly draws it in SVG.
+PLOTLY_LABELS = {"observatory/figures.py": re.compile(r"</?(b|br|i|sup|sub|extra)>")}
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """Docstrings may name a tag (``<html lang>``) without writing one."""
+    return {id(node.body[0].value) for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body
+            and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+
+
+def test_no_module_writes_page_html_in_python_strings():
+    """Every piece of page HTML is a template of observatory/templates/ (escaped by Jinja2, found in one place):
+    no string constant or f-string of the package writes a page's tags."""
+    offenders: dict[tuple[str, int], str] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = path.relative_to(PACKAGE.parent).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = _docstrings(tree)
+        allowed = PLOTLY_LABELS.get(name)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                text = allowed.sub("", node.value) if allowed else node.value
+                if PAGE_TAGS.search(text):
+                    offenders.setdefault((name, node.lineno), node.value[:60])
+    assert not offenders, "HTML written in Python strings (write a template of observatory/templates/ instead):\n" \
+        + "\n".join(f"{name}:{line}: {text!r}" for (name, line), text in sorted(offenders.items()))
