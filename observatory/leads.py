@@ -57,12 +57,15 @@ class SecretRefused(ObservatoryError):
     """A wrong secret, no secret for the coalition, or too many recent attempts."""
 
 
-def _minutes_or_seconds(wait: dt.timedelta) -> tuple[str, str]:
-    """A wait in French and English: "12 s", "3 min"."""
+def _whose(coalition: str) -> Text:
+    """Whose secret was refused, as the message names it: a coalition, or the team's review page ("@review")."""
+    return Text("secret_of_team") if coalition.startswith("@") else Text("secret_of_coalition", coalition=coalition)
+
+
+def _minutes_or_seconds(wait: dt.timedelta) -> str:
+    """A wait as both languages write it: "12 s", "3 min"."""
     seconds = max(1, int(-(-wait.total_seconds() // 1)))
-    if seconds < 120:
-        return f"{seconds} s", f"{seconds} s"
-    return f"{round(seconds / 60)} min", f"{round(seconds / 60)} min"
+    return f"{seconds} s" if seconds < 120 else f"{round(seconds / 60)} min"
 
 
 def folder(root: str | Path) -> Path:
@@ -145,7 +148,8 @@ class Leads:
         return sorted(_read_json(self.where / "secrets.json"))
 
     def check(self, coalition: str, secret: str, now: dt.datetime | None = None, source: str = "") -> None:
-        """Pass if ``secret`` is the coalition's; raise :class:`SecretRefused` (in French and English) otherwise.
+        """Pass if ``secret`` is the coalition's; raise :class:`SecretRefused` otherwise (a
+        catalogue text: the page says it in its reader's language).
 
         Compared in constant time. ``source``: who is asking (a page of the desk), whose wrong secrets make it
         alone wait longer and longer; all sources share a budget per coalition per minute (see the module).
@@ -162,17 +166,11 @@ class Leads:
             if mine and now < dt.datetime.fromisoformat(mine["next"]):
                 wait = _minutes_or_seconds(dt.datetime.fromisoformat(mine["next"]) - now)
                 self._tally(attempts, coalition, "refused-wait", source, now)
-                raise SecretRefused(
-                    f"trop de codes incorrects depuis cette page pour la coalition « {coalition} » : réessayez "
-                    f"dans {wait[0]}. — too many wrong secrets from this page for coalition '{coalition}': try "
-                    f"again in {wait[1]}")
+                raise SecretRefused(Text("secret_wait_page", whose=_whose(coalition), wait=wait))
             if len(state["wrong"]) >= COALITION_BUDGET:
                 wait = _minutes_or_seconds(dt.datetime.fromisoformat(state["wrong"][0]) + BUDGET_WINDOW - now)
                 self._tally(attempts, coalition, "refused-busy", source, now)
-                raise SecretRefused(
-                    f"trop de codes incorrects en une minute pour la coalition « {coalition} » : réessayez dans "
-                    f"{wait[0]}. — too many wrong secrets within a minute for coalition '{coalition}': try again "
-                    f"in {wait[1]}")
+                raise SecretRefused(Text("secret_wait_coalition", whose=_whose(coalition), wait=wait))
             entry = _read_json(self.where / "secrets.json").get(coalition)
             good = False
             if entry:
@@ -193,16 +191,10 @@ class Leads:
                 attempts["coalitions"][coalition] = state
             self._tally(attempts, coalition, "refused-secret" if entry else "refused-no-secret", source, now)
         if not entry:
-            raise SecretRefused(
-                f"la coalition « {coalition} » n'a pas encore de code : demandez-le à l'équipe de l'observatoire. — "
-                f"coalition '{coalition}' has no secret yet: ask the observatory's team for one")
+            raise SecretRefused(Text("secret_none", whose=_whose(coalition)))
         if not delay:
-            raise SecretRefused(f"code incorrect pour la coalition « {coalition} ». — wrong secret for coalition "
-                                f"'{coalition}'")
-        wait = _minutes_or_seconds(delay)
-        raise SecretRefused(
-            f"code incorrect pour la coalition « {coalition} » (prochain essai depuis cette page dans {wait[0]}). — "
-            f"wrong secret for coalition '{coalition}' (next try from this page in {wait[1]})")
+            raise SecretRefused(Text("secret_wrong", whose=_whose(coalition)))
+        raise SecretRefused(Text("secret_wrong_wait", whose=_whose(coalition), wait=_minutes_or_seconds(delay)))
 
     # --- attempts and the audit -----------------------------------------------------------------------
 

@@ -47,7 +47,7 @@ class ReviewDesk:
         try:
             self.leads.check(TEAM, secret)
         except SecretRefused as exc:
-            return None, str(exc)
+            return None, exc.text(self.lang)
         return [p for p in review.every(self.root) if p.state == "submitted"], ""
 
     def approve(self, secret: str, ident: str) -> Said:
@@ -57,7 +57,7 @@ class ReviewDesk:
             self.leads.check(TEAM, secret)
             pending, report = review.approve(self.root, ident, self.leads_dir, by="team (page)")
         except SecretRefused as exc:
-            return Said(False, str(exc))
+            return Said(False, exc.text(self.lang))
         except Exception as exc:  # noqa: BLE001 - the team gets a message, never a traceback
             return _failure(exc, self.lang)
         return Said(True, t("review.approved", self.lang, submission=pending.id, added=report.added,
@@ -70,7 +70,7 @@ class ReviewDesk:
             self.leads.check(TEAM, secret)
             pending = review.send_back(self.root, ident, comment, self.leads_dir, by="team (page)")
         except SecretRefused as exc:
-            return Said(False, str(exc))
+            return Said(False, exc.text(self.lang))
         except Exception as exc:  # noqa: BLE001
             return _failure(exc, self.lang)
         return Said(True, t("review.returned", self.lang, submission=pending.id))
@@ -80,9 +80,9 @@ def _failure(exc: Exception, lang: str) -> Said:
     from observatory.errors import InvalidDataRoot, ObservatoryError
 
     if isinstance(exc, InvalidDataRoot):
-        return Said(False, t("submit.problems", lang, count=len(exc.problems)), [str(p) for p in exc.problems])
+        return Said(False, t("submit.problems", lang, count=len(exc.problems)), [p.text(lang) for p in exc.problems])  # in the page's language
     if isinstance(exc, ObservatoryError):
-        return Said(False, t("submit.refused", lang), [str(exc)])
+        return Said(False, t("submit.refused", lang), [exc.text(lang)])
     return Said(False, t("submit.unexpected", lang))
 
 

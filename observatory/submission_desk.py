@@ -157,7 +157,7 @@ class SubmissionDesk:
         try:
             self.leads.check(coalition, secret, source=self.source)
         except SecretRefused as exc:
-            return Outcome(False, str(exc))
+            return Outcome(False, exc.text(self.lang))
         if expected is not None and (self._last_import(coalition) or {}).get("submission") != expected:
             return Outcome(False, t("submit.undo_changed", self.lang))
         before = self._digests()
@@ -177,7 +177,7 @@ class SubmissionDesk:
         try:
             self.leads.check(coalition, secret, source=self.source)
         except SecretRefused as exc:
-            return Outcome(False, str(exc))
+            return Outcome(False, exc.text(self.lang))
         last = self._last_import(coalition)
         if last is None:
             return Outcome(False, t("submit.undo_nothing", self.lang))
@@ -210,7 +210,7 @@ class SubmissionDesk:
         try:
             self.leads.check(coalition, secret)
         except SecretRefused as exc:
-            return Outcome(False, str(exc))
+            return Outcome(False, exc.text(self.lang))
         found = review.every(self.root, coalition)
         if not found:
             return Outcome(True, t("cycle.mine_none", self.lang))
@@ -230,7 +230,7 @@ class SubmissionDesk:
         try:
             self.leads.check(coalition, secret, source=self.source)
         except SecretRefused as exc:
-            return Outcome(False, str(exc))
+            return Outcome(False, exc.text(self.lang))
         shown = safe_name(name)
         if Path(shown).suffix.lower() not in SUFFIXES:
             return Outcome(False, t("submit.refused", self.lang), problems=[

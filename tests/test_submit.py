@@ -231,9 +231,9 @@ def test_a_secret_is_stored_hashed_and_guessing_is_refused(desk, root_copy):
     assert secret not in json.dumps(stored) and set(stored) == {"alpha"}
     assert oct((the_desk.leads.where / "secrets.json").stat().st_mode & 0o777) == "0o600"
     for _ in range(4):  # the fourth makes this page wait 4 s
-        assert "wrong secret" in the_desk.check("alpha", "guess", "a.csv", GOOD.encode(), False).message
+        assert "incorrect" in the_desk.check("alpha", "guess", "a.csv", GOOD.encode(), False).message
     # the page that guessed waits (tests in tests/test_leads.py); another page, the lead's, does not
-    assert "from this page for coalition 'alpha': try again in" in the_desk.check(
+    assert "depuis cette page pour la coalition « alpha » : réessayez dans" in the_desk.check(
         "alpha", secret, "a.csv", GOOD.encode(), False).message
     lead = SubmissionDesk(root_copy, None, the_desk.leads.where, source="the lead's page")
     assert lead.check("alpha", secret, "chiffres.csv", GOOD.encode(), False).ok
@@ -298,3 +298,26 @@ def test_undo_asks_first_and_undoes_only_the_submission_it_named(desk, root_copy
     assert "second.csv" in asked.message
     assert the_desk.undo("alpha", secret, expected=asked.token[2]).ok
     assert "2032-12-31" not in (root_copy / "data" / "observations" / "alpha.csv").read_text()
+
+
+@pytest.mark.parametrize("lang, says, never", [
+    ("fr", ["code incorrect pour la coalition « alpha »", "la coalition « beta » n'a pas encore de code",
+            "code incorrect pour la page de revue de l'équipe"], ["wrong secret", "no secret", "review page"]),
+    ("en", ["wrong secret for coalition 'alpha'", "coalition 'beta' has no secret yet",
+            "wrong secret for the team's review page"], ["code incorrect", "pas encore", "revue"]),
+])
+def test_a_refused_secret_is_said_in_the_page_language_only(root_copy, tmp_path, lang, says, never):
+    """A lead on the French page reads French, on the English page English — not both glued together."""
+    from observatory.leads import Leads
+    from observatory.review_page import TEAM, ReviewDesk
+    from observatory.submission_page import SubmissionDesk
+
+    Leads.of(root_copy, tmp_path / "leads").create("alpha")
+    Leads.of(root_copy, tmp_path / "leads").create(TEAM)
+    lead_page = SubmissionDesk(root_copy, None, tmp_path / "leads", lang)
+    said = [lead_page.check("alpha", "guess", "a.csv", GOOD.encode(), False).message,
+            lead_page.check("beta", "guess", "a.csv", GOOD.encode(), False).message,
+            ReviewDesk(root_copy, tmp_path / "leads", lang).pending("guess")[1]]
+    for message, expected in zip(said, says):
+        assert expected in message
+        assert not any(word in message for word in never), message
