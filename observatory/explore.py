@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from observatory import dashboard, figures, vocabulary
 from observatory import results as results_module
-from observatory.i18n import place_name, quality_name, sort_key, t
+from observatory.i18n import data_texts, place_name, quality_name, sort_key, t
 from observatory.pages import kinds
 from observatory.pages.base import Page
 from observatory.pages.markup import Fragment, esc
@@ -42,7 +42,7 @@ class Explorer:
             return [(t("programme", self.lang), "reset")]
         if scope == "coalition":
             frame = self.results.coalitions
-            names = frame[f"name_{self.lang}"].fillna(frame["name_fr"])
+            names = data_texts(frame, "name", self.lang)
             pairs = list(zip(names, frame["id"]))
         else:
             with_data = set(self.results.progress["territory"]) | set(self.results.observations["territory"])

@@ -19,7 +19,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from observatory.i18n import formatting
+from observatory.i18n import DATA_LANG, formatting
 from observatory.pages.markup import esc
 
 PACKAGE = files("observatory.pages")
@@ -68,9 +68,6 @@ def day(context, value) -> str:
 @jinja2.pass_context
 def percent(context, share, decimals: int = 0) -> str:
     return formatting.percent(share, context.get("lang", "fr"), decimals)
-
-
-DATA_LANG = "fr"  # the language of the data files' texts where no translation is given (name, unit, method…)
 
 
 @jinja2.pass_context
