@@ -222,13 +222,14 @@ def test_problems_keep_their_language_through_the_cache():
     assert again == problem and again.text("fr") == problem.text("fr") != problem.text("en")
 
 
-def test_a_language_is_its_catalogue_and_its_code_in_langs(tmp_path):
-    """The recipe of docs/architecture.md ("A language"), followed for real: a copy of the package given a German
-    catalogue (fr.yml with German settings) and "de" in LANGS, and nothing else, builds a German page."""
+def _with_german(tmp_path):
+    """The recipe of docs/architecture.md ("A language") followed in a copy of the package: a German catalogue (fr.yml
+    with German settings) and "de" in LANGS, nothing else. Gives the copy and a way to run Python on it."""
     copy = tmp_path / "package" / "observatory"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     french = (copy / "i18n" / "fr.yml").read_text(encoding="utf-8")
-    german = {"locale": "de_DE", "plotly_separators": ",.", "percent_suffix": "\u00a0%", "colon": ": "}
+    german = {"name": "Deutsch", "locale": "de_DE", "plotly_separators": ",.", "percent_suffix": "\u00a0%",
+              "colon": ": "}
     for name, value in german.items():
         french, found = re.subn(rf"^  {name}: .*$", lambda _: f"  {name}: {json.dumps(value)}", french, count=1,
                                 flags=re.M)
@@ -240,17 +241,29 @@ def test_a_language_is_its_catalogue_and_its_code_in_langs(tmp_path):
                                                                    '\nLANGS = ("fr", "en", "de")\n'), encoding="utf-8")
     # The copy first on the path, and not the checkout (python -m puts the working folder first: not the repo's).
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(copy.parent), os.environ.get("PYTHONPATH")]))}
-    run = lambda *args: subprocess.run([sys.executable, *args], env=env, cwd=tmp_path, capture_output=True,  # noqa: E731
-                                       text=True, timeout=300)
+
+    def run(*args):
+        return subprocess.run([sys.executable, *args], env=env, cwd=tmp_path, capture_output=True, text=True,
+                              timeout=300)
+
     assert run("-c", "import observatory; print(observatory.__file__)").stdout.strip() == str(copy / "__init__.py")
+    return copy, run
+
+
+def test_a_language_is_its_catalogue_and_its_code_in_langs(tmp_path):
+    """With the recipe followed (and nothing else changed), a German page is built (beside the French one, to see
+    each link to the other): German dates and numbers, each edition linking to the other by its name."""
+    copy, run = _with_german(tmp_path)
     out = tmp_path / "site"
-    built = run("-m", "observatory", "build", "--root", str(FIXTURE_ROOT), "--lang", "de", "--only", "programme",
+    built = run("-m", "observatory", "build", "--root", str(FIXTURE_ROOT), "--lang", "fr,de", "--only", "programme",
                 "--out", str(out))
     assert built.returncode == 0, built.stdout + built.stderr
     page = (out / "de" / "index.html").read_text(encoding="utf-8")
     assert '<html lang="de"' in page
     assert "31 Dez. 2022" in page and "déc." not in page  # dates as German writes them (Babel's de_DE)
     assert '"separators":",."' in page  # the charts' decimal comma and thousands point
+    assert 'lang="fr">Français</a>' in page and 'lang="de">Deutsch</a>' in (out / "index.html").read_text()
+
     # Nothing else of the package had to change (and the build wrote nothing into it).
     def differs(path):
         original = PACKAGE / path.relative_to(copy)
@@ -259,3 +272,32 @@ def test_a_language_is_its_catalogue_and_its_code_in_langs(tmp_path):
     changed = sorted(path.relative_to(copy).as_posix() for path in copy.rglob("*")
                      if path.is_file() and "__pycache__" not in path.parts and differs(path))
     assert changed == ["i18n/__init__.py", "i18n/de.yml"]
+
+
+LIVE_IN_GERMAN = """
+import json, sys
+from pathlib import Path
+from observatory import explore, kernels, serve
+folder = serve.notebooks_served(Path(sys.argv[1]), submissions=False)
+print(json.dumps({"explorer": json.loads((folder / "de" / "explorer.ipynb").read_text())["metadata"],
+                  "live": serve.live_notebooks(False), "pools": serve.pool_sizes(1, 3),
+                  "busy": kernels.busy_page("de/explorer.ipynb", "https://example.org/"),
+                  "switch": str(explore.header("de"))}))
+"""
+
+
+def test_a_language_is_served_live_and_spoken_by_the_command_line(tmp_path):
+    """With the recipe followed, serve has the live pages in German under de/ (each with its pool, its busy page,
+    its explorer linking to the others), and the command line speaks German on --lang de."""
+    _, run = _with_german(tmp_path)
+    live = run("-c", LIVE_IN_GERMAN, str(tmp_path / "live"))
+    assert live.returncode == 0, live.stderr
+    live = json.loads(live.stdout)
+    assert live["explorer"]["language_code"] == "de" and live["explorer"]["title"].startswith("Explorateur")
+    assert {"de/coalition.ipynb", "de/explorer.ipynb", "en/explorer.ipynb", "explorer.ipynb"} <= set(live["live"])
+    assert live["pools"]["de/explorer.ipynb"] == live["pools"]["en/explorer.ipynb"] == 3
+    assert '<html lang="de"' in live["busy"] and 'href="https://example.org/de/index.html"' in live["busy"]
+    assert 'href="../explorer.ipynb" hreflang="fr" lang="fr">Français<' in live["switch"]
+    assert 'href="../en/explorer.ipynb" hreflang="en" lang="en">English<' in live["switch"]
+    checked = run("-m", "observatory", "--lang", "de", "validate", "--no-cache", "--root", str(FIXTURE_ROOT))
+    assert checked.returncode == 0, checked.stderr

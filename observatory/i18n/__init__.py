@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
@@ -53,6 +53,19 @@ def read_catalogue(path: Path) -> dict[str, str]:
     return texts
 
 
+def edition_folder(lang: str) -> str:
+    """Where ``lang``'s pages are, in the static site and among the live pages: the first language's at the root
+    (''), each other one's in a folder named by its code ('en/')."""
+    return "" if check_lang(lang) == LANGS[0] else f"{lang}/"
+
+
+def lang_of_path(path: str) -> str:
+    """The language of a page from its path in the site or among the live pages (``en/explorer.ipynb``: English,
+    ``explorer.ipynb``: the first language)."""
+    top = PurePosixPath(path).parts[:1]
+    return top[0] if top and top[0] in LANGS[1:] else LANGS[0]
+
+
 def t(key: str, lang: str, **values: object) -> str:
     """The text ``key`` in ``lang``, with its ``{name}`` fields filled from ``values``."""
     text = catalogue(lang)[key]
@@ -60,8 +73,9 @@ def t(key: str, lang: str, **values: object) -> str:
 
 
 def setting(name: str, lang: str) -> str:
-    """How ``lang`` writes, from its catalogue's group ``language``: ``locale`` (Babel's), ``plotly_separators``
-    (the decimal mark, then the thousands separator), ``percent_suffix`` (after a figure), ``colon`` (after a label)."""
+    """``lang``'s own name (``name``: Français) and how it writes, from its catalogue's group ``language``:
+    ``locale`` (Babel's), ``plotly_separators`` (the decimal mark, then the thousands separator), ``percent_suffix``
+    (after a figure), ``colon`` (after a label)."""
     return catalogue(lang)[f"language.{name}"]
 
 
