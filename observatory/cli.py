@@ -17,6 +17,7 @@ from observatory.cli_commands import (  # noqa: F401 - cycle_cli reads cmd_statu
     _say, cmd_build, cmd_history, cmd_import, cmd_import_source, cmd_lab, cmd_leads_token, cmd_progress, cmd_remind,
     cmd_review, cmd_serve, cmd_status, cmd_template, cmd_undo, cmd_validate, history_lines)
 from observatory.errors import InvalidDataRoot, ObservatoryError, Text, language, locale_lang
+from observatory.i18n import LANGS
 
 # jsonschema (under Great Expectations, nbformat, papermill, nbconvert) imports rfc3987-syntax when it is
 # installed, which compiles a grammar at import: 2.1 s of every command's start (python -X importtime), for
@@ -91,10 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"observatory {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     # Not build's --lang (the editions to build): the language of the messages, before the command's name.
-    parser.add_argument("--lang", dest="language", choices=("fr", "en"),
-                        help="the language of the messages: fr or en (default: French where the locale is, "
-                             "LC_ALL, LC_MESSAGES or LANG starting with fr; else English); the help texts stay "
-                             "in English. Not to be confused with `build --lang`, the editions to build")
+    parser.add_argument("--lang", dest="language", choices=LANGS,
+                        help=f"the language of the messages: {', '.join(LANGS)} (default: the locale's, LC_ALL, "
+                             "LC_MESSAGES or LANG starting with its code, e.g. fr; else English); the help texts "
+                             "stay in English. Not to be confused with `build --lang`, the editions to build")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
@@ -118,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=int, default=None, help="notebooks run in parallel (default: cores)")
     build.add_argument("--only", action="append", metavar="KIND:ID",
                        help="build only this page: programme, coalition:ID or territory:ID (repeatable)")
-    build.add_argument("--lang", default="fr,en", help="editions to build (default: fr,en)")
+    build.add_argument("--lang", default=",".join(LANGS), help=f"editions to build (default: {','.join(LANGS)})")
     build.add_argument("--force", action="store_true", help="run every dashboard even if its inputs did not change")
     build.add_argument("--engine", choices=("warm", "default"), default=None,
                        help="warm: kernels reused from page to page (default); default: papermill's engine, a new "

@@ -55,7 +55,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     langs = tuple(lang.strip() for lang in args.lang.split(",") if lang.strip())
     for lang in langs:
         if lang not in LANGS:
-            raise ObservatoryError(Text("cli_build_lang", lang=lang))
+            raise ObservatoryError(Text("cli_build_lang", lang=lang, langs=", ".join(LANGS)))
     if args.watch:
         from observatory.watch import watch
 

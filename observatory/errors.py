@@ -29,12 +29,14 @@ def set_lang(lang: str) -> None:
 
 
 def locale_lang(environ=os.environ) -> str:
-    """French where the locale says so (the first of LC_ALL, LC_MESSAGES, LANG that is set, as gettext reads
-    them), English otherwise."""
+    """The language of LANGS the locale names (the first of LC_ALL, LC_MESSAGES, LANG that is set, as gettext
+    reads them: fr_FR.UTF-8 is French), English otherwise."""
+    from observatory.i18n import LANGS
+
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = environ.get(name)
         if value:
-            return "fr" if value.lower().startswith("fr") else "en"
+            return next((lang for lang in LANGS if value.lower().startswith(lang)), "en")
     return "en"
 
 

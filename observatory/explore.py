@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from observatory import dashboard, figures, vocabulary
 from observatory import results as results_module
-from observatory.i18n import place_name, quality_name, sort_key, t
+from observatory.i18n import LANGS, data_texts, edition_folder, place_name, quality_name, setting, sort_key, t
 from observatory.pages import kinds
 from observatory.pages.base import Page
 from observatory.pages.markup import Fragment, esc
@@ -25,10 +25,11 @@ class ExplorerPage(Page):
 
 def header(lang: str = "fr") -> Fragment:
     """The explorer's title and purpose in one language, a link back to the programme's live dashboard and
-    one to the other language's explorer (live pages: French at /voila/render/, English under en/)."""
-    other = "en" if lang == "fr" else "fr"
-    return Fragment(str(render("explorer_header.html.j2", other=other, t=lambda key: t(key, lang),
-                               switch="en/explorer.ipynb" if lang == "fr" else "../explorer.ipynb")))
+    one to each other language's explorer (live pages: French at /voila/render/, English under en/…)."""
+    up = "../" if edition_folder(lang) else ""
+    editions = [(other, f"{up}{edition_folder(other)}explorer.ipynb", setting("name", other))
+                for other in LANGS if other != lang]
+    return Fragment(str(render("explorer_header.html.j2", editions=editions, t=lambda key: t(key, lang))))
 
 
 class Explorer:
@@ -42,7 +43,7 @@ class Explorer:
             return [(t("programme", self.lang), "reset")]
         if scope == "coalition":
             frame = self.results.coalitions
-            names = frame[f"name_{self.lang}"].fillna(frame["name_fr"])
+            names = data_texts(frame, "name", self.lang)
             pairs = list(zip(names, frame["id"]))
         else:
             with_data = set(self.results.progress["territory"]) | set(self.results.observations["territory"])

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from observatory import vocabulary
-from observatory.i18n import difficulty_name, formatting, quality_name, status_name, t
+from observatory.i18n import data_text, difficulty_name, formatting, quality_name, setting, status_name, t
 from observatory.vocabulary import STATUS_COLOURS
 from observatory.pages.markup import esc  # data texts in labels: plotly renders entities back
 from observatory.selfdata import DIFFICULTIES
@@ -29,10 +29,6 @@ QUALITY_COLOURS = {
 }
 FONT = "DejaVu Sans, Arial, sans-serif"
 
-
-
-# An axis's percent sign: after a no-break space in French, right after the figure in English.
-_PERCENT_SUFFIX = {"fr": "\u00a0%", "en": "%"}
 
 
 # The trace types the dashboards draw, and the parts of plotly's layout they use.
@@ -70,7 +66,7 @@ def _figure(traces: list[dict], layout: dict, title: str, height: int = 360, lan
     ``update_layout`` call checked the whole figure again (40 % of a page's work, 2026-12-02).
     """
     common = {
-        "separators": formatting.PLOTLY_SEPARATORS[lang],  # 16,5 in French, 16.5 in English
+        "separators": setting("plotly_separators", lang),  # 16,5 in French, 16.5 in English
         "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
         "font": {"family": FONT, "size": 12},
         "height": height,
@@ -107,13 +103,12 @@ def compass(compass_rows: pd.DataFrame, lang: str = "fr", title: str | None = No
             values.append(None if empty else float(mean) * 100)
             counts = _status_counts_text(row, lang)
             shown = status_name("no_data", lang).lower() if empty else formatting.percent(float(mean), lang)
-            labels.append(f"{names[-1]} : {shown}" if lang == "fr" else f"{names[-1]}: {shown}")
+            labels.append(f"{names[-1]}{setting('colon', lang)}{shown}")
             hovers.append(f"<b>{names[-1]}</b><br>{t('mean_progress', lang)} : {shown}<br>"
                           f"{t('number_of_targets', lang)} : {int(row['targets'])}<br>{counts}")
         else:
             values.append(None)
-            labels.append(f"{names[-1]} : {t('no_target_here', lang)}" if lang == "fr"
-                          else f"{names[-1]}: {t('no_target_here', lang)}")
+            labels.append(f"{names[-1]}{setting('colon', lang)}{t('no_target_here', lang)}")
             hovers.append(f"<b>{names[-1]}</b><br>{t('no_target_here', lang)}")
     bars = {"type": "barpolar", "r": values, "theta": names,
             "marker": {"color": colours, "line": {"color": "white", "width": 1}},
@@ -122,7 +117,8 @@ def compass(compass_rows: pd.DataFrame, lang: str = "fr", title: str | None = No
     layout = {
         # The radial scale runs along the border between the first two qualities, not through the first one's
         # name at the top (they overlapped): half a sector clockwise from the top.
-        "polar": {"radialaxis": {"range": [0, 100], "ticksuffix": _PERCENT_SUFFIX[lang], "tickvals": [25, 50, 75, 100],
+        "polar": {"radialaxis": {"range": [0, 100], "ticksuffix": setting("percent_suffix", lang),
+                                 "tickvals": [25, 50, 75, 100],
                                  "angle": 90 - 180 / len(vocabulary.QUALITIES),
                                  "tickangle": 90 - 180 / len(vocabulary.QUALITIES), "tickfont": {"size": 10}},
                   "angularaxis": {"direction": "clockwise", "rotation": 90}},
@@ -212,7 +208,8 @@ def ranking(progress: pd.DataFrame, coalition_names: dict[str, str], lang: str =
     # "No data" written where a bar would start (a bar of no length shows no text).
     annotations = [{"x": 0, "y": name, "text": text, "xanchor": "left", "showarrow": False, "font": {"size": 11}}
                    for name, text, s in zip(names, texts, table["share"]) if pd.isna(s)]
-    layout = {"xaxis": {"range": [0, 100], "ticksuffix": _PERCENT_SUFFIX[lang], "title": t("share_on_track", lang)},
+    layout = {"xaxis": {"range": [0, 100], "ticksuffix": setting("percent_suffix", lang),
+                        "title": t("share_on_track", lang)},
               "yaxis": {"autorange": "reversed"}, "annotations": annotations}
     return _figure([bars], layout, t("ranking", lang), height=max(240, 60 + 34 * len(table)), lang=lang)
 
@@ -256,9 +253,8 @@ def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Se
              lang: str = "fr", coalition_names: dict[str, str] | None = None) -> go.Figure:
     """One indicator on one territory over time: the figures, each target's baseline, path and date."""
     coalition_names = coalition_names or {}
-    english = indicator.get("unit_en")
-    unit = esc(english if lang == "en" and isinstance(english, str) and english else indicator["unit"])
-    name = esc(indicator[f"name_{lang}"] or indicator["name_fr"])
+    unit = esc(data_text(indicator, "unit", lang))
+    name = esc(data_text(indicator, "name", lang))
     territory_name = esc(territory_name)
     lines, shapes, annotations = [], [], []
     obs = observations.sort_values("date")
@@ -388,7 +384,7 @@ def difficulty_bars(counts: pd.DataFrame, lang: str = "fr", title: str = "") -> 
             "textposition": "inside", "textangle": 0, "insidetextanchor": "middle",
             "hovertemplate": "%{y} — " + label + " : %{text}<extra></extra>",
         })
-    layout = {"barmode": "stack", "xaxis": {"range": [0, 100], "ticksuffix": _PERCENT_SUFFIX[lang]},
+    layout = {"barmode": "stack", "xaxis": {"range": [0, 100], "ticksuffix": setting("percent_suffix", lang)},
               "yaxis": {"autorange": "reversed", "type": "category"},
               "legend": {"orientation": "h", "yanchor": "top", "y": -0.25, "traceorder": "normal"},
               "margin": {"b": 100}}
@@ -403,6 +399,7 @@ def shares_over_time(shares: pd.DataFrame, names: dict[str, str], lang: str = "f
               "customdata": list(zip(group["count"], group["assessed"])),
               "hovertemplate": "%{x|%Y-%m-%d} : %{y:.1f} % (%{customdata[0]} / %{customdata[1]})<extra></extra>"}
              for indicator, group in shares.groupby("indicator", sort=True)]
-    layout = {"xaxis": date_axis(shares["date"]), "yaxis": {"range": [0, 105], "ticksuffix": _PERCENT_SUFFIX[lang]},
+    layout = {"xaxis": date_axis(shares["date"]),
+              "yaxis": {"range": [0, 105], "ticksuffix": setting("percent_suffix", lang)},
               "legend": {"orientation": "h", "y": -0.25}}
     return _figure(lines, layout, t("change_between_assessments", lang), height=380, lang=lang)

@@ -37,7 +37,6 @@ from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
-ENGLISH = "en"  # the folder of the English live pages (observatory.serve.ENGLISH)
 BUSY_MARK = 'data-observatory="busy"'  # on the busy page, for the benchmark and the tests
 STATIC_PAGES = {"self_data": "self-data.html"}  # every other live page: the static site's home
 
@@ -71,18 +70,20 @@ def kernel_given(manager_visit: Visit | None) -> None:
 
 def static_page(static_url: str, notebook: str) -> str:
     """The static site's page for a live notebook path such as ``en/explorer.ipynb``."""
-    path = PurePosixPath(notebook)
-    prefix = f"{ENGLISH}/" if path.parts[:1] == (ENGLISH,) else ""
-    return url_path_join(static_url, prefix + STATIC_PAGES.get(path.stem, "index.html"))
+    from observatory import i18n
+
+    prefix = i18n.edition_folder(i18n.lang_of_path(notebook))
+    return url_path_join(static_url, prefix + STATIC_PAGES.get(PurePosixPath(notebook).stem, "index.html"))
 
 
 def busy_page(notebook: str, static_url: str = "") -> str:
     """The page over the cap (templates/busy.html.j2), in the live page's language."""
     from markupsafe import Markup
 
+    from observatory import i18n
     from observatory.pages.render import render_in
 
-    lang = ENGLISH if PurePosixPath(notebook).parts[:1] == (ENGLISH,) else "fr"
+    lang = i18n.lang_of_path(notebook)
     return str(render_in(lang, "busy.html.j2", mark=Markup(BUSY_MARK),
                          static=static_page(static_url, notebook) if static_url else ""))
 

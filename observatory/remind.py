@@ -21,7 +21,7 @@ from email.utils import formataddr, make_msgid
 from pathlib import Path
 
 from observatory.errors import ObservatoryError, Text
-from observatory.i18n import place_name, t
+from observatory.i18n import data_text, place_name, t
 
 
 @dataclass
@@ -55,11 +55,11 @@ def reminders(root: str | Path, period: str) -> tuple[list[Reminder], list[str]]
             continue
         for lead in leads:
             lang = lead.get("lang") or "fr"
-            name = profile.get(f"name_{lang}") or profile["name_fr"]
+            name = data_text(profile, "name", lang)
             lines = []
             for row in rows.itertuples():
                 indicator = indicators.loc[row.indicator] if row.indicator in indicators.index else None
-                label = (indicator.get(f"name_{lang}") or indicator["name_fr"]) if indicator is not None \
+                label = data_text(indicator, "name", lang) if indicator is not None \
                     else row.indicator
                 place = place_name(places.loc[row.territory], lang) if row.territory in places.index \
                     else row.territory

@@ -33,6 +33,7 @@ import psutil
 
 from observatory import bundled, kernel_guard
 from observatory.errors import Text
+from observatory.i18n import LANGS, edition_folder
 from observatory.kernel_limits import Limits, default_explorer_pool, default_max_kernels
 from observatory import results as results_module
 from observatory.validate import validated
@@ -86,9 +87,10 @@ def voila_config(allow_hosts: list[str] | tuple[str, ...] = (), submissions: boo
     config = {
         **(limits or Limits(max_kernels=0)).voila_config(),
         "Voila": {"tornado_settings": tornado},
-        # The live pages are in French: <html lang="fr"> (Voilà's template says "en" otherwise; WCAG 3.1.1).
-        "HTMLExporter": {"language_code": "fr"},
-        "VoilaExporter": {"language_code": "fr"},
+        # A live page without a language of its own is in the first one: <html lang="fr"> (Voilà's template says
+        # "en" otherwise; WCAG 3.1.1).
+        "HTMLExporter": {"language_code": LANGS[0]},
+        "VoilaExporter": {"language_code": LANGS[0]},
         # nbclient can miss a kernel's reply on a zmq.asyncio socket: see observatory/kernel_client.py.
         # Kernels talk over local sockets (files), not TCP ports: ten pools filling at once drew the same free
         # port twice ("Address already in use", a traceback in the log and a pool late), and a port on
@@ -105,11 +107,11 @@ EXPLORER = "explorer.ipynb"
 
 
 def pool_sizes(pool_size: int, explorer_pool_size: int, submissions: bool = False) -> dict[str, int]:
-    """Preheated kernels of each live page: ``default`` for every page but the explorer, in both languages."""
+    """Preheated kernels of each live page: ``default`` for every page but the explorer, in every language."""
     if pool_size <= 0:  # no preheating at all (Voilà hangs with preheating and no pool)
         return {}
     explorer_pool_size = max(0, explorer_pool_size)
-    return {"default": pool_size, EXPLORER: explorer_pool_size, f"{ENGLISH}/{EXPLORER}": explorer_pool_size}
+    return {"default": pool_size, **{f"{edition_folder(lang)}{EXPLORER}": explorer_pool_size for lang in LANGS}}
 
 
 def preheated_kernels(pools: dict[str, int], submissions: bool = False) -> int:
@@ -128,24 +130,23 @@ def prepare(root: str | Path, folder: str | Path | None = None) -> Path:
 
 SUBMIT_NOTEBOOK = "submit.ipynb"
 REVIEW_NOTEBOOK = "review.ipynb"  # the programme team's review page (observatory.review_page), with --submissions
-ENGLISH = "en"  # the folder of the English live pages: /voila/render/en/explorer.ipynb
 
 
 def notebooks_served(folder: Path, submissions: bool) -> Path:
-    """The notebooks Voilà serves: the dashboards and the explorer in French, their English copies in ``en/``,
-    and the submission page only when asked (without --submissions no upload page exists at all, not even
-    hidden; it has a language switch of its own)."""
+    """The notebooks Voilà serves: the dashboards and the explorer in French, their copies in each other
+    language of LANGS in a folder named by its code (``en/``), and the submission page only when asked (without
+    --submissions no upload page exists at all, not even hidden; it has a language switch of its own)."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / ENGLISH).mkdir(exist_ok=True)
+    for lang in LANGS:
+        (folder / edition_folder(lang)).mkdir(exist_ok=True)
     for notebook in sorted(bundled.notebooks().glob("*.ipynb")):
         if notebook.name in (SUBMIT_NOTEBOOK, REVIEW_NOTEBOOK):  # the leads' page, and the team's (issue 26)
             if submissions:
                 shutil.copyfile(notebook, folder / notebook.name)
             continue
-        for lang, where in (("fr", folder), ("en", folder / ENGLISH)):
-            (where / notebook.name).write_text(json.dumps(in_language(json.loads(notebook.read_text("utf-8")),
-                                                                       notebook.stem, lang), indent=1),
-                                               encoding="utf-8")
+        for lang in LANGS:
+            page = in_language(json.loads(notebook.read_text("utf-8")), notebook.stem, lang)
+            (folder / edition_folder(lang) / notebook.name).write_text(json.dumps(page, indent=1), encoding="utf-8")
     return folder
 
 
@@ -226,11 +227,11 @@ def serve(root: str | Path = ".", port: int = 8866, ip: str = "127.0.0.1", pool_
 
 
 def live_notebooks(submissions: bool) -> list[str]:
-    """The notebooks served (as notebooks_served writes them), each in both languages except the leads' and
-    the team's pages (the review page was counted, in both languages, even without --submissions)."""
+    """The notebooks served (as notebooks_served writes them), each in every language except the leads' and
+    the team's pages (the review page was counted, in every language, even without --submissions)."""
     leads = (SUBMIT_NOTEBOOK, REVIEW_NOTEBOOK)
     names = sorted(nb.name for nb in bundled.notebooks().glob("*.ipynb") if nb.name not in leads)
-    return [*names, *(f"{ENGLISH}/{name}" for name in names), *(leads if submissions else ())]
+    return [*(f"{edition_folder(lang)}{name}" for lang in LANGS for name in names), *(leads if submissions else ())]
 
 
 def voila_env(work: Path) -> dict:
@@ -282,7 +283,9 @@ def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, 
            # Pages are live: a chart's words go beside it (Voilà draws the plotly output, not the HTML one).
            "OBSERVATORY_LIVE": "1"}
     command = voila_command(port, ip, pool_size, token, base_url, config_dir, notebooks)
-    say(Text("serve_serving", root=Path(root).resolve(), ip=ip, port=port, english=ENGLISH))
+    explorers = ", ".join(f"http://{ip}:{port}/voila/render/{edition_folder(lang)}{EXPLORER} ({lang})"
+                          for lang in LANGS)
+    say(Text("serve_serving", root=Path(root).resolve(), ip=ip, port=port, explorers=explorers))
     say(Text("serve_kernels", idle=limits.idle_timeout, most=limits.max_kernels or Text("serve_unlimited"),
              linking=Text("serve_linking", url=limits.static_url) if limits.static_url else "",
              preheated=preheated_kernels(pools or {}, submissions), explorer=(pools or {}).get(EXPLORER, 0),

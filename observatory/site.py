@@ -21,7 +21,7 @@ from markupsafe import Markup
 from observatory import atomic, bundled
 from observatory import results as results_module
 from observatory.errors import ObservatoryError, Text
-from observatory.i18n import LANGS, sort_key, t
+from observatory.i18n import LANGS, edition_folder, setting, sort_key, t
 from observatory.pages import kinds
 from observatory.pages.markup import json_for_script
 from observatory.pages.render import render
@@ -49,7 +49,7 @@ class PageSpec:
     @property
     def key(self) -> str:
         base = self.kind if self.ident is None else f"{self.kind}:{self.ident}"
-        return base if self.lang == "fr" else f"{base}@{self.lang}"
+        return base if self.lang == LANGS[0] else f"{base}@{self.lang}"
 
     @property
     def notebook(self) -> str:
@@ -63,7 +63,7 @@ class PageSpec:
     def html_path(self) -> str:
         """Path of the page in the site, relative to its root (the French edition at the root)."""
         declared = self.declared
-        prefix = "" if self.lang == "fr" else f"{self.lang}/"
+        prefix = edition_folder(self.lang)
         if declared.folder:
             return f"{prefix}{self._name()}.html"
         name = declared.html_fr if self.lang == "fr" and declared.html_fr else declared.html or self.kind
@@ -114,7 +114,7 @@ def nav_html(spec: PageSpec, langs: tuple[str, ...]) -> str:
     here = spec.html_path()
     return _html("site_nav.html.j2", spec.lang, home=link(here, PageSpec("programme", None, spec.lang).html_path()),
                  root=link(here, "."), script=link(here, f"assets/nav-{spec.lang}.js"),
-                 editions=[(other, link(here, spec.in_lang(other).html_path()))
+                 editions=[(other, link(here, spec.in_lang(other).html_path()), setting("name", other))
                            for other in langs if other != spec.lang])
 
 
@@ -132,7 +132,7 @@ def skip_html(lang: str) -> str:
 
 def not_found_html(lang: str, langs: tuple[str, ...]) -> str:
     """404.html (and en/404.html): what a hosting service shows for a page that does not exist."""
-    here = "404.html" if lang == "fr" else f"{lang}/404.html"
+    here = f"{edition_folder(lang)}404.html"
     return _html("not_found.html.j2", lang, home=link(here, PageSpec("programme", None, lang).html_path()),
                  favicon=link(here, "assets/favicon.svg"),
                  statement=link(here, PageSpec("accessibility", None, lang).html_path())) + "\n"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from observatory import review, site
 from observatory.errors import DescribedText, InvalidDataRoot, ObservatoryError, Problem, Text
-from observatory.i18n import place_name, sort_key, t
+from observatory.i18n import data_text, place_name, sort_key, t
 from observatory.leads import Leads, SecretRefused
 from observatory.submissions import InvalidRootBeforeImport
 
@@ -71,10 +71,10 @@ class SubmissionDesk:
         from observatory.load import load_root
 
         loaded = load_root(self.root)
-        self.names = {("coalition", str(r["id"])): str(r.get(f"name_{self.lang}") or r["name_fr"])
+        self.names = {("coalition", str(r["id"])): str(data_text(r, "name", self.lang))
                       for _, r in loaded.coalitions.iterrows()}
         self.names.update({("territory", str(r["id"])): place_name(r, self.lang) for _, r in loaded.territories.iterrows()})
-        self.names.update({("indicator", str(r["id"])): str(r.get(f"name_{self.lang}") or r["name_fr"])
+        self.names.update({("indicator", str(r["id"])): str(data_text(r, "name", self.lang))
                            for _, r in loaded.indicators.iterrows()})
 
     def label(self, kind: str, ident: str) -> str:

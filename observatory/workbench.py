@@ -151,7 +151,7 @@ def chart(kind: str, frame: pd.DataFrame | None = None, root: AnalysisRoot | Non
     - ``register_shares``: ``frame`` = ``root.register_shares()``.
     """
     from observatory import figures
-    from observatory.i18n import quality_name
+    from observatory.i18n import data_texts, quality_name
 
     lang = lang or (root.lang if root else "fr")
     if kind not in CHART_KINDS:
@@ -171,17 +171,18 @@ def chart(kind: str, frame: pd.DataFrame | None = None, root: AnalysisRoot | Non
         targets = results.progress[(results.progress["indicator"] == indicator)
                                    & (results.progress["territory"] == territory)]
         names = dict(zip(results.territories["id"], results.territories["name"]))
-        coalitions = dict(zip(results.coalitions["id"], results.coalitions[f"name_{lang}"]))
+        coalitions = dict(zip(results.coalitions["id"], data_texts(results.coalitions, "name", lang)))
         row = results.indicators.set_index("id").loc[indicator]
         row["id"] = indicator
         return figures.timeline(frame, targets, row, names.get(territory, territory), lang, coalitions)
     if kind == "ranking":
-        names = dict(zip(results.coalitions["id"], results.coalitions[f"name_{lang}"]))
+        names = dict(zip(results.coalitions["id"], data_texts(results.coalitions, "name", lang)))
         return figures.ranking(frame, names, lang)
     if kind == "status_bars":
         by = options.pop("by", "quality")
-        labels = (dict(zip(results.coalitions["id"], results.coalitions[f"name_{lang}"])) if by in ("coalition", "scope_id")
+        labels = (dict(zip(results.coalitions["id"], data_texts(results.coalitions, "name", lang)))
+                  if by in ("coalition", "scope_id")
                   else {q: quality_name(q, lang) for q in frame[by].dropna().unique()})
         return figures.status_bars(frame, by, labels, lang, **options)
-    names = dict(zip(results.indicators["id"], results.indicators[f"name_{lang}"]))
+    names = dict(zip(results.indicators["id"], data_texts(results.indicators, "name", lang)))
     return figures.shares_over_time(frame, names, lang)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
 import string
+import subprocess
+import sys
 from html.parser import HTMLParser
 
 import pytest
@@ -132,9 +137,10 @@ FRENCH_COLON = r".{0,30}\w :.{0,10}"  # "targets :" (English writes "targets:")
 
 
 def test_no_page_speaks_the_other_language(built_site):
-    """Every English page is scanned for the words only the French catalogue has, and every French page for the
-    words only the English one has. A data text shown untranslated on an English page is marked with its
-    language, and skipped; proper nouns (places, organisations) and the French data texts are the data's own. English pages don't write a French colon (« : »)."""
+    """Every page is scanned for the words only another language's catalogue has (an English page for the French
+    words, a French page for the English ones). A data text shown untranslated on an English page is marked with its
+    language, and skipped; proper nouns (places, organisations) and the French data texts are the data's own.
+    English pages (a language whose colon has no space before it) don't write a French colon (« : »)."""
     import csv
 
     import yaml
@@ -152,18 +158,22 @@ def test_no_page_speaks_the_other_language(built_site):
     # French pages show the data's French texts as they are written (a method may quote a value: « easy »)
     data_texts = set().union(*(_words(path.read_text(encoding="utf-8"))
                                for path in (FIXTURE_ROOT / "indicators").rglob("*.yml")))
-    english_pages = sorted((built_site / "en").rglob("*.html"))
-    french_pages = sorted(set(built_site.rglob("*.html")) - set(english_pages))
-    assert len(english_pages) == len(french_pages) >= 6
+    # Each edition but the first in its folder (en/…), the first at the root.
+    first, *others = i18n.LANGS
+    editions = {lang: sorted((built_site / lang).rglob("*.html")) for lang in others}
+    editions[first] = sorted(set(built_site.rglob("*.html")) - set().union(*editions.values()))
+    assert len({len(pages) for pages in editions.values()}) == 1 and len(editions[first]) >= 6
     found = []
-    for lang, pages, foreign in (("en", english_pages, vocabulary["fr"] - vocabulary["en"]),
-                                 ("fr", french_pages, vocabulary["en"] - vocabulary["fr"] - data_texts)):
+    for lang, pages in editions.items():
+        foreign = set().union(*(vocabulary[other] for other in i18n.LANGS if other != lang)) - vocabulary[lang]
+        if lang == i18n.DATA_LANG:
+            foreign -= data_texts
         for path in pages:
             words, text = _page_words(path, lang)
             if words & foreign - names:
                 found.append(f"{path.relative_to(built_site)}: {sorted(words & foreign - names)}")
             colon = re.search(FRENCH_COLON, " ".join(text.split()).replace("\u00a0", " ").replace("\u202f", " "))
-            if lang == "en" and colon:
+            if not i18n.setting("colon", lang).startswith(" ") and colon:
                 found.append(f"{path.relative_to(built_site)}: a French colon in {colon.group(0)!r}")
     assert found == []
 
@@ -210,3 +220,84 @@ def test_problems_keep_their_language_through_the_cache():
     problem = Problem("f.csv", row=2, column="value", value="x", expected=Text("at_most_limit", limit="100"))
     again = pickle.loads(pickle.dumps(problem))
     assert again == problem and again.text("fr") == problem.text("fr") != problem.text("en")
+
+
+def _with_german(tmp_path):
+    """The recipe of docs/architecture.md ("A language") followed in a copy of the package: a German catalogue (fr.yml
+    with German settings) and "de" in LANGS, nothing else. Gives the copy and a way to run Python on it."""
+    copy = tmp_path / "package" / "observatory"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    french = (copy / "i18n" / "fr.yml").read_text(encoding="utf-8")
+    german = {"name": "Deutsch", "locale": "de_DE", "plotly_separators": ",.", "percent_suffix": "\u00a0%",
+              "colon": ": "}
+    for name, value in german.items():
+        french, found = re.subn(rf"^  {name}: .*$", lambda _: f"  {name}: {json.dumps(value)}", french, count=1,
+                                flags=re.M)
+        assert found, f"fr.yml: no setting {name!r} in its group 'language'"
+    (copy / "i18n" / "de.yml").write_text(french, encoding="utf-8")
+    declaration = (copy / "i18n" / "__init__.py").read_text(encoding="utf-8")
+    assert declaration.count('\nLANGS = ("fr", "en")\n') == 1
+    (copy / "i18n" / "__init__.py").write_text(declaration.replace('\nLANGS = ("fr", "en")\n',
+                                                                   '\nLANGS = ("fr", "en", "de")\n'), encoding="utf-8")
+    # The copy first on the path, and not the checkout (python -m puts the working folder first: not the repo's).
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(copy.parent), os.environ.get("PYTHONPATH")]))}
+
+    def run(*args):
+        return subprocess.run([sys.executable, *args], env=env, cwd=tmp_path, capture_output=True, text=True,
+                              timeout=300)
+
+    assert run("-c", "import observatory; print(observatory.__file__)").stdout.strip() == str(copy / "__init__.py")
+    return copy, run
+
+
+def test_a_language_is_its_catalogue_and_its_code_in_langs(tmp_path):
+    """With the recipe followed (and nothing else changed), a German page is built (beside the French one, to see
+    each link to the other): German dates and numbers, each edition linking to the other by its name."""
+    copy, run = _with_german(tmp_path)
+    out = tmp_path / "site"
+    built = run("-m", "observatory", "build", "--root", str(FIXTURE_ROOT), "--lang", "fr,de", "--only", "programme",
+                "--out", str(out))
+    assert built.returncode == 0, built.stdout + built.stderr
+    page = (out / "de" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="de"' in page
+    assert "31 Dez. 2022" in page and "déc." not in page  # dates as German writes them (Babel's de_DE)
+    assert '"separators":",."' in page  # the charts' decimal comma and thousands point
+    assert 'lang="fr">Français</a>' in page and 'lang="de">Deutsch</a>' in (out / "index.html").read_text()
+
+    # Nothing else of the package had to change (and the build wrote nothing into it).
+    def differs(path):
+        original = PACKAGE / path.relative_to(copy)
+        return not original.is_file() or original.read_bytes() != path.read_bytes()
+
+    changed = sorted(path.relative_to(copy).as_posix() for path in copy.rglob("*")
+                     if path.is_file() and "__pycache__" not in path.parts and differs(path))
+    assert changed == ["i18n/__init__.py", "i18n/de.yml"]
+
+
+LIVE_IN_GERMAN = """
+import json, sys
+from pathlib import Path
+from observatory import explore, kernels, serve
+folder = serve.notebooks_served(Path(sys.argv[1]), submissions=False)
+print(json.dumps({"explorer": json.loads((folder / "de" / "explorer.ipynb").read_text())["metadata"],
+                  "live": serve.live_notebooks(False), "pools": serve.pool_sizes(1, 3),
+                  "busy": kernels.busy_page("de/explorer.ipynb", "https://example.org/"),
+                  "switch": str(explore.header("de"))}))
+"""
+
+
+def test_a_language_is_served_live_and_spoken_by_the_command_line(tmp_path):
+    """With the recipe followed, serve has the live pages in German under de/ (each with its pool, its busy page,
+    its explorer linking to the others), and the command line speaks German on --lang de."""
+    _, run = _with_german(tmp_path)
+    live = run("-c", LIVE_IN_GERMAN, str(tmp_path / "live"))
+    assert live.returncode == 0, live.stderr
+    live = json.loads(live.stdout)
+    assert live["explorer"]["language_code"] == "de" and live["explorer"]["title"].startswith("Explorateur")
+    assert {"de/coalition.ipynb", "de/explorer.ipynb", "en/explorer.ipynb", "explorer.ipynb"} <= set(live["live"])
+    assert live["pools"]["de/explorer.ipynb"] == live["pools"]["en/explorer.ipynb"] == 3
+    assert '<html lang="de"' in live["busy"] and 'href="https://example.org/de/index.html"' in live["busy"]
+    assert 'href="../explorer.ipynb" hreflang="fr" lang="fr">Français<' in live["switch"]
+    assert 'href="../en/explorer.ipynb" hreflang="en" lang="en">English<' in live["switch"]
+    checked = run("-m", "observatory", "--lang", "de", "validate", "--no-cache", "--root", str(FIXTURE_ROOT))
+    assert checked.returncode == 0, checked.stderr

@@ -11,7 +11,7 @@ import plotly
 from observatory import bundled, site
 from observatory import results as results_module
 from observatory.build.digest import _digest_file
-from observatory.i18n import LANGS
+from observatory.i18n import LANGS, edition_folder
 from observatory.sitedata import SiteData, site_data
 
 PLOTLY_LOCALE_FR = "plotly-locale-fr.js"
@@ -42,7 +42,7 @@ def _write_assets(results: results_module.Results, out: Path, pages: list[site.P
         site.copy_atomic(source, target)
     for lang in langs:
         site.write_if_changed(assets / f"nav-{lang}.js", site.nav_script(results, pages, lang).encode("utf-8"))
-        site.write_if_changed(out / ("404.html" if lang == "fr" else f"{lang}/404.html"),
+        site.write_if_changed(out / f"{edition_folder(lang)}404.html",
                               site.not_found_html(lang, langs).encode("utf-8"))
         statement = site.PageSpec("accessibility", None, lang).html_path()
         site.write_if_changed(out / statement, site.accessibility_html(lang, langs, settings).encode("utf-8"))

@@ -1,7 +1,8 @@
 """Numbers, percentages and dates as each language writes them, with Babel (the CLDR's rules).
 
 French: 16,0 %, 1 234,5 (narrow no-break spaces), 31 déc. 2022; English: 16.0%, 1,234.5, Dec 31, 2022.
-Every figure that reaches a page goes through here (templates' filters, charts, the map).
+Every figure that reaches a page goes through here (templates' filters, charts, the map). Each language's
+locale and percent sign are its catalogue's (group ``language``: :func:`observatory.i18n.setting`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ from functools import cache
 import pandas as pd
 from babel import dates, numbers
 
-LOCALES = {"fr": "fr_FR", "en": "en_GB"}
-# plotly's layout.separators: the decimal mark, then the thousands separator.
-PLOTLY_SEPARATORS = {"fr": ",\u202f", "en": ".,"}
+from observatory.i18n import setting
 
 
 def missing(value) -> bool:
@@ -32,19 +31,19 @@ def number(value, lang: str, decimals: int | None = None) -> str:
     if decimals is None:
         text = f"{float(value):.10g}"
         decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 0
-    return numbers.format_decimal(float(value), format=_pattern(decimals), locale=LOCALES[lang])
+    return numbers.format_decimal(float(value), format=_pattern(decimals), locale=setting("locale", lang))
 
 
 def percent(share, lang: str, decimals: int = 0) -> str:
     """A share (0.16) as a percentage: '16 %' in French, '16%' in English."""
     if missing(share):
         return "—"
-    return numbers.format_percent(float(share), format=_pattern(decimals) + "\u00a0%" if lang == "fr"
-                                  else _pattern(decimals) + "%", locale=LOCALES[lang])
+    return numbers.format_percent(float(share), format=_pattern(decimals) + setting("percent_suffix", lang),
+                                  locale=setting("locale", lang))
 
 
 def day(value, lang: str) -> str:
     """A date: '31 déc. 2022' / '31 Dec 2022'."""
     if missing(value):
         return "—"
-    return dates.format_date(pd.Timestamp(value).date(), format="d MMM y", locale=LOCALES[lang])
+    return dates.format_date(pd.Timestamp(value).date(), format="d MMM y", locale=setting("locale", lang))

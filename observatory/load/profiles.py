@@ -10,6 +10,7 @@ import pandas as pd
 from observatory import root_paths, vocabulary
 from observatory.dates import normalise_date_text
 from observatory.errors import Problem, Text
+from observatory.i18n import LANGS
 from observatory.load.csv_records import check_header, read_csv_records, records_to_rows
 from observatory.load.fields import ProfileFields, number_text
 from observatory.load.frames import as_text
@@ -189,9 +190,9 @@ def load_coalitions(root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, 
             if isinstance(lead, dict):
                 sub = ProfileFields(lead, name, problems, f"leads[{i}].")
                 sub.check_keys(("name",), ("organisation", "email", "lang"))
-                # lang: the language the lead is written to in (reminders, issue 26): fr (default) or en
+                # lang: the language the lead is written to in (reminders, issue 26): fr (default), en… (LANGS)
                 leads.append({"name": sub.text("name"), "organisation": sub.text("organisation", False),
-                              "email": sub.text("email", False), "lang": sub.choice("lang", ("fr", "en"))})
+                              "email": sub.text("email", False), "lang": sub.choice("lang", LANGS)})
             elif isinstance(lead, str) and lead.strip():
                 leads.append({"name": lead.strip(), "organisation": None, "email": None, "lang": None})
             else:

@@ -51,11 +51,11 @@ class Page(TargetsTable):
             name_of=lambda group, key: i18n.name_of(group, key, lang), **values)))
 
     def name(self, frame_row: pd.Series, key: str = "name") -> str:
-        return frame_row.get(f"{key}_{self.lang}") or frame_row.get(f"{key}_fr") or ""
+        return i18n.data_text(frame_row, key, self.lang)
 
     def name_lang(self, frame_row: pd.Series, key: str = "name") -> str:
         """The language :meth:`name` gives the text in (French where no translation is given)."""
-        return self.lang if frame_row.get(f"{key}_{self.lang}") else "fr"
+        return i18n.data_lang(frame_row, key, self.lang)
 
     @property
     def coalition_names(self) -> dict[str, str]:
@@ -141,21 +141,19 @@ class Page(TargetsTable):
         indicators = [
             {"name": self.name(ind), "name_lang": self.name_lang(ind), "quality": ind["quality"],
              "unit": unit_of(ind, lang), "unit_lang": unit_lang(ind, lang),
-             "method": ind.get(f"method_{lang}") or ind.get("method_fr"), "method_lang": self.name_lang(ind, "method"),
+             "method": self.name(ind, "method"), "method_lang": self.name_lang(ind, "method"),
              "source": ind["source_name"], "url": safe_url(ind["source_url"]),
              "demonstration": demo.get(ind["id"], "")}
             for _, ind in self.results.indicators.sort_values(["quality", "id"]).iterrows()]
         datasets = [
-            {"title": ds.get(f"title_{lang}") or ds.get("title_fr") or ds["dataset"],
-             "title_lang": lang if ds.get(f"title_{lang}") else "fr",
+            {"title": self.name(ds, "title") or ds["dataset"], "title_lang": self.name_lang(ds, "title"),
              "license": ds.get("license"), "demonstration": ds["demonstration"]}
             for _, ds in self.results.datasets.iterrows()]
         return self.render("method.html.j2", indicators=indicators, datasets=datasets)
 
     def licences(self) -> list[dict]:
         """The licence of each dataset the page shows figures from (the code's is stated beside them)."""
-        lang = self.lang
-        return [{"title": ds.get(f"title_{lang}") or ds.get("title_fr") or ds["dataset"], "license": ds["license"]}
+        return [{"title": self.name(ds, "title") or ds["dataset"], "license": ds["license"]}
                 for _, ds in self.results.datasets.iterrows() if isinstance(ds.get("license"), str)]
 
     def footer(self, download: str | None = None) -> Fragment:
@@ -212,12 +210,9 @@ class ProfilePage(Page):
 
     def header(self) -> Fragment:
         # The intention in the page's language where the data give it (intention_en), else in French, marked so.
-        english = self.profile.get("intention_en") if self.lang == "en" else None
-        has_english = isinstance(english, str) and bool(english.strip())
-        intention = english if has_english else self.profile.get("intention")
         return self.render("profile_header.html.j2", kicker=self.t(self.kind), title=self.title(),
-                           show_intention=self.kind == "coalition", intention=intention,
-                           intention_lang="en" if has_english else "fr", facts=self.facts())
+                           show_intention=self.kind == "coalition", intention=self.name(self.profile, "intention"),
+                           intention_lang=self.name_lang(self.profile, "intention"), facts=self.facts())
 
     def compass(self) -> Chart | Fragment:
         """The compass, or a sentence where the coalition or territory has no target (an empty compass reads as

@@ -110,14 +110,14 @@ def _values(value) -> list:
 def describe(spec: dict, lang: str, points: int = 12) -> str:
     """Each trace's name and figures, read from the figure itself, so the words can't disagree with the chart."""
     title = (spec.get("layout", {}).get("title") or {}).get("text") or ""
+    colon = i18n.setting("colon", lang)
     parts = []
     for trace in spec.get("data", [])[:10]:
         kind, name = trace.get("type"), _plain(trace.get("name"))
         if (trace.get("meta") or {}).get("describe") == "text" and trace.get("text"):
             # Each mark's own label: a figure, or why there is none ("no target", "no data"), never a 0.
             keys = _values(trace.get("theta") or trace.get("y"))
-            labels = "; ".join(_plain(label) if kind == "barpolar" else f"{_plain(key)} : {_plain(label)}"
-                               if lang == "fr" else f"{_plain(key)}: {_plain(label)}"
+            labels = "; ".join(_plain(label) if kind == "barpolar" else f"{_plain(key)}{colon}{_plain(label)}"
                                for key, label in zip(keys, _values(trace.get("text"))))
             parts.append(f"{name} — {labels}" if name else labels)
             continue
@@ -132,7 +132,6 @@ def describe(spec: dict, lang: str, points: int = 12) -> str:
             continue
         if kind == "scatter" and len(pairs) > 2:  # a line: where it starts and where it ends
             pairs = [pairs[0], pairs[-1]]
-        shown = "; ".join(f"{_figure(k, lang)} : {_figure(v, lang)}" if lang == "fr" else
-                          f"{_figure(k, lang)}: {_figure(v, lang)}" for k, v in pairs[:points])
+        shown = "; ".join(f"{_figure(k, lang)}{colon}{_figure(v, lang)}" for k, v in pairs[:points])
         parts.append(f"{name} — {shown}" if name else shown)
     return ". ".join([_plain(title), *parts]).strip(". ") + "."

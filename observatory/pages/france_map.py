@@ -174,5 +174,4 @@ def france_map(territories: pd.DataFrame, compass_all: pd.DataFrame, lang: str, 
              set(codes.get("region", {})) | set(codes.get("departement", {})) | {p.id for p, _, _ in points}]
     return str(render("france_map.html.j2", lang=lang, t=lambda key, **values: i18n.t(key, lang, **values),
                       maps=maps, legend=legend(lang), provenance=provenance, hatch=HATCH, halo=HALO, outline=OUTLINE,
-                      summary=[_label(p, lang) for p in sorted(shown, key=lambda p: i18n.sort_key(p.name))],
-                      attribution=outlines()["attribution"][lang]))
+                      summary=[_label(p, lang) for p in sorted(shown, key=lambda p: i18n.sort_key(p.name))]))

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from observatory.i18n import place_name, t
+from observatory.i18n import data_text, place_name, t
 from observatory.results import slicing
 from observatory.results.schema import Results
 
@@ -63,7 +63,7 @@ class PageKind:
 
 def _coalition_title(results: Results, ident: str | None, lang: str) -> str:
     row = results.coalitions[results.coalitions["id"] == ident].iloc[0]
-    return row[f"name_{lang}"] or row["name_fr"]
+    return data_text(row, "name", lang)
 
 
 def _territory_title(results: Results, ident: str | None, lang: str) -> str:

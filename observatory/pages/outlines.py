@@ -9,7 +9,8 @@ with::
 Metropolitan France is drawn in an equirectangular projection scaled by the cosine of its mean
 latitude (what a page-sized map needs, without a projection library); each overseas territory is
 fitted in an inset box of its own, not to scale. Coordinates are rounded to a tenth of a pixel and
-simplified (Douglas–Peucker, 0.4 px), which keeps the asset small and the map offline.
+simplified (Douglas–Peucker, 0.4 px), which keeps the asset small and the map offline. The asset has no
+words: the map's attribution is a text of each language's catalogue (``map_attribution``).
 """
 
 from __future__ import annotations
@@ -23,10 +24,6 @@ WIDTH = 400  # the metropolitan map's width in SVG units; its height follows Fra
 INSET = 70  # the side of an overseas territory's inset box
 TOLERANCE = 0.4  # Douglas–Peucker tolerance, in SVG units
 OVERSEAS = {"01": "971", "02": "972", "03": "973", "04": "974", "06": "976"}  # région → its one département
-ATTRIBUTION = {
-    "fr": "Contours : IGN Admin Express COG et INSEE COG 2018, via france-geojson — Licence Ouverte 2.0",
-    "en": "Outlines: IGN Admin Express COG and INSEE COG 2018, via france-geojson — Licence Ouverte 2.0",
-}
 
 
 def _rings(geometry: dict) -> list[list[tuple[float, float]]]:
@@ -96,8 +93,7 @@ def build_asset(source: Path) -> dict:
         "features"] if f["properties"]["code"] in OVERSEAS.values()]
     everything = [ring for f in regions for ring in _rings(f["geometry"])]
     project, height = _fit(everything, WIDTH)
-    asset = {"width": WIDTH, "height": round(height, 1), "inset": INSET, "attribution": ATTRIBUTION,
-             "regions": {}, "departements": {}, "insets": {}}
+    asset = {"width": WIDTH, "height": round(height, 1), "inset": INSET, "regions": {}, "departements": {}, "insets": {}}
     for level, features in (("regions", regions), ("departements", departements)):
         for feature in features:
             code = feature["properties"]["code"]

@@ -18,7 +18,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from observatory.i18n import t
+from observatory.i18n import DATA_LANG, t
 from observatory.pages.markup import esc
 
 PACKAGE = files("observatory.pages")
@@ -76,9 +76,6 @@ def day(context, value) -> str:
 @jinja2.pass_context
 def percent(context, share, decimals: int = 0) -> str:
     return _formatting().percent(share, context.get("lang", "fr"), decimals)
-
-
-DATA_LANG = "fr"  # the language of the data files' texts where no translation is given (name, unit, method…)
 
 
 @jinja2.pass_context

@@ -10,20 +10,18 @@ import re
 import pandas as pd
 
 from observatory import vocabulary
-from observatory.i18n import formatting, status_name
+from observatory.i18n import data_lang, data_text, formatting, status_name
 from observatory.pages.markup import Fragment
 
 
 def unit_of(indicator: pd.Series, lang: str) -> str:
-    """An indicator's unit in the page's language (its French unit where no English one is given)."""
-    english = indicator.get("unit_en")
-    return english if lang == "en" and isinstance(english, str) and english else indicator["unit"]
+    """An indicator's unit in the page's language (its French unit where the data don't translate it)."""
+    return data_text(indicator, "unit", lang)
 
 
 def unit_lang(indicator: pd.Series, lang: str) -> str:
     """The language :func:`unit_of` gives the unit in."""
-    english = indicator.get("unit_en")
-    return "en" if lang == "en" and isinstance(english, str) and english else "fr"
+    return data_lang(indicator, "unit", lang)
 
 
 class TargetsTable:
