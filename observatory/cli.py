@@ -118,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", default="reports", help="output folder (default: reports/)")
     build.add_argument("--jobs", type=int, default=None, help="notebooks run in parallel (default: cores)")
     build.add_argument("--only", action="append", metavar="KIND:ID",
-                       help="build only this page: programme, coalition:ID or territory:ID (repeatable)")
+                       help=f"build only this page: {_only_choices()} (repeatable)")
+    _add_skipped_kinds(build)
     build.add_argument("--lang", default=",".join(LANGS), help=f"editions to build (default: {','.join(LANGS)})")
     build.add_argument("--force", action="store_true", help="run every dashboard even if its inputs did not change")
     build.add_argument("--engine", choices=("warm", "default"), default=None,
@@ -194,6 +195,23 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--leads-dir", metavar="DIR", help="where the secrets are kept (default: as for serve)")
     token.set_defaults(func=cmd_leads_token)
     return parser
+
+
+def _only_choices() -> str:
+    """The pages of build --only, kind by kind as pages/kinds declares them: "programme, …, territory:ID"."""
+    from observatory.pages import kinds
+
+    choices = kinds.choices()
+    return ", ".join(choices[:-1]) + " or " + choices[-1] if len(choices) > 1 else "".join(choices)
+
+
+def _add_skipped_kinds(command: argparse.ArgumentParser) -> None:
+    """The page kinds of faulty plug-ins, told where the kinds are listed (as sources that could not be loaded)."""
+    from observatory.pages import kinds
+
+    if kinds.skipped():
+        command.epilog += "\n\npage kinds left out:\n" + "".join(
+            f"  {why}\n" for why in kinds.skipped())
 
 
 def _add_sources(command: argparse.ArgumentParser) -> None:

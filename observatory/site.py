@@ -198,9 +198,9 @@ def nav_script(results: results_module.Results, pages: list[PageSpec], lang: str
             continue
         specs = [spec for spec in pages if spec.kind == kind.name and spec.lang == lang]
         if kind.folder is None:
-            links += [[kind.menu(lang), spec.html_path()] for spec in specs]
+            links += [[kind.label(results, spec.ident, lang), spec.html_path()] for spec in specs]
             continue
-        items = [[title_of(spec, results).rsplit(" — ", 1)[0], spec.html_path()] for spec in specs]
+        items = [[kind.label(results, spec.ident, lang), spec.html_path()] for spec in specs]
         items.sort(key=lambda item: sort_key(item[0]))
         menus.append({"label": kind.menu(lang), "items": items})
     # The script (pages/assets/site-menus.js) builds them with DOM calls (textContent), never innerHTML: names
@@ -222,8 +222,30 @@ def select(pages: list[PageSpec], only: list[str] | None) -> list[PageSpec]:
     known = {p.key.split("@")[0] for p in pages}
     unknown = sorted(wanted - known)
     if unknown:
-        raise ObservatoryError(Text("site_no_such_page", unknown=", ".join(unknown)))
+        raise ObservatoryError(Text("site_no_such_page", unknown=", ".join(unknown),
+                                    expected=_expected(pages, unknown)))
     return [p for p in pages if p.key.split("@")[0] in wanted]
+
+
+IDENTS_SHOWN = 20  # of a kind named with an ident it has no page for: enough to spot a typo, not a whole register
+
+
+def _expected(pages: list[PageSpec], unknown: list[str]) -> str:
+    """The pages there are, kind by kind as declared (``programme, coalition:ID…``); a kind named in ``unknown``
+    lists its idents."""
+    idents: dict[str, dict[str | None, None]] = {}  # kind -> its idents, in order
+    for spec in pages:
+        idents.setdefault(spec.kind, {})[spec.ident] = None
+    named = {key.partition(":")[0] for key in unknown}
+    expected = []
+    for kind, its in idents.items():
+        if None in its:
+            expected.append(kind)
+            continue
+        listed = [str(ident) for ident in its]
+        shown = ", ".join(listed[:IDENTS_SHOWN]) + (", …" if len(listed) > IDENTS_SHOWN else "")
+        expected.append(f"{kind}:ID ({shown})" if kind in named else f"{kind}:ID")
+    return ", ".join(expected)
 
 
 TMP_SUFFIX = ".observatory-tmp"  # files being written; a build sweeps away those a killed build left

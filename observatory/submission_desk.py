@@ -18,6 +18,7 @@ from observatory import review, site
 from observatory.errors import DescribedText, InvalidDataRoot, ObservatoryError, Problem, Text
 from observatory.i18n import data_text, place_name, sort_key, t
 from observatory.leads import Leads, SecretRefused
+from observatory.pages import kinds
 from observatory.submissions import InvalidRootBeforeImport
 
 # A lead's spreadsheet weighs tens of kilobytes; a larger file goes through `observatory import` (200 MB).
@@ -88,11 +89,16 @@ class SubmissionDesk:
         return self.names.get((kind, str(ident)), str(ident))
 
     def page_title(self, key: str) -> str:
-        """A page's name as the site's menus give it: « Coalition Name », « Territoire Name », « Programme »."""
-        kind, _, ident = key.partition(":")
-        if kind in ("coalition", "territory"):
-            return getattr(self, "names", {}).get((kind, ident), ident)
-        return t({"self-data": "self_data"}.get(kind, kind), self.lang)
+        """A page's name as the site's menus give it (its kind's label, pages/kinds): the coalition's or the
+        territory's name, « Self Data », « Programme »; its ident where the results after the change lack it."""
+        spec = site.PageSpec.from_key(key)
+        declared, results = kinds.find(spec.kind), getattr(self, "_results", None)
+        try:
+            if declared is not None and (results is not None or not declared.folder):
+                return declared.label(results, spec.ident, self.lang)
+        except LookupError:  # a page of something no longer in the data
+            pass
+        return spec.ident or spec.kind
 
     def template(self, coalition: str, suffix: str) -> bytes:
         from observatory.spreadsheet_template import write_template
@@ -265,6 +271,7 @@ class SubmissionDesk:
             results, data = computed(validated(self.root))
         except Exception:  # noqa: BLE001
             return None
+        self._results = results  # the pages' names (page_title) as the site gives them after the change
         digests = {site.PageSpec(kind, ident, "fr").key: piece.digest for (kind, ident), piece in data.slices.items()}
         return results, digests
 

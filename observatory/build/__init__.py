@@ -41,6 +41,7 @@ from observatory.build.workers import LOG_FILE, _log, _now, _Workers  # noqa: F4
 from observatory.fingerprint import PACKAGE, package_files  # noqa: F401 - package_files: tests
 from observatory.i18n import LANGS
 from observatory.locking import build_lock
+from observatory.pages import kinds
 from observatory.sitedata import computed
 from observatory.validate import validated
 
@@ -122,6 +123,8 @@ def _check_scheduler(scheduler: str | None) -> None:
 def _build_pages(results, data, workers: _Workers, root: Path, out: Path, only: list[str] | None,
                  langs: tuple[str, ...], force: bool, say, started: float, scheduler: str | None) -> BuildReport:
     _sweep_temporary_files(out)
+    for skipped in kinds.skipped():  # a faulty plug-in's kind: its pages are not built, the others are
+        say(skipped)
     every_page = site.all_pages(results, langs)
     pages = site.select(every_page, only)
     state_path = out / STATE_FILE

@@ -66,10 +66,12 @@ class Page(TargetsTable):
         return {r["id"]: i18n.place_name(r, self.lang) for _, r in self.results.territories.iterrows()}
 
     def has_page(self, kind: str, ident: str) -> bool:
-        """Does the site have a page for this coalition or territory? (territories: only those with data)"""
-        if kind == "coalition":
-            return ident in set(self.results.coalitions["id"])
-        return ident in set(self.results.progress["territory"]) | set(self.results.observations["territory"])
+        """Does the site have a page of this kind for ``ident``, as far as this page's results tell? Its kind's
+        declaration says (pages/kinds: the pages the site lists; territories: only those with data)."""
+        known = self.__dict__.setdefault("_pages_of", {})  # kind -> its idents: asked once per page, not per link
+        if kind not in known:
+            known[kind] = set(kinds.named(kind).idents(self.results))
+        return ident in known[kind]
 
     def href(self, kind: str, ident: str, has_page: bool | None = None) -> str | None:
         """The link to the page of ``ident``, or None when the site has none (or pages are not linked);

@@ -2,16 +2,18 @@
 
 A :class:`PageKind` says a kind's name, its notebook, its page class, its slice of
 the results, where its pages go in the site, their title and their menu entry.
-The site's paths and menus (:mod:`observatory.site`), the pages' data
+The site's paths, menus and ``--only`` (:mod:`observatory.site`, :mod:`observatory.cli`),
+the links between pages (:meth:`~observatory.pages.base.Page.has_page`), the pages' data
 (:mod:`observatory.sitedata`), the façade notebooks call
-(:func:`observatory.dashboard.page`), the build, ``watch`` and the tests all read
-these declarations.
+(:func:`observatory.dashboard.page`), the submission page's names of pages, the build,
+``watch`` and the tests all read these declarations.
 
 Adding a kind is one page module (a :class:`~observatory.pages.base.Page`
 subclass), one template, one notebook calling ``dashboard.page("<kind>", …)``,
 and one declaration: in :data:`BUILT_IN`, or in another package as a
 :class:`PageKind` object under the entry-point group ``observatory.page_kinds``
-(tests/test_page_kinds.py adds one so and builds its page).
+(tests/test_page_kinds.py adds one so and builds its page). A faulty entry point is left out
+and said (:func:`skipped`), as a faulty source is: the other pages are still built.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from observatory.i18n import data_text, place_name, t
-from observatory.results import slicing
-from observatory.results.schema import Results
+from observatory.errors import Text
+from observatory.i18n import catalogue, data_text, place_name, t
+
+if TYPE_CHECKING:
+    from observatory.results.schema import Results
 
 GROUP = "observatory.page_kinds"
 
@@ -54,6 +59,14 @@ class PageKind:
     menu: Callable[[str], str] | None = None  # its menu's label (a list of its pages, or a link to its page)
     templates: str | None = None  # a folder of its templates, for a kind declared outside the package
 
+    def label(self, results: Results, ident: str | None, lang: str) -> str:
+        """How the site's menus name one of its pages: one page among many by its title (else its ident), a single
+        page by its menu's label, else its title, else the catalogue's text of the kind's name (the programme)."""
+        if self.folder:
+            return self.title(results, ident, lang) or str(ident)
+        return (self.menu(lang) if self.menu else None) or self.title(results, ident, lang) \
+            or catalogue(lang).get(self.name, self.name)
+
     def page_class(self) -> type:
         module, _, name = (self.page or "").partition(":")
         if not name:
@@ -70,7 +83,21 @@ def _territory_title(results: Results, ident: str | None, lang: str) -> str:
     return place_name(results.territories[results.territories["id"] == ident].iloc[0], lang)
 
 
+def _sliced(name: str, whole: bool = False) -> Callable[[Results, str | None], Results]:
+    """The function ``name`` of results/slicing (``whole``: of the results alone), imported when a page is first
+    sliced: listing the kinds (``observatory --help``) does without the results package (15 ms)."""
+
+    def sliced(results: Results, ident: str | None) -> Results:
+        from observatory.results import slicing
+
+        return getattr(slicing, name)(results) if whole else getattr(slicing, name)(results, ident)
+
+    return sliced
+
+
 def _self_data_pages(results: Results) -> list[str | None]:
+    from observatory.results import slicing
+
     return [None] if slicing.SELF_DATA in set(results.coalitions["id"]) or len(results.services) else []
 
 
@@ -81,15 +108,15 @@ def _territories_with_data(results: Results) -> list[str | None]:
 
 # In this order the site lists its pages (and its data package their files).
 BUILT_IN = (
-    PageKind("programme", "observatory.pages.programme:ProgrammePage", lambda results, _: slicing.for_programme(results),
+    PageKind("programme", "observatory.pages.programme:ProgrammePage", _sliced("for_programme", whole=True),
              notebook="programme.ipynb", html="index"),
-    PageKind("self-data", "observatory.pages.self_data:SelfDataPage", lambda results, _: slicing.for_self_data(results),
+    PageKind("self-data", "observatory.pages.self_data:SelfDataPage", _sliced("for_self_data", whole=True),
              notebook="self_data.ipynb", idents=_self_data_pages,
              title=lambda results, ident, lang: t("self_data_title", lang), menu=lambda lang: t("self_data", lang)),
-    PageKind("coalition", "observatory.pages.coalition:CoalitionPage", slicing.for_coalition,
+    PageKind("coalition", "observatory.pages.coalition:CoalitionPage", _sliced("for_coalition"),
              notebook="coalition.ipynb", idents=lambda results: sorted(results.coalitions["id"]), folder="coalitions",
              title=_coalition_title, menu=lambda lang: t("coalitions", lang)),
-    PageKind("territory", "observatory.pages.territory:TerritoryPage", slicing.for_territory,
+    PageKind("territory", "observatory.pages.territory:TerritoryPage", _sliced("for_territory"),
              notebook="territory.ipynb", idents=_territories_with_data, folder="territories",
              title=_territory_title, menu=lambda lang: t("territories", lang)),
     # Written by the site step (observatory.site), no notebook behind them.
@@ -98,30 +125,50 @@ BUILT_IN = (
 )
 
 
+@dataclass(frozen=True)
+class _Declared:
+    kinds: tuple[PageKind, ...]  # the built-in kinds, then the plug-ins' by name
+    skipped: tuple[Text, ...]  # the entry points left out, each saying why
+
+
 @lru_cache(maxsize=8)
-def _declared(path: tuple[str, ...]) -> tuple[PageKind, ...]:  # noqa: ARG001 - the cache's key
-    """The built-in kinds, then those of the installed packages by name (looked up again when sys.path changes)."""
-    plugins = []
+def _declared(path: tuple[str, ...]) -> _Declared:  # noqa: ARG001 - the cache's key
+    """The built-in kinds, then those of the installed packages by name (looked up again when sys.path changes).
+
+    A faulty entry point (it fails to load, is no PageKind of its name, or takes a built-in kind's name) must not
+    stop every command, as a faulty source does not (observatory.sources): it is left out and said."""
+    plugins, skipped = [], []
+    names = {kind.name for kind in BUILT_IN}
     for entry in sorted(importlib.metadata.entry_points(group=GROUP), key=lambda e: e.name):
-        kind = entry.load()
-        if not isinstance(kind, PageKind) or kind.name != entry.name:
-            raise TypeError(f"entry point {entry.name} = {entry.value} (group {GROUP}): expected a PageKind named "
-                            f"{entry.name!r}")
+        try:
+            kind = entry.load()
+        except Exception as exc:  # noqa: BLE001 - any failure of someone else's code
+            why = Text("page_kind_unloadable", error=f"{type(exc).__name__}: {exc}")
+        else:
+            found = f"PageKind {kind.name!r}" if isinstance(kind, PageKind) else type(kind).__name__
+            why = (Text("page_kind_not_a_kind", found=found, name=entry.name)
+                   if not isinstance(kind, PageKind) or kind.name != entry.name
+                   else Text("page_kind_declared_twice", name=entry.name) if kind.name in names else None)
+        if why is not None:
+            skipped.append(Text("page_kind_skipped", entry=f"{entry.name} = {entry.value}", group=GROUP, why=why))
+            continue
+        names.add(kind.name)
         plugins.append(kind)
-    names = [kind.name for kind in BUILT_IN]
-    clash = [kind.name for kind in plugins if kind.name in names]
-    if clash:
-        raise ValueError(f"page kinds declared twice: {', '.join(clash)} (group {GROUP})")
     if any(kind.templates for kind in plugins):
         from observatory.pages import render
 
         for kind in plugins:
             render.add_templates(kind.templates)
-    return BUILT_IN + tuple(plugins)
+    return _Declared(BUILT_IN + tuple(plugins), tuple(skipped))
 
 
 def every() -> tuple[PageKind, ...]:
-    return _declared(tuple(sys.path))
+    return _declared(tuple(sys.path)).kinds
+
+
+def skipped() -> tuple[Text, ...]:
+    """What the faulty entry points of the group are, one message each (``observatory build`` says them)."""
+    return _declared(tuple(sys.path)).skipped
 
 
 def find(name: str) -> PageKind | None:
@@ -133,6 +180,11 @@ def named(name: str) -> PageKind:
     if kind is None:
         raise ValueError(f"page kind {name!r}: expected one of {', '.join(k.name for k in every() if k.slice)}")
     return kind
+
+
+def choices() -> list[str]:
+    """What ``--only`` accepts, kind by kind: a kind's name for its one page, ``<kind>:ID`` for one of its pages."""
+    return [kind.name if kind.folder is None else f"{kind.name}:ID" for kind in every() if kind.notebook]
 
 
 def pages(results: Results) -> list[tuple[str, str | None]]:
