@@ -107,6 +107,12 @@ def undo_last(root: str | Path, coalition: str, now: dt.datetime | None = None, 
                           len(record["replaced"]), submission)
 
 
+def _looked_up(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """``values`` by key, "" where a key has none: as objects, since a lookup that finds nothing gives float NaN,
+    which pandas will no longer fill with a str (Pandas4Warning)."""
+    return keys.map(values).astype(object).fillna("")
+
+
 def _same_key(a: dict, b: dict) -> bool:
     """Two observation records about the same figure (dates compared as the loader reads them)."""
     if (a.get("indicator"), a.get("territory"), a.get("coalition") or "") != \
@@ -149,9 +155,9 @@ def history(root: str | Path, indicator: str | None = None, territory: str | Non
         "indicator": obs["indicator"], "territory": obs["territory"], "coalition": obs["coalition"].fillna(""),
         "date": obs["date_text"], "value": obs["value_text"], "source": obs["source"].fillna(""),
         "stored_in": obs["file"] + ":" + obs["row"].astype(str),
-        "submission": obs["key"].map(last["submission"]).fillna(""),
-        "recorded_at": obs["key"].map(last["recorded_at"]).fillna(""),
-        "replacing": obs["key"].map(last["previous_value"]).fillna(""),
+        "submission": _looked_up(obs["key"], last["submission"]),
+        "recorded_at": _looked_up(obs["key"], last["recorded_at"]),
+        "replacing": _looked_up(obs["key"], last["previous_value"]),
         "key": obs["key"],
     })
     by_key: dict[str, list[dict]] = {}
