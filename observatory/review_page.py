@@ -20,6 +20,7 @@ from markupsafe import Markup
 from observatory.i18n import t
 from observatory.leads import Leads, SecretRefused
 from observatory.pages.render import render, render_in
+from observatory.root_names import RootNames
 from observatory.submission_page import preview_table
 
 # The key of the team's secret among the leads' (no coalition id can take it: ids are [a-z0-9-]).
@@ -39,6 +40,7 @@ class ReviewDesk:
         self.leads = Leads.of(self.root, leads_dir)
         self.leads_dir = self.leads.where
         self.lang = lang
+        self.names = RootNames(self.root, lang)
 
     def pending(self, secret: str):
         """The submissions awaiting review (None when the secret is refused, with the reason)."""
@@ -86,11 +88,20 @@ def _failure(exc: Exception, lang: str) -> Said:
     return Said(False, t("submit.unexpected", lang))
 
 
-def pending_html(found: list, lang: str) -> str:
-    """Each pending submission: coalition, when, file, late or not, and its preview table (escaped)."""
+def pending_html(found: list, lang: str, names: RootNames | None = None) -> str:
+    """Each pending submission: coalition, when, file, late or not, and its preview table (escaped); with
+    ``names``, coalitions, indicators and territories named as the site names them (the indicator's id beside
+    its name, as the lead's file has it)."""
+    label = names.label if names else (lambda kind, ident: str(ident))
+
+    def indicator(ident: str) -> str:
+        name = label("indicator", ident)
+        return name if name == str(ident) else f"{name} ({ident})"
+
     return str(render_in(lang, "review_pending.html.j2", found=[
-        (p, Markup(preview_table([(c["row"], c["indicator"], c["territory"], c["date"], c["previous_value"],
-                                   c["value"]) for c in p.changes], lang))) for p in found]))
+        (p, label("coalition", p.coalition),
+         Markup(preview_table([(c["row"], indicator(c["indicator"]), label("territory", c["territory"]), c["date"],
+                               c["previous_value"], c["value"]) for c in p.changes], lang))) for p in found]))
 
 
 def said_html(said: Said, sequence: int) -> str:
@@ -130,7 +141,7 @@ def app(lang: str = "fr", root: str | None = None, leads_dir: str | None = None)
             listing.value, choice.options = "", []
             say(Said(False, refused))
             return
-        listing.value = pending_html(found, lang)
+        listing.value = pending_html(found, lang, desk.names)
         choice.options = [(f"{p.coalition} — {p.id}", p.id) for p in found]
         choice.value = found[0].id if found else None  # a Dropdown given options chooses none of them
         say(Said(True, t("review.count", lang, count=len(found))))

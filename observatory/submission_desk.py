@@ -16,9 +16,10 @@ from pathlib import Path
 
 from observatory import review, site
 from observatory.errors import DescribedText, InvalidDataRoot, ObservatoryError, Problem, Text
-from observatory.i18n import data_text, place_name, sort_key, t
+from observatory.i18n import t
 from observatory.leads import Leads, SecretRefused
 from observatory.pages import kinds
+from observatory.root_names import RootNames
 from observatory.submissions import InvalidRootBeforeImport
 
 # A lead's spreadsheet weighs tens of kilobytes; a larger file goes through `observatory import` (200 MB).
@@ -59,34 +60,18 @@ class SubmissionDesk:
         self.results_dir = Path(results_dir) if results_dir else None
         self.leads = Leads.of(self.root, leads_dir)
         self.lang = lang
+        self.names = RootNames(self.root, lang)
 
     # --- what the page offers ---------------------------------------------------------------------
 
     def coalitions(self) -> list[tuple[str, str]]:
         """(name in the page's language, id) of every coalition, by name."""
-        self._names()
-        return sorted(((name, ident) for (kind, ident), name in self.names.items() if kind == "coalition"),
-                      key=lambda pair: sort_key(pair[0]))
-
-    def _names(self) -> None:
-        from observatory.load import load_root
-
-        loaded = load_root(self.root)
-        self.names = {("coalition", str(r["id"])): str(data_text(r, "name", self.lang))
-                      for _, r in loaded.coalitions.iterrows()}
-        self.names.update({("territory", str(r["id"])): place_name(r, self.lang) for _, r in loaded.territories.iterrows()})
-        self.names.update({("indicator", str(r["id"])): str(data_text(r, "name", self.lang))
-                           for _, r in loaded.indicators.iterrows()})
+        return self.names.coalitions()
 
     def label(self, kind: str, ident: str) -> str:
         """An indicator's or territory's name in the page's language (the id when unknown): the preview shows
         what the lead reads on the site, not the file's ids."""
-        if not hasattr(self, "names"):
-            try:
-                self._names()
-            except Exception:  # noqa: BLE001 - a root that can't be read: the ids still say it
-                self.names = {}
-        return self.names.get((kind, str(ident)), str(ident))
+        return self.names.label(kind, ident)
 
     def page_title(self, key: str) -> str:
         """A page's name as the site's menus give it (its kind's label, pages/kinds): the coalition's or the

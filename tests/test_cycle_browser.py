@@ -70,7 +70,7 @@ def test_the_whole_cycle_in_the_browser(cycle_server, page, browser, tmp_path):
     team.fill("input[type=password]", server["team"])
     team.click("button:has-text('Afficher les dépôts en attente')")
     listed = team.wait_for_selector(".review-item", timeout=60000).inner_text()
-    assert "alpha" in listed and "39" in listed and "device-lifetime" in listed
+    assert "Coalition Alpha" in listed and "39" in listed and "Durée de vie moyenne des ordinateurs (device-lifetime)" in listed
     assert axe_violations(team) == []
     team.fill("textarea", "39 ans ? Sans doute 3,9.")
     team.click("button:has-text('Renvoyer avec le commentaire')")

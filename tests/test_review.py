@@ -225,3 +225,26 @@ def test_the_programme_may_show_a_pending_figure_as_provisional_under_review(des
         assert "provisoire, en cours de revue" in words and "3,9" in words
     table = str(page.targets_table())
     assert ("provisoire, en cours de revue : 3,9" in table) == shown
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_team_reads_what_it_reviews_by_the_names_the_site_gives(desk, root_copy, tmp_path, lang):
+    """The listing names the coalition, indicator and territory as the pages do (the indicator's id beside its
+    name, as the lead's file has it), in the page's language, not by the files' ids alone."""
+    from observatory.leads import Leads
+    from observatory.load import load_root
+    from observatory.review_page import TEAM, ReviewDesk, pending_html
+
+    the_desk, secret = desk
+    (root_copy / "data" / "programme.yml").write_text("review: true\n", encoding="utf-8")
+    assert _send(the_desk, secret, FIRST).ok
+    team = Leads.of(root_copy, tmp_path / "leads").create(TEAM)
+    review_desk = ReviewDesk(root_copy, tmp_path / "leads", lang)
+    found, refused = review_desk.pending(team)
+    assert refused == "" and len(found) == 1
+    listed = pending_html(found, lang, review_desk.names)
+    loaded = load_root(root_copy)
+    name = lambda frame, ident: frame.set_index("id").loc[ident, f"name_{lang}"]  # noqa: E731
+    assert f"<h3>{name(loaded.coalitions, 'alpha')} — " in listed
+    assert f"<td>{name(loaded.indicators, 'device-lifetime')} (device-lifetime)</td>" in listed
+    assert f"<td>{loaded.territories.set_index('id').loc['bretagne', 'name']}</td>" in listed
