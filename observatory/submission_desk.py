@@ -51,11 +51,11 @@ def safe_name(name: str) -> str:
 class SubmissionDesk:
     """The submission desk of one data root."""
 
-    def __init__(self, root: str | Path, results_dir: str | Path | None = None, leads_dir: str | Path | None = None,
+    def __init__(self, root: Path, results_dir: Path | None = None, leads_dir: Path | None = None,
                  lang: str = "fr", source: str = PAGE):
         self.source = source
-        self.root = Path(root).resolve()
-        self.results_dir = Path(results_dir) if results_dir else None
+        self.root = root.resolve()
+        self.results_dir = results_dir
         self.leads = Leads.of(self.root, leads_dir)
         self.lang = lang
 

@@ -33,9 +33,8 @@ class DataRoot:
     assessments: pd.DataFrame | None = None
 
 
-def load_root(path: str | Path) -> DataRoot:
+def load_root(root: Path) -> DataRoot:
     """Read every file of a data root. Problems are collected, not raised."""
-    root = Path(path)
     if not root.is_dir():
         raise ObservatoryError(f"{root}: no such folder (expected a data root with indicators/ and data/)")
     if not root_paths.at(root, root_paths.INDICATORS).is_dir() and not root_paths.at(root, root_paths.DATA).is_dir():
