@@ -291,7 +291,7 @@ class SubmissionDesk:
         from observatory import results as results_module
 
         with tempfile.TemporaryDirectory(prefix=".refresh-", dir=self.results_dir) as work:
-            for path in results_module.write(results, work):
+            for path in results_module.write(results, Path(work)):  # tempfile names it as a str
                 os.replace(path, self.results_dir / path.name)
 
 

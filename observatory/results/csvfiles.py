@@ -115,7 +115,7 @@ _READ_AS = {
 }
 
 
-def read_table(path: Path, name: str) -> pd.DataFrame:
+def read_table(path: Path | io.BytesIO, name: str) -> pd.DataFrame:
     """One table written by :func:`write`, each column with the type of the schema."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     frame = frame.astype(object).where(frame.notna(), None)
