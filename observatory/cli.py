@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("validate", "check every file of the data root; list each problem", cmd_validate)
     progress = add("progress", "compute progress toward every target", cmd_progress)
     progress.add_argument("--out", required=True, type=Path, help="CSV file for one row per target")
-    progress.add_argument("--summary", type=Path, help="CSV file for the compass: status counts and mean progress per quality")
+    progress.add_argument("--summary", type=Path,
+                          help="CSV file for the compass: status counts and mean progress per quality")
     build = add("build", "validate, compute and publish the dashboards as a static site", cmd_build)
     build.add_argument("--out", default="reports", type=Path, help="output folder (default: reports/)")
     build.add_argument("--jobs", type=int, default=None, help="notebooks run in parallel (default: cores)")
@@ -190,9 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
                                       description="Create a coalition's secret, print it once; it is kept hashed.",
                                       epilog=_epilog(*EXAMPLES["leads"]),
                                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    token.add_argument("--root", default=argparse.SUPPRESS, type=data_root, help="the data root (default: the current directory)")
+    token.add_argument("--root", default=argparse.SUPPRESS, type=data_root,
+                       help="the data root (default: the current directory)")
     token.add_argument("--coalition", required=True, help="the coalition id")
-    token.add_argument("--leads-dir", metavar="DIR", type=Path, help="where the secrets are kept (default: as for serve)")
+    token.add_argument("--leads-dir", metavar="DIR", type=Path,
+                       help="where the secrets are kept (default: as for serve)")
     token.set_defaults(func=cmd_leads_token)
     return parser
 
@@ -213,7 +216,8 @@ def _add_sources(command: argparse.ArgumentParser) -> None:
                                  epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
         sub.add_argument("file", type=Path, help="the file as downloaded")
         # Also accepted after the source's name; given before it, it is kept (SUPPRESS: no default here).
-        sub.add_argument("--root", default=argparse.SUPPRESS, type=data_root, help="the data root (default: the current directory)")
+        sub.add_argument("--root", default=argparse.SUPPRESS, type=data_root,
+                         help="the data root (default: the current directory)")
         source.add_arguments(sub)
         usages.append("  " + " ".join(sub.format_usage().split()[1:]) + "\n")
     command.epilog = "each source's options:\n" + "".join(usages) + "\n" + command.epilog
