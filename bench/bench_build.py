@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO))
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", default=str(REPO / "tests" / "fixtures" / "root"))
+    parser.add_argument("--root", type=Path, default=REPO / "tests" / "fixtures" / "root")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--engines", default="default,warm")
     args = parser.parse_args(argv)
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     for engine in args.engines.split(","):
         with tempfile.TemporaryDirectory(prefix="bench-build-") as out:
             started = time.perf_counter()
-            report = build(args.root, out, jobs=args.jobs, force=True, engine=engine, say=lambda _: None)
+            report = build(args.root, Path(out), jobs=args.jobs, force=True, engine=engine, say=lambda _: None)
             wall = time.perf_counter() - started
         if not report.ok:
             print(f"{engine}: {len(report.failed)} page(s) failed: {report.failed[:3]}", file=sys.stderr)

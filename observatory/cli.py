@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from observatory import __version__, atomic, dask_address
 from observatory.cli_commands import (  # noqa: F401 - cycle_cli reads cmd_status…
@@ -18,6 +19,7 @@ from observatory.cli_commands import (  # noqa: F401 - cycle_cli reads cmd_statu
     cmd_review, cmd_serve, cmd_status, cmd_template, cmd_undo, cmd_validate, history_lines)
 from observatory.errors import InvalidDataRoot, ObservatoryError, Text, language, locale_lang
 from observatory.i18n import LANGS
+from observatory.root_paths import data_root
 
 # jsonschema (under Great Expectations, nbformat, papermill, nbconvert) imports rfc3987-syntax when it is
 # installed, which compiles a grammar at import: 2.1 s of every command's start (python -X importtime), for
@@ -102,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, help_text: str, func) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text, epilog=_epilog(*EXAMPLES[name]),
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-        sub.add_argument("--root", default=".", help="the data root (default: the current directory)")
+        sub.add_argument("--root", default=".", type=data_root, help="the data root (default: the current directory)")
         sub.set_defaults(func=func)
         if name in ("validate", "progress", "build"):
             sub.add_argument("--no-cache", action="store_true",
@@ -112,10 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("validate", "check every file of the data root; list each problem", cmd_validate)
     progress = add("progress", "compute progress toward every target", cmd_progress)
-    progress.add_argument("--out", required=True, help="CSV file for one row per target")
-    progress.add_argument("--summary", help="CSV file for the compass: status counts and mean progress per quality")
+    progress.add_argument("--out", required=True, type=Path, help="CSV file for one row per target")
+    progress.add_argument("--summary", type=Path,
+                          help="CSV file for the compass: status counts and mean progress per quality")
     build = add("build", "validate, compute and publish the dashboards as a static site", cmd_build)
-    build.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    build.add_argument("--out", default="reports", type=Path, help="output folder (default: reports/)")
     build.add_argument("--jobs", type=int, default=None, help="notebooks run in parallel (default: cores)")
     build.add_argument("--only", action="append", metavar="KIND:ID",
                        help=f"build only this page: {_only_choices()} (repeatable)")
@@ -133,9 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "they touch (Ctrl-C to stop)")
     template = add("template", "write a spreadsheet for a coalition lead to fill in", cmd_template)
     template.add_argument("--coalition", required=True, help="the coalition id")
-    template.add_argument("--out", required=True, help="the file to write: .xlsx or .csv")
+    template.add_argument("--out", required=True, type=Path, help="the file to write: .xlsx or .csv")
     imports = add("import", "import a coalition lead's spreadsheet: all of it, or nothing", cmd_import)
-    imports.add_argument("file", help="the .xlsx or .csv file sent by the lead")
+    imports.add_argument("file", type=Path, help="the .xlsx or .csv file sent by the lead")
     imports.add_argument("--coalition", required=True, help="the coalition the figures belong to")
     imports.add_argument("--replace", action="store_true", help="replace figures already recorded (kept in history)")
     undo = add("undo", "take back a coalition's last import: its figures leave, those it replaced come back",
@@ -165,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--submissions", action="store_true",
                        help="also serve the page where coalition leads submit figures (submit.ipynb), each "
                             "coalition with its secret (see `observatory leads token`)")
-    serve.add_argument("--leads-dir", metavar="DIR",
+    serve.add_argument("--leads-dir", metavar="DIR", type=Path,
                        help="where the leads' secrets are kept (default: $OBSERVATORY_LEADS_DIR, else the user's "
                             "configuration folder; never the data root nor the site)")
     serve.add_argument("--idle-timeout", type=_positive, default=120, metavar="SECONDS",
@@ -190,9 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
                                       description="Create a coalition's secret, print it once; it is kept hashed.",
                                       epilog=_epilog(*EXAMPLES["leads"]),
                                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    token.add_argument("--root", default=argparse.SUPPRESS, help="the data root (default: the current directory)")
+    token.add_argument("--root", default=argparse.SUPPRESS, type=data_root,
+                       help="the data root (default: the current directory)")
     token.add_argument("--coalition", required=True, help="the coalition id")
-    token.add_argument("--leads-dir", metavar="DIR", help="where the secrets are kept (default: as for serve)")
+    token.add_argument("--leads-dir", metavar="DIR", type=Path,
+                       help="where the secrets are kept (default: as for serve)")
     token.set_defaults(func=cmd_leads_token)
     return parser
 
@@ -228,9 +233,10 @@ def _add_sources(command: argparse.ArgumentParser) -> None:
     for name, source in found.sources.items():
         sub = choices.add_parser(name, help=source.description, description=source.description,
                                  epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
-        sub.add_argument("file", help="the file as downloaded")
+        sub.add_argument("file", type=Path, help="the file as downloaded")
         # Also accepted after the source's name; given before it, it is kept (SUPPRESS: no default here).
-        sub.add_argument("--root", default=argparse.SUPPRESS, help="the data root (default: the current directory)")
+        sub.add_argument("--root", default=argparse.SUPPRESS, type=data_root,
+                         help="the data root (default: the current directory)")
         source.add_arguments(sub)
         usages.append("  " + " ".join(sub.format_usage().split()[1:]) + "\n")
     command.epilog = "each source's options:\n" + "".join(usages) + "\n" + command.epilog

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 from observatory.errors import ObservatoryError, Text, say
 
@@ -34,14 +33,14 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
     root = with_derived_figures(validated(args.root))
     progress = compute_progress(root)
-    out = Path(args.out)
+    out = args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     to_csv(progress, out)
     counts = progress["status"].value_counts()
     _say(Text("cli_progress_wrote", out=out, count=len(progress),
               statuses=", ".join(f"{k} {v}" for k, v in counts.items())))
     if args.summary:
-        summary_path = Path(args.summary)
+        summary_path = args.summary
         summary_path.parent.mkdir(parents=True, exist_ok=True)
         to_csv(summarise(progress), summary_path)
         _say(Text("cli_summary_wrote", out=summary_path))

@@ -6,6 +6,7 @@ Kept apart from ``cli.py`` so that it stays a list of thin layers; heavy imports
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from observatory.errors import Text
 from observatory.errors import say as say_text
@@ -22,16 +23,16 @@ def add_arguments(add) -> None:
     remind = add("remind", "e-mail each lead of a coalition with figures missing for a period", cli.cmd_remind)
     remind.add_argument("--period", required=True, help=PERIOD_HELP)
     remind.add_argument("--dry-run", action="store_true", help="print the messages instead of sending them")
-    remind.add_argument("--leads-dir", metavar="DIR", help="where the leads' audit log is kept (default: as for "
-                                                           "serve)")
+    remind.add_argument("--leads-dir", metavar="DIR", type=Path,
+                        help="where the leads' audit log is kept (default: as for serve)")
     review = add("review", "submissions awaiting the team's review (programme file: review: true, or a closed "
                            "period): list, approve, return", cli.cmd_review)
     review.add_argument("action", choices=("list", "approve", "return", "token"),
                         help="what to do; token: a new secret for the team's review page (serve --submissions)")
     review.add_argument("submission", nargs="?", help="the submission's id (approve, return)")
     review.add_argument("--comment", help="return: what the lead should correct (shown on the submission page)")
-    review.add_argument("--leads-dir", metavar="DIR", help="where the leads' audit log is kept (default: as for "
-                                                           "serve)")
+    review.add_argument("--leads-dir", metavar="DIR", type=Path,
+                        help="where the leads' audit log is kept (default: as for serve)")
 
 
 def _out(line: str = "") -> None:

@@ -13,10 +13,8 @@ plotly.js (the page loads one shared copy).
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from observatory import results as results_module
+from observatory import root_paths
 from observatory.pages import kinds
 from observatory.pages.base import Page, style
 from observatory.pages.chart import Chart, chart
@@ -31,10 +29,9 @@ __all__ = ["Chart", "CoalitionPage", "Fragment", "Page", "ProgrammePage", "SelfD
 
 
 def _load(results_dir: str | None, root: str | None) -> results_module.Results:
-    """Results written by a build or by ``observatory serve`` ($OBSERVATORY_RESULTS), else computed from a root."""
-    results_dir = results_dir or os.environ.get("OBSERVATORY_RESULTS")
-    root = root or os.environ.get("OBSERVATORY_ROOT") or str(Path(__file__).resolve().parent.parent)
-    return results_module.load(results_dir, root)
+    """Results written by a build or by ``observatory serve`` ($OBSERVATORY_RESULTS), else computed from a root.
+    The notebooks' boundary: the str (or None) they pass become Paths here, once."""
+    return results_module.load(root_paths.given_folder(results_dir, "OBSERVATORY_RESULTS"), root_paths.data_root(root))
 
 
 def page(kind: str, ident: str | None = None, lang: str = "fr", results_dir: str | None = None,

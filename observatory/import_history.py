@@ -21,10 +21,10 @@ def figure_key(frame: pd.DataFrame, dates: pd.Series) -> pd.Series:
             + dates.dt.strftime("%Y-%m-%d"))
 
 
-def live_entries(root: str | Path) -> pd.DataFrame:
+def live_entries(root: Path) -> pd.DataFrame:
     """The history's rows still in force (none of an undone import's, nor the undo's own), with a ``key``
     column; an empty frame when there is no history."""
-    content = journal.read_settled(Path(root), root_paths.HISTORY)  # never read halfway through an append
+    content = journal.read_settled(root, root_paths.HISTORY)  # never read halfway through an append
     if not content:
         return pd.DataFrame(columns=["key"])
     history = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)

@@ -42,14 +42,13 @@ def journal_path(root: Path) -> Path:
     return root_paths.at(root, JOURNAL)
 
 
-def pending(root: str | Path) -> bool:
+def pending(root: Path) -> bool:
     """True when a commit was started and not finished (or is being finished right now)."""
-    return journal_path(Path(root)).exists()
+    return journal_path(root).exists()
 
 
 def write_aside(root: Path, files: dict[str, bytes]) -> list[list[str]]:
     """Write each file under a name unique to this run; return the renames to do. Nothing visible changes."""
-    root = Path(root)
     token = f"{os.getpid()}-{secrets.token_hex(4)}"
     renames: list[list[str]] = []
     try:
@@ -81,7 +80,6 @@ def mark_committed(root: Path, plan: list[list[str]] | dict) -> None:
 def finish(root: Path, plan: list[list[str]] | dict) -> None:
     """Do the renames and appends of a committed change (again, if some were done already), then drop the
     journal."""
-    root = Path(root)
     renames = plan if isinstance(plan, list) else plan.get("renames", [])
     appends = [] if isinstance(plan, list) else plan.get("appends", [])
     for tmp, final, size in appends:
@@ -96,12 +94,11 @@ def finish(root: Path, plan: list[list[str]] | dict) -> None:
     journal_path(root).unlink(missing_ok=True)
 
 
-def commit(root: str | Path, files: dict[str, bytes], appends: dict[str, bytes] | None = None,
+def commit(root: Path, files: dict[str, bytes], appends: dict[str, bytes] | None = None,
            check: Callable[[dict[str, Path]], None] | None = None) -> None:
     """Write ``files`` and append ``appends`` (paths relative to the root) as one change. The caller holds the
     root's lock. ``check`` gets each file of ``files`` as written aside (by its final name) and may raise: then
     nothing is written."""
-    root = Path(root)
     appends = appends or {}
     overlap = set(files) & set(appends)
     if overlap:  # pragma: no cover - a writer's mistake
@@ -144,11 +141,10 @@ def _append(root: Path, tmp: str, final: str, size: int) -> None:
     tmp_path.unlink()
 
 
-def read_settled(root: str | Path, relative: str, attempts: int = 3) -> bytes | None:
+def read_settled(root: Path, relative: str, attempts: int = 3) -> bytes | None:
     """A file of the root as no commit is changing it (None if there is none): a file appended to in place
     (the history) must not be read halfway through an append. Read between commits, as the loader reads;
     if commits keep coming, under the root's lock."""
-    root = Path(root)
     path = root / relative
 
     def mark() -> tuple | None:
@@ -172,13 +168,12 @@ def read_settled(root: str | Path, relative: str, attempts: int = 3) -> bytes | 
         return path.read_bytes() if path.exists() else None
 
 
-def recover(root: str | Path, say: Callable[[str], None] | None = None, timeout: float | None = None) -> bool:
+def recover(root: Path, say: Callable[[str], None] | None = None, timeout: float | None = None) -> bool:
     """Under the root's lock: complete a committed change, delete what a dead run left aside.
 
     True if an interrupted change was completed. Waits for the lock while another
     command writes the root: what it has aside is its own, not leftovers.
     """
-    root = Path(root)
     with locking.root_lock(root, "observatory (completing an interrupted import)", timeout, say):
         completed = False
         journal = journal_path(root)

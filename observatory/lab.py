@@ -30,9 +30,9 @@ def starter_notebooks() -> list[Path]:
     return sorted(STARTERS.glob("*.ipynb"))
 
 
-def prepare_analysis(root: str | Path) -> tuple[Path, list[Path]]:
+def prepare_analysis(root: Path) -> tuple[Path, list[Path]]:
     """The root's analysis folder, made if missing; returns it and the files written now."""
-    folder = Path(root) / ANALYSIS
+    folder = root / ANALYSIS
     written = []
     (folder / DASHBOARDS).mkdir(parents=True, exist_ok=True)
     for starter in starter_notebooks():
@@ -70,11 +70,11 @@ def lab_command(folder: Path, port: int, token: str, ip: str = "127.0.0.1") -> l
             *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])]
 
 
-def lab(root: str | Path = ".", port: int = 8888, token: str | None = None, say=print) -> int:
+def lab(root: Path = Path("."), port: int = 8888, token: str | None = None, say=print) -> int:
     from observatory.serve import run
     from observatory.validate import validated
 
-    root = Path(root).resolve()
+    root = root.resolve()
     validated(root)  # an invalid root is named now, with validate's messages, not in a kernel's traceback
     folder, written = prepare_analysis(root)
     for path in written:

@@ -68,19 +68,19 @@ def _minutes_or_seconds(wait: dt.timedelta) -> str:
     return f"{seconds} s" if seconds < 120 else f"{round(seconds / 60)} min"
 
 
-def folder(root: str | Path) -> Path:
+def folder(root: Path) -> Path:
     """Where the secrets of this data root are kept (created on first use, private to its owner)."""
     base = os.environ.get("OBSERVATORY_LEADS_DIR")
     if base:
         return Path(base)
     config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    name = hashlib.blake2b(str(Path(root).resolve()).encode(), digest_size=8).hexdigest()
-    return config / "reset-observatory" / "leads" / f"{Path(root).resolve().name}-{name}"
+    name = hashlib.blake2b(str(root.resolve()).encode(), digest_size=8).hexdigest()
+    return config / "reset-observatory" / "leads" / f"{root.resolve().name}-{name}"
 
 
-def check_outside(root: str | Path, where: str | Path) -> None:
+def check_outside(root: Path, where: Path) -> None:
     """Refuse a secrets folder inside the data root: its data/ is committed and shared, its reports/ published."""
-    root_path, where_path = Path(root).resolve(), Path(where).resolve()
+    root_path, where_path = root.resolve(), where.resolve()
     if where_path == root_path or root_path in where_path.parents:
         raise ObservatoryError(Text("leads_inside_root", where=where, root=root_path, default=folder(root)))
 
@@ -116,10 +116,10 @@ class Leads:
     where: Path
 
     @classmethod
-    def of(cls, root: str | Path, where: str | Path | None = None) -> Leads:
-        where = Path(where) if where else folder(root)
+    def of(cls, root: Path, where: Path | None = None) -> Leads:
+        where = where or folder(root)
         check_outside(root, where)
-        return cls(Path(root).resolve(), where)
+        return cls(root.resolve(), where)
 
     def _lock(self) -> FileLock:
         self.where.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -48,10 +48,10 @@ def _describe_holder(lock_path: Path) -> str:
 
 
 @contextlib.contextmanager
-def hold(lock_path: str | Path, what: str, timeout: float | None = None,
+def hold(lock_path: Path, what: str, timeout: float | None = None,
          say: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the lock at ``lock_path`` while the block runs; wait for it up to ``timeout`` seconds."""
-    lock_path = Path(lock_path).resolve()
+    lock_path = lock_path.resolve()
     key = (str(lock_path), threading.get_ident())
     if key in _held:  # already ours: nested use in the same process
         with _held[key]:
@@ -87,13 +87,13 @@ def hold(lock_path: str | Path, what: str, timeout: float | None = None,
         lock.release()
 
 
-def root_lock(root: str | Path, what: str, timeout: float | None = None,
+def root_lock(root: Path, what: str, timeout: float | None = None,
               say: Callable[[str], None] | None = None):
     """The lock every writer of the data root ``root`` holds."""
     return hold(root_paths.at(root, ROOT_LOCK), what, timeout, say)
 
 
-def build_lock(out: str | Path, what: str = "observatory build", timeout: float | None = None,
+def build_lock(out: Path, what: str = "observatory build", timeout: float | None = None,
                say: Callable[[str], None] | None = None):
     """The lock a build holds on its output folder."""
-    return hold(Path(out) / BUILD_LOCK, what, timeout, say)
+    return hold(out / BUILD_LOCK, what, timeout, say)

@@ -34,7 +34,7 @@ class Reminder:
     missing: int
 
 
-def reminders(root: str | Path, period: str) -> tuple[list[Reminder], list[str]]:
+def reminders(root: Path, period: str) -> tuple[list[Reminder], list[str]]:
     """The messages to send for ``period``, and the coalitions with missing figures but no lead's e-mail."""
     from observatory import reporting
     from observatory.load import load_root
@@ -88,7 +88,7 @@ def message(reminder: Reminder, sender: str) -> EmailMessage:
     return mail
 
 
-def send(root: str | Path, period: str, leads_dir: str | Path | None = None, say=print,
+def send(root: Path, period: str, leads_dir: Path | None = None, say=print,
          timeout: float = 30) -> int:
     """Send every reminder of ``period``; the number sent. Each one is audited as it goes."""
     from observatory import reporting
@@ -127,7 +127,7 @@ def send(root: str | Path, period: str, leads_dir: str | Path | None = None, say
     return sent
 
 
-def dry_run(root: str | Path, period: str, say=print) -> int:
+def dry_run(root: Path, period: str, say=print) -> int:
     """Print the reminders instead of sending them."""
     found, unreachable = reminders(root, period)
     for reminder in found:

@@ -112,12 +112,11 @@ def _bounds(ident: str, frequency: str) -> tuple[dt.date, dt.date]:
 
 # --- the programme file ---------------------------------------------------------------------------
 
-def read_programme(root: str | Path, problems: list[Problem]) -> Programme:
+def read_programme(root: Path, problems: list[Problem]) -> Programme:
     """The programme file of a root (defaults without one), each fault noted with its key."""
     from observatory.load.fields import ProfileFields
     from observatory.load.yaml_files import read_mapping
 
-    root = Path(root)
     path = root_paths.at(root, PROGRAMME)
     programme = Programme()
     if not path.exists():
@@ -234,13 +233,13 @@ def _mail(value: object, problems: list[Problem]) -> dict:
     return mail
 
 
-def programme_problems(root: str | Path) -> list[Problem]:
+def programme_problems(root: Path) -> list[Problem]:
     problems: list[Problem] = []
     read_programme(root, problems)
     return problems
 
 
-def load_programme(root: str | Path) -> Programme:
+def load_programme(root: Path) -> Programme:
     """The programme of a root; raise :class:`InvalidDataRoot` listing every fault of its file."""
     problems: list[Problem] = []
     programme = read_programme(root, problems)
@@ -316,7 +315,7 @@ def summary(figures_frame: pd.DataFrame, programme: Programme) -> pd.DataFrame:
     return counts[SUMMARY_COLUMNS].sort_values(["coalition", "period"]).reset_index(drop=True)
 
 
-def status(root: str | Path, period: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, Programme]:
+def status(root: Path, period: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, Programme]:
     """The summary and the expected figures of a root (one period, or all), for `observatory status`."""
     from observatory.derive import with_derived_figures
     from observatory.validate import validated

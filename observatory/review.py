@@ -60,14 +60,14 @@ def needs_review(programme, periods: list, today: dt.date) -> tuple[bool, bool]:
     return programme.review or late, late
 
 
-def hold(root: str | Path, path: str | Path, coalition: str, replace: bool = False,
+def hold(root: Path, path: Path, coalition: str, replace: bool = False,
          expected_root: str | None = None, now: dt.datetime | None = None) -> Pending | None:
     """Keep the submission for review when the programme wants it reviewed; None when it is to be imported
     at once (review off and no closed period). Checked as an import would be: a bad file raises its problems."""
     from observatory import reporting
     from observatory.submissions import preview_file
 
-    root, path, now = Path(root), Path(path), now or _now()
+    now = now or _now()
     plan = preview_file(root, path, coalition, replace)  # first: a wrong root (the programme file too) is named so
     programme = reporting.load_programme(root)
     if expected_root is not None and plan.root_digest != expected_root:
@@ -127,7 +127,7 @@ def _stage(root: Path, change, pending: Pending, action: str, by: str, comment: 
              "by": by, "comment": comment} for c in pending.changes]
 
 
-def read(root: str | Path, ident: str) -> Pending:
+def read(root: Path, ident: str) -> Pending:
     import re
 
     if not re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{12}", ident or ""):
@@ -140,7 +140,7 @@ def read(root: str | Path, ident: str) -> Pending:
     return Pending(**data)
 
 
-def every(root: str | Path, coalition: str | None = None) -> list[Pending]:
+def every(root: Path, coalition: str | None = None) -> list[Pending]:
     """Every submission kept for review (of one coalition), newest first."""
     folder = root_paths.at(root, root_paths.PENDING)
     if not folder.is_dir():
@@ -149,7 +149,7 @@ def every(root: str | Path, coalition: str | None = None) -> list[Pending]:
     return [p for p in found if coalition is None or p.coalition == coalition]
 
 
-def pending_figures(root: str | Path):
+def pending_figures(root: Path):
     """The figures of every submission awaiting review ('submitted'), as observation rows: what pages show as
     « provisoire, en cours de revue » when the programme sets ``show_pending: true``. Returned ones are not."""
     import pandas as pd
@@ -173,12 +173,12 @@ def _audit(root: Path, leads_dir, pending: Pending, event: str, detail: str) -> 
     Leads.of(root, leads_dir).audit(pending.coalition, event, f"{pending.id}: {detail}")
 
 
-def approve(root: str | Path, ident: str, leads_dir: str | Path | None = None, now: dt.datetime | None = None,
+def approve(root: Path, ident: str, leads_dir: Path | None = None, now: dt.datetime | None = None,
             by: str = "team"):
     """Import a pending submission (as sent, dated when sent); raise its problems if it no longer applies."""
     from observatory.submissions import import_file
 
-    root, now = Path(root), now or _now()
+    now = now or _now()
     pending = read(root, ident)
     if pending.state != "submitted":
         raise ObservatoryError(Text("review_not_waiting", ident=ident, state=repr(pending.state)))
@@ -205,10 +205,10 @@ def approve(root: str | Path, ident: str, leads_dir: str | Path | None = None, n
     return pending, report
 
 
-def send_back(root: str | Path, ident: str, comment: str, leads_dir: str | Path | None = None,
+def send_back(root: Path, ident: str, comment: str, leads_dir: Path | None = None,
               now: dt.datetime | None = None, by: str = "team") -> Pending:
     """Return a pending submission to its lead with a comment; nothing of it is applied."""
-    root, now = Path(root), now or _now()
+    now = now or _now()
     comment = (comment or "").strip()
     if not comment:
         raise ObservatoryError(Text("review_empty_comment"))

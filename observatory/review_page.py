@@ -11,12 +11,12 @@ the leads', kept with theirs outside the root (:mod:`observatory.leads`), wrong 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from markupsafe import Markup
 
+from observatory import root_paths
 from observatory.i18n import t
 from observatory.leads import Leads, SecretRefused
 from observatory.pages.render import render, render_in
@@ -35,8 +35,8 @@ class Said:
 
 
 class ReviewDesk:
-    def __init__(self, root: str | Path, leads_dir: str | Path | None = None, lang: str = "fr"):
-        self.root = Path(root).resolve()
+    def __init__(self, root: Path, leads_dir: Path | None = None, lang: str = "fr"):
+        self.root = root.resolve()
         self.leads = Leads.of(self.root, leads_dir)
         self.leads_dir = self.leads.where
         self.lang = lang
@@ -113,9 +113,7 @@ def said_html(said: Said, sequence: int) -> str:
 def app(lang: str = "fr", root: str | None = None, leads_dir: str | None = None):
     import ipywidgets as widgets
 
-    root = root or os.environ.get("OBSERVATORY_ROOT") or str(Path(__file__).resolve().parent.parent)
-    leads_dir = leads_dir or os.environ.get("OBSERVATORY_LEADS_DIR")
-    desk = ReviewDesk(root, leads_dir, lang)
+    desk = ReviewDesk(root_paths.data_root(root), root_paths.given_folder(leads_dir, "OBSERVATORY_LEADS_DIR"), lang)
     labelled = {"description_width": "initial"}
     secret = widgets.Password(description=t("review.secret", lang), style=labelled)
     show = widgets.Button(description=t("review.show", lang), tooltip=t("review.show", lang),

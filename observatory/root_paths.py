@@ -4,10 +4,15 @@ Paths are relative to the root, with ``/`` separators: they are at once what a
 message shows the user ("data/territories.csv, row 4") and the keys of the
 files a commit writes (:mod:`observatory.journal`). :func:`at` turns one into a
 path on disk.
+
+The root itself is a :class:`~pathlib.Path` everywhere inside the package: what a boundary was given (the
+command line's ``--root``, a notebook's ``root`` parameter, ``$OBSERVATORY_ROOT``) becomes one through
+:func:`data_root`, once, and every function after takes ``root: Path``.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 INDICATORS = "indicators"  # indicators/<quality>/<id>.yml
@@ -37,9 +42,30 @@ ROOT_LOCK = "data/.observatory.lock"  # one writer at a time (observatory.lockin
 WRITTEN_FOLDERS = (DATA, INDICATORS)
 
 
-def at(root: str | Path, relative: str) -> Path:
+REPOSITORY = Path(__file__).resolve().parent.parent  # the repository the package sits in: its own data root
+ROOT_VARIABLE = "OBSERVATORY_ROOT"  # set by `observatory serve` and `lab` for the kernels they start
+
+
+def data_root(given: str | os.PathLike[str] | None = None) -> Path:
+    """The data root a boundary was given, as the Path every function inside takes: the one conversion.
+
+    ``given`` is what a user or a notebook passed (``--root``, a notebook's ``root`` parameter: a str; a Path from
+    a programmatic caller); None or empty: ``$OBSERVATORY_ROOT``, else the repository. Kept as given (not made
+    absolute): messages name the root as the user wrote it; what needs it absolute resolves it.
+    """
+    return Path(given or os.environ.get(ROOT_VARIABLE) or REPOSITORY)
+
+
+def given_folder(given: str | os.PathLike[str] | None, variable: str) -> Path | None:
+    """A folder outside the root a boundary was given (the results, the leads' secrets), as a Path: ``given``,
+    else the environment variable ``variable``, else None."""
+    given = given or os.environ.get(variable)
+    return Path(given) if given else None
+
+
+def at(root: Path, relative: str) -> Path:
     """The path on disk of a place of the layout (or of a file under it) in ``root``."""
-    return Path(root) / relative
+    return root / relative
 
 
 def observation_file(name: str) -> str:

@@ -47,8 +47,8 @@ KERNEL_STARTUP = "__import__('observatory.kernel_guard').kernel_guard.install()\
 
 
 def voila_command(port: int, ip: str = "127.0.0.1", pool_size: int = 1, token: str | None = None,
-                  base_url: str | None = None, config_dir: str | Path | None = None,
-                  notebooks: str | Path | None = None) -> list[str]:
+                  base_url: str | None = None, config_dir: Path | None = None,
+                  notebooks: Path | None = None) -> list[str]:
     command = [
         sys.executable, "-m", "observatory.voila_app", str(notebooks or bundled.notebooks()),
         "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
@@ -118,11 +118,11 @@ def preheated_kernels(pools: dict[str, int], submissions: bool = False) -> int:
     return sum(pools.get(name, pools.get("default", 0)) for name in live_notebooks(submissions))
 
 
-def prepare(root: str | Path, folder: str | Path | None = None) -> Path:
+def prepare(root: Path, folder: Path | None = None) -> Path:
     """Validate the root and write its results where the notebooks will read them."""
     from observatory.sitedata import computed
 
-    folder = Path(folder or tempfile.mkdtemp(prefix="observatory-serve-"))
+    folder = folder or Path(tempfile.mkdtemp(prefix="observatory-serve-"))
     results, _ = computed(validated(root))  # through the cache: the submission page compares pages with it
     results_module.write(results, folder)
     return folder
@@ -172,10 +172,10 @@ WORK_PREFIX = "observatory-serve-"
 OWNER = "serve.pid"  # in a work folder: "PID CREATE_TIME" of the serve that owns it
 
 
-def sweep_orphans(temp: str | Path | None = None) -> list[Path]:
+def sweep_orphans(temp: Path | None = None) -> list[Path]:
     """Remove the work folders of serves that were killed (kill -9 leaves no chance to clean up)."""
     removed = []
-    for folder in Path(temp or tempfile.gettempdir()).glob(WORK_PREFIX + "*"):
+    for folder in (temp or Path(tempfile.gettempdir())).glob(WORK_PREFIX + "*"):
         try:
             pid, created = (folder / OWNER).read_text().split()
             alive = psutil.Process(int(pid)).create_time() == float(created)
@@ -205,9 +205,9 @@ def port_taken(ip: str, port: int) -> bool:
     return False
 
 
-def serve(root: str | Path = ".", port: int = 8866, ip: str = "127.0.0.1", pool_size: int = 1,
+def serve(root: Path = Path("."), port: int = 8866, ip: str = "127.0.0.1", pool_size: int = 1,
           token: str | None = None, base_url: str | None = None, allow_hosts: list[str] | tuple[str, ...] = (),
-          say=print, submissions: bool = False, leads_dir: str | Path | None = None,
+          say=print, submissions: bool = False, leads_dir: Path | None = None,
           idle_timeout: int | None = None, max_kernels: int | None = None, static_url: str | None = None,
           explorer_pool_size: int | None = None) -> int:
     if port_taken(ip, port):
@@ -256,7 +256,7 @@ def live_kernel_spec(work: Path) -> Path:
     return folder
 
 
-def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, say, submissions=False,
+def _serve(root: Path, work: Path, port, ip, pool_size, token, base_url, allow_hosts, say, submissions=False,
            leads_dir=None, limits: Limits | None = None, pools: dict[str, int] | None = None) -> int:
     limits = limits or Limits(max_kernels=0)
     results_dir = prepare(root, work / "results")
@@ -277,7 +277,7 @@ def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, 
     # found through JUPYTER_PATH.
     jupyter_path = os.pathsep.join(filter(None, [str(live_kernel_spec(work)), str(JUPYTER_DATA),
                                                  os.environ.get("JUPYTER_PATH")]))
-    env = {**os.environ, "OBSERVATORY_RESULTS": str(results_dir), "OBSERVATORY_ROOT": str(Path(root).resolve()),
+    env = {**os.environ, "OBSERVATORY_RESULTS": str(results_dir), "OBSERVATORY_ROOT": str(root.resolve()),
            "JUPYTER_PATH": jupyter_path, "IPYTHONDIR": str(work / "ipython"), **voila_env(work),
            "OBSERVATORY_NOTARY_DIR": str(notary),
            # Pages are live: a chart's words go beside it (Voilà draws the plotly output, not the HTML one).
@@ -285,7 +285,7 @@ def _serve(root, work: Path, port, ip, pool_size, token, base_url, allow_hosts, 
     command = voila_command(port, ip, pool_size, token, base_url, config_dir, notebooks)
     explorers = ", ".join(f"http://{ip}:{port}/voila/render/{edition_folder(lang)}{EXPLORER} ({lang})"
                           for lang in LANGS)
-    say(Text("serve_serving", root=Path(root).resolve(), ip=ip, port=port, explorers=explorers))
+    say(Text("serve_serving", root=root.resolve(), ip=ip, port=port, explorers=explorers))
     say(Text("serve_kernels", idle=limits.idle_timeout, most=limits.max_kernels or Text("serve_unlimited"),
              linking=Text("serve_linking", url=limits.static_url) if limits.static_url else "",
              preheated=preheated_kernels(pools or {}, submissions), explorer=(pools or {}).get(EXPLORER, 0),

@@ -353,8 +353,7 @@ def _to_table(name: str, records: list[tuple[int, list[str | None]]]) -> Table:
     return Table(name, [header[i].strip().lower() for i in used], rows, problems)
 
 
-def read_table(path: str | Path, name: str | None = None) -> Table:
-    path = Path(path)
+def read_table(path: Path, name: str | None = None) -> Table:
     name = name or path.name
     if not path.is_file():
         raise ObservatoryError(Text("no_such_file", name=name))

@@ -77,7 +77,7 @@ def periods(baseline: pd.Timestamp, target: pd.Timestamp, frequency: str | None)
     return ends
 
 
-def template_rows(root: str | Path, coalition: str) -> tuple[list[dict], list[str], list[str]]:
+def template_rows(root: Path, coalition: str) -> tuple[list[dict], list[str], list[str]]:
     """Rows to fill, and the allowed indicator and territory ids."""
     valid = validated(root)
     if coalition not in set(valid.coalitions["id"]):
@@ -111,8 +111,7 @@ def template_rows(root: str | Path, coalition: str) -> tuple[list[dict], list[st
     return rows, indicator_ids, territory_ids
 
 
-def write_template(root: str | Path, coalition: str, out: str | Path) -> Path:
-    out = Path(out)
+def write_template(root: Path, coalition: str, out: Path) -> Path:
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise ObservatoryError(Text("template_suffix", out=out))

@@ -53,11 +53,11 @@ def safe_name(name: str) -> str:
 class SubmissionDesk:
     """The submission desk of one data root."""
 
-    def __init__(self, root: str | Path, results_dir: str | Path | None = None, leads_dir: str | Path | None = None,
+    def __init__(self, root: Path, results_dir: Path | None = None, leads_dir: Path | None = None,
                  lang: str = "fr", source: str = PAGE):
         self.source = source
-        self.root = Path(root).resolve()
-        self.results_dir = Path(results_dir) if results_dir else None
+        self.root = root.resolve()
+        self.results_dir = results_dir
         self.leads = Leads.of(self.root, leads_dir)
         self.lang = lang
         self.names = RootNames(self.root, lang)
@@ -283,7 +283,7 @@ class SubmissionDesk:
         from observatory import results as results_module
 
         with tempfile.TemporaryDirectory(prefix=".refresh-", dir=self.results_dir) as work:
-            for path in results_module.write(results, work):
+            for path in results_module.write(results, Path(work)):  # tempfile names it as a str
                 os.replace(path, self.results_dir / path.name)
 
 

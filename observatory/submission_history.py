@@ -32,10 +32,9 @@ class UndoReport:
     submission: str  # the undo's own entry in the log
 
 
-def undo_last(root: str | Path, coalition: str, now: dt.datetime | None = None, say=None,
+def undo_last(root: Path, coalition: str, now: dt.datetime | None = None, say=None,
               timeout: float | None = None) -> UndoReport:
     """Take back the coalition's last import: its figures leave, the ones it replaced come back."""
-    root = Path(root)
     with locking.root_lock(root, f"observatory undo --coalition {coalition}", timeout, say):
         journal.recover(root)
         existing = load_root(root)
@@ -124,12 +123,11 @@ def _same_key(a: dict, b: dict) -> bool:
 
 # --- history ---------------------------------------------------------------------------------
 
-def history(root: str | Path, indicator: str | None = None, territory: str | None = None,
+def history(root: Path, indicator: str | None = None, territory: str | None = None,
             coalition: str | None = None) -> pd.DataFrame:
     """Where each figure came from: the data file and row, the submission that brought it, what it replaced, and
     its review steps (``steps``: sent, returned with a comment, approved; by which role, when). A figure under
     review or returned, not published, has a row too, with no value and no ``stored_in``."""
-    root = Path(root)
     loaded = load_root(root)  # completes an interrupted import, if any, under the root's lock
     obs = loaded.observations.copy()
     content = journal.read_settled(root, root_paths.HISTORY)  # appended to in place: never read mid-append

@@ -15,9 +15,8 @@ the outcome's names are also found here.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
+from observatory import root_paths
 from observatory.i18n import t
 from observatory.pages.render import render, render_in
 from observatory.submission_desk import (  # noqa: F401 - PAGE, local_time: callers read them here
@@ -30,15 +29,16 @@ def app(lang: str = "fr", root: str | None = None, results_dir: str | None = Non
     """The page: a choice of language above the form, which is laid out again in the language chosen."""
     import ipywidgets as widgets
 
-    root = root or os.environ.get("OBSERVATORY_ROOT") or str(Path(__file__).resolve().parent.parent)
-    results_dir = results_dir or os.environ.get("OBSERVATORY_RESULTS")
-    leads_dir = leads_dir or os.environ.get("OBSERVATORY_LEADS_DIR")
+    # The boundary: what the notebook passed (str or None) becomes Paths here, once.
+    root_path = root_paths.data_root(root)
+    results = root_paths.given_folder(results_dir, "OBSERVATORY_RESULTS")
+    leads = root_paths.given_folder(leads_dir, "OBSERVATORY_LEADS_DIR")
     choice = widgets.ToggleButtons(options=[("Français", "fr"), ("English", "en")], value=lang,
                                    description="Langue · Language", style={"description_width": "initial"})
-    page = widgets.VBox([choice, form(SubmissionDesk(root, results_dir, leads_dir, lang))])
+    page = widgets.VBox([choice, form(SubmissionDesk(root_path, results, leads, lang))])
 
     def switch(change):
-        page.children = [choice, form(SubmissionDesk(root, results_dir, leads_dir, change["new"]))]
+        page.children = [choice, form(SubmissionDesk(root_path, results, leads, change["new"]))]
 
     choice.observe(switch, names="value")
     return page

@@ -112,7 +112,7 @@ class Plan:
     root_digest: str | None  # the root's content the plan was made on
 
 
-def import_file(root: str | Path, path: str | Path, coalition: str, replace: bool = False,
+def import_file(root: Path, path: Path, coalition: str, replace: bool = False,
                 now: dt.datetime | None = None, say=None, timeout: float | None = None,
                 expected_root: str | None = None, also=None) -> ImportReport:
     """Validate the whole file, then add its figures atomically; raise InvalidDataRoot listing every wrong row.
@@ -122,7 +122,6 @@ def import_file(root: str | Path, path: str | Path, coalition: str, replace: boo
     ``also(change) -> history records``: more to write in the same commit (a review's approval: its record and
     history lines), called under the root's lock; it may raise, then nothing is written.
     """
-    root, path = Path(root), Path(path)
     # The file sent is read (and its size checked) before the root is locked: a slow file delays no one.
     table = read_table(path)
     with locking.root_lock(root, f"observatory import {path.name} --coalition {coalition}", timeout, say):
@@ -144,10 +143,9 @@ def import_file(root: str | Path, path: str | Path, coalition: str, replace: boo
         return plan.report
 
 
-def preview_file(root: str | Path, path: str | Path, coalition: str, replace: bool = False,
+def preview_file(root: Path, path: Path, coalition: str, replace: bool = False,
                  timeout: float | None = None) -> Plan:
     """What :func:`import_file` would add and replace, with the same checks and messages; writes nothing."""
-    root, path = Path(root), Path(path)
     table = read_table(path)
     with locking.root_lock(root, f"preview of {path.name} for coalition {coalition}", timeout):
         journal.recover(root)  # an interrupted import is finished first, as the import itself would

@@ -280,7 +280,7 @@ def register_frame(root: DataRoot) -> pd.DataFrame:
     return frame
 
 
-def validated(path: str | Path, use_cache: bool = True) -> ValidRoot:
+def validated(path: Path, use_cache: bool = True) -> ValidRoot:
     """Load and check a data root; raise :class:`InvalidDataRoot` listing every problem.
 
     An unchanged root is not checked again: the outcome of the last check (the same
@@ -288,33 +288,32 @@ def validated(path: str | Path, use_cache: bool = True) -> ValidRoot:
     """
     from observatory import cache
 
-    folder = Path(path)
-    if not (use_cache and cache.enabled() and folder.is_dir()):
+    if not (use_cache and cache.enabled() and path.is_dir()):
         return _validated_now(path)
     try:
-        before = cache.root_digest(folder)
+        before = cache.root_digest(path)
     except OSError:
         before = None
     if before is None:  # unreadable, or an interrupted import that loading will finish first
         return _validated_now(path)
     # Dates are plausible up to some years ahead of today: the outcome also depends on the year.
-    key = cache.key(folder, before, plausible_window())
-    outcome = cache.read(folder, "validated", key, _an_outcome)
+    key = cache.key(path, before, plausible_window())
+    outcome = cache.read(path, "validated", key, _an_outcome)
     if outcome is None:
         try:
             outcome = ("valid", _validated_now(path))
         except InvalidDataRoot as exc:
             outcome = ("invalid", exc.problems)
         try:
-            unchanged = cache.root_digest(folder) == before
+            unchanged = cache.root_digest(path) == before
         except OSError:
             unchanged = False
         if unchanged:  # a root changed while it was read (an import) is not remembered
-            cache.write(folder, "validated", key, outcome)
+            cache.write(path, "validated", key, outcome)
     kind, value = outcome
     if kind == "invalid":
         raise InvalidDataRoot(value)
-    return replace(value, path=folder, cache_key=key)
+    return replace(value, path=path, cache_key=key)
 
 
 def _an_outcome(value: object) -> bool:
@@ -328,7 +327,7 @@ def _an_outcome(value: object) -> bool:
     return kind == "invalid" and isinstance(found, list) and all(isinstance(p, Problem) for p in found)
 
 
-def _validated_now(path: str | Path) -> ValidRoot:
+def _validated_now(path: Path) -> ValidRoot:
     root = load_root(path)
     problems, observations, targets = check_root(root)
     if problems:

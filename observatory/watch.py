@@ -43,7 +43,7 @@ def _changed_since(before: dict[str, tuple[int, int]], folders: list[Path]) -> s
     return {(None, path) for path in before.keys() | now.keys() if before.get(path) != now.get(path)}
 
 
-def watch(root: str | Path, build_once: Callable, say=print, stop: threading.Event | None = None) -> None:
+def watch(root: Path, build_once: Callable, say=print, stop: threading.Event | None = None) -> None:
     """Build, then build again after every change, until ``stop`` is set or Ctrl-C.
 
     ``build_once()`` builds and returns its :class:`~observatory.build.BuildReport`.
@@ -57,7 +57,7 @@ def watch(root: str | Path, build_once: Callable, say=print, stop: threading.Eve
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.default_int_handler)
-    root = Path(root).resolve()
+    root = root.resolve()
     folders = watched_folders(root)
     before = _snapshot(folders)
     _build_and_say(build_once, say, first=True)

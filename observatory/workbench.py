@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from observatory import results as results_module
-from observatory import selfdata
+from observatory import root_paths, selfdata
 from observatory.results.csvfiles import read_table
 
 __all__ = ["AnalysisRoot", "chart", "open_root"]
@@ -130,10 +130,10 @@ class AnalysisRoot:
         return chart(kind, frame, root=self, **options)
 
 
-def open_root(path: str | Path = ".", lang: str = "fr") -> AnalysisRoot:
+def open_root(path: str | Path = ".", lang: str = "fr") -> AnalysisRoot:  # a boundary: analysts type a str
     """Open a data root for analysis; it is validated now, as ``observatory validate`` would
     (:class:`observatory.errors.InvalidDataRoot` lists every problem)."""
-    root = AnalysisRoot(Path(path).resolve(), lang)
+    root = AnalysisRoot(root_paths.data_root(path).resolve(), lang)
     root.results  # noqa: B018 — validate now, not at the first frame asked for
     return root
 

@@ -79,22 +79,22 @@ def test_a_change_a_dead_writer_left_half_done_is_completed_before_it_is_read(ro
     assert not journal.pending(root)
 
 
-def _keep_committing(root: str, stop) -> None:
+def _keep_committing(root: Path, stop) -> None:
     value = 1
     while not stop.is_set():
         with locking.root_lock(root, "test writer"):
-            journal.commit(Path(root), _files(value))
+            journal.commit(root, _files(value))
         value += 1
         time.sleep(0.02 * (value % 3))  # imports come one after another, not in one unbroken stream
 
 
-def _keep_reading(root: str, reads: int, results, seconds: float = 60) -> None:
+def _keep_reading(root: Path, reads: int, results, seconds: float = 60) -> None:
     # At least ``reads`` reads, and on until this reader has seen three changes (within ``seconds``): on a fast
     # machine four reads could all fall between two of the writer's commits, and the test would prove nothing.
     seen, mixed, done, deadline = set(), [], 0, time.monotonic() + seconds
     while done < reads or (len(seen) < 3 and time.monotonic() < deadline):
         done += 1
-        first, second = _read(Path(root))
+        first, second = _read(root)
         seen.update(first)
         if first != second:
             mixed.append((first, second))
@@ -104,8 +104,8 @@ def _keep_reading(root: str, reads: int, results, seconds: float = 60) -> None:
 def test_readers_see_each_change_whole_while_a_writer_commits(root):
     context = multiprocessing.get_context("fork")
     stop, results = context.Event(), context.Queue()
-    writer = context.Process(target=_keep_committing, args=(str(root), stop))
-    readers = [context.Process(target=_keep_reading, args=(str(root), READS, results)) for _ in range(3)]
+    writer = context.Process(target=_keep_committing, args=(root, stop))
+    readers = [context.Process(target=_keep_reading, args=(root, READS, results)) for _ in range(3)]
     writer.start()
     try:
         for reader in readers:

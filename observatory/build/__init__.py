@@ -50,7 +50,7 @@ NOTEBOOKS = bundled.notebooks()  # tests point it at a modified copy
 
 # --- the build ------------------------------------------------------------------------------
 
-def build(root: str | Path = ".", out: str | Path = "reports", jobs: int | None = None,
+def build(root: Path = Path("."), out: Path = Path("reports"), jobs: int | None = None,
           only: list[str] | None = None, langs: tuple[str, ...] = LANGS, force: bool = False,
           say=print, engine: str | None = None, scheduler: str | None = None) -> BuildReport:
     """Build the site. Raises :class:`~observatory.errors.InvalidDataRoot` before writing anything.
@@ -65,7 +65,7 @@ def build(root: str | Path = ".", out: str | Path = "reports", jobs: int | None 
         raise ValueError(f"engine {engine!r}: expected one of {', '.join(execute.ENGINES)}")
     _check_scheduler(scheduler)
     started = time.perf_counter()
-    root, out = Path(root).resolve(), Path(out).resolve()
+    root, out = root.resolve(), out.resolve()
     valid = validated(root)  # an invalid root writes nothing, not even the lock
     waited = []
 

@@ -33,26 +33,25 @@ class DataRoot:
     assessments: pd.DataFrame | None = None
 
 
-def load_root(path: str | Path) -> DataRoot:
+def load_root(path: Path) -> DataRoot:
     """Read every file of a data root. Problems are collected, not raised."""
-    root = Path(path)
-    if not root.is_dir():
-        raise ObservatoryError(f"{root}: no such folder (expected a data root with indicators/ and data/)")
-    if not root_paths.at(root, root_paths.INDICATORS).is_dir() and not root_paths.at(root, root_paths.DATA).is_dir():
-        raise ObservatoryError(f"{root}: not a data root (expected the folders indicators/ and data/ in it)")
+    if not path.is_dir():
+        raise ObservatoryError(f"{path}: no such folder (expected a data root with indicators/ and data/)")
+    if not root_paths.at(path, root_paths.INDICATORS).is_dir() and not root_paths.at(path, root_paths.DATA).is_dir():
+        raise ObservatoryError(f"{path}: not a data root (expected the folders indicators/ and data/ in it)")
     # A reader never takes part in a write: it reads between commits. If a commit happened while it read
     # (the data folder changed: a journal came or went), what it read may mix before and after: read again.
     for _ in range(READ_ATTEMPTS):
-        if journal.pending(root):
+        if journal.pending(path):
             # An import is renaming its files, or died doing so: wait for the root's lock, then complete it.
-            journal.recover(root)
-        before = _data_folder_mark(root)
-        loaded = _read_root(root)
-        if not journal.pending(root) and _data_folder_mark(root) == before:
+            journal.recover(path)
+        before = _data_folder_mark(path)
+        loaded = _read_root(path)
+        if not journal.pending(path) and _data_folder_mark(path) == before:
             return loaded
     # Writers keep committing: read under the root's lock, between two of them.
-    with locking.root_lock(root, "observatory (reading the data root)"):
-        return _read_root(root)
+    with locking.root_lock(path, "observatory (reading the data root)"):
+        return _read_root(path)
 
 
 READ_ATTEMPTS = 3

@@ -36,13 +36,13 @@ __all__ = [
 ]
 
 
-def load(results_dir: str | Path | None = None, root: str | Path | None = None) -> Results:
+def load(results_dir: Path | None = None, root: Path | None = None) -> Results:
     """Results for a notebook: read from ``results_dir`` when given, else computed from ``root``."""
     if results_dir:
         return read(results_dir)
     from observatory.results.computing import from_root
 
-    return from_root(root or ".")
+    return from_root(root or Path("."))
 
 
 def __getattr__(name: str):

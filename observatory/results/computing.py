@@ -125,5 +125,5 @@ def _reporting(root: ValidRoot) -> pd.DataFrame:
     return reporting.summary(reporting.figures(root, programme), programme)
 
 
-def from_root(path: str | Path) -> Results:
+def from_root(path: Path) -> Results:
     return compute(validated(path))

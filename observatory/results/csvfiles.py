@@ -72,9 +72,8 @@ def digest(results: Results | dict[str, bytes]) -> str:
     return sha.hexdigest()
 
 
-def write(results: Results, folder: str | Path) -> list[Path]:
+def write(results: Results, folder: Path) -> list[Path]:
     """Write every table as CSV (UTF-8, ISO dates) into ``folder``."""
-    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in results.tables().items():
@@ -116,7 +115,7 @@ _READ_AS = {
 }
 
 
-def read_table(path: str | Path, name: str) -> pd.DataFrame:
+def read_table(path: Path | io.BytesIO, name: str) -> pd.DataFrame:
     """One table written by :func:`write`, each column with the type of the schema."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     frame = frame.astype(object).where(frame.notna(), None)
@@ -132,7 +131,7 @@ _PARSED: dict[str, Results] = {}
 _PARSED_KEPT = 2
 
 
-def read(folder: str | Path) -> Results:
+def read(folder: Path) -> Results:
     """Read the tables written by :func:`write`, with their types.
 
     A process that reads the same files again parses them once: a warm kernel reads them page after
@@ -140,7 +139,6 @@ def read(folder: str | Path) -> Results:
     bytes, never by a file's date, so a table written again is read again. Each caller gets its own
     frames (shallow copies: with pandas' copy-on-write, what one page changes in them the next never sees).
     """
-    folder = Path(folder)
     contents = {f.name: (folder / f"{f.name}.csv").read_bytes() for f in fields(Results)}
     sha = hashlib.sha256(b"results-tables\0")
     for name, content in contents.items():

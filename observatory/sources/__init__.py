@@ -106,12 +106,11 @@ def get(name: str) -> Source:
     return found.sources[name]
 
 
-def import_source(root: str | Path, source: str | Source, path: str | Path, options: dict | None = None,
+def import_source(root: Path, source: str | Source, path: Path, options: dict | None = None,
                   say=None, timeout: float | None = None) -> SourceReport:
     """Convert ``path`` with ``source`` and write the result into the root: all of it, or nothing."""
     source = get(source) if isinstance(source, str) else source
     shown = str(path)  # the file as the user named it, for messages
-    root, path = Path(root), Path(path)
     # A source whose input is a folder (an unpacked package) says so with ``accepts_folder = True`` (optional).
     if not (path.is_file() or (path.is_dir() and getattr(source, "accepts_folder", False))):
         raise ObservatoryError(Text("no_such_file", name=path))

@@ -286,7 +286,7 @@ class Barometre:
             for key, value in SUGGESTED_QUALITIES.items():
                 qualities.setdefault(key, value)
         elif not qualities and sys.stdin.isatty():
-            qualities = _ask_qualities(Path(args.file))
+            qualities = _ask_qualities(args.file)
         return {"coalition": None if args.figures_only else args.coalition, "qualities": qualities,
                 "same_as": same_as, "known_territories": args.known_territories, "only": args.only or None}
 

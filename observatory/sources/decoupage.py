@@ -281,7 +281,7 @@ class Decoupage:
 
     def convert(self, root: Path, path: Path, levels: tuple[str, ...] = LEVELS,
                 only_departements: tuple[str, ...] | None = None) -> Conversion:
-        package = read_package(Path(path))
+        package = read_package(path)
         found = officials(package, tuple(levels), tuple(only_departements) if only_departements else None)
         table = root_paths.at(root, root_paths.TERRITORIES)
         if not table.is_file():
