@@ -161,20 +161,27 @@ def history_lines(table, width: int = 100) -> list[str]:
         return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent="      ",
                              break_long_words=False, break_on_hyphens=False)
 
+    from observatory.errors import current_lang
+    from observatory.i18n import name_of, t
+
+    lang = current_lang()  # the command's language (--lang, else the locale's)
     lines = []
     for row in table.itertuples(index=False):
-        value = row.value if row.value != "" else "— (not published)"
+        value = row.value if row.value != "" else t("history_not_published", lang)
         lines += wrapped(f"{row.indicator}  {row.territory}  {row.coalition or '-'}  {row.date}  {value}", "")
         if row.stored_in:
-            lines += wrapped(f"stored in {row.stored_in}" + (f"; source: {row.source}" if row.source else ""))
+            lines += wrapped(t("history_stored_in", lang, where=row.stored_in)
+                             + (t("history_source", lang, source=row.source) if row.source else ""))
         if row.submission:
-            lines += wrapped(f"imported {row.recorded_at} by submission {row.submission}"
-                             + (f", replacing {row.replacing}" if row.replacing else ""))
+            lines += wrapped(t("history_imported", lang, at=row.recorded_at, submission=row.submission)
+                             + (t("history_replacing", lang, value=row.replacing) if row.replacing else ""))
         for step in row.steps:
-            text = f"{step['recorded_at']} {step['action']} by {step['by'] or '?'}: {step['value']}"
-            text += f" (submission {step['submission']}, {step['file']})"
+            text = t("history_step", lang, at=step["recorded_at"], value=step["value"],
+                     action=name_of("history_actions", step["action"], lang),
+                     by=name_of("history_roles", step["by"] or "?", lang))
+            text += t("history_step_submission", lang, submission=step["submission"], file=step["file"])
             if step["comment"]:
-                text += f" — comment: {step['comment']}"
+                text += t("history_comment", lang, comment=step["comment"])
             lines += wrapped(text)
     return lines
 

@@ -15,8 +15,6 @@ import os
 import signal
 import sys
 
-VISITOR_MESSAGE = ("Erreur côté serveur ; le détail est dans le journal de « observatory serve ». "
-                   "— Server-side error; details are in the server's log.")
 PR_SET_PDEATHSIG = 1
 
 
@@ -60,9 +58,18 @@ def install(shell=None) -> None:
 
     def showtraceback(etype, evalue, stb):
         log.write(f"[kernel {os.getpid()}] " + "\n".join(stb) + "\n")
-        send(etype, VISITOR_MESSAGE, [VISITOR_MESSAGE])
+        message = visitor_message(shell.user_ns.get("lang"))
+        send(etype, message, [message])
 
     shell._showtraceback = showtraceback
+
+
+def visitor_message(lang: object) -> str:
+    """What a visitor reads instead of a traceback, in the page's language (its notebook's ``lang`` parameter;
+    the site's first language before the parameters cell ran)."""
+    from observatory import i18n
+
+    return i18n.t("live_server_error", lang if lang in i18n.LANGS else i18n.LANGS[0])
 
 
 def _shell():

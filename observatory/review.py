@@ -71,10 +71,7 @@ def hold(root: Path, path: Path, coalition: str, replace: bool = False,
     plan = preview_file(root, path, coalition, replace)  # first: a wrong root (the programme file too) is named so
     programme = reporting.load_programme(root)
     if expected_root is not None and plan.root_digest != expected_root:
-        raise ObservatoryError(
-            "les données ont changé depuis la vérification (un autre dépôt ?) : rien n'a été écrit, vérifiez "
-            "le fichier à nouveau. — the data changed since the file was checked (another submission?): "
-            "nothing was written; check the file again")
+        raise ObservatoryError(Text("data_changed_since_check"))
     if not plan.changes:
         return None
     periods = {}

@@ -17,7 +17,7 @@ import io
 import re
 from pathlib import Path
 
-from observatory.errors import ObservatoryError
+from observatory.errors import ObservatoryError, Text
 
 _NEEDS_QUOTES = re.compile(r'[",\r\n]')
 
@@ -56,10 +56,8 @@ class WriteNotReadBack(ObservatoryError):
 
 
 def _refuse(name: str, row: int | str, found: object, expected: object) -> WriteNotReadBack:
-    return WriteNotReadBack(
-        f"{name}, row {row}: as written it would read back as {found!r}, expected {expected!r}; nothing was "
-        "written (a fault of the observatory's writer, not of your file: please report it) — "
-        "rien n'a été écrit (une erreur de l'observatoire, pas de votre fichier : signalez-la)")
+    return WriteNotReadBack(Text("write_not_read_back", name=name, row=row, found=repr(found),
+                                 expected=repr(expected)))
 
 
 def check_table(root: Path, name: str, written: Path, header: list[str], rows: list[list[str]]) -> None:

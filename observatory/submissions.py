@@ -127,10 +127,7 @@ def import_file(root: Path, path: Path, coalition: str, replace: bool = False,
     with locking.root_lock(root, f"observatory import {path.name} --coalition {coalition}", timeout, say):
         journal.recover(root)
         if expected_root is not None and _root_digest(root) != expected_root:
-            raise ObservatoryError(
-                "les données ont changé depuis la vérification (un autre dépôt ?) : rien n'a été écrit, vérifiez "
-                "le fichier à nouveau. — the data changed since the file was checked (another submission?): "
-                "nothing was written; check the file again")
+            raise ObservatoryError(Text("data_changed_since_check"))
         plan = _plan(root, table, coalition, replace)
         if plan.candidates.empty:
             if also is not None:  # nothing new to import, yet the approval itself is recorded

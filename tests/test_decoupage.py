@@ -274,6 +274,13 @@ def test_wrong_options_are_named(root_copy, cli):
     assert code == 1 and "--levels commune,canton: expected some of region,departement,epci,commune" in err
     code, _, err = cli("import-source", SOURCE, PACKAGE, "--only-departements", "59", "--root", root_copy)
     assert code == 1 and "--only-departements 59: no département 59 in @etalab/decoupage-administratif 6.0.0" in err
+    code, _, err = cli("--lang", "fr", "import-source", SOURCE, PACKAGE, "--only-departements", "59", "--root",
+                       root_copy)
+    assert code == 1 and "--only-departements 59 : pas de département 59 dans @etalab/decoupage-administratif " \
+        "6.0.0" in err
+    code, _, err = cli("--lang", "fr", "import-source", SOURCE, PACKAGE, "--only-departements", "3x", "--root",
+                       root_copy)
+    assert code == 1 and "--only-departements 3x : attendu des codes de département séparés par des virgules" in err
 
 
 def test_the_import_is_checked_against_the_whole_root(root_copy, cli):

@@ -105,6 +105,13 @@ def test_the_team_returns_then_approves_and_only_approved_figures_are_published(
     for step in ("submitted", "returned", "approved"):
         assert step in shown
     assert "39 ans ? Sans doute 3,9." in shown and "team" in shown
+    code, out, err = cli("--lang", "fr", "history", "--root", root_copy, "--indicator", "device-lifetime",
+                         "--territory", "bretagne", "--coalition", "alpha")  # the same, all in French
+    assert code == 0, err
+    shown = " ".join(out[out.index("2022"):].split())
+    assert "renvoyé par équipe : 39 (dépôt" in shown and "— commentaire : 39 ans ? Sans doute 3,9." in shown
+    assert "validé par équipe" in shown and "déposé par responsable" in shown and "enregistré dans" in shown
+    assert not any(word in shown for word in (" by ", "stored in", "comment:", "submission "))
     with (root_copy / "data" / "submissions" / "reviews.csv").open(encoding="utf-8") as handle:
         steps = [(r["submission"], r["action"], r["by"]) for r in csv.DictReader(handle)]
     assert steps == [(first, "submitted", "lead"), (first, "returned", "team"), (second, "submitted", "lead"),

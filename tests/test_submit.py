@@ -271,7 +271,9 @@ def test_a_confirmation_needs_the_same_file_checked_on_the_same_data(desk, root_
     figures.write_bytes(figures.read_bytes().replace(b"\n", b"\r\n"))
     changed = snapshot(root_copy)
     late = the_desk.confirm("alpha", secret, "chiffres.csv", content, False, checked.token)
-    assert not late.ok and "the data changed since the file was checked" in " ".join(late.problems)
+    # said in the page's language (French here), not in both glued together
+    assert not late.ok and "les données ont changé depuis la vérification" in " ".join(late.problems)
+    assert "the data changed" not in " ".join(late.problems)
     assert snapshot(root_copy) == changed
 
 

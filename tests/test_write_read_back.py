@@ -86,6 +86,11 @@ def test_a_file_that_would_not_read_back_is_refused_before_anything_is_written(r
     assert ("data/observations/alpha.csv" in err or "data/history.csv" in err) and "read back" in err \
         and "nothing was written" in err, err
     assert snapshot(root_copy) == before
+    code, _, err = cli("--lang", "fr", "import", _send(tmp_path, CELLS["a lone CR"]), "--coalition", "alpha",
+                       "--root", root_copy)  # in French, and only in French
+    assert code == 1 and "tel qu'écrit, il se relirait" in err and "rien n'a été écrit" in err \
+        and "nothing was written" not in err, err
+    assert snapshot(root_copy) == before
     assert cli("validate", "--root", root_copy)[0] == 0
 
 

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from observatory import root_paths
-from observatory.errors import ObservatoryError
+from observatory.errors import ObservatoryError, Text
 from observatory.sources import Conversion, yaml_bytes
 # Reading the package, within its limits (the limits and read_package are also found here).
 from observatory.sources.decoupage_package import (  # noqa: F401
@@ -88,8 +88,8 @@ def officials(package: Package, levels: tuple[str, ...], only: tuple[str, ...] |
     if only:
         unknown = [code for code in only if code not in departements]
         if unknown:
-            raise ObservatoryError(f"--only-departements {','.join(only)}: no département {', '.join(unknown)} in "
-                                   f"{PACKAGE} {package.version} (expected codes such as 01, 2A, 35, 971)")
+            raise ObservatoryError(Text("decoupage_unknown_departements", given=",".join(only),
+                                        unknown=", ".join(unknown), package=f"{PACKAGE} {package.version}"))
     population: dict[tuple[str, str], int] = defaultdict(int)
     counted: set[tuple[str, str]] = set()  # territories with at least one commune's figure
 
@@ -256,8 +256,7 @@ def _departements(text: str | None) -> tuple[str, ...] | None:
     codes = [part.strip().upper() for part in text.split(",") if part.strip()]
     wrong = [code for code in codes if not re.match(r"^(?:\d{2,3}|2[AB])$", code)]
     if wrong or not codes:
-        raise ObservatoryError(f"--only-departements {text}: expected département codes separated by commas, "
-                               "e.g. 35,59 or 2A,971")
+        raise ObservatoryError(Text("decoupage_bad_departements", given=text))
     return tuple(sorted(set(codes)))
 
 
