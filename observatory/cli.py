@@ -79,6 +79,14 @@ def _positive(text: str) -> int:
     return value
 
 
+def _root(text: str) -> Path:
+    """--root: a folder; an empty one is refused (an unset variable in a script) rather than taken for
+    $OBSERVATORY_ROOT or the repository, which a user did not name."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"found {text!r}, expected the data root's folder, e.g. --root .")
+    return data_root(text)
+
+
 def _epilog(*examples: str) -> str:
     return "examples:\n" + "".join(f"  {line}\n" for line in examples) + "\n" + EXIT_CODES
 
@@ -104,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, help_text: str, func) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text, epilog=_epilog(*EXAMPLES[name]),
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-        sub.add_argument("--root", default=".", type=data_root, help="the data root (default: the current directory)")
+        sub.add_argument("--root", default=".", type=_root, help="the data root (default: the current directory)")
         sub.set_defaults(func=func)
         if name in ("validate", "progress", "build"):
             sub.add_argument("--no-cache", action="store_true",
@@ -193,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       description="Create a coalition's secret, print it once; it is kept hashed.",
                                       epilog=_epilog(*EXAMPLES["leads"]),
                                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    token.add_argument("--root", default=argparse.SUPPRESS, type=data_root,
+    token.add_argument("--root", default=argparse.SUPPRESS, type=_root,
                        help="the data root (default: the current directory)")
     token.add_argument("--coalition", required=True, help="the coalition id")
     token.add_argument("--leads-dir", metavar="DIR", type=Path,
@@ -235,7 +243,7 @@ def _add_sources(command: argparse.ArgumentParser) -> None:
                                  epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
         sub.add_argument("file", type=Path, help="the file as downloaded")
         # Also accepted after the source's name; given before it, it is kept (SUPPRESS: no default here).
-        sub.add_argument("--root", default=argparse.SUPPRESS, type=data_root,
+        sub.add_argument("--root", default=argparse.SUPPRESS, type=_root,
                          help="the data root (default: the current directory)")
         source.add_arguments(sub)
         usages.append("  " + " ".join(sub.format_usage().split()[1:]) + "\n")

@@ -184,3 +184,17 @@ def test_import_source_and_serve_speak_french_too(root_copy, tmp_path, cli, monk
         assert code == 2 and err == (f"error: port {port} on 127.0.0.1 is already in use (another observatory "
                                      "serve?): stop that program or choose another port with --port; nothing was "
                                      "started\n")
+
+
+@pytest.mark.parametrize("command", [["validate"], ["build", "--only", "programme"], ["leads", "token", "--coalition",
+                                                                                        "alpha"]])
+def test_an_empty_root_is_a_usage_error_not_another_root(command, capsys, tmp_path, monkeypatch):
+    """`--root "$ROOT"` with ROOT unset: refused by name, not silently read as $OBSERVATORY_ROOT or the repository."""
+    from observatory.cli import main
+
+    monkeypatch.chdir(tmp_path)  # nothing here: had the root been taken from elsewhere, it would have run
+    with pytest.raises(SystemExit) as exited:
+        main([*command, "--root", ""])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and "argument --root: found '', expected the data root's folder" in err
+    assert "Traceback" not in err and list(tmp_path.iterdir()) == []
