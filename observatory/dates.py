@@ -16,7 +16,6 @@ from observatory.errors import Text
 
 DATE_PARTS = r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$"
 DATE_PATTERN = r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$"  # the same, without groups, for expectations
-DATE_EXPECTED = Text("date_iso")
 
 # The plausible window of a figure's or a target's date: from 1 January 1900 to 31 December of the year ten
 # years from today. Anything outside is a typing error (0001-01-01, 9999-12-31) that would sort first or last.
@@ -28,6 +27,11 @@ def plausible_window(today: _dt.date | None = None) -> tuple[pd.Timestamp, pd.Ti
     """First and last plausible dates, the last computed from today's date."""
     today = today or _dt.date.today()
     return pd.Timestamp(EARLIEST), pd.Timestamp(today.year + YEARS_AHEAD, 12, 31)
+
+
+def date_expected() -> Text:
+    """What a date must look like; a function, not a constant: importing this module reads no catalogue."""
+    return Text("date_iso")
 
 
 def window_expected(today: _dt.date | None = None) -> Text:

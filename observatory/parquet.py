@@ -46,9 +46,8 @@ MAX_ROWS = 20_000_000
 MAX_ROWS_PER_BYTE = 25  # 5 times the most compressible national file of distinct figures (4.6)
 GLOB_CHARACTERS = "*?[{"
 
-TEXT_EXPECTED = Text("parquet_text")
-DATE_TYPES_EXPECTED = Text("parquet_dates")
-VALUE_TYPES_EXPECTED = Text("parquet_values")
+# The keys of the expected texts, per column: a Text reads the catalogue when made, so it is made when needed.
+_EXPECTED_TYPES = {"date": "parquet_dates", "value": "parquet_values"}
 
 
 def _kind(type_name: str) -> str:
@@ -96,8 +95,8 @@ def _as_text(column: str, type_name: str) -> str | None:
     return None
 
 
-def _expected_type(column: str) -> str:
-    return {"date": DATE_TYPES_EXPECTED, "value": VALUE_TYPES_EXPECTED}.get(column, TEXT_EXPECTED)
+def _expected_type(column: str) -> Text:
+    return Text(_EXPECTED_TYPES.get(column, "parquet_text"))
 
 
 @contextlib.contextmanager

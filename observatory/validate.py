@@ -21,12 +21,12 @@ from observatory.errors import InvalidDataRoot, Problem, Text
 from observatory.load import DataRoot, load_root
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+# Each code's pattern and the key of its expected text: the Text is made when a fault is found, so that
+# importing this module does not read the catalogue (a Text holds its English wording from the start).
 CODE_FORMATS = {
-    "code_insee": (re.compile(r"^(?:\d{2}|2[AB]|\d{2}M|\d{3}|\d{5}|2[AB]\d{3})$"),
-                   Text("code_insee")),
-    "siren": (re.compile(r"^\d{9}$"), Text("code_siren")),
-    "iso_3166": (re.compile(r"^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$"),
-                 Text("code_iso_3166")),
+    "code_insee": (re.compile(r"^(?:\d{2}|2[AB]|\d{2}M|\d{3}|\d{5}|2[AB]\d{3})$"), "code_insee"),
+    "siren": (re.compile(r"^\d{9}$"), "code_siren"),
+    "iso_3166": (re.compile(r"^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$"), "code_iso_3166"),
 }
 
 # The evidence a lead may give beside a figure (issue 25): a document, a claim of contribution and its sentence.
@@ -34,7 +34,7 @@ EVIDENCE_COLUMNS = ["link", "contribution", "contribution_note"]
 
 # data/territories.csv's optional column population: people, counted (empty: not known).
 POPULATION_RE = re.compile(r"^\d+$")
-POPULATION_EXPECTED = Text("population")
+POPULATION_EXPECTED = "population"  # the key of its expected text
 
 
 @dataclass
@@ -178,11 +178,11 @@ def territory_problems(root: DataRoot) -> list[Problem]:
             value = getattr(row, column)
             if isinstance(value, str):
                 if not pattern.match(value):
-                    fault(column, value, expected)
+                    fault(column, value, Text(expected))
                 elif column == "siren" and not _luhn_ok(value):
                     fault(column, value, Text("siren_check"))
         if isinstance(row.population, str) and not POPULATION_RE.match(row.population):
-            fault("population", row.population, POPULATION_EXPECTED)
+            fault("population", row.population, Text(POPULATION_EXPECTED))
     # A parent chain must end: a loop would hang every roll-up.
     parents = dict(zip(frame["id"], frame["parent"]))
     for row in frame.itertuples(index=False):

@@ -13,13 +13,12 @@ its switches ``PREFILTER`` and ``MAX_LISTED`` are read there).
 
 from observatory.expectations.prefilter import could_fail
 from observatory.expectations.rules import (
-    INDICATOR_FILE, MAGNITUDE_EXPECTED, MAX_MAGNITUDE, NUMBER_EXPECTED, OBSERVATION_KEY, observation_problems, place,
-    register_problems, target_problems,
+    MAX_MAGNITUDE, OBSERVATION_KEY, observation_problems, place, register_problems, target_problems,
 )
 from observatory.expectations.runner import run_rules
 from observatory.expectations.spec import EXPECT, Rule, Spec
 
 __all__ = [
-    "EXPECT", "INDICATOR_FILE", "MAGNITUDE_EXPECTED", "MAX_MAGNITUDE", "NUMBER_EXPECTED", "OBSERVATION_KEY", "Rule",
+    "EXPECT", "MAX_MAGNITUDE", "OBSERVATION_KEY", "Rule",
     "Spec", "could_fail", "observation_problems", "place", "register_problems", "run_rules", "target_problems",
 ]

@@ -9,19 +9,18 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 
 from observatory import root_paths, vocabulary
-from observatory.dates import DATE_EXPECTED, DATE_PATTERN, window_expected
+from observatory.dates import DATE_PATTERN, date_expected, window_expected
 from observatory.errors import Problem, Text
 from observatory.expectations.runner import run_rules
 from observatory.expectations.spec import EXPECT, Rule, is_first_of_key
 from observatory.selfdata import ANSWERS, DIFFICULTIES
 from observatory.vocabulary import NUMBER_PATTERN
 
-INDICATOR_FILE = Text("indicator_file", folder=root_paths.INDICATORS)
-NUMBER_EXPECTED = Text("number_written")
+# The expected texts are made where the rules are (Text("…") in each function), not as constants: a Text
+# reads the catalogue when made, and importing this module (observatory --help, a cached validate) needs none.
 # The figures of the observatory are counts, rates and euros: a larger magnitude is a typing error, and
 # differences of such values would overflow (1e308 - -1e308 = inf).
 MAX_MAGNITUDE = 1e15
-MAGNITUDE_EXPECTED = Text("magnitude")
 # What makes two observations the same figure (observatory.validate.observation_frame writes these columns).
 OBSERVATION_KEY = ("indicator", "territory", "coalition_key", "date_key")
 
@@ -64,7 +63,8 @@ def _indicator_and_territory_rules(indicators: Iterable[str], territories: Itera
     return [
         Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="indicator"), "indicator", "indicator", Text("indicator_id")),
         Rule(EXPECT.ExpectColumnValuesToBeInSet(column="indicator", value_set=sorted(set(indicators))), "indicator",
-             "indicator", _unknown_id("indicator", indicators, INDICATOR_FILE, "indicator")),
+             "indicator", _unknown_id("indicator", indicators, Text("indicator_file", folder=root_paths.INDICATORS),
+                                    "indicator")),
         Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="territory"), "territory", "territory", Text("territory_id")),
         Rule(EXPECT.ExpectColumnValuesToBeInSet(column="territory", value_set=named), "territory",
              "territory", _unknown_id("territory", territories, Text("row_of", file=root_paths.TERRITORIES), "territory")),
@@ -79,17 +79,17 @@ def observation_problems(frame: pd.DataFrame, indicators: Iterable[str], territo
         Rule(EXPECT.ExpectColumnValuesToBeInSet(column="coalition", value_set=sorted(set(coalitions))), "coalition",
              "coalition", _unknown_id("coalition", coalitions, Text("coalition_file", folder=root_paths.COALITIONS),
                                       "coalition")),
-        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="date_text"), "date", "date_text", DATE_EXPECTED),
+        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="date_text"), "date", "date_text", date_expected()),
         Rule(EXPECT.ExpectColumnValuesToMatchRegex(column="date_text", regex=DATE_PATTERN), "date", "date_text",
-             DATE_EXPECTED),
+             date_expected()),
         Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="date"), "date", "date_text",
              Text("date_exists")),
         Rule(_plausible_date("date_plausible"), "date", "date_text", window_expected()),
-        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="value_text"), "value", "value_text", NUMBER_EXPECTED),
+        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="value_text"), "value", "value_text", Text("number_written")),
         Rule(EXPECT.ExpectColumnValuesToMatchRegex(column="value_text", regex=NUMBER_PATTERN), "value", "value_text",
-             NUMBER_EXPECTED),
+             Text("number_written")),
         Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="value"), "value", "value_text", Text("finite_number")),
-        Rule(_magnitude("value"), "value", "value_text", MAGNITUDE_EXPECTED),
+        Rule(_magnitude("value"), "value", "value_text", Text("magnitude")),
         Rule(EXPECT.ExpectColumnPairValuesAToBeGreaterThanB(column_A="limit_upper", column_B="value", or_equal=True,
                                                         ignore_row_if="either_value_is_missing"),
              "value", "value_text", lambda row: Text("at_most_limit", limit=f"{row['limit_upper']:g}")),
@@ -130,9 +130,9 @@ def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories:
     for point in ("baseline", "target"):
         rules += [
             Rule(EXPECT.ExpectColumnValuesToNotBeNull(column=f"{point}_date_text"), f"{point}.date",
-                 f"{point}_date_text", DATE_EXPECTED),
+                 f"{point}_date_text", date_expected()),
             Rule(EXPECT.ExpectColumnValuesToMatchRegex(column=f"{point}_date_text", regex=DATE_PATTERN), f"{point}.date",
-                 f"{point}_date_text", DATE_EXPECTED),
+                 f"{point}_date_text", date_expected()),
             Rule(EXPECT.ExpectColumnValuesToNotBeNull(column=f"{point}_date"), f"{point}.date", f"{point}_date_text",
                  Text("date_exists")),
             Rule(_plausible_date(f"{point}_date_plausible"), f"{point}.date", f"{point}_date_text",
@@ -143,7 +143,7 @@ def target_problems(frame: pd.DataFrame, indicators: Iterable[str], territories:
                  f"{point}.value", f"{point}_value_text", Text("number")),
             Rule(EXPECT.ExpectColumnValuesToNotBeNull(column=f"{point}_value"), f"{point}.value",
                  f"{point}_value_text", Text("finite_number")),
-            Rule(_magnitude(f"{point}_value"), f"{point}.value", f"{point}_value_text", MAGNITUDE_EXPECTED),
+            Rule(_magnitude(f"{point}_value"), f"{point}.value", f"{point}_value_text", Text("magnitude")),
             Rule(EXPECT.ExpectColumnPairValuesAToBeGreaterThanB(column_A="limit_upper", column_B=f"{point}_value",
                                                             or_equal=True, ignore_row_if="either_value_is_missing"),
                  f"{point}.value", f"{point}_value_text",
@@ -198,9 +198,9 @@ def register_problems(services: pd.DataFrame, assessments: pd.DataFrame) -> list
         Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="service"), "service", "service", Text("service_id")),
         Rule(EXPECT.ExpectColumnValuesToBeInSet(column="service", value_set=known), "service", "service",
              _unknown_id("service", known, Text("row_of", file=root_paths.SERVICES), "service")),
-        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="date_text"), "date", "date_text", DATE_EXPECTED),
+        Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="date_text"), "date", "date_text", date_expected()),
         Rule(EXPECT.ExpectColumnValuesToMatchRegex(column="date_text", regex=DATE_PATTERN), "date", "date_text",
-             DATE_EXPECTED),
+             date_expected()),
         Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="date"), "date", "date_text", Text("date_exists")),
         Rule(_plausible_date("date_plausible"), "date", "date_text", window_expected()),
         Rule(EXPECT.ExpectColumnValuesToNotBeNull(column="difficulty"), "difficulty", "difficulty",
