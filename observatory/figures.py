@@ -263,8 +263,9 @@ def timeline(observations: pd.DataFrame, targets: pd.DataFrame, indicator: pd.Se
     observations = observations[~review.reindex(observations.index, fill_value=False)]
     # Each figure's quality as a rank of vocabulary.FIGURE_QUALITIES (measured first: its trace comes first, as before).
     quality = (obs["quality"] if "quality" in obs else pd.Series(None, index=obs.index, dtype=object))
-    quality = quality.where(quality.notna(), "measured").where(
-        ~(obs["demonstration"].astype(bool) if "demonstration" in obs else False), "demonstration")
+    # (A frame without the column demonstration, a workbench user's selection, has none: `~False` would be -1.)
+    demo = obs["demonstration"].astype(bool) if "demonstration" in obs else pd.Series(False, index=obs.index)
+    quality = quality.where(quality.notna(), "measured").where(~demo, "demonstration")
     rank = quality.map({q: i for i, q in enumerate(vocabulary.FIGURE_QUALITIES)}).fillna(0).astype(int)
     for (coalition, ranked), group in obs.groupby([obs["coalition"].fillna(""), rank], sort=True):
         label = esc(coalition_names.get(coalition, coalition)) if coalition else t("territory_figures", lang)

@@ -175,3 +175,14 @@ def test_a_page_with_one_rolled_up_figure_ticks_its_date_and_nothing_finer_than_
     frame.loc[1, "date"] = pd.Timestamp("2024-12-31")
     assert "dtick" not in figures.timeline(frame, frame.iloc[0:0], indicator, "A").to_plotly_json()["layout"].get(
         "xaxis", {})
+
+
+def test_a_timeline_draws_figures_without_the_demonstration_column():
+    from observatory import figures
+
+    # A workbench user may chart a selection of the observations' columns (root.chart("timeline", frame)).
+    frame = observations(("trained", "a", 1), ("trained", "a", 2), date="2021-12-29").drop(columns=["demonstration"])
+    frame.loc[1, "date"] = pd.Timestamp("2021-12-31")
+    indicator = pd.Series({"unit": "personnes", "name_fr": "Formés", "name_en": "Trained"})
+    [line] = figures.timeline(frame, frame.iloc[0:0], indicator, "A").data
+    assert list(line.y) == [1.0, 2.0] and line.line.dash is None  # measured figures: one plain line
