@@ -29,9 +29,6 @@ CODE_FORMATS = {
     "iso_3166": (re.compile(r"^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$"), "code_iso_3166"),
 }
 
-# The evidence a lead may give beside a figure (issue 25): a document, a claim of contribution and its sentence.
-EVIDENCE_COLUMNS = ["link", "contribution", "contribution_note"]
-
 # data/territories.csv's optional column population: people, counted (empty: not known).
 POPULATION_RE = re.compile(r"^\d+$")
 POPULATION_EXPECTED = "population"  # the key of its expected text
@@ -333,7 +330,7 @@ def _validated_now(path: Path) -> ValidRoot:
     if problems:
         raise InvalidDataRoot(problems)
     keep_obs = ["indicator", "territory", "coalition", "date_text", "date", "value", "source", "comment",
-                "file", "row", "dataset", "demonstration", "quality", *EVIDENCE_COLUMNS]
+                "file", "row", "dataset", "demonstration", "quality", *vocabulary.EVIDENCE_COLUMNS]
     keep_targets = ["coalition", "indicator", "territory", "baseline_date", "baseline_value", "target_date",
                     "target_value", "source", "file", "key", "reporting"]
     services = root.services if root.services is not None else pd.DataFrame(columns=["id"])

@@ -75,7 +75,8 @@ OBSERVATION_REQUIRED = ("indicator", "territory", "date", "value")
 # quality: how the figure was obtained (FIGURE_QUALITIES; not an indicator's quality, QUALITIES); link,
 # contribution, contribution_note: the lead's evidence beside it (a document, how much of the change is the
 # coalition's own doing, in a sentence).
-OBSERVATION_OPTIONAL = ("coalition", "source", "comment", "quality", "link", "contribution", "contribution_note")
+EVIDENCE_COLUMNS = ("link", "contribution", "contribution_note")
+OBSERVATION_OPTIONAL = ("coalition", "source", "comment", "quality", *EVIDENCE_COLUMNS)
 # A figure's quality (issue 22): measured unless a file says otherwise; roll-up only for the figures the
 # observatory computes (observatory.rollup), never claimed by a file.
 FIGURE_QUALITIES = ("measured", "estimated", "provisional", "proxy", "demonstration", "roll-up")

@@ -20,7 +20,7 @@ from observatory.root_paths import rel
 # The observations as read from data/observations/*.csv: cells as typed (date_text, value_text), with their place.
 OBSERVATION_ROW_COLUMNS = [
     "indicator", "territory", "date_text", "value_text", "coalition", "source", "comment", "file", "row",
-    "dataset", "quality", "link", "contribution", "contribution_note",
+    "dataset", "quality", *vocabulary.EVIDENCE_COLUMNS,
 ]
 DATASET_COLUMNS = ["dataset", "file", "title_fr", "title_en", "description_fr", "description_en",
                    "demonstration", "license", "source"]
