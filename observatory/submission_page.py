@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 
 from observatory import root_paths
-from observatory.i18n import t
+from observatory.i18n import LANGS, setting, t
 from observatory.pages.render import render, render_in
 from observatory.submission_desk import (  # noqa: F401 - PAGE, local_time: callers read them here
     MAX_UPLOAD, PAGE, SUFFIXES, Outcome, SubmissionDesk, local_time, safe_name)
@@ -33,7 +33,8 @@ def app(lang: str = "fr", root: str | None = None, results_dir: str | None = Non
     root_path = root_paths.data_root(root)
     results = root_paths.given_folder(results_dir, "OBSERVATORY_RESULTS")
     leads = root_paths.given_folder(leads_dir, "OBSERVATORY_LEADS_DIR")
-    choice = widgets.ToggleButtons(options=[("Français", "fr"), ("English", "en")], value=lang,
+    # Every language of LANGS, each named in itself by its catalogue (as the explorer's and the site's switches).
+    choice = widgets.ToggleButtons(options=[(setting("name", code), code) for code in LANGS], value=lang,
                                    description="Langue · Language", style={"description_width": "initial"})
     page = widgets.VBox([choice, form(SubmissionDesk(root_path, results, leads, lang))])
 

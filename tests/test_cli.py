@@ -52,6 +52,27 @@ def test_python_dash_m_and_no_traceback_on_garbage(tmp_path):
     assert "Traceback" not in done.stderr
 
 
+# Asking for help is answered without the data libraries: the parser lists the import-source plug-ins, whose
+# modules load pandas only to import.
+HELP_PROBE = """
+import contextlib, io, sys
+from observatory.cli import main
+for argv in (["--help"], ["import-source", "--help"], ["build", "--help"]):
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            main(argv)
+    except SystemExit as exc:
+        assert exc.code == 0, argv
+print(" ".join(m for m in ("pandas", "numpy", "great_expectations", "papermill") if m in sys.modules))
+"""
+
+
+def test_help_does_not_import_pandas():
+    done = subprocess.run([sys.executable, "-c", HELP_PROBE], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [], done.stdout
+
+
 COMMANDS = ["validate", "progress", "build", "template", "import", "undo", "import-source", "history", "serve"]
 
 

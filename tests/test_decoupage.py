@@ -269,6 +269,17 @@ def test_a_file_that_is_no_tgz_is_one_clear_line_and_nothing_is_written(root_cop
     assert snapshot(root_copy) == before
 
 
+def test_the_package_and_option_errors_are_in_the_language_asked_not_english_under_a_french_prefix(
+        root_copy, tmp_path, cli):
+    fake = tmp_path / "etalab-decoupage-administratif-6.0.0.tgz"
+    fake.write_bytes(b"<html>not found</html>")
+    code, _, err = cli("--lang", "fr", "import-source", SOURCE, fake, "--root", root_copy)
+    assert code == 1 and err.startswith(f"erreur : {fake} : pas un .tgz lisible ("), err
+    assert "le paquet npm @etalab/decoupage-administratif" in err and "expected" not in err, err
+    code, _, err = cli("--lang", "fr", "import-source", SOURCE, PACKAGE, "--levels", "canton", "--root", root_copy)
+    assert code == 1 and "--levels canton : attendu certains de region,departement,epci,commune" in err, err
+
+
 def test_wrong_options_are_named(root_copy, cli):
     code, _, err = cli("import-source", SOURCE, PACKAGE, "--levels", "commune,canton", "--root", root_copy)
     assert code == 1 and "--levels commune,canton: expected some of region,departement,epci,commune" in err

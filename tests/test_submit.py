@@ -203,6 +203,16 @@ def test_the_page_speaks_english_when_asked(desk_server, page):
     screenshot(page, "submit-en")
 
 
+def test_the_language_switch_offers_every_language_named_in_itself(root_copy, tmp_path):
+    from observatory.i18n import LANGS
+    from observatory.submission_page import app
+
+    choice = app("en", root=str(root_copy), leads_dir=str(tmp_path / "leads")).children[0]
+    assert choice.value == "en"
+    assert list(choice.options) == [("Français", "fr"), ("English", "en")][:len(LANGS)]
+    assert [code for _, code in choice.options] == list(LANGS)
+
+
 def test_without_submissions_there_is_no_upload_page(tmp_path):
     from observatory.serve import notebooks_served
 

@@ -30,8 +30,6 @@ import yaml
 
 from observatory import journal, locking
 from observatory.errors import InvalidDataRoot, ObservatoryError, Text
-from observatory.load import load_root
-from observatory.validate import check_root
 
 GROUP = "observatory.sources"
 
@@ -135,6 +133,9 @@ def check_as_it_would_become(root: Path, files: dict[str, bytes]) -> None:
         for relative, content in files.items():
             (trial / relative).parent.mkdir(parents=True, exist_ok=True)
             (trial / relative).write_bytes(content)
+        from observatory.load import load_root  # here: the parser lists the sources, pandas only for an import
+        from observatory.validate import check_root
+
         problems, _, _ = check_root(load_root(trial))
         if problems:
             raise InvalidDataRoot(problems)

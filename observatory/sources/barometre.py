@@ -21,9 +21,7 @@ import yaml
 
 from observatory import root_csv, root_paths, vocabulary
 from observatory.errors import ObservatoryError, Problem, Text
-from observatory.load import load_root
 from observatory.sources import Conversion, yaml_bytes
-from observatory.submissions import BASE_COLUMNS
 
 NAME = "barometre"
 SOURCE_NAME = "Baromètre des résultats de l'action publique (Etalab)"
@@ -293,6 +291,8 @@ class Barometre:
     def convert(self, root: Path, path: Path, coalition: str | None, qualities: dict[str, str],
                 same_as: dict[str, str] | None = None, known_territories: bool = False,
                 only: list[str] | None = None) -> Conversion:
+        from observatory.load import load_root  # here, not at the top: `observatory --help` lists this source
+
         existing = load_root(root)
         if coalition is not None and coalition not in set(existing.coalitions["id"]):
             raise ObservatoryError(Text("barometre_no_coalition", coalition=coalition,
@@ -378,6 +378,7 @@ SYNTHESES = {"country": ("nationale", "national"), "region": ("régionale", "reg
 
 def _observation_files(path: Path, converted: Converted) -> dict[str, bytes]:
     """The published figures, as one data file per synthesis level (a newer snapshot replaces it)."""
+    from observatory.submission_files import BASE_COLUMNS
 
     stem = f"{root_paths.OBSERVATIONS}/barometre-{converted.level}"
     return {

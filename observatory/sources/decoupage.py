@@ -246,7 +246,7 @@ def _levels(text: str | None) -> tuple[str, ...]:
     asked = [part.strip() for part in text.split(",") if part.strip()]
     wrong = [level for level in asked if level not in LEVELS]
     if wrong or not asked:
-        raise ObservatoryError(f"--levels {text}: expected some of {','.join(LEVELS)}, separated by commas")
+        raise ObservatoryError(Text("decoupage_levels", given=text, levels=",".join(LEVELS)))
     return tuple(level for level in LEVELS if level in asked)
 
 
@@ -284,7 +284,7 @@ class Decoupage:
         found = officials(package, tuple(levels), tuple(only_departements) if only_departements else None)
         table = root_paths.at(root, root_paths.TERRITORIES)
         if not table.is_file():
-            raise ObservatoryError(f"{root_paths.TERRITORIES}: no such file in the data root {root}")
+            raise ObservatoryError(Text("decoupage_no_territories", file=root_paths.TERRITORIES, root=root))
         text = table.read_bytes().decode("utf-8-sig")
         merged, facts = merge(text, found)
         files = {root_paths.TERRITORIES: merged.encode("utf-8"), root_paths.TERRITORIES_META: yaml_bytes(meta(package))}

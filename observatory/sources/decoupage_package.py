@@ -12,14 +12,14 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from observatory.errors import ObservatoryError
+from observatory.errors import ObservatoryError, Text
 
 PACKAGE = "@etalab/decoupage-administratif"
 FILES = {"region": "regions.json", "departement": "departements.json", "epci": "epci.json",
          "commune": "communes.json"}
 # The COG year of each version, from the package's README table (used when the README does not say).
 COG_YEARS = {"6.0.0": 2026, "5.3.0": 2025, "4.1.0": 2024, "3.1.1": 2023, "2.3.1": 2022, "1.1.1": 2021}
-WHAT = f"the npm package {PACKAGE}: the .tgz of `npm pack {PACKAGE}@6.0.0`, or the folder it unpacks to"
+WHAT = Text("decoupage_what", package=PACKAGE)
 
 
 @dataclass
@@ -43,8 +43,8 @@ MAX_JSON_CONTAINERS = 1_000_000  # lists and objects in one file (communes.json 
 WANTED = ("package.json", "README.md", *(f"data/{file}" for file in FILES.values()))
 
 
-def _size(number: int) -> str:
-    return f"{number:,} bytes ({number / 2**20:.1f} MB)"
+def _size(number: int) -> Text:
+    return Text("decoupage_size", number=number, mb=number / 2**20)
 
 
 def read_package(path: Path) -> Package:
@@ -56,13 +56,13 @@ def read_package(path: Path) -> Package:
         def read(relative: str) -> bytes | None:
             file = base / relative
             if file.is_symlink():
-                raise ObservatoryError(f"{shown}: {relative} is a symbolic link; expected a regular file ({WHAT})")
+                raise ObservatoryError(Text("decoupage_file_link", shown=shown, relative=relative, what=WHAT))
             if not file.is_file():
                 return None
             size = file.stat().st_size
             if size > MAX_MEMBER_BYTES:
-                raise ObservatoryError(f"{shown}: {relative} holds {_size(size)}, expected at most "
-                                       f"{_size(MAX_MEMBER_BYTES)} (the import's limit; {WHAT})")
+                raise ObservatoryError(Text("decoupage_file_too_big", shown=shown, relative=relative, size=_size(size),
+                                            limit=_size(MAX_MEMBER_BYTES), what=WHAT))
             with file.open("rb") as handle:
                 return _bounded_read(shown, relative, handle)
 
@@ -75,8 +75,8 @@ def _bounded_read(shown: str, relative: str, handle) -> bytes:
     """A member's bytes, never more than MAX_MEMBER_BYTES whatever its header said."""
     content = handle.read(MAX_MEMBER_BYTES + 1)
     if len(content) > MAX_MEMBER_BYTES:
-        raise ObservatoryError(f"{shown}: {relative} holds more than {_size(MAX_MEMBER_BYTES)} (the import's "
-                               f"limit); expected {WHAT}")
+        raise ObservatoryError(Text("decoupage_read_too_big", shown=shown, relative=relative,
+                                    limit=_size(MAX_MEMBER_BYTES), what=WHAT))
     return content
 
 
@@ -89,44 +89,43 @@ def _read_members(path: Path, shown: str) -> dict[str, bytes]:
         archive = tarfile.open(path, "r|gz")
     except (tarfile.TarError, OSError, EOFError) as exc:
         why = " ".join(str(exc).split())  # one line: tarfile's messages may hold several
-        raise ObservatoryError(f"{shown}: not a readable .tgz ({why}); expected {WHAT}") from None
+        raise ObservatoryError(Text("decoupage_not_tgz", shown=shown, why=why, what=WHAT)) from None
     total = 0
     try:
         with archive:
             for number, member in enumerate(archive, start=1):
                 if number > MAX_MEMBERS:
-                    raise ObservatoryError(f"{shown}: more than {MAX_MEMBERS:,} members, expected at most "
-                                           f"{MAX_MEMBERS:,} (the import's limit; {WHAT})")
+                    raise ObservatoryError(Text("decoupage_too_many_members", shown=shown, limit=MAX_MEMBERS,
+                                                what=WHAT))
                 relative = member.name[len("package/"):] if member.name.startswith("package/") else None
                 if member.issym() or member.islnk():
                     if relative in WANTED:
-                        kind = "a symbolic link" if member.issym() else "a hard link"
-                        raise ObservatoryError(f"{shown}: {member.name} is {kind} (to {member.linkname}); "
-                                               f"expected a regular file ({WHAT})")
+                        kind = Text("decoupage_symbolic_link" if member.issym() else "decoupage_hard_link")
+                        raise ObservatoryError(Text("decoupage_member_link", shown=shown, name=member.name,
+                                                    kind=kind, target=member.linkname, what=WHAT))
                     continue  # never followed
                 if not member.isfile():
                     continue
                 total += member.size
                 if member.size > MAX_MEMBER_BYTES or total > MAX_ARCHIVE_BYTES:
-                    what = (f"{member.name} declares {_size(member.size)}, expected at most {_size(MAX_MEMBER_BYTES)}"
-                            if member.size > MAX_MEMBER_BYTES else
-                            f"its members declare more than {_size(MAX_ARCHIVE_BYTES)} in all, expected at most "
-                            f"{_size(MAX_ARCHIVE_BYTES)}")
-                    raise ObservatoryError(f"{shown}: {what} (the import's limit; {WHAT})")
+                    raise ObservatoryError(
+                        Text("decoupage_member_too_big", shown=shown, name=member.name, size=_size(member.size),
+                             limit=_size(MAX_MEMBER_BYTES), what=WHAT) if member.size > MAX_MEMBER_BYTES else
+                        Text("decoupage_archive_too_big", shown=shown, limit=_size(MAX_ARCHIVE_BYTES), what=WHAT))
                 if relative in WANTED:
                     handle = archive.extractfile(member)
                     if handle is not None:
                         found[relative] = _bounded_read(shown, member.name, handle)
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         why = " ".join(str(exc).split())
-        raise ObservatoryError(f"{shown}: a damaged archive ({why}); expected {WHAT}") from None
+        raise ObservatoryError(Text("decoupage_damaged", shown=shown, why=why, what=WHAT)) from None
     return found
 
 
 def _parse(shown: str, read) -> Package:
     manifest = _json(shown, "package.json", read, dict)
     if manifest.get("name") != PACKAGE:
-        raise ObservatoryError(f"{shown}, package.json: found the package {manifest.get('name')!r}, expected {WHAT}")
+        raise ObservatoryError(Text("decoupage_wrong_package", shown=shown, found=manifest.get("name"), what=WHAT))
     version = str(manifest.get("version") or "")
     readme = read("README.md")
     cog_year = _cog_year(readme.decode("utf-8", "replace") if readme else "", version)
@@ -137,30 +136,30 @@ def _parse(shown: str, read) -> Package:
         for number, item in enumerate(tables[level], start=1):
             missing = [k for k in keys if not isinstance(item, dict) or k not in item]
             if missing:
-                raise ObservatoryError(f"{shown}, data/{FILES[level]}, item {number}: no key '{missing[0]}' "
-                                       f"(expected each item to have {', '.join(keys)})")
+                raise ObservatoryError(Text("decoupage_no_key", shown=shown, file=FILES[level], number=number,
+                                            key=missing[0], keys=", ".join(keys)))
     return Package(version, cog_year, tables["region"], tables["departement"], tables["epci"], tables["commune"])
 
 
 def _json(shown: str, relative: str, read, kind: type):
     content = read(relative)
     if content is None:
-        raise ObservatoryError(f"{shown}: no {relative} in it; expected {WHAT}")
+        raise ObservatoryError(Text("decoupage_no_file", shown=shown, relative=relative, what=WHAT))
     try:
         _check_nesting(shown, relative, content)
         data = json.loads(content.decode("utf-8"))
     except RecursionError:  # not reached past _check_nesting; kept so that no file ends in a traceback
-        raise ObservatoryError(f"{shown}, {relative}: JSON nested too deep, expected at most {MAX_JSON_DEPTH} "
-                               "levels") from None
+        raise ObservatoryError(Text("decoupage_json_too_deep", shown=shown, relative=relative,
+                                    limit=MAX_JSON_DEPTH)) from None
     except UnicodeDecodeError as exc:
-        raise ObservatoryError(f"{shown}, {relative}: byte 0x{content[exc.start]:02x} at offset {exc.start}, "
-                               "expected UTF-8 JSON") from None
+        raise ObservatoryError(Text("decoupage_not_utf8", shown=shown, relative=relative, byte=content[exc.start],
+                                    offset=exc.start)) from None
     except json.JSONDecodeError as exc:
-        raise ObservatoryError(f"{shown}, {relative}: not valid JSON ({exc.msg}: line {exc.lineno}, column "
-                               f"{exc.colno}); expected {WHAT}") from None
+        raise ObservatoryError(Text("decoupage_bad_json", shown=shown, relative=relative, why=exc.msg,
+                                    line=exc.lineno, column=exc.colno, what=WHAT)) from None
     if not isinstance(data, kind):
-        raise ObservatoryError(f"{shown}, {relative}: found a JSON {type(data).__name__}, expected a JSON "
-                               f"{'object' if kind is dict else 'list'}")
+        raise ObservatoryError(Text("decoupage_wrong_json", shown=shown, relative=relative, found=type(data).__name__,
+                                    expected=Text("decoupage_json_object" if kind is dict else "decoupage_json_list")))
     return data
 
 
@@ -183,11 +182,11 @@ def _check_nesting(shown: str, relative: str, content: bytes) -> None:
         if len(levels):
             depth, level = max(depth, int(levels.max())), int(levels[-1])
     if containers > MAX_JSON_CONTAINERS:
-        raise ObservatoryError(f"{shown}, {relative}: {containers:,} JSON lists and objects, expected at most "
-                               f"{MAX_JSON_CONTAINERS:,} (the import's limit)")
+        raise ObservatoryError(Text("decoupage_json_containers", shown=shown, relative=relative, count=containers,
+                                    limit=MAX_JSON_CONTAINERS))
     if depth > MAX_JSON_DEPTH:
-        raise ObservatoryError(f"{shown}, {relative}: JSON nested {depth:,} levels deep, expected at most "
-                               f"{MAX_JSON_DEPTH} (the import's limit)")
+        raise ObservatoryError(Text("decoupage_json_depth", shown=shown, relative=relative, depth=depth,
+                                    limit=MAX_JSON_DEPTH))
 
 
 def _cog_year(readme: str, version: str) -> int | None:

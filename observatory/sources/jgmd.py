@@ -13,12 +13,8 @@ from pathlib import Path
 
 from observatory import root_csv, root_paths
 from observatory.errors import ObservatoryError, Problem, Text
-from observatory.selfdata import DIFFICULTIES
 from observatory.sources import Conversion
 from observatory.sources.barometre import slug
-from observatory import selfdata
-from observatory.dates import parse_period_end
-from observatory.submissions import _read_csv_dicts
 
 NAME = "jgmd"
 SOURCE = "JustGetMyData (sites.json, MIT)"
@@ -28,6 +24,8 @@ MACHINE_READABLE = re.compile(r"\b(json|csv|xml)\b", re.IGNORECASE)
 
 def convert(path: Path, date: str, services: list[dict]) -> tuple[list[dict], list[dict]]:
     """(services to add or keep, assessments at ``date``)."""
+    from observatory import selfdata  # here, not at the top: `observatory --help` lists this source
+
     name = path.name
     try:
         entries = json.loads(path.read_bytes().decode("utf-8-sig"))
@@ -46,9 +44,9 @@ def convert(path: Path, date: str, services: list[dict]) -> tuple[list[dict], li
             raise ObservatoryError(Problem(name, key=f"{where}.name", value=entry if not isinstance(entry, dict)
                                                else entry.get("name"), expected=Text("site_name")))
         difficulty = entry.get("difficulty")
-        if difficulty not in DIFFICULTIES:
+        if difficulty not in selfdata.DIFFICULTIES:
             raise ObservatoryError(Problem(name, key=f"{where}.difficulty", value=difficulty,
-                                               expected=Text("one_of", values=", ".join(DIFFICULTIES))))
+                                               expected=Text("one_of", values=", ".join(selfdata.DIFFICULTIES))))
         url = entry.get("url") if isinstance(entry.get("url"), str) else None
         # The id comes from the name (several services share a group's privacy URL).
         ident = slug(entry["name"]) or f"site-{index}"
@@ -85,6 +83,8 @@ class JustGetMyData:
         return {"date": _checked_date(args.date)}
 
     def convert(self, root: Path, path: Path, date: str) -> Conversion:
+        from observatory import selfdata  # here, not at the top: `observatory --help` lists this source
+        from observatory.submission_files import _read_csv_dicts
 
         date = _checked_date(date)
         register = selfdata.folder(root)
@@ -110,6 +110,7 @@ PLUGIN = JustGetMyData()
 def _checked_date(date: str | None) -> str:
     import pandas as pd
 
+    from observatory.dates import parse_period_end
 
     if not re.match(r"^\d{4}-\d{2}-\d{2}$", date or "") or pd.isna(parse_period_end(pd.Series([date]))[0]):
         raise ObservatoryError(Text("jgmd_bad_date", date=date))
