@@ -4,7 +4,6 @@ checked, hostile files refused before they are read."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import multiprocessing
 import time
@@ -15,20 +14,9 @@ import pytest
 from openpyxl import load_workbook
 
 from observatory.cli import main
+from tests.helpers import snapshot, write_csv
 
 HEADER = ["indicator", "territory", "date", "value", "source", "comment"]
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and not p.name.startswith(".observatory.lock")}
-
-
-def write_csv(path: Path, rows, separator=",") -> Path:
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=separator, lineterminator="\n").writerows(rows)
-    path.write_bytes(buffer.getvalue().encode("utf-8"))
-    return path
 
 
 def records(path: Path) -> list[dict]:
