@@ -14,6 +14,7 @@ import yaml
 
 from observatory import results, sources
 from tests.conftest import FIXTURE_ROOT, TESTS
+from tests.helpers import snapshot
 
 PACKAGE = TESTS / "fixtures" / "decoupage" / "package"
 OVERSEAS = TESTS / "fixtures" / "decoupage-overseas" / "package"  # whole régions, as in the whole package
@@ -23,12 +24,6 @@ TABLE = "data/territories.csv"
 
 def rows(root: Path) -> dict[str, dict]:
     return {r["id"]: r for r in csv.DictReader((root / TABLE).open(encoding="utf-8"))}
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file of the root, but the lock's (an empty file the import's lock leaves, as every writer's)."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and not p.name.startswith(".observatory.lock")}
 
 
 def fixture_json(name: str) -> list[dict]:

@@ -24,7 +24,7 @@ import psutil
 import pytest
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, FIXTURE_ROOT, REPO
-from tests.helpers import (free_port, next_outcome, observatory, open_desk, open_live, send, start_serve,
+from tests.helpers import (free_port, next_outcome, observatory, open_desk, open_live, send, start_serve, stop,
                            wait_until)
 
 DEPLOY = REPO / "deploy"
@@ -196,12 +196,6 @@ def healthy(url: str, process: subprocess.Popen, log: Path, wait: float = 120) -
     wait_until(lambda: wait_healthy(url, 0, say=lambda _: None), process, log, wait, f"{url} not healthy")
 
 
-def end(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
-
-
 @pytest.fixture(scope="module")
 def farm(tmp_path_factory, built_site):
     """nginx (the shipped site) in front of two `serve --submissions` on one data root; the static site too."""
@@ -228,7 +222,7 @@ def farm(tmp_path_factory, built_site):
                "observatory.access.log", "nginx_error": work / "nginx" / "logs" / "error.log"}
     finally:
         for process in serves:
-            end(process)
+            stop(process, signal.SIGKILL)
         nginx.terminate()
         nginx.wait(10)
 
@@ -404,7 +398,7 @@ def test_healthz_says_503_when_no_kernel_can_start(tmp_path):
                                  timeout=60)
         assert checked.returncode == 1 and "not healthy: 503" in checked.stdout
     finally:
-        end(process)
+        stop(process, signal.SIGKILL)
 
 
 def test_healthz_with_pools_is_ok_once_a_kernel_is_ready():

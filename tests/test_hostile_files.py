@@ -5,20 +5,16 @@ sizes (gigabytes once read by the old code) are measured by bench/fault_injectio
 
 from __future__ import annotations
 
-import hashlib
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import snapshot
+
 HEADER = ["indicator", "territory", "date", "value", "source", "comment"]
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SHEET_START = f'<?xml version="1.0"?><worksheet xmlns="{MAIN}">'.encode()
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and not p.name.startswith(".observatory.lock")}
 
 
 def workbook(path: Path, sheet_xml: bytes, shared_strings: bytes | None = None) -> Path:

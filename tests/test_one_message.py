@@ -27,7 +27,7 @@ NAME = "figures.csv"
 
 # Faults of a data file that the import legitimately reads otherwise: (why, what it does instead).
 READ_OTHERWISE = {
-    # spreadsheets written in French: the import reads them as meant (tests/test_imports.py)
+    # spreadsheets written in French: the import reads them as meant (tests/test_spreadsheet_imports.py)
     "non-numeric value (decimal comma)": ("a quoted 3,7 is a French spreadsheet's 3.7 to the import", "accepted"),
     "malformed date": ("31/12/2020 is a French spreadsheet's date to the import", "accepted"),
     "CSV that is not UTF-8": ("the import reads Windows-1252, as spreadsheets save it", "accepted"),

@@ -27,6 +27,13 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     assert "-e ." in pip_part
 
 
+def test_console_script_and_python_are_declared():
+    """What a fresh install reads (the installed command below is the one written at this venv's install)."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert project["scripts"]["observatory"] == "observatory.cli:main"
+    assert project["requires-python"] == ">=3.11"
+
+
 def test_the_installed_command_is_this_package_and_runs():
     """`observatory`, as pip installed it from the entry point, starts this package's command line."""
     import subprocess

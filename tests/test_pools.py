@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import signal
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.conftest import FIXTURE_ROOT
-from tests.helpers import free_port
+from tests.helpers import free_port, start_serve, stop, wait_until
 
 GB = 2**30
 
@@ -158,29 +154,12 @@ def healthz(base: str) -> dict:
         return {}
 
 
-def wait_for(condition, seconds: float, what: str, log):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"{what}: {log.read_text()[-3000:]}"
-        time.sleep(1)
-
-
 @pytest.fixture
 def pooled_server(tmp_path):
     port, log = free_port(), tmp_path / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "observatory", "serve", "--root", str(FIXTURE_ROOT), "--port", str(port),
-             "--pool-size", "1", "--explorer-pool-size", "2"],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    process = start_serve(FIXTURE_ROOT, port, log, "--pool-size", "1", "--explorer-pool-size", "2")
     yield f"http://127.0.0.1:{port}", process, log
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
-    except ProcessLookupError:  # it stopped by itself (the test says why)
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+    stop(process, signal.SIGTERM, grace=30)
 
 
 def test_a_visitor_takes_a_preheated_explorer_kernel_and_the_pool_refills(pooled_server):
@@ -190,11 +169,7 @@ def test_a_visitor_takes_a_preheated_explorer_kernel_and_the_pool_refills(pooled
         pools = healthz(base).get("pools")
         return bool(pools) and all(pool["ready"] == pool["size"] for pool in pools.values())
 
-    def serving_full_pools():
-        assert process.poll() is None, f"observatory serve stopped: {log.read_text()[-3000:]}"
-        return full_pools()
-
-    wait_for(serving_full_pools, 300, "the pools did not fill", log)
+    wait_until(full_pools, process, log, 300, "the pools did not fill", pause=1)
     pools = healthz(base)["pools"]
     assert pools["explorer.ipynb"]["size"] == pools["explorer.ipynb"]["ready"] == 2
     assert pools["en/explorer.ipynb"]["size"] == pools["en/explorer.ipynb"]["ready"] == 2
@@ -214,7 +189,7 @@ def test_a_visitor_takes_a_preheated_explorer_kernel_and_the_pool_refills(pooled
         return (log.read_text().count("Kernel started") == started + 1 and health["kernels"] == 13
                 and health["pools"]["explorer.ipynb"] == {"size": 2, "ready": 2, "rendered": 2})
 
-    wait_for(refilled, 120, "the pool did not refill", log)
+    wait_until(refilled, process, log, 120, "the pool did not refill", pause=1)
     assert "Traceback" not in log.read_text()
 
 

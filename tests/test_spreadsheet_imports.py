@@ -81,13 +81,7 @@ def test_template_xlsx_filled_then_imported(root_copy, tmp_path, cli):
     first = dict(zip(header, rows[0]))
     assert first["indicator"] == "device-lifetime" and first["unité"] == "années" and first["sens"] == "à la hausse"
     # the lead fills in one period, in LibreOffice or Excel
-    for row in sheet.iter_rows(min_row=2):
-        cells = dict(zip(header, row))
-        if cells["indicator"].value == "people-trained" and cells["territory"].value == "rennes" \
-                and str(cells["date"].value).startswith("2021-12-31"):
-            cells["value"].value = 300
-            cells["source"].value = "Registre 2021"
-    book.save(template)
+    assert fill_template(template, "people-trained", "rennes", "2021-12-31", value=300, source="Registre 2021") == 1
     code, _, err = cli("import", template, "--coalition", "alpha", "--root", root_copy)
     assert code == 0, err
     assert "1 added" in err

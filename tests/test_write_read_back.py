@@ -8,7 +8,6 @@ undo and build with it.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from pathlib import Path
 
@@ -19,13 +18,9 @@ from hypothesis import strategies as st
 from observatory import root_csv, submissions
 from observatory.load import load_root
 from observatory.load.observations import observation_table
+from tests.helpers import snapshot
 
 HEADER = b"indicator,territory,date,value,source,comment\r\n"
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and not p.name.startswith(".observatory.lock")}
 
 
 def comments(root: Path) -> dict[str, str | None]:
