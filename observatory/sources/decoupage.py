@@ -48,7 +48,7 @@ from observatory.errors import ObservatoryError, Text
 from observatory.sources import Conversion, yaml_bytes
 # Reading the package, within its limits (the limits and read_package are also found here).
 from observatory.sources.decoupage_package import (  # noqa: F401
-    FILES, MAX_ARCHIVE_BYTES, MAX_JSON_CONTAINERS, MAX_JSON_DEPTH, MAX_MEMBER_BYTES, MAX_MEMBERS, PACKAGE, WHAT,
+    FILES, MAX_ARCHIVE_BYTES, MAX_JSON_CONTAINERS, MAX_JSON_DEPTH, MAX_MEMBER_BYTES, MAX_MEMBERS, PACKAGE,
     Package, read_package)
 
 NAME = "decoupage-administratif"

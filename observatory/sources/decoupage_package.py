@@ -19,7 +19,11 @@ FILES = {"region": "regions.json", "departement": "departements.json", "epci": "
          "commune": "communes.json"}
 # The COG year of each version, from the package's README table (used when the README does not say).
 COG_YEARS = {"6.0.0": 2026, "5.3.0": 2025, "4.1.0": 2024, "3.1.1": 2023, "2.3.1": 2022, "1.1.1": 2021}
-WHAT = Text("decoupage_what", package=PACKAGE)
+
+
+def _what() -> Text:
+    """What the archive should be, said in the refusal (made when said: a Text reads the catalogue)."""
+    return Text("decoupage_what", package=PACKAGE)
 
 
 @dataclass
@@ -56,13 +60,13 @@ def read_package(path: Path) -> Package:
         def read(relative: str) -> bytes | None:
             file = base / relative
             if file.is_symlink():
-                raise ObservatoryError(Text("decoupage_file_link", shown=shown, relative=relative, what=WHAT))
+                raise ObservatoryError(Text("decoupage_file_link", shown=shown, relative=relative, what=_what()))
             if not file.is_file():
                 return None
             size = file.stat().st_size
             if size > MAX_MEMBER_BYTES:
                 raise ObservatoryError(Text("decoupage_file_too_big", shown=shown, relative=relative, size=_size(size),
-                                            limit=_size(MAX_MEMBER_BYTES), what=WHAT))
+                                            limit=_size(MAX_MEMBER_BYTES), what=_what()))
             with file.open("rb") as handle:
                 return _bounded_read(shown, relative, handle)
 
@@ -76,7 +80,7 @@ def _bounded_read(shown: str, relative: str, handle) -> bytes:
     content = handle.read(MAX_MEMBER_BYTES + 1)
     if len(content) > MAX_MEMBER_BYTES:
         raise ObservatoryError(Text("decoupage_read_too_big", shown=shown, relative=relative,
-                                    limit=_size(MAX_MEMBER_BYTES), what=WHAT))
+                                    limit=_size(MAX_MEMBER_BYTES), what=_what()))
     return content
 
 
@@ -89,20 +93,20 @@ def _read_members(path: Path, shown: str) -> dict[str, bytes]:
         archive = tarfile.open(path, "r|gz")
     except (tarfile.TarError, OSError, EOFError) as exc:
         why = " ".join(str(exc).split())  # one line: tarfile's messages may hold several
-        raise ObservatoryError(Text("decoupage_not_tgz", shown=shown, why=why, what=WHAT)) from None
+        raise ObservatoryError(Text("decoupage_not_tgz", shown=shown, why=why, what=_what())) from None
     total = 0
     try:
         with archive:
             for number, member in enumerate(archive, start=1):
                 if number > MAX_MEMBERS:
                     raise ObservatoryError(Text("decoupage_too_many_members", shown=shown, limit=MAX_MEMBERS,
-                                                what=WHAT))
+                                                what=_what()))
                 relative = member.name[len("package/"):] if member.name.startswith("package/") else None
                 if member.issym() or member.islnk():
                     if relative in WANTED:
                         kind = Text("decoupage_symbolic_link" if member.issym() else "decoupage_hard_link")
                         raise ObservatoryError(Text("decoupage_member_link", shown=shown, name=member.name,
-                                                    kind=kind, target=member.linkname, what=WHAT))
+                                                    kind=kind, target=member.linkname, what=_what()))
                     continue  # never followed
                 if not member.isfile():
                     continue
@@ -110,22 +114,22 @@ def _read_members(path: Path, shown: str) -> dict[str, bytes]:
                 if member.size > MAX_MEMBER_BYTES or total > MAX_ARCHIVE_BYTES:
                     raise ObservatoryError(
                         Text("decoupage_member_too_big", shown=shown, name=member.name, size=_size(member.size),
-                             limit=_size(MAX_MEMBER_BYTES), what=WHAT) if member.size > MAX_MEMBER_BYTES else
-                        Text("decoupage_archive_too_big", shown=shown, limit=_size(MAX_ARCHIVE_BYTES), what=WHAT))
+                             limit=_size(MAX_MEMBER_BYTES), what=_what()) if member.size > MAX_MEMBER_BYTES else
+                        Text("decoupage_archive_too_big", shown=shown, limit=_size(MAX_ARCHIVE_BYTES), what=_what()))
                 if relative in WANTED:
                     handle = archive.extractfile(member)
                     if handle is not None:
                         found[relative] = _bounded_read(shown, member.name, handle)
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         why = " ".join(str(exc).split())
-        raise ObservatoryError(Text("decoupage_damaged", shown=shown, why=why, what=WHAT)) from None
+        raise ObservatoryError(Text("decoupage_damaged", shown=shown, why=why, what=_what())) from None
     return found
 
 
 def _parse(shown: str, read) -> Package:
     manifest = _json(shown, "package.json", read, dict)
     if manifest.get("name") != PACKAGE:
-        raise ObservatoryError(Text("decoupage_wrong_package", shown=shown, found=manifest.get("name"), what=WHAT))
+        raise ObservatoryError(Text("decoupage_wrong_package", shown=shown, found=manifest.get("name"), what=_what()))
     version = str(manifest.get("version") or "")
     readme = read("README.md")
     cog_year = _cog_year(readme.decode("utf-8", "replace") if readme else "", version)
@@ -144,7 +148,7 @@ def _parse(shown: str, read) -> Package:
 def _json(shown: str, relative: str, read, kind: type):
     content = read(relative)
     if content is None:
-        raise ObservatoryError(Text("decoupage_no_file", shown=shown, relative=relative, what=WHAT))
+        raise ObservatoryError(Text("decoupage_no_file", shown=shown, relative=relative, what=_what()))
     try:
         _check_nesting(shown, relative, content)
         data = json.loads(content.decode("utf-8"))
@@ -156,7 +160,7 @@ def _json(shown: str, relative: str, read, kind: type):
                                     offset=exc.start)) from None
     except json.JSONDecodeError as exc:
         raise ObservatoryError(Text("decoupage_bad_json", shown=shown, relative=relative, why=exc.msg,
-                                    line=exc.lineno, column=exc.colno, what=WHAT)) from None
+                                    line=exc.lineno, column=exc.colno, what=_what())) from None
     if not isinstance(data, kind):
         raise ObservatoryError(Text("decoupage_wrong_json", shown=shown, relative=relative, found=type(data).__name__,
                                     expected=Text("decoupage_json_object" if kind is dict else "decoupage_json_list")))
